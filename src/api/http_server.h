@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace gleaner {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // the target before '?', still percent-encoded
+  std::string query;   // after '?', still percent-encoded; empty when none
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  bool body_too_large = false;  // the body exceeded max_body_bytes and was dropped
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Answers a request exactly once, from any thread.
+using Responder = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(HttpRequest&& request, Responder respond)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port
+  int threads = 2;
+  size_t max_body_bytes = 1 << 20;
+};
+
+// HTTP/1.1 with keep-alive on Boost.Beast. The handler may answer later (after the scheduler and
+// the store are done); the connection waits for the answer before reading the next request.
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  virtual uint16_t port() const = 0;
+  // Stops accepting, closes connections and joins the threads. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// Binds and starts serving; an address in use is an error Status.
+Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
+                                                    HttpHandler handler);
+
+// Percent-decoding of a path segment or query component ('+' stays '+' in paths).
+std::string PercentDecode(std::string_view text, bool plus_is_space);
+// "a=1&b=2&b=3" -> {a:[1], b:[2,3]}, decoded.
+std::map<std::string, std::vector<std::string>> ParseQuery(std::string_view query);
+
+}  // namespace gleaner

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/job_definition.h"
+#include "model/job_status.h"
+#include "model/resources.h"
+
+namespace gleaner {
+
+struct JobDependency {
+  std::string job_id;
+  std::string type;  // empty | N_TO_N | SEQUENTIAL
+};
+
+// The container of one attempt, as AttemptDetail.container reports it.
+struct AttemptContainer {
+  std::string container_instance_arn;
+  std::string task_arn;
+  std::optional<int> exit_code;
+  std::string reason;
+  std::string log_stream_name;
+};
+
+// One trip to RUNNING that has ended.
+struct AttemptDetail {
+  AttemptContainer container;
+  EpochMillis started_at = 0;
+  EpochMillis stopped_at = 0;
+  std::string status_reason;
+};
+
+// The container of the job: the definition's containerProperties with SubmitJob's overrides and
+// parameters applied, plus the state of the current (or last) attempt.
+struct JobContainer {
+  ContainerProperties properties;  // command already substituted
+  AttemptContainer current;        // exitCode, reason, logStreamName, ... of the latest attempt
+};
+
+// Where and how the current attempt runs. Not part of the AWS shape; persisted so that a restarted
+// server can find (and end) the process an attempt had.
+struct AttemptPlacement {
+  std::string compute_environment_arn;
+  std::string instance_id;  // the host the attempt runs on ("local" capacity has one)
+  Resources reserved;
+  int64_t pid = 0;          // process group leader; 0 before launch
+  int64_t process_start_ticks = 0;  // /proc/<pid>/stat start time, to tell a reused pid apart
+  EpochMillis started_at = 0;       // when the attempt entered RUNNING
+  bool termination_requested = false;
+  std::string termination_reason;  // TerminateJob's reason
+};
+
+struct Job {
+  std::string job_id;
+  std::string job_name;
+  std::string job_arn;
+  std::string job_queue;       // ARN
+  std::string job_definition;  // ARN of the revision used
+  JobStatus status = JobStatus::kSubmitted;
+  std::string status_reason;
+  EpochMillis created_at = 0;
+  std::optional<EpochMillis> started_at;
+  std::optional<EpochMillis> stopped_at;
+  std::string share_identifier;
+  std::optional<int> scheduling_priority;
+  std::map<std::string, std::string> parameters;  // effective: definition defaults + overrides
+  JobContainer container;
+  std::optional<RetryStrategy> retry_strategy;
+  std::optional<JobTimeout> timeout;
+  std::vector<JobDependency> depends_on;
+  TagMap tags;
+  std::optional<bool> propagate_tags;
+  std::vector<std::string> platform_capabilities;
+  std::vector<AttemptDetail> attempts;  // ended attempts, oldest first
+
+  // gleaner's own bookkeeping (not in the AWS shape).
+  Resources required;                          // what one attempt reserves
+  std::optional<AttemptPlacement> placement;   // set from STARTING until the attempt ends
+
+  int AttemptNumber() const { return static_cast<int>(attempts.size()) + 1; }
+};
+
+}  // namespace gleaner

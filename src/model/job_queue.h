@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/compute_environment.h"
+
+namespace gleaner {
+
+struct ComputeEnvironmentOrder {
+  int order = 0;
+  std::string compute_environment;  // ARN
+};
+
+struct JobQueue {
+  std::string name;
+  std::string arn;
+  std::string state;   // ENABLED | DISABLED
+  std::string status;  // CREATING | UPDATING | DELETING | DELETED | VALID | INVALID
+  std::string status_reason;
+  int priority = 0;  // higher is evaluated first
+  std::string scheduling_policy_arn;  // empty: FIFO
+  std::vector<ComputeEnvironmentOrder> compute_environment_order;  // sorted by order
+  TagMap tags;
+  EpochMillis created_at = 0;
+};
+
+}  // namespace gleaner

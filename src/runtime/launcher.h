@@ -1,0 +1,57 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace gleaner {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;         // argv[0] is looked up on PATH (posix_spawnp)
+  std::vector<std::string> environment;  // "NAME=value", the whole environment of the process
+  std::string working_directory;         // empty: inherit
+  std::string log_path;  // stdout and stderr are appended here (created with parent directories)
+};
+
+struct LaunchedProcess {
+  pid_t pid = 0;                  // also the process group id: each attempt leads its own group
+  int64_t start_ticks = 0;        // /proc/<pid>/stat field 22, to recognise the process later
+};
+
+// How a process ended.
+struct ProcessExit {
+  pid_t pid = 0;
+  int exit_code = 0;    // WEXITSTATUS, or 128 + signal when killed by a signal (shell convention)
+  int term_signal = 0;  // the signal that killed it, 0 if it exited
+};
+
+// Spawns attempts as process groups and reports their exits. Never forks the (large) server:
+// posix_spawn with POSIX_SPAWN_SETPGROUP. Exits are reported from a reaper thread of its own.
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+
+  // A spawn failure (command not found, not executable) is a Status, not a crash; in that case
+  // nothing was started and no exit is reported.
+  virtual Result<LaunchedProcess> Launch(const LaunchSpec& spec) = 0;
+  // Sends `signal` to the whole process group `pgid`. Unknown or gone groups are ignored.
+  virtual void SignalGroup(pid_t pgid, int signal) = 0;
+};
+
+// `on_exit` is called on the launcher's reaper thread for every process it launched.
+std::unique_ptr<Launcher> MakeProcessLauncher(std::function<void(const ProcessExit&)> on_exit);
+
+// The process's start time from /proc/<pid>/stat, or 0 when there is no such process.
+int64_t ReadProcessStartTicks(pid_t pid);
+
+// Kills the group `pgid` with SIGKILL if its leader is still the process that started at
+// `start_ticks` (an orphan from before a restart); returns whether it did.
+bool KillOrphanedGroup(pid_t pgid, int64_t start_ticks);
+
+}  // namespace gleaner

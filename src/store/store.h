@@ -1,0 +1,73 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace gleaner {
+
+// The kinds of record gleaner keeps. Each kind is its own table keyed by a string.
+enum class RecordKind {
+  kComputeEnvironment,  // key: name
+  kJobQueue,            // key: name
+  kJobDefinition,       // key: "name:revision"
+  kSchedulingPolicy,    // key: name
+  kJob,                 // key: job id (time-ordered UUIDv7, so inserts append)
+};
+
+// One change: put a document (JSON text) under a key, or delete the key.
+struct Mutation {
+  RecordKind kind;
+  std::string key;
+  std::string document;  // ignored for deletes
+  bool is_delete = false;
+
+  static Mutation Put(RecordKind kind, std::string key, std::string document) {
+    return {kind, std::move(key), std::move(document), false};
+  }
+  static Mutation Delete(RecordKind kind, std::string key) {
+    return {kind, std::move(key), {}, true};
+  }
+};
+
+struct StoredRecord {
+  std::string key;
+  std::string document;
+};
+
+// Everything in the store, per kind, in key order. Used once at start-up to rebuild memory.
+struct StoreSnapshot {
+  std::vector<StoredRecord> compute_environments;
+  std::vector<StoredRecord> job_queues;
+  std::vector<StoredRecord> job_definitions;
+  std::vector<StoredRecord> scheduling_policies;
+  std::vector<StoredRecord> jobs;
+};
+
+// Durable storage behind one writer. Commit() is asynchronous and groups: batches handed in while a
+// transaction is being written are committed together in the next one, so many small commits cost
+// one fsync. `done` runs on the writer thread once the batch is durable (or failed); a batch is
+// applied atomically and batches are applied in the order Commit() was called.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<StoreSnapshot> Load() = 0;
+  virtual void Commit(std::vector<Mutation> batch, std::function<void(Status)> done) = 0;
+  // Blocks until everything handed to Commit() so far is durable and its `done` has run.
+  virtual void Flush() = 0;
+};
+
+struct SqliteStoreOptions {
+  std::string path;          // database file; created with its tables when missing
+  bool synchronous_full = true;  // PRAGMA synchronous=FULL (durable); NORMAL only for experiments
+};
+
+// SQLite in WAL mode, one writer thread doing group commit. Fails (not crashes) on a file it cannot
+// open or a schema it does not know.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+}  // namespace gleaner
