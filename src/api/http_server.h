@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,9 +15,9 @@
 namespace gleaner {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // the target before '?', still percent-encoded
-  std::string query;   // after '?', still percent-encoded; empty when none
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // the target before '?', still percent-encoded
+  std::string query;                           // after '?', still percent-encoded; empty when none
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   bool body_too_large = false;  // the body exceeded max_body_bytes and was dropped
@@ -38,6 +39,9 @@ struct HttpServerOptions {
   uint16_t port = 0;  // 0: any free port
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
+  // A connection idle this long (between requests, or stalled while sending a request or reading
+  // a response) is closed. Time spent waiting for the handler's answer does not count.
+  int idle_timeout_ms = 120'000;
 };
 
 // HTTP/1.1 with keep-alive on Boost.Beast. The handler may answer later (after the scheduler and
@@ -46,7 +50,8 @@ class HttpServer {
  public:
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;
-  // Stops accepting, closes connections and joins the threads. Idempotent.
+  // Stops accepting, closes connections and joins the threads. Idempotent. Not to be called from
+  // the handler: it joins the threads that run it.
   virtual void Stop() = 0;
 };
 

@@ -26,14 +26,18 @@ class [[nodiscard]] Status {
   static Status InvalidArgument(std::string message) {
     return {StatusCode::kInvalidArgument, std::move(message)};
   }
-  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status NotFound(std::string message) {
+    return {StatusCode::kNotFound, std::move(message)};
+  }
   static Status FailedPrecondition(std::string message) {
     return {StatusCode::kFailedPrecondition, std::move(message)};
   }
   static Status Unsupported(std::string message) {
     return {StatusCode::kUnsupported, std::move(message)};
   }
-  static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  static Status Internal(std::string message) {
+    return {StatusCode::kInternal, std::move(message)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -50,7 +54,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return value_.has_value(); }
@@ -71,8 +75,8 @@ class [[nodiscard]] Result {
 }  // namespace gleaner
 
 // Returns early with the Status when an expression yields a non-ok Status.
-#define GLEANER_RETURN_IF_ERROR(expr)             \
-  do {                                            \
-    ::gleaner::Status gleaner_status_ = (expr);   \
+#define GLEANER_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::gleaner::Status gleaner_status_ = (expr);        \
     if (!gleaner_status_.ok()) return gleaner_status_; \
   } while (false)

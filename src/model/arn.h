@@ -16,6 +16,10 @@ struct ArnScope {
   std::string Job(std::string_view job_id) const;
   std::string SchedulingPolicy(std::string_view name) const;
   std::string EcsCluster(std::string_view name) const;
+  // arn:aws:ecs:<region>:<account>:task/<task id>
+  std::string EcsTask(std::string_view task_id) const;
+  // arn:aws:ecs:<region>:<account>:container-instance/<id>
+  std::string EcsContainerInstance(std::string_view id) const;
 };
 
 // The resource part of an ARN of `resource_type` ("job-queue", ...): for

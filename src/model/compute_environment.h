@@ -14,7 +14,8 @@ namespace gleaner {
 using TagMap = std::map<std::string, std::string>;
 
 // CreateComputeEnvironment's model. Fields the scheduler reads are typed; the rest of
-// computeResources (subnets, securityGroupIds, launchTemplate, ...) is kept as given and echoed back.
+// computeResources (subnets, securityGroupIds, launchTemplate, ...) is kept as given and echoed
+// back.
 struct ComputeResources {
   std::string type;                 // EC2 | SPOT | FARGATE | FARGATE_SPOT
   std::string allocation_strategy;  // empty for Fargate; BEST_FIT when EC2/SPOT omit it
@@ -23,7 +24,8 @@ struct ComputeResources {
   std::optional<int> desiredv_cpus;
   std::vector<std::string> instance_types;
   std::optional<int> bid_percentage;
-  nlohmann::json passthrough = nlohmann::json::object();  // every other member, as the client sent it
+  nlohmann::json passthrough =
+      nlohmann::json::object();  // every other member, as the client sent it
 };
 
 struct ComputeEnvironment {

@@ -47,7 +47,7 @@ struct AttemptPlacement {
   std::string compute_environment_arn;
   std::string instance_id;  // the host the attempt runs on ("local" capacity has one)
   Resources reserved;
-  int64_t pid = 0;          // process group leader; 0 before launch
+  int64_t pid = 0;                  // process group leader; 0 before launch
   int64_t process_start_ticks = 0;  // /proc/<pid>/stat start time, to tell a reused pid apart
   EpochMillis started_at = 0;       // when the attempt entered RUNNING
   bool termination_requested = false;
@@ -78,8 +78,8 @@ struct Job {
   std::vector<AttemptDetail> attempts;  // ended attempts, oldest first
 
   // gleaner's own bookkeeping (not in the AWS shape).
-  Resources required;                          // what one attempt reserves
-  std::optional<AttemptPlacement> placement;   // set from STARTING until the attempt ends
+  Resources required;                         // what one attempt reserves
+  std::optional<AttemptPlacement> placement;  // set from STARTING until the attempt ends
 
   int AttemptNumber() const { return static_cast<int>(attempts.size()) + 1; }
 };

@@ -18,8 +18,8 @@ struct JobQueue {
   std::string state;   // ENABLED | DISABLED
   std::string status;  // CREATING | UPDATING | DELETING | DELETED | VALID | INVALID
   std::string status_reason;
-  int priority = 0;  // higher is evaluated first
-  std::string scheduling_policy_arn;  // empty: FIFO
+  int priority = 0;                                                // higher is evaluated first
+  std::string scheduling_policy_arn;                               // empty: FIFO
   std::vector<ComputeEnvironmentOrder> compute_environment_order;  // sorted by order
   TagMap tags;
   EpochMillis created_at = 0;

@@ -18,11 +18,11 @@ namespace gleaner {
 // a member of the wrong JSON type is an error Status.
 
 nlohmann::json ToJson(const ComputeEnvironment& environment);  // ComputeEnvironmentDetail
-nlohmann::json ToJson(const JobQueue& queue);                   // JobQueueDetail
-nlohmann::json ToJson(const SchedulingPolicy& policy);          // SchedulingPolicyDetail
-nlohmann::json ToJson(const JobDefinition& definition);         // JobDefinition
-nlohmann::json ToJson(const Job& job);                          // JobDetail
-nlohmann::json ToJobSummary(const Job& job);                    // JobSummary (ListJobs)
+nlohmann::json ToJson(const JobQueue& queue);                  // JobQueueDetail
+nlohmann::json ToJson(const SchedulingPolicy& policy);         // SchedulingPolicyDetail
+nlohmann::json ToJson(const JobDefinition& definition);        // JobDefinition
+nlohmann::json ToJson(const Job& job);                         // JobDetail
+nlohmann::json ToJobSummary(const Job& job);                   // JobSummary (ListJobs)
 nlohmann::json ToJson(const ContainerProperties& container);
 nlohmann::json ToJson(const RetryStrategy& strategy);
 nlohmann::json ToJson(const JobTimeout& timeout);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/status.h"
+
 namespace gleaner {
 
 // vCPU, memory and GPU amounts in fixed point, so fractional vCPUs (Fargate's 0.25) never drift.
@@ -36,8 +38,6 @@ struct Resources {
 };
 
 }  // namespace gleaner
-
-#include "common/status.h"
 
 namespace gleaner {
 

@@ -54,7 +54,7 @@ struct UpdateSchedulingPolicyRequest {
 
 struct ContainerOverrides {
   std::optional<std::vector<std::string>> command;
-  std::vector<KeyValuePair> environment;  // merged into the definition's by name
+  std::vector<KeyValuePair> environment;                   // merged into the definition's by name
   std::vector<ResourceRequirement> resource_requirements;  // replace the definition's per type
   std::optional<int> vcpus;
   std::optional<int> memory;
@@ -67,8 +67,8 @@ struct SubmitJobRequest {
   std::string job_definition;  // name, name:revision or ARN
   std::map<std::string, std::string> parameters;
   std::optional<ContainerOverrides> container_overrides;
-  bool has_node_overrides = false;       // multi-node jobs: not supported yet
-  std::optional<int> array_size;         // arrayProperties.size
+  bool has_node_overrides = false;  // multi-node jobs: not supported yet
+  std::optional<int> array_size;    // arrayProperties.size
   std::vector<JobDependency> depends_on;
   std::optional<RetryStrategy> retry_strategy;
   std::optional<JobTimeout> timeout;
@@ -102,12 +102,13 @@ struct DescribeJobDefinitionsRequest {
 };
 
 struct ListJobsFilter {
-  std::string name;  // JOB_NAME | JOB_DEFINITION | BEFORE_CREATED_AT | AFTER_CREATED_AT | SHARE_IDENTIFIER
+  std::string
+      name;  // JOB_NAME | JOB_DEFINITION | BEFORE_CREATED_AT | AFTER_CREATED_AT | SHARE_IDENTIFIER
   std::vector<std::string> values;
 };
 
 struct ListJobsRequest {
-  std::string job_queue;         // exactly one of these three
+  std::string job_queue;  // exactly one of these three
   std::string array_job_id;
   std::string multi_node_job_id;
   std::optional<JobStatus> job_status;  // omitted and no filters: RUNNING

@@ -62,7 +62,7 @@ class Store {
 };
 
 struct SqliteStoreOptions {
-  std::string path;          // database file; created with its tables when missing
+  std::string path;              // database file; created with its tables when missing
   bool synchronous_full = true;  // PRAGMA synchronous=FULL (durable); NORMAL only for experiments
 };
 

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quickstart 2: install dependencies, build, and run every test (unit tests with ctest, then the
+# integration tests that drive the real binary with /usr/bin/aws and boto3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+GLEANER_BINARY="$PWD/build/gleaner" /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider

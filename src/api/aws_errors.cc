@@ -1,0 +1,34 @@
+#include "api/aws_errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace gleaner {
+
+HttpResponse BatchErrorResponse(const Status& status) {
+  bool client = status.IsClientError();
+  std::string code = client ? "ClientException" : "ServerException";
+  HttpResponse response;
+  response.status = client ? 400 : 500;
+  response.headers.emplace_back("X-Amzn-ErrorType", code);
+  response.body = nlohmann::json{{"__type", code}, {"message", status.message()}}.dump();
+  return response;
+}
+
+HttpResponse JsonProtocolError(const std::string& code, const std::string& message,
+                               int http_status) {
+  HttpResponse response;
+  response.status = http_status;
+  response.content_type = "application/x-amz-json-1.1";
+  response.headers.emplace_back("X-Amzn-ErrorType", code);
+  response.body = nlohmann::json{{"__type", code}, {"message", message}}.dump();
+  return response;
+}
+
+HttpResponse JsonResponse(std::string body, const std::string& content_type) {
+  HttpResponse response;
+  response.content_type = content_type;
+  response.body = std::move(body);
+  return response;
+}
+
+}  // namespace gleaner

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "api/batch_executor.h"
+#include "api/http_server.h"
+
+namespace gleaner {
+
+struct GleanerApiOptions {
+  std::string log_directory;  // where attempt logs live, for the CloudWatch Logs subset
+};
+
+// The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and
+// /v1/tags/<arn>), the CloudWatch Logs subset (json-1.1, X-Amz-Target: Logs_20140328.*) and
+// /healthz. Every response carries x-amzn-RequestId; every error is an AWS-shaped JSON error.
+HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options);
+
+}  // namespace gleaner

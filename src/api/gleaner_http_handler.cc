@@ -1,0 +1,131 @@
+// Routes every request on gleaner's one endpoint to the service that answers it.
+#include <atomic>
+#include <memory>
+#include <random>
+
+#include "api/aws_errors.h"
+#include "api/batch_api.h"
+#include "api/batch_operations.h"
+#include "api/logs_api.h"
+#include "api/requests/batch_request_parser.h"
+
+namespace gleaner {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kBatchPrefix = "/v1/";
+constexpr std::string_view kTagsPrefix = "/v1/tags/";
+constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
+
+// Request ids look like AWS's (a UUID); a per-process random prefix and a counter keep them unique
+// without a lock.
+class RequestIds {
+ public:
+  RequestIds() {
+    std::random_device device;
+    prefix_ = (static_cast<uint64_t>(device()) << 32) | device();
+  }
+  std::string Next() {
+    uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+    char text[40];
+    snprintf(text, sizeof text, "%08x-%04x-4%03x-8%03x-%012llx",
+             static_cast<unsigned>(prefix_ >> 32), static_cast<unsigned>((prefix_ >> 16) & 0xFFFF),
+             static_cast<unsigned>(prefix_ & 0xFFF), static_cast<unsigned>((n >> 48) & 0xFFF),
+             static_cast<unsigned long long>(n & 0xFFFFFFFFFFFFull));
+    return text;
+  }
+
+ private:
+  uint64_t prefix_ = 0;
+  std::atomic<uint64_t> counter_{0};
+};
+
+BatchReply ReplyAsJson(Responder respond) {
+  return [respond = std::move(respond)](Result<json> result) {
+    if (!result.ok()) {
+      respond(BatchErrorResponse(result.status()));
+      return;
+    }
+    respond(JsonResponse(result->dump(-1, ' ', false, json::error_handler_t::replace)));
+  };
+}
+
+// An empty body counts as {} (botocore sends {} but hand-written clients may send nothing).
+Result<json> ParseBody(const HttpRequest& request) {
+  if (request.body.empty()) return json::object();
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    return Status::InvalidArgument("The request body is not valid JSON");
+  }
+  return body;
+}
+
+void RouteTags(HttpRequest& request, BatchExecutor& executor, Responder respond) {
+  std::string arn = PercentDecode(std::string_view(request.path).substr(kTagsPrefix.size()), false);
+  BatchReply reply = ReplyAsJson(std::move(respond));
+  if (request.method == "GET") {
+    ListTagsForResource(arn, executor, std::move(reply));
+  } else if (request.method == "POST") {
+    Result<json> body = ParseBody(request);
+    if (!body.ok()) return reply(body.status());
+    TagResource(arn, *body, executor, std::move(reply));
+  } else if (request.method == "DELETE") {
+    auto query = ParseQuery(request.query);
+    UntagResource(arn, query["tagKeys"], executor, std::move(reply));
+  } else {
+    reply(Status::InvalidArgument("method " + request.method + " is not allowed on /v1/tags/"));
+  }
+}
+
+void RouteBatch(HttpRequest& request, BatchExecutor& executor, Responder respond) {
+  BatchReply reply = ReplyAsJson(std::move(respond));
+  std::string_view name = std::string_view(request.path).substr(kBatchPrefix.size());
+  const BatchOperation* operation = FindBatchOperation(name);
+  if (operation == nullptr) {
+    return reply(Status::InvalidArgument(
+        "Unknown operation \"" + std::string(name) +
+        "\": gleaner serves the AWS Batch API (2016-08-10): " + BatchOperationNames()));
+  }
+  if (request.method != "POST") {
+    return reply(Status::InvalidArgument(std::string(operation->name) + " must be sent as POST"));
+  }
+  if (request.body_too_large) {
+    return reply(Status::InvalidArgument("The request body of " + std::string(operation->name) +
+                                         " is too large"));
+  }
+  Status size = CheckPayloadSize(std::string(operation->name), request.body.size());
+  if (!size.ok()) return reply(size);
+  Result<json> body = ParseBody(request);
+  if (!body.ok()) return reply(body.status());
+  operation->handler(*body, executor, std::move(reply));
+}
+
+}  // namespace
+
+HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
+  auto ids = std::make_shared<RequestIds>();
+  auto logs = std::make_shared<LogsApi>(options.log_directory);
+  return [&executor, ids, logs](HttpRequest&& request, Responder respond) {
+    std::string request_id = ids->Next();
+    Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
+      response.headers.emplace_back("x-amzn-RequestId", request_id);
+      respond(std::move(response));
+    };
+    const std::string& path = request.path;
+    if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    auto target = request.headers.find("x-amz-target");
+    if (target != request.headers.end() && target->second.rfind(kLogsTargetPrefix, 0) == 0) {
+      return tagged(logs->Handle(target->second.substr(kLogsTargetPrefix.size()), request));
+    }
+    if (path.rfind(kTagsPrefix, 0) == 0) return RouteTags(request, executor, std::move(tagged));
+    if (path.rfind(kBatchPrefix, 0) == 0) return RouteBatch(request, executor, std::move(tagged));
+    HttpResponse not_found = BatchErrorResponse(
+        Status::InvalidArgument("No service answers " + request.method + " " + path +
+                                ": gleaner serves AWS Batch at /v1/<operation>"));
+    not_found.status = 404;
+    tagged(std::move(not_found));
+  };
+}
+
+}  // namespace gleaner

@@ -1,0 +1,137 @@
+// CreateJobQueue, UpdateJobQueue, DescribeJobQueues and DeleteJobQueue.
+
+#include <algorithm>
+#include <set>
+
+#include "api/requests/batch_request_parser.h"
+#include "api/requests/field_rules.h"
+#include "api/requests/json_fields.h"
+
+namespace gleaner {
+namespace {
+
+using fields::ObjectFields;
+using nlohmann::json;
+
+constexpr int kMinPriority = 0;
+constexpr int kMaxPriority = 1000;
+// AWS's limit, which the wire format does not force on gleaner but its scheduling assumes.
+constexpr size_t kMaxComputeEnvironments = 3;
+constexpr size_t kMaxDescribeNames = 100;
+
+Status ReadOrderEntry(const json& value, const std::string& path, ComputeEnvironmentOrder* out) {
+  Result<ObjectFields> entry = ObjectFields::Open(value, path);
+  if (!entry.ok()) return entry.status();
+  GLEANER_RETURN_IF_ERROR(entry->Required("order", &out->order));
+  return fields::ReadIdentifier(*entry, "computeEnvironment", &out->compute_environment);
+}
+
+Status CheckDistinct(const std::string& path, const std::vector<ComputeEnvironmentOrder>& order) {
+  std::set<int> orders;
+  std::set<std::string> environments;
+  for (size_t index = 0; index < order.size(); ++index) {
+    const ComputeEnvironmentOrder& entry = order[index];
+    std::string entry_path = fields::IndexPath(path, index);
+    if (!orders.insert(entry.order).second) {
+      return fields::Invalid(fields::MemberPath(entry_path, "order"), std::to_string(entry.order),
+                             "each order may appear only once");
+    }
+    if (!environments.insert(entry.compute_environment).second) {
+      return fields::Invalid(fields::MemberPath(entry_path, "computeEnvironment"),
+                             entry.compute_environment,
+                             "each compute environment may appear only once");
+    }
+  }
+  return Status::Ok();
+}
+
+// computeEnvironmentOrder: 1-3 entries with distinct orders and compute environments, returned
+// sorted by order (the order BatchState tries them in). Names and ARNs of one environment are
+// told apart by BatchState, which resolves them.
+Status ReadComputeEnvironmentOrder(const ObjectFields& body,
+                                   std::vector<ComputeEnvironmentOrder>* out) {
+  const json* entries = nullptr;
+  GLEANER_RETURN_IF_ERROR(body.OptionalArray("computeEnvironmentOrder", &entries));
+  if (entries == nullptr) return fields::Missing(body.PathOf("computeEnvironmentOrder"));
+  std::string path = body.PathOf("computeEnvironmentOrder");
+  GLEANER_RETURN_IF_ERROR(fields::CheckCount(path, entries->size(), 1, kMaxComputeEnvironments));
+  std::vector<ComputeEnvironmentOrder> order;
+  GLEANER_RETURN_IF_ERROR(fields::ReadEach(*entries, path, &order, ReadOrderEntry));
+  GLEANER_RETURN_IF_ERROR(CheckDistinct(path, order));
+  std::stable_sort(order.begin(), order.end(),
+                   [](const ComputeEnvironmentOrder& a, const ComputeEnvironmentOrder& b) {
+                     return a.order < b.order;
+                   });
+  *out = std::move(order);
+  return Status::Ok();
+}
+
+Status CheckPriority(const ObjectFields& body, int priority) {
+  return fields::CheckRange(body.PathOf("priority"), priority, kMinPriority, kMaxPriority);
+}
+
+Status CheckState(const ObjectFields& body, const std::string& state) {
+  return fields::CheckEnum(body.PathOf("state"), state, {"ENABLED", "DISABLED"});
+}
+
+Status ReadCreateJobQueue(const ObjectFields& body, JobQueue* out) {
+  GLEANER_RETURN_IF_ERROR(body.Required("jobQueueName", &out->name));
+  GLEANER_RETURN_IF_ERROR(fields::CheckResourceName(body.PathOf("jobQueueName"), out->name));
+  out->state = "ENABLED";
+  GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("state", &out->state));
+  GLEANER_RETURN_IF_ERROR(CheckState(body, out->state));
+  GLEANER_RETURN_IF_ERROR(
+      fields::ReadOptionalIdentifier(body, "schedulingPolicyArn", &out->scheduling_policy_arn));
+  GLEANER_RETURN_IF_ERROR(body.Required("priority", &out->priority));
+  GLEANER_RETURN_IF_ERROR(CheckPriority(body, out->priority));
+  GLEANER_RETURN_IF_ERROR(ReadComputeEnvironmentOrder(body, &out->compute_environment_order));
+  return fields::ReadTags(body, &out->tags);
+}
+
+Status ReadUpdateJobQueue(const ObjectFields& body, UpdateJobQueueRequest* out) {
+  GLEANER_RETURN_IF_ERROR(fields::ReadIdentifier(body, "jobQueue", &out->job_queue));
+  GLEANER_RETURN_IF_ERROR(body.Optional("state", &out->state));
+  if (out->state) GLEANER_RETURN_IF_ERROR(CheckState(body, *out->state));
+  GLEANER_RETURN_IF_ERROR(body.Optional("priority", &out->priority));
+  if (out->priority) GLEANER_RETURN_IF_ERROR(CheckPriority(body, *out->priority));
+  if (body.Has("schedulingPolicyArn")) {
+    GLEANER_RETURN_IF_ERROR(fields::ReadIdentifier(
+        body, "schedulingPolicyArn", &out->scheduling_policy_arn.emplace()));
+  }
+  if (body.Has("computeEnvironmentOrder")) {
+    GLEANER_RETURN_IF_ERROR(
+        ReadComputeEnvironmentOrder(body, &out->compute_environment_order.emplace()));
+  }
+  return Status::Ok();
+}
+
+Status ReadDescribeJobQueues(const ObjectFields& body, DescribeJobQueuesRequest* out) {
+  GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("jobQueues", &out->job_queues));
+  GLEANER_RETURN_IF_ERROR(
+      fields::CheckCount("jobQueues", out->job_queues.size(), 0, kMaxDescribeNames));
+  return fields::ReadPage(body, &out->page);
+}
+
+Status ReadDeleteJobQueue(const ObjectFields& body, DeleteJobQueueRequest* out) {
+  return fields::ReadIdentifier(body, "jobQueue", &out->job_queue);
+}
+
+}  // namespace
+
+Result<CreateJobQueueRequest> ParseCreateJobQueue(const json& body) {
+  return fields::ParseBody<CreateJobQueueRequest>(body, ReadCreateJobQueue);
+}
+
+Result<UpdateJobQueueRequest> ParseUpdateJobQueue(const json& body) {
+  return fields::ParseBody<UpdateJobQueueRequest>(body, ReadUpdateJobQueue);
+}
+
+Result<DescribeJobQueuesRequest> ParseDescribeJobQueues(const json& body) {
+  return fields::ParseBody<DescribeJobQueuesRequest>(body, ReadDescribeJobQueues);
+}
+
+Result<DeleteJobQueueRequest> ParseDeleteJobQueue(const json& body) {
+  return fields::ParseBody<DeleteJobQueueRequest>(body, ReadDeleteJobQueue);
+}
+
+}  // namespace gleaner

@@ -1,0 +1,68 @@
+#include "cli/http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace gleaner {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+struct HttpClient::Connection {
+  boost::asio::io_context io;
+  beast::tcp_stream stream{io};
+  std::string host;
+  std::string port;
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(Connection* connection) : connection_(connection) {}
+HttpClient::HttpClient(HttpClient&& other) noexcept : connection_(other.connection_) {
+  other.connection_ = nullptr;
+}
+HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
+  std::swap(connection_, other.connection_);
+  return *this;
+}
+HttpClient::~HttpClient() { delete connection_; }
+
+Result<HttpClient> HttpClient::Connect(const std::string& endpoint) {
+  const std::string scheme = "http://";
+  if (endpoint.rfind(scheme, 0) != 0) {
+    return Status::InvalidArgument("--endpoint \"" + endpoint + "\" must start with http://");
+  }
+  std::string authority = endpoint.substr(scheme.size());
+  authority = authority.substr(0, authority.find('/'));
+  auto colon = authority.rfind(':');
+  auto connection = std::make_unique<Connection>();
+  connection->host = colon == std::string::npos ? authority : authority.substr(0, colon);
+  connection->port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  boost::system::error_code error;
+  tcp::resolver resolver(connection->io);
+  auto addresses = resolver.resolve(connection->host, connection->port, error);
+  if (!error) connection->stream.connect(addresses, error);
+  if (error) {
+    return Status::InvalidArgument("cannot reach gleaner at " + endpoint + ": " + error.message());
+  }
+  return HttpClient(connection.release());
+}
+
+Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
+                                            const std::map<std::string, std::string>& headers) {
+  http::request<http::string_body> request{http::verb::post, path, 11};
+  request.set(http::field::host, connection_->host);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  boost::system::error_code error;
+  http::write(connection_->stream, request, error);
+  http::response<http::string_body> response;
+  if (!error) http::read(connection_->stream, connection_->buffer, response, error);
+  if (error) return Status::Internal("request to gleaner failed: " + error.message());
+  return HttpClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
+}
+
+}  // namespace gleaner

@@ -1,0 +1,530 @@
+#include "runtime/process_launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+// How the reaper works, and why this way:
+// - It must reap only processes this launcher started (other code may have children of its own),
+//   so it never calls waitpid(-1) or waitid(P_ALL). Every launched pid gets a pidfd registered with
+//   an epoll set; a pidfd turns readable when its process exits, and the reaper then calls
+//   waitpid(pid, WNOHANG) for exactly that pid. An eventfd in the same epoll set wakes the reaper
+//   for shutdown and for processes it has to poll.
+// - A pid cannot be reused before we reap it, so waitpid(pid) always names our process.
+// - Without a pidfd (old kernel, descriptor limit) a process is polled with waitpid(pid, WNOHANG)
+//   every sweep_interval: slower to notice exits, but correct and only ever touching our pids.
+// - If something else in the program reaps our child anyway (a stray waitpid(-1), or SIGCHLD set
+//   to SIG_IGN), its status is lost; the exit is still reported, with exit_code -1, so the attempt
+//   ends.
+// - A process is handed to the reaper only at the end of Launch, so on_exit for it never runs
+//   before Launch has read its start time; a caller holding its own lock across Launch (and
+//   taking it in on_exit) sees the pid before its exit.
+
+namespace gleaner {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kWakeTag = 0;     // epoll tag of the eventfd; process tags are pids, all > 0
+constexpr int kExitStatusLost = -1;  // exit_code when someone else reaped our child
+constexpr std::string_view kReason = "CannotStartContainerError: ";
+
+std::string ErrorText(int error) { return std::system_category().message(error); }
+
+// A launcher that cannot work at all (no epoll, no thread) is an invariant violation: crash loudly.
+[[noreturn]] void Fatal(const std::string& what) {
+  std::fprintf(stderr, "gleaner: process launcher: %s\n", what.c_str());
+  std::abort();
+}
+
+std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+int OpenPidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));  // always O_CLOEXEC
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+ProcessExit DecodeWaitStatus(pid_t pid, int status) {
+  ProcessExit exit{.pid = pid};
+  if (WIFSIGNALED(status)) {
+    exit.term_signal = WTERMSIG(status);
+    exit.exit_code = 128 + exit.term_signal;
+  } else {
+    exit.exit_code = WEXITSTATUS(status);
+  }
+  return exit;
+}
+
+// Spawn attributes shared by every launch (posix_spawn only reads them, from any thread).
+class SpawnAttributes {
+ public:
+  SpawnAttributes() {
+    posix_spawnattr_init(&attributes_);
+    // The server may block or ignore signals in its threads; a job starts with none blocked and
+    // every signal at its default action (SIGKILL/SIGSTOP cannot be changed and are skipped).
+    sigset_t none;
+    sigemptyset(&none);
+    sigset_t all;
+    sigfillset(&all);
+    // pgroup 0: the child leads a new process group whose id is its pid.
+    const short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    bool set = posix_spawnattr_setflags(&attributes_, flags) == 0 &&
+               posix_spawnattr_setpgroup(&attributes_, 0) == 0 &&
+               posix_spawnattr_setsigmask(&attributes_, &none) == 0 &&
+               posix_spawnattr_setsigdefault(&attributes_, &all) == 0;
+    if (!set) Fatal("cannot set spawn attributes");
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+
+  const posix_spawnattr_t* get() const { return &attributes_; }
+
+ private:
+  posix_spawnattr_t attributes_;
+};
+
+// What the child does between fork and exec: stdin from /dev/null, stdout and stderr appended to
+// the log, no other inherited descriptors, then the working directory. The log is opened before
+// the chdir, so a relative log_path means the same file here and in the parent's checks.
+class FileActions {
+ public:
+  FileActions() { posix_spawn_file_actions_init(&actions_); }
+  ~FileActions() { posix_spawn_file_actions_destroy(&actions_); }
+  FileActions(const FileActions&) = delete;
+  FileActions& operator=(const FileActions&) = delete;
+
+  // Returns 0 or an errno value (only ENOMEM in practice).
+  int Build(const LaunchSpec& spec) {
+    const char* log = spec.log_path.empty() ? "/dev/null" : spec.log_path.c_str();
+    int error = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+    if (error == 0) {
+      error =
+          posix_spawn_file_actions_addopen(&actions_, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    }
+    if (error == 0) error = posix_spawn_file_actions_adddup2(&actions_, 1, 2);
+    // Descriptors the program forgot to mark O_CLOEXEC (sockets, files) must not leak into jobs.
+    if (error == 0) error = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+    if (error == 0 && !spec.working_directory.empty()) {
+      error = posix_spawn_file_actions_addchdir_np(&actions_, spec.working_directory.c_str());
+    }
+    return error;
+  }
+
+  const posix_spawn_file_actions_t* get() const { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+// The program to exec: a path for posix_spawn, or a name posix_spawnp looks up on our own PATH.
+struct Program {
+  std::string path;
+  bool search_launcher_path = false;
+};
+
+std::optional<std::string_view> FindVariable(const std::vector<std::string>& environment,
+                                             std::string_view name) {
+  for (const std::string& entry : environment) {  // the first definition wins, as in getenv
+    std::string_view variable = entry;
+    if (variable.size() > name.size() && variable.starts_with(name) &&
+        variable[name.size()] == '=') {
+      return variable.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string NotFoundMessage(const std::string& command) {
+  return std::string(kReason) + "command " + Quoted(command) + " not found";
+}
+
+std::string PermissionDeniedMessage(const std::string& command) {
+  return std::string(kReason) + "command " + Quoted(command) +
+         " is not executable (permission denied)";
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+// Looks `command` up on the job's own PATH, the way execvp would after the child's chdir: the
+// job's environment, not the launcher's, decides which programs it can name.
+Result<Program> SearchJobPath(const LaunchSpec& spec, const std::string_view job_path) {
+  const std::string& command = spec.argv.front();
+  bool denied = false;
+  std::string_view path = job_path;
+  while (true) {
+    size_t colon = path.find(':');
+    std::string_view directory = path.substr(0, colon);
+    std::string candidate = (directory.empty() ? "." : std::string(directory)) + "/" + command;
+    std::string checked = candidate.front() != '/' && !spec.working_directory.empty()
+                              ? spec.working_directory + "/" + candidate
+                              : candidate;
+    if (IsRegularFile(checked)) {
+      if (access(checked.c_str(), X_OK) == 0) return Program{.path = candidate};
+      denied = true;
+    }
+    if (colon == std::string_view::npos) break;
+    path.remove_prefix(colon + 1);
+  }
+  if (denied) return Status::InvalidArgument(PermissionDeniedMessage(command));
+  return Status::InvalidArgument(NotFoundMessage(command) + " in PATH " + Quoted(job_path));
+}
+
+Result<Program> ResolveProgram(const LaunchSpec& spec) {
+  const std::string& command = spec.argv.front();
+  if (command.find('/') != std::string::npos) return Program{.path = command};
+  std::optional<std::string_view> path = FindVariable(spec.environment, "PATH");
+  if (!path.has_value()) return Program{.path = command, .search_launcher_path = true};
+  return SearchJobPath(spec, *path);
+}
+
+Status CreateLogDirectory(const std::string& log_path) {
+  if (log_path.empty()) return Status::Ok();
+  fs::path parent = fs::path(log_path).parent_path();
+  if (parent.empty()) return Status::Ok();
+  std::error_code error;
+  fs::create_directories(parent, error);
+  if (error) {
+    return Status::Internal(std::string(kReason) + "cannot create log directory " +
+                            Quoted(parent.string()) + ": " + error.message());
+  }
+  return Status::Ok();
+}
+
+// Returns 0 or the errno of opening the log as the child would.
+int TryOpenLog(const std::string& log_path) {
+  if (log_path.empty()) return 0;
+  int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
+bool IsUsableDirectory(const std::string& path) {
+  struct stat info {};
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+// posix_spawn reports a failed open, chdir or exec in the child with one errno; work out which
+// step it was (only on this slow path) so the job's status reason says what to fix.
+Status DescribeSpawnFailure(const LaunchSpec& spec, int error) {
+  if (int log_error = TryOpenLog(spec.log_path); log_error != 0) {
+    return Status::Internal(std::string(kReason) + "cannot open log file " + Quoted(spec.log_path) +
+                            ": " + ErrorText(log_error));
+  }
+  const std::string& command = spec.argv.front();
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+      if (!spec.working_directory.empty() && !IsUsableDirectory(spec.working_directory)) {
+        return Status::InvalidArgument(std::string(kReason) + "working directory " +
+                                       Quoted(spec.working_directory) +
+                                       " does not exist or is not accessible");
+      }
+      return Status::InvalidArgument(error == EACCES ? PermissionDeniedMessage(command)
+                                                     : NotFoundMessage(command));
+    case ENOEXEC:
+      return Status::InvalidArgument(std::string(kReason) + "command " + Quoted(command) +
+                                     " is not a program this host can run (exec format error; "
+                                     "a script needs a #! line)");
+    case E2BIG:
+      return Status::InvalidArgument(std::string(kReason) +
+                                     "the command and environment are too long");
+    default:
+      return Status::Internal(std::string(kReason) + "cannot start command " + Quoted(command) +
+                              ": " + ErrorText(error));
+  }
+}
+
+// NULL-terminated views of `strings` for exec; valid while `strings` is.
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (const std::string& text : strings) pointers.push_back(const_cast<char*>(text.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// Returns 0 or the errno of the failed step. glibc's posix_spawn runs the child on a vfork-like
+// clone and reports a failed exec (and failed file actions) as its return value, having already
+// reaped that child, so a failure leaves nothing behind to report.
+int Spawn(const Program& program, const LaunchSpec& spec, const SpawnAttributes& attributes,
+          const FileActions& actions, pid_t* pid) {
+  std::vector<char*> argv = CStrings(spec.argv);
+  std::vector<char*> envp = CStrings(spec.environment);
+  auto* spawn = program.search_launcher_path ? &posix_spawnp : &posix_spawn;
+  return spawn(pid, program.path.c_str(), actions.get(), attributes.get(), argv.data(),
+               envp.data());
+}
+
+class ProcessLauncher final : public Launcher {
+ public:
+  ProcessLauncher(std::function<void(const ProcessExit&)> on_exit,
+                  const ProcessLauncherOptions& options);
+  ~ProcessLauncher() override;
+  ProcessLauncher(const ProcessLauncher&) = delete;
+  ProcessLauncher& operator=(const ProcessLauncher&) = delete;
+
+  Result<LaunchedProcess> Launch(const LaunchSpec& spec) override;
+  void SignalGroup(pid_t pgid, int signal) override;
+
+ private:
+  void Watch(pid_t pid);
+  void Wake();
+  void DrainWakeups();
+  int SweepTimeoutMillis();
+  void ReaperLoop();
+  // Both require mutex_.
+  void ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits);
+  void SweepUnwatched(std::vector<ProcessExit>& exits);
+
+  const std::function<void(const ProcessExit&)> on_exit_;
+  const ProcessLauncherOptions options_;
+  const SpawnAttributes attributes_;
+  const int epoll_fd_;
+  const int wake_fd_;
+
+  std::mutex mutex_;
+  std::map<pid_t, int> children_;  // launched, not yet reaped: pid → pidfd, or -1 when polled
+  std::set<pid_t> unwatched_;      // the children without a pidfd
+  bool stopping_ = false;
+
+  std::thread reaper_;  // last: starts once everything above exists
+};
+
+ProcessLauncher::ProcessLauncher(std::function<void(const ProcessExit&)> on_exit,
+                                 const ProcessLauncherOptions& options)
+    : on_exit_(std::move(on_exit)),
+      options_(options),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (epoll_fd_ < 0 || wake_fd_ < 0) Fatal("cannot create epoll/eventfd: " + ErrorText(errno));
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = kWakeTag;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) != 0) {
+    Fatal("cannot watch eventfd: " + ErrorText(errno));
+  }
+  reaper_ = std::thread([this] { ReaperLoop(); });
+}
+
+// Running children are left running (an agent restart re-attaches to them by pid + start time);
+// those that exit afterwards stay unreaped until this program ends.
+ProcessLauncher::~ProcessLauncher() {
+  if (std::this_thread::get_id() == reaper_.get_id()) {
+    Fatal("destroyed from its own on_exit callback");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  Wake();
+  reaper_.join();
+  for (const auto& [pid, pidfd] : children_) {
+    if (pidfd >= 0) close(pidfd);
+  }
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+Result<LaunchedProcess> ProcessLauncher::Launch(const LaunchSpec& spec) {
+  if (spec.argv.empty() || spec.argv.front().empty()) {
+    return Status::InvalidArgument(std::string(kReason) + "the command is empty");
+  }
+  GLEANER_RETURN_IF_ERROR(CreateLogDirectory(spec.log_path));
+  Result<Program> program = ResolveProgram(spec);
+  if (!program.ok()) return program.status();
+  FileActions actions;
+  if (int error = actions.Build(spec); error != 0) {
+    return Status::Internal(std::string(kReason) + "cannot prepare spawn: " + ErrorText(error));
+  }
+  pid_t pid = 0;
+  if (int error = Spawn(*program, spec, attributes_, actions, &pid); error != 0) {
+    return DescribeSpawnFailure(spec, error);
+  }
+  // Not reaped before Watch, so /proc/<pid> exists here even if the process already exited.
+  LaunchedProcess process{.pid = pid, .start_ticks = ReadProcessStartTicks(pid)};
+  Watch(pid);
+  return process;
+}
+
+void ProcessLauncher::SignalGroup(pid_t pgid, int signal) {
+  // kill(0, …) would signal our own group and kill(-1, …) every process we may signal: never.
+  if (pgid <= 1) return;
+  // ESRCH (group gone) and EPERM (pgid reused by someone else's group) both mean "not ours".
+  (void)kill(-pgid, signal);
+}
+
+void ProcessLauncher::Watch(pid_t pid) {
+  int pidfd = options_.use_pidfd ? OpenPidfd(pid) : -1;
+  std::lock_guard lock(mutex_);
+  if (pidfd >= 0) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = static_cast<uint64_t>(pid);
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, pidfd, &event) == 0) {
+      children_.emplace(pid, pidfd);
+      return;
+    }
+    close(pidfd);  // ENOMEM/ENOSPC (max_user_watches): poll this one instead
+  }
+  children_.emplace(pid, -1);
+  unwatched_.insert(pid);
+  Wake();  // the reaper may be waiting without a timeout
+}
+
+void ProcessLauncher::Wake() {
+  uint64_t one = 1;
+  // Fails only when the counter is saturated, in which case the reaper is due to wake anyway.
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+void ProcessLauncher::DrainWakeups() {
+  uint64_t count = 0;
+  (void)!read(wake_fd_, &count, sizeof(count));
+}
+
+int ProcessLauncher::SweepTimeoutMillis() {
+  std::lock_guard lock(mutex_);
+  return unwatched_.empty() ? -1 : static_cast<int>(options_.sweep_interval.count());
+}
+
+void ProcessLauncher::ReaperLoop() {
+  std::array<epoll_event, 64> events{};
+  while (true) {
+    int ready =
+        epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), SweepTimeoutMillis());
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      Fatal("epoll_wait: " + ErrorText(errno));
+    }
+    std::vector<ProcessExit> exits;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      for (int i = 0; i < ready; ++i) {
+        if (events[i].data.u64 == kWakeTag) {
+          DrainWakeups();
+        } else {
+          ReapIfExited(static_cast<pid_t>(events[i].data.u64), exits);
+        }
+      }
+      SweepUnwatched(exits);
+      stopping = stopping_;
+    }
+    // Outside the lock, so on_exit may call Launch or SignalGroup.
+    for (const ProcessExit& exit : exits) on_exit_(exit);
+    if (stopping) return;
+  }
+}
+
+void ProcessLauncher::ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits) {
+  auto child = children_.find(pid);
+  if (child == children_.end()) return;
+  int status = 0;
+  pid_t reaped = waitpid(pid, &status, WNOHANG);
+  if (reaped == 0 || (reaped < 0 && errno == EINTR)) return;  // still running; or try again
+  if (reaped == pid) {
+    exits.push_back(DecodeWaitStatus(pid, status));
+  } else {  // ECHILD: reaped by someone else, the status is lost
+    exits.push_back(ProcessExit{.pid = pid, .exit_code = kExitStatusLost});
+  }
+  if (child->second >= 0) {
+    close(child->second);  // also removes it from the epoll set
+  } else {
+    unwatched_.erase(pid);
+  }
+  children_.erase(child);
+}
+
+void ProcessLauncher::SweepUnwatched(std::vector<ProcessExit>& exits) {
+  if (unwatched_.empty()) return;
+  std::vector<pid_t> pids(unwatched_.begin(), unwatched_.end());
+  for (pid_t pid : pids) ReapIfExited(pid, exits);
+}
+
+}  // namespace
+
+std::unique_ptr<Launcher> MakeProcessLauncher(std::function<void(const ProcessExit&)> on_exit,
+                                              const ProcessLauncherOptions& options) {
+  return std::make_unique<ProcessLauncher>(std::move(on_exit), options);
+}
+
+std::unique_ptr<Launcher> MakeProcessLauncher(std::function<void(const ProcessExit&)> on_exit) {
+  return MakeProcessLauncher(std::move(on_exit), ProcessLauncherOptions{});
+}
+
+int64_t ParseProcStatStartTicks(std::string_view stat) {
+  constexpr int kFirstFieldAfterName = 3;  // state
+  constexpr int kStartTimeField = 22;
+  size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string_view::npos) return 0;
+  std::string_view rest = stat.substr(end_of_name + 1);
+  std::string_view field;
+  for (int index = kFirstFieldAfterName; index <= kStartTimeField; ++index) {
+    size_t start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) return 0;
+    rest.remove_prefix(start);
+    field = rest.substr(0, rest.find_first_of(" \n"));
+    rest.remove_prefix(field.size());
+  }
+  int64_t ticks = 0;
+  auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), ticks);
+  if (error != std::errc() || end != field.data() + field.size()) return 0;
+  return ticks;
+}
+
+int64_t ReadProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return 0;
+  std::array<char, 32> path{};
+  std::snprintf(path.data(), path.size(), "/proc/%d/stat", static_cast<int>(pid));
+  int fd = open(path.data(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::array<char, 4096> buffer{};  // one read returns the whole (< 1 KiB) line
+  ssize_t size = 0;
+  do {
+    size = read(fd, buffer.data(), buffer.size());
+  } while (size < 0 && errno == EINTR);
+  close(fd);
+  if (size <= 0) return 0;
+  return ParseProcStatStartTicks(std::string_view(buffer.data(), static_cast<size_t>(size)));
+}
+
+bool KillOrphanedGroup(pid_t pgid, int64_t start_ticks) {
+  if (pgid <= 1 || start_ticks == 0) return false;
+  if (ReadProcessStartTicks(pgid) != start_ticks) return false;  // gone, or the pid was reused
+  return kill(-pgid, SIGKILL) == 0;
+}
+
+}  // namespace gleaner

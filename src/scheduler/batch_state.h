@@ -1,0 +1,193 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "model/arn.h"
+#include "scheduler/host.h"
+#include "scheduler/requests.h"
+
+namespace gleaner {
+
+// What a state change touched, so the caller can persist exactly that. Keys as in the store.
+struct StateChanges {
+  std::set<std::string> compute_environments;  // names
+  std::set<std::string> job_queues;            // names
+  std::set<std::string> job_definitions;       // "name:revision"
+  std::set<std::string> scheduling_policies;   // names
+  std::set<std::string> jobs;                  // ids
+  std::set<std::string> deleted_compute_environments;
+  std::set<std::string> deleted_job_queues;
+  std::set<std::string> deleted_scheduling_policies;
+
+  bool empty() const {
+    return compute_environments.empty() && job_queues.empty() && job_definitions.empty() &&
+           scheduling_policies.empty() && jobs.empty() && deleted_compute_environments.empty() &&
+           deleted_job_queues.empty() && deleted_scheduling_policies.empty();
+  }
+};
+
+// What the state asks of the world. The engine carries these out and reports back.
+struct StartAttempt {
+  std::string job_id;
+};
+struct SignalAttempt {
+  std::string job_id;
+  int signal = 0;
+};
+struct Decisions {
+  std::vector<StartAttempt> starts;
+  std::vector<SignalAttempt> signals;
+};
+
+struct BatchStateOptions {
+  ArnScope scope;
+  uint64_t seed = 1;
+  int64_t stop_grace_millis = 30'000;  // SIGTERM -> SIGKILL on TerminateJob
+  int max_jobs_examined_per_pass = 20'000;
+};
+
+// All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
+// environments, queues, job definitions, scheduling policies), jobs and their lifecycle, and the
+// dispatch of RUNNABLE jobs onto hosts. Single-threaded and pure: time comes from the injected
+// Clock, ids from a seeded generator; nothing here does I/O.
+class BatchState {
+ public:
+  BatchState(const Clock& clock, BatchStateOptions options);
+
+  const ArnScope& scope() const { return options_.scope; }
+
+  // Catalog.
+  Result<const ComputeEnvironment*> CreateComputeEnvironment(CreateComputeEnvironmentRequest req);
+  Result<const ComputeEnvironment*> UpdateComputeEnvironment(
+      const UpdateComputeEnvironmentRequest& req);
+  Status DeleteComputeEnvironment(const std::string& name_or_arn);
+  Result<const JobQueue*> CreateJobQueue(CreateJobQueueRequest req);
+  Result<const JobQueue*> UpdateJobQueue(const UpdateJobQueueRequest& req);
+  Status DeleteJobQueue(const std::string& name_or_arn);
+  Result<const SchedulingPolicy*> CreateSchedulingPolicy(CreateSchedulingPolicyRequest req);
+  Status UpdateSchedulingPolicy(const UpdateSchedulingPolicyRequest& req);
+  Status DeleteSchedulingPolicy(const std::string& arn);
+  Result<const JobDefinition*> RegisterJobDefinition(RegisterJobDefinitionRequest req);
+  Status DeregisterJobDefinition(const std::string& name_rev_or_arn);
+
+  const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const;
+  const JobQueue* FindJobQueue(const std::string& name_or_arn) const;
+  const SchedulingPolicy* FindSchedulingPolicy(const std::string& arn) const;
+  // "name" (latest ACTIVE revision), "name:revision" or an ARN.
+  const JobDefinition* FindJobDefinition(const std::string& reference) const;
+  const Job* FindJob(const std::string& job_id) const;
+
+  // Paged listings in the order AWS gives them (names ascending; definitions by name, revision).
+  Result<std::vector<const ComputeEnvironment*>> DescribeComputeEnvironments(
+      const DescribeComputeEnvironmentsRequest& req, std::string* next_token) const;
+  Result<std::vector<const JobQueue*>> DescribeJobQueues(const DescribeJobQueuesRequest& req,
+                                                         std::string* next_token) const;
+  Result<std::vector<const JobDefinition*>> DescribeJobDefinitions(
+      const DescribeJobDefinitionsRequest& req, std::string* next_token) const;
+  Result<std::vector<const SchedulingPolicy*>> ListSchedulingPolicies(
+      const PageRequest& page, std::string* next_token) const;
+  // Newest first.
+  Result<std::vector<const Job*>> ListJobs(const ListJobsRequest& req,
+                                           std::string* next_token) const;
+
+  // Tags on any resource by ARN.
+  Result<TagMap> ListTags(const std::string& arn);
+  Status TagResource(const std::string& arn, const TagMap& tags);
+  Status UntagResource(const std::string& arn, const std::vector<std::string>& keys);
+
+  // Jobs.
+  Result<const Job*> SubmitJob(const SubmitJobRequest& req);
+  Status CancelJob(const StopJobRequest& req);
+  Status TerminateJob(const StopJobRequest& req);
+
+  // Capacity and execution.
+  void AddHost(Host host);
+  const std::map<std::string, Host>& hosts() const { return hosts_; }
+  // Places what can run now and fires due timers; returns what the engine must do.
+  Decisions Schedule();
+  // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).
+  void OnAttemptLaunched(const std::string& job_id, int64_t pid, int64_t process_start_ticks);
+  void OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason);
+  // The attempt's process ended: exit_code as the shell reports it, term_signal when signalled.
+  void OnAttemptExited(const std::string& job_id, int exit_code, int term_signal);
+  // Why a RUNNABLE job is not running now, in AWS's words where AWS has them. Computed on demand
+  // (DescribeJobs) rather than on every pass, so waiting jobs cost nothing while they wait.
+  std::string ExplainWaiting(const Job& job) const;
+  // When the next timer (a SIGKILL after a grace period) is due, if any.
+  std::optional<EpochMillis> NextTimer() const;
+
+  // Rebuilding after a restart. Restore* take records in store order; FinishRestore() ends every
+  // attempt that was placed (its process is gone with the old server) and returns those jobs'
+  // placements so the engine can kill orphaned process groups.
+  void RestoreComputeEnvironment(ComputeEnvironment environment);
+  void RestoreJobQueue(JobQueue queue);
+  void RestoreSchedulingPolicy(SchedulingPolicy policy);
+  void RestoreJobDefinition(JobDefinition definition);
+  void RestoreJob(Job job);
+  std::vector<AttemptPlacement> FinishRestore();
+
+  // Everything changed since the last call.
+  StateChanges TakeChanges();
+
+  size_t job_count() const { return jobs_.size(); }
+
+ private:
+  struct QueueJobs;  // per-queue indexes, defined in the .cc files
+
+  Job* MutableJob(const std::string& job_id);
+  void MarkJobChanged(const Job& job) { changes_.jobs.insert(job.job_id); }
+  void SetStatus(Job& job, JobStatus status, std::string reason);
+  void EndAttempt(Job& job, const AttemptContainer& container, const std::string& status_reason,
+                  bool retryable);
+  void ReleasePlacement(Job& job);
+  void FailWithoutRunning(Job& job, const std::string& reason);
+  void OnJobFinished(const Job& job);
+  void ReleaseDependents(const Job& job);
+  bool DependenciesSatisfied(const Job& job, std::string* failed_dependency) const;
+  void IndexJob(const Job& job);
+  void MoveInIndex(const Job& job, JobStatus from);
+  Result<Job> BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
+                       const JobDefinition& definition);
+  bool TryPlace(Job& job, const JobQueue& queue, Decisions& decisions);
+  void FireTimers(Decisions& decisions);
+  Status CheckComputeEnvironmentOrder(std::vector<ComputeEnvironmentOrder>& order) const;
+  std::string CeNameFromReference(const std::string& name_or_arn) const;
+  std::string QueueNameFromReference(const std::string& name_or_arn) const;
+  TagMap* MutableTags(const std::string& arn, bool mark_changed);
+
+  const Clock& clock_;
+  BatchStateOptions options_;
+  UuidV7Generator ids_;
+  std::mt19937_64 random_;
+
+  std::map<std::string, ComputeEnvironment> compute_environments_;  // by name
+  std::map<std::string, JobQueue> job_queues_;                      // by name
+  std::map<std::string, SchedulingPolicy> scheduling_policies_;     // by name
+  // by name, then revision
+  std::map<std::string, std::map<int, JobDefinition>> job_definitions_;
+  std::map<std::string, Job> jobs_;  // by id: UUIDv7 order is submission order
+
+  // Indexes over jobs_.
+  std::map<std::string, std::map<JobStatus, std::set<std::string>>> jobs_by_queue_;  // queue ARN
+  std::map<std::string, std::vector<std::string>> dependents_;    // dependency id -> waiting jobs
+  std::map<std::string, Resources> used_by_compute_environment_;  // CE ARN -> reserved
+
+  std::map<std::string, Host> hosts_;  // by instance id
+  // SIGKILL deadlines of terminated attempts: (due, job id).
+  std::set<std::pair<EpochMillis, std::string>> kill_timers_;
+  std::map<std::string, EpochMillis> kill_deadlines_;  // job id -> its entry in kill_timers_
+  Decisions pending_;  // signals decided outside Schedule(), handed out by the next Schedule()
+
+  StateChanges changes_;
+};
+
+}  // namespace gleaner

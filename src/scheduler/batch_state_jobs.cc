@@ -1,0 +1,333 @@
+// BatchState: submitting jobs, their attempts, dependencies, cancel and terminate.
+#include <csignal>
+
+#include "model/ref_substitution.h"
+#include "model/retry_strategy.h"
+#include "scheduler/batch_state.h"
+
+namespace gleaner {
+namespace {
+
+constexpr char kEssentialContainerExited[] = "Essential container in task exited";
+
+void MergeEnvironment(std::vector<KeyValuePair>& into, const std::vector<KeyValuePair>& overrides) {
+  for (const KeyValuePair& variable : overrides) {
+    bool replaced = false;
+    for (KeyValuePair& existing : into) {
+      if (existing.name == variable.name) {
+        existing.value = variable.value;
+        replaced = true;
+      }
+    }
+    if (!replaced) into.push_back(variable);
+  }
+}
+
+void MergeResourceRequirements(std::vector<ResourceRequirement>& into,
+                               const std::vector<ResourceRequirement>& overrides) {
+  for (const ResourceRequirement& requirement : overrides) {
+    bool replaced = false;
+    for (ResourceRequirement& existing : into) {
+      if (existing.type == requirement.type) {
+        existing.value = requirement.value;
+        replaced = true;
+      }
+    }
+    if (!replaced) into.push_back(requirement);
+  }
+}
+
+void ApplyOverrides(ContainerProperties& container, const ContainerOverrides& overrides) {
+  if (overrides.command) container.command = *overrides.command;
+  MergeEnvironment(container.environment, overrides.environment);
+  MergeResourceRequirements(container.resource_requirements, overrides.resource_requirements);
+  if (overrides.vcpus) container.vcpus = overrides.vcpus;
+  if (overrides.memory) container.memory = overrides.memory;
+  if (overrides.instance_type) container.instance_type = *overrides.instance_type;
+}
+
+}  // namespace
+
+Job* BatchState::MutableJob(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+const Job* BatchState::FindJob(const std::string& job_id) const {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+void BatchState::IndexJob(const Job& job) {
+  jobs_by_queue_[job.job_queue][job.status].insert(job.job_id);
+}
+
+void BatchState::MoveInIndex(const Job& job, JobStatus from) {
+  auto& by_status = jobs_by_queue_[job.job_queue];
+  by_status[from].erase(job.job_id);
+  by_status[job.status].insert(job.job_id);
+}
+
+void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
+  JobStatus from = job.status;
+  job.status = status;
+  job.status_reason = std::move(reason);
+  if (from != status) MoveInIndex(job, from);
+  MarkJobChanged(job);
+}
+
+Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
+                                 const JobDefinition& definition) {
+  if (!definition.container_properties) {
+    return Status::InvalidArgument("jobDefinition \"" + definition.arn +
+                                   "\" has no containerProperties to run");
+  }
+  Job job;
+  job.job_id = ids_.Next();
+  job.job_name = req.job_name;
+  job.job_arn = options_.scope.Job(job.job_id);
+  job.job_queue = queue.arn;
+  job.job_definition = definition.arn;
+  job.created_at = clock_.NowMillis();
+  job.share_identifier = req.share_identifier.value_or("");
+  job.scheduling_priority = req.scheduling_priority_override ? req.scheduling_priority_override
+                                                             : definition.scheduling_priority;
+  job.parameters = definition.parameters;
+  for (const auto& [name, value] : req.parameters) job.parameters[name] = value;
+  job.container.properties = *definition.container_properties;
+  if (req.container_overrides) ApplyOverrides(job.container.properties, *req.container_overrides);
+  job.container.properties.command =
+      SubstituteParameters(job.container.properties.command, job.parameters);
+  job.retry_strategy = req.retry_strategy ? req.retry_strategy : definition.retry_strategy;
+  job.timeout = req.timeout ? req.timeout : definition.timeout;
+  job.depends_on = req.depends_on;
+  job.tags = req.tags;
+  job.propagate_tags = req.propagate_tags ? req.propagate_tags : definition.propagate_tags;
+  job.platform_capabilities = definition.platform_capabilities;
+  Result<Resources> required = RequiredResources(job.container.properties);
+  if (!required.ok()) return required.status();
+  job.required = *required;
+  return job;
+}
+
+Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
+  if (req.array_size) {
+    return Status::Unsupported("arrayProperties is not supported yet: submit the jobs one by one");
+  }
+  if (req.has_node_overrides) {
+    return Status::Unsupported("nodeOverrides is not supported yet: multi-node jobs come later");
+  }
+  const JobQueue* queue = FindJobQueue(req.job_queue);
+  if (queue == nullptr) {
+    return Status::InvalidArgument("jobQueue \"" + req.job_queue + "\" does not exist");
+  }
+  const JobDefinition* definition = FindJobDefinition(req.job_definition);
+  if (definition == nullptr) {
+    return Status::InvalidArgument("jobDefinition \"" + req.job_definition +
+                                   "\" does not exist (or has no ACTIVE revision)");
+  }
+  if (definition->status != "ACTIVE") {
+    return Status::InvalidArgument("jobDefinition \"" + definition->arn +
+                                   "\" is INACTIVE: register a new revision");
+  }
+  bool fair_share = !queue->scheduling_policy_arn.empty();
+  if (fair_share && !req.share_identifier) {
+    return Status::InvalidArgument("shareIdentifier is required: job queue \"" + queue->name +
+                                   "\" has a fair-share scheduling policy");
+  }
+  if (!fair_share && req.share_identifier) {
+    return Status::InvalidArgument("shareIdentifier is invalid: job queue \"" + queue->name +
+                                   "\" has no scheduling policy (FIFO)");
+  }
+  for (size_t i = 0; i < req.depends_on.size(); ++i) {
+    if (jobs_.count(req.depends_on[i].job_id) == 0) {
+      return Status::InvalidArgument("dependsOn[" + std::to_string(i) + "].jobId \"" +
+                                     req.depends_on[i].job_id + "\" does not exist");
+    }
+  }
+  Result<Job> built = BuildJob(req, *queue, *definition);
+  if (!built.ok()) return built.status();
+  Job& job = jobs_[built->job_id];
+  job = std::move(built).value();
+  job.status = JobStatus::kSubmitted;
+  IndexJob(job);
+  MarkJobChanged(job);
+  std::string failed_dependency;
+  if (DependenciesSatisfied(job, &failed_dependency)) {
+    SetStatus(job, JobStatus::kRunnable, "");
+  } else if (!failed_dependency.empty()) {
+    FailWithoutRunning(job, "Dependent Job failed: " + failed_dependency);
+  } else {
+    SetStatus(job, JobStatus::kPending, "Waiting for dependencies to succeed");
+    for (const JobDependency& dependency : job.depends_on) {
+      dependents_[dependency.job_id].push_back(job.job_id);
+    }
+  }
+  return &job;
+}
+
+bool BatchState::DependenciesSatisfied(const Job& job, std::string* failed_dependency) const {
+  bool all_succeeded = true;
+  for (const JobDependency& dependency : job.depends_on) {
+    const Job* other = FindJob(dependency.job_id);
+    if (other == nullptr || other->status == JobStatus::kFailed) {
+      *failed_dependency = dependency.job_id;
+      return false;
+    }
+    if (other->status != JobStatus::kSucceeded) all_succeeded = false;
+  }
+  return all_succeeded;
+}
+
+void BatchState::FailWithoutRunning(Job& job, const std::string& reason) {
+  SetStatus(job, JobStatus::kFailed, reason);
+  job.stopped_at = clock_.NowMillis();
+  OnJobFinished(job);
+}
+
+void BatchState::OnJobFinished(const Job& job) { ReleaseDependents(job); }
+
+// A finished job releases (or fails) the jobs waiting on it; failure spreads transitively. A
+// worklist rather than recursion, so a long chain cannot overflow the stack.
+void BatchState::ReleaseDependents(const Job& finished) {
+  std::vector<std::string> worklist{finished.job_id};
+  while (!worklist.empty()) {
+    std::string id = std::move(worklist.back());
+    worklist.pop_back();
+    auto waiting = dependents_.find(id);
+    if (waiting == dependents_.end()) continue;
+    std::vector<std::string> dependents = std::move(waiting->second);
+    dependents_.erase(waiting);
+    for (const std::string& dependent_id : dependents) {
+      Job* dependent = MutableJob(dependent_id);
+      if (dependent == nullptr || dependent->status != JobStatus::kPending) continue;
+      std::string failed_dependency;
+      if (DependenciesSatisfied(*dependent, &failed_dependency)) {
+        SetStatus(*dependent, JobStatus::kRunnable, "");
+      } else if (!failed_dependency.empty()) {
+        SetStatus(*dependent, JobStatus::kFailed, "Dependent Job failed: " + failed_dependency);
+        dependent->stopped_at = clock_.NowMillis();
+        worklist.push_back(dependent_id);
+      }
+    }
+  }
+}
+
+void BatchState::ReleasePlacement(Job& job) {
+  if (!job.placement) return;
+  const AttemptPlacement& placement = *job.placement;
+  auto host = hosts_.find(placement.instance_id);
+  if (host != hosts_.end()) host->second.used -= placement.reserved;
+  auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
+  if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
+  auto deadline = kill_deadlines_.find(job.job_id);
+  if (deadline != kill_deadlines_.end()) {
+    kill_timers_.erase({deadline->second, job.job_id});
+    kill_deadlines_.erase(deadline);
+  }
+  job.placement.reset();
+}
+
+void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
+                            const std::string& status_reason, bool retryable) {
+  EpochMillis now = clock_.NowMillis();
+  AttemptDetail attempt;
+  attempt.container = container;
+  attempt.started_at =
+      job.placement && job.placement->started_at != 0 ? job.placement->started_at : now;
+  attempt.stopped_at = now;
+  attempt.status_reason = status_reason;
+  job.attempts.push_back(attempt);
+  job.container.current = container;
+  bool succeeded = container.exit_code && *container.exit_code == 0 && retryable;
+  ReleasePlacement(job);
+  if (succeeded) {
+    SetStatus(job, JobStatus::kSucceeded, status_reason);
+  } else if (retryable && EvaluateRetry(job.retry_strategy, static_cast<int>(job.attempts.size()),
+                                        {status_reason, container.reason, container.exit_code}) ==
+                              RetryAction::kRetry) {
+    SetStatus(job, JobStatus::kRunnable, "");
+    return;
+  } else {
+    SetStatus(job, JobStatus::kFailed, status_reason);
+  }
+  job.stopped_at = now;
+  OnJobFinished(job);
+}
+
+void BatchState::OnAttemptLaunched(const std::string& job_id, int64_t pid,
+                                   int64_t process_start_ticks) {
+  Job* job = MutableJob(job_id);
+  if (job == nullptr || !job->placement || job->status != JobStatus::kStarting) return;
+  EpochMillis now = clock_.NowMillis();
+  job->placement->pid = pid;
+  job->placement->process_start_ticks = process_start_ticks;
+  job->placement->started_at = now;
+  job->started_at = now;
+  SetStatus(*job, JobStatus::kRunning, "");
+}
+
+void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason) {
+  Job* job = MutableJob(job_id);
+  if (job == nullptr || !job->placement) return;
+  AttemptContainer container = job->container.current;
+  container.exit_code.reset();
+  container.reason = reason;
+  EndAttempt(*job, container, reason, /*retryable=*/true);
+}
+
+void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int term_signal) {
+  Job* job = MutableJob(job_id);
+  if (job == nullptr || !job->placement) return;
+  AttemptContainer container = job->container.current;
+  container.exit_code = exit_code;
+  container.reason.clear();
+  if (job->placement->termination_requested) {
+    std::string reason = job->placement->termination_reason;
+    container.reason = reason;
+    EndAttempt(*job, container, reason, /*retryable=*/false);
+    return;
+  }
+  if (term_signal != 0) {
+    container.reason = "Container killed by signal " + std::to_string(term_signal);
+  }
+  EndAttempt(*job, container, exit_code == 0 ? "" : kEssentialContainerExited,
+             /*retryable=*/true);
+}
+
+Status BatchState::CancelJob(const StopJobRequest& req) {
+  Job* job = MutableJob(req.job_id);
+  if (job == nullptr) {
+    return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
+  }
+  // AWS: cancelling a job that has started (or ended) succeeds and does nothing.
+  if (job->status == JobStatus::kSubmitted || job->status == JobStatus::kPending ||
+      job->status == JobStatus::kRunnable) {
+    FailWithoutRunning(*job, req.reason);
+  }
+  return Status::Ok();
+}
+
+Status BatchState::TerminateJob(const StopJobRequest& req) {
+  Job* job = MutableJob(req.job_id);
+  if (job == nullptr) {
+    return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
+  }
+  if (IsTerminal(job->status)) return Status::Ok();
+  if (!job->placement) {
+    FailWithoutRunning(*job, req.reason);
+    return Status::Ok();
+  }
+  AttemptPlacement& placement = *job->placement;
+  if (placement.termination_requested) return Status::Ok();
+  placement.termination_requested = true;
+  placement.termination_reason = req.reason;
+  pending_.signals.push_back({job->job_id, SIGTERM});
+  EpochMillis kill_at = clock_.NowMillis() + options_.stop_grace_millis;
+  kill_timers_.insert({kill_at, job->job_id});
+  kill_deadlines_[job->job_id] = kill_at;
+  MarkJobChanged(*job);
+  return Status::Ok();
+}
+
+}  // namespace gleaner

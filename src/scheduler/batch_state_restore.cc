@@ -1,0 +1,72 @@
+// BatchState: rebuilding memory from the store after a restart.
+#include "scheduler/batch_state.h"
+
+namespace gleaner {
+
+void BatchState::RestoreComputeEnvironment(ComputeEnvironment environment) {
+  std::string name = environment.name;
+  compute_environments_[name] = std::move(environment);
+}
+
+void BatchState::RestoreJobQueue(JobQueue queue) {
+  std::string name = queue.name;
+  job_queues_[name] = std::move(queue);
+}
+
+void BatchState::RestoreSchedulingPolicy(SchedulingPolicy policy) {
+  std::string name = policy.name;
+  scheduling_policies_[name] = std::move(policy);
+}
+
+void BatchState::RestoreJobDefinition(JobDefinition definition) {
+  std::string name = definition.name;
+  int revision = definition.revision;
+  job_definitions_[name][revision] = std::move(definition);
+}
+
+void BatchState::RestoreJob(Job job) {
+  std::string id = job.job_id;
+  Job& restored = jobs_[id] = std::move(job);
+  IndexJob(restored);
+  if (restored.status == JobStatus::kPending) {
+    for (const JobDependency& dependency : restored.depends_on) {
+      dependents_[dependency.job_id].push_back(id);
+    }
+  }
+}
+
+std::vector<AttemptPlacement> BatchState::FinishRestore() {
+  std::vector<AttemptPlacement> lost;
+  std::vector<std::string> placed;
+  for (const auto& [id, job] : jobs_) {
+    if (job.placement) placed.push_back(id);
+  }
+  for (const std::string& id : placed) {
+    Job& job = jobs_.at(id);
+    AttemptPlacement placement = *job.placement;
+    lost.push_back(placement);
+    // The new server never reserved this placement on its hosts: forget it, then end the attempt.
+    job.placement->reserved = Resources{};
+    AttemptContainer container = job.container.current;
+    container.exit_code.reset();
+    std::string reason = "Job attempt lost: gleaner restarted while the attempt was " +
+                         std::string(ToString(job.status));
+    container.reason = reason;
+    if (job.status == JobStatus::kStarting || job.status == JobStatus::kRunning) {
+      EndAttempt(job, container, reason, /*retryable=*/!job.placement->termination_requested);
+    } else {
+      job.placement.reset();
+      MarkJobChanged(job);
+    }
+  }
+  // A crash between a dependency finishing and its dependents being saved leaves them PENDING
+  // with nothing left to wake them: settle them now.
+  std::vector<std::string> settled;
+  for (const auto& [id, job] : jobs_) {
+    if (IsTerminal(job.status) && dependents_.count(id) != 0) settled.push_back(id);
+  }
+  for (const std::string& id : settled) ReleaseDependents(jobs_.at(id));
+  return lost;
+}
+
+}  // namespace gleaner

@@ -1,0 +1,250 @@
+#include "server/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "model/arn.h"
+#include "model/json_codec.h"
+
+namespace gleaner {
+namespace {
+
+std::string NameFromArn(const std::string& arn) {
+  auto slash = arn.rfind('/');
+  return slash == std::string::npos ? arn : arn.substr(slash + 1);
+}
+
+template <typename Restore, typename Decode>
+Status RestoreRecords(const std::vector<StoredRecord>& records, const char* kind, Decode decode,
+                      Restore restore) {
+  for (const StoredRecord& record : records) {
+    nlohmann::json json =
+        nlohmann::json::parse(record.document, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) {
+      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
+                              "\" that is not JSON");
+    }
+    auto decoded = decode(json);
+    if (!decoded.ok()) {
+      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
+                              "\" gleaner cannot read: " + decoded.status().message());
+    }
+    restore(std::move(decoded).value());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Engine::Engine(const Clock& clock, BatchState& state, Store& store, EngineOptions options)
+    : clock_(clock), state_(state), store_(store), options_(std::move(options)) {}
+
+Engine::~Engine() { Stop(); }
+
+Status Engine::Start() {
+  Result<StoreSnapshot> snapshot = store_.Load();
+  if (!snapshot.ok()) return snapshot.status();
+  GLEANER_RETURN_IF_ERROR(RestoreRecords(
+      snapshot->compute_environments, "compute environment", ComputeEnvironmentFromRecord,
+      [&](ComputeEnvironment value) { state_.RestoreComputeEnvironment(std::move(value)); }));
+  GLEANER_RETURN_IF_ERROR(RestoreRecords(
+      snapshot->scheduling_policies, "scheduling policy", SchedulingPolicyFromRecord,
+      [&](SchedulingPolicy value) { state_.RestoreSchedulingPolicy(std::move(value)); }));
+  GLEANER_RETURN_IF_ERROR(
+      RestoreRecords(snapshot->job_queues, "job queue", JobQueueFromRecord,
+                     [&](JobQueue value) { state_.RestoreJobQueue(std::move(value)); }));
+  GLEANER_RETURN_IF_ERROR(
+      RestoreRecords(snapshot->job_definitions, "job definition", JobDefinitionFromRecord,
+                     [&](JobDefinition value) { state_.RestoreJobDefinition(std::move(value)); }));
+  GLEANER_RETURN_IF_ERROR(RestoreRecords(snapshot->jobs, "job", JobFromRecord,
+                                         [&](Job value) { state_.RestoreJob(std::move(value)); }));
+  std::vector<AttemptPlacement> lost = state_.FinishRestore();
+  for (const AttemptPlacement& placement : lost) {
+    if (placement.pid > 0 &&
+        KillOrphanedGroup(static_cast<pid_t>(placement.pid), placement.process_start_ticks)) {
+      spdlog::warn("killed process group {} left running by the previous server", placement.pid);
+    }
+  }
+  if (!lost.empty()) spdlog::warn("{} attempt(s) were lost with the previous server", lost.size());
+  spdlog::info("restored {} job(s) from the store", state_.job_count());
+  std::vector<PendingReply> none;
+  Persist(std::move(none));
+  store_.Flush();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  store_.Flush();
+}
+
+void Engine::Execute(BatchCommand command, BatchReply reply) {
+  Post(CommandItem{std::move(command), std::move(reply)});
+}
+
+void Engine::OnProcessExit(const ProcessExit& exit) { Post(exit); }
+
+void Engine::Post(WorkItem item) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(item));
+  }
+  wake_.notify_one();
+}
+
+void Engine::Run() {
+  std::deque<WorkItem> batch;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      auto has_work = [this] { return stopping_ || !queue_.empty(); };
+      std::optional<EpochMillis> timer = state_.NextTimer();
+      if (timer) {
+        // Timers are in the injected clock's time; the wait itself is real time.
+        int64_t wait_millis = std::max<int64_t>(0, *timer - clock_.NowMillis());
+        wake_.wait_for(lock, std::chrono::milliseconds(wait_millis), has_work);
+      } else {
+        wake_.wait(lock, has_work);
+      }
+      if (stopping_ && queue_.empty()) break;
+      batch.swap(queue_);
+    }
+    std::vector<PendingReply> replies;
+    for (WorkItem& item : batch) Process(item, replies);
+    batch.clear();
+    // Launch failures free capacity at once, so schedule until a pass starts nothing new.
+    for (int pass = 0; pass < 8; ++pass) {
+      Decisions decisions = state_.Schedule();
+      bool started = !decisions.starts.empty();
+      CarryOut(decisions);
+      if (!started) break;
+    }
+    Persist(std::move(replies));
+  }
+}
+
+void Engine::Process(WorkItem& item, std::vector<PendingReply>& replies) {
+  if (auto* command = std::get_if<CommandItem>(&item)) {
+    replies.push_back({std::move(command->reply), command->command(state_)});
+    return;
+  }
+  const ProcessExit& exit = std::get<ProcessExit>(item);
+  auto it = job_by_pid_.find(exit.pid);
+  if (it == job_by_pid_.end()) return;
+  std::string job_id = std::move(it->second);
+  job_by_pid_.erase(it);
+  state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal);
+}
+
+void Engine::CarryOut(const Decisions& decisions) {
+  for (const StartAttempt& start : decisions.starts) Launch(start.job_id);
+  for (const SignalAttempt& signal : decisions.signals) {
+    const Job* job = state_.FindJob(signal.job_id);
+    if (job == nullptr || !job->placement || job->placement->pid <= 0) continue;
+    launcher_->SignalGroup(static_cast<pid_t>(job->placement->pid), signal.signal);
+  }
+}
+
+void Engine::Launch(const std::string& job_id) {
+  const Job* job = state_.FindJob(job_id);
+  if (job == nullptr || !job->placement) return;
+  const ContainerProperties& container = job->container.properties;
+  if (container.command.empty()) {
+    state_.OnAttemptLaunchFailed(
+        job_id,
+        "CannotStartContainerError: the job has no command; set containerProperties.command in "
+        "the job definition or containerOverrides.command in SubmitJob");
+    return;
+  }
+  LaunchSpec spec;
+  spec.argv = container.command;
+  spec.environment = options_.base_environment;
+  for (const KeyValuePair& variable : container.environment) {
+    spec.environment.push_back(variable.name + "=" + variable.value);
+  }
+  spec.environment.push_back("AWS_BATCH_JOB_ID=" + job->job_id);
+  spec.environment.push_back("AWS_BATCH_JOB_ATTEMPT=" + std::to_string(job->AttemptNumber()));
+  spec.environment.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job->job_queue));
+  spec.environment.push_back("AWS_BATCH_CE_NAME=" +
+                             NameFromArn(job->placement->compute_environment_arn));
+  spec.working_directory = options_.working_directory;
+  spec.log_path = options_.log_directory + "/" + job->container.current.log_stream_name;
+  Result<LaunchedProcess> launched = launcher_->Launch(spec);
+  if (!launched.ok()) {
+    state_.OnAttemptLaunchFailed(job_id, launched.status().message());
+    return;
+  }
+  job_by_pid_[launched->pid] = job_id;
+  state_.OnAttemptLaunched(job_id, launched->pid, launched->start_ticks);
+}
+
+std::vector<Mutation> Engine::MutationsFor(const StateChanges& changes) const {
+  std::vector<Mutation> mutations;
+  for (const std::string& name : changes.compute_environments) {
+    if (const ComputeEnvironment* value = state_.FindComputeEnvironment(name)) {
+      mutations.push_back(
+          Mutation::Put(RecordKind::kComputeEnvironment, name, ToRecord(*value).dump()));
+    }
+  }
+  for (const std::string& name : changes.deleted_compute_environments) {
+    mutations.push_back(Mutation::Delete(RecordKind::kComputeEnvironment, name));
+  }
+  for (const std::string& name : changes.scheduling_policies) {
+    if (const SchedulingPolicy* value = state_.FindSchedulingPolicy(name)) {
+      mutations.push_back(
+          Mutation::Put(RecordKind::kSchedulingPolicy, name, ToRecord(*value).dump()));
+    }
+  }
+  for (const std::string& name : changes.deleted_scheduling_policies) {
+    mutations.push_back(Mutation::Delete(RecordKind::kSchedulingPolicy, name));
+  }
+  for (const std::string& name : changes.job_queues) {
+    if (const JobQueue* value = state_.FindJobQueue(name)) {
+      mutations.push_back(Mutation::Put(RecordKind::kJobQueue, name, ToRecord(*value).dump()));
+    }
+  }
+  for (const std::string& name : changes.deleted_job_queues) {
+    mutations.push_back(Mutation::Delete(RecordKind::kJobQueue, name));
+  }
+  for (const std::string& name_rev : changes.job_definitions) {
+    if (const JobDefinition* value = state_.FindJobDefinition(name_rev)) {
+      mutations.push_back(
+          Mutation::Put(RecordKind::kJobDefinition, name_rev, ToRecord(*value).dump()));
+    }
+  }
+  for (const std::string& id : changes.jobs) {
+    if (const Job* value = state_.FindJob(id)) {
+      mutations.push_back(Mutation::Put(RecordKind::kJob, id, ToRecord(*value).dump()));
+    }
+  }
+  return mutations;
+}
+
+void Engine::Persist(std::vector<PendingReply> replies) {
+  std::vector<Mutation> mutations = MutationsFor(state_.TakeChanges());
+  if (mutations.empty()) {
+    for (PendingReply& pending : replies) pending.reply(std::move(pending.result));
+    return;
+  }
+  auto shared = std::make_shared<std::vector<PendingReply>>(std::move(replies));
+  store_.Commit(std::move(mutations), [shared](Status status) {
+    for (PendingReply& pending : *shared) {
+      if (status.ok()) {
+        pending.reply(std::move(pending.result));
+      } else {
+        pending.reply(Status::Internal("could not make the change durable: " + status.message()));
+      }
+    }
+  });
+}
+
+}  // namespace gleaner

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "api/batch_executor.h"
+#include "runtime/launcher.h"
+#include "scheduler/batch_state.h"
+#include "store/store.h"
+
+namespace gleaner {
+
+struct EngineOptions {
+  std::string log_directory;                  // attempt logs: <log_directory>/<logStreamName>
+  std::string working_directory;              // where attempts start
+  std::vector<std::string> base_environment;  // PATH, HOME, ... given to every attempt
+};
+
+// The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
+// carries out its decisions (launch, signal) and persists what changed through the store's group
+// commit, answering each command once its changes are durable.
+class Engine final : public BatchExecutor {
+ public:
+  Engine(const Clock& clock, BatchState& state, Store& store, EngineOptions options);
+  ~Engine() override;
+
+  // The launcher is set before Start(); its exits come back through OnProcessExit.
+  void SetLauncher(Launcher* launcher) { launcher_ = launcher; }
+  // Rebuilds state from the store, ends attempts lost with the previous server (killing their
+  // orphaned processes) and starts the thread.
+  Status Start();
+  // Stops the thread after the commands already queued; waits for their changes to be durable.
+  void Stop();
+
+  void Execute(BatchCommand command, BatchReply reply) override;
+  void OnProcessExit(const ProcessExit& exit);
+
+ private:
+  struct CommandItem {
+    BatchCommand command;
+    BatchReply reply;
+  };
+  using WorkItem = std::variant<CommandItem, ProcessExit>;
+  struct PendingReply {
+    BatchReply reply;
+    Result<nlohmann::json> result;
+  };
+
+  void Post(WorkItem item);
+  void Run();
+  void Process(WorkItem& item, std::vector<PendingReply>& replies);
+  void CarryOut(const Decisions& decisions);
+  void Launch(const std::string& job_id);
+  void Persist(std::vector<PendingReply> replies);
+  std::vector<Mutation> MutationsFor(const StateChanges& changes) const;
+
+  const Clock& clock_;
+  BatchState& state_;
+  Store& store_;
+  EngineOptions options_;
+  Launcher* launcher_ = nullptr;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<WorkItem> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  // Scheduler-thread only.
+  std::map<pid_t, std::string> job_by_pid_;
+};
+
+}  // namespace gleaner

@@ -1,0 +1,129 @@
+#include "server/up_command.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "api/batch_api.h"
+#include "api/http_server.h"
+#include "server/engine.h"
+#include "server/local_host.h"
+
+namespace gleaner {
+namespace {
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return Status::InvalidArgument("--listen \"" + listen + "\" must be HOST:PORT");
+  }
+  std::string port_text = listen.substr(colon + 1);
+  if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port_text) > 65535) {
+    return Status::InvalidArgument("--listen port \"" + port_text + "\" must be 0-65535");
+  }
+  return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(std::stoi(port_text)));
+}
+
+std::vector<std::string> BaseEnvironment() {
+  const char* path = std::getenv("PATH");
+  const char* home = std::getenv("HOME");
+  std::vector<std::string> environment{
+      std::string("PATH=") + (path ? path : "/usr/local/bin:/usr/bin:/bin"),
+      std::string("HOME=") + (home ? home : "/"), "LANG=C.UTF-8"};
+  return environment;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "gleaner up: " << message << "\n";
+  return 1;
+}
+
+// Each running attempt holds a descriptor (its pidfd) and each client connection one: use the hard
+// limit rather than the usual soft 1,024.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int RunUpCommand(const UpOptions& options) {
+  RaiseOpenFileLimit();
+  auto listen = ParseListen(options.listen);
+  if (!listen.ok()) return Fail(listen.status().message());
+  std::string data_dir = options.data_dir;
+  if (data_dir.empty()) {
+    const char* home = std::getenv("HOME");
+    data_dir = std::string(home ? home : ".") + "/.gleaner";
+  }
+  std::error_code error;
+  std::filesystem::create_directories(data_dir + "/logs", error);
+  std::filesystem::create_directories(data_dir + "/work", error);
+  if (error) return Fail("cannot create --data-dir " + data_dir + ": " + error.message());
+
+  // Block the stop signals before any thread starts, so every thread inherits the mask and only
+  // sigwait below sees them. Children get a clean mask from the launcher.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = OpenSqliteStore({data_dir + "/gleaner.db", true});
+  if (!store.ok()) return Fail(store.status().message());
+
+  SystemClock clock;
+  BatchStateOptions state_options;
+  state_options.scope = {options.region, options.account_id};
+  state_options.seed = std::random_device{}();
+  state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
+  BatchState state(clock, state_options);
+  auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
+  if (!host.ok()) return Fail(host.status().message());
+  state.AddHost(*host);
+
+  EngineOptions engine_options;
+  engine_options.log_directory = data_dir + "/logs";
+  engine_options.working_directory = data_dir + "/work";
+  engine_options.base_environment = BaseEnvironment();
+  Engine engine(clock, state, **store, engine_options);
+  auto launcher =
+      MakeProcessLauncher([&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); });
+  engine.SetLauncher(launcher.get());
+  Status started = engine.Start();
+  if (!started.ok()) return Fail(started.message());
+
+  HttpServerOptions http_options;
+  http_options.host = listen->first;
+  http_options.port = listen->second;
+  http_options.threads = options.http_threads;
+  auto server =
+      StartHttpServer(http_options, MakeGleanerHttpHandler(engine, {engine_options.log_directory}));
+  if (!server.ok()) return Fail(server.status().message());
+
+  std::string endpoint = "http://" + listen->first + ":" + std::to_string((*server)->port());
+  std::cout << "gleaner listening on " << endpoint << std::endl;
+  std::cout << "  local capacity: " << host->total.ToString() << ", data in " << data_dir << "\n"
+            << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("received signal {}, shutting down", signal_number);
+  (*server)->Stop();
+  engine.Stop();
+  return 0;
+}
+
+}  // namespace gleaner
