@@ -40,6 +40,7 @@ void DeleteComputeEnvironment(const json& body, BatchExecutor& executor, BatchRe
 void DescribeComputeEnvironments(const json& body, BatchExecutor& executor, BatchReply reply) {
   ParseAndExecute(body, executor, std::move(reply), ParseDescribeComputeEnvironments,
                   [](BatchState& state, DescribeComputeEnvironmentsRequest& req) -> Result<json> {
+                    GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
                     auto found = state.DescribeComputeEnvironments(req, &next_token);
                     if (!found.ok()) return found.status();
@@ -83,6 +84,7 @@ void DeleteJobQueue(const json& body, BatchExecutor& executor, BatchReply reply)
 void DescribeJobQueues(const json& body, BatchExecutor& executor, BatchReply reply) {
   ParseAndExecute(body, executor, std::move(reply), ParseDescribeJobQueues,
                   [](BatchState& state, DescribeJobQueuesRequest& req) -> Result<json> {
+                    GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
                     auto found = state.DescribeJobQueues(req, &next_token);
                     if (!found.ok()) return found.status();
@@ -135,6 +137,7 @@ void DescribeSchedulingPolicies(const json& body, BatchExecutor& executor, Batch
 void ListSchedulingPolicies(const json& body, BatchExecutor& executor, BatchReply reply) {
   ParseAndExecute(body, executor, std::move(reply), ParseListSchedulingPolicies,
                   [](BatchState& state, ListSchedulingPoliciesRequest& req) -> Result<json> {
+                    GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
                     auto found = state.ListSchedulingPolicies(req.page, &next_token);
                     if (!found.ok()) return found.status();
@@ -169,6 +172,7 @@ void DeregisterJobDefinition(const json& body, BatchExecutor& executor, BatchRep
 void DescribeJobDefinitions(const json& body, BatchExecutor& executor, BatchReply reply) {
   ParseAndExecute(body, executor, std::move(reply), ParseDescribeJobDefinitions,
                   [](BatchState& state, DescribeJobDefinitionsRequest& req) -> Result<json> {
+                    GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
                     auto found = state.DescribeJobDefinitions(req, &next_token);
                     if (!found.ok()) return found.status();

@@ -49,6 +49,7 @@ void DescribeJobs(const json& body, BatchExecutor& executor, BatchReply reply) {
 void ListJobs(const json& body, BatchExecutor& executor, BatchReply reply) {
   ParseAndExecute(body, executor, std::move(reply), ParseListJobs,
                   [](BatchState& state, ListJobsRequest& req) -> Result<json> {
+                    GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
                     auto found = state.ListJobs(req, &next_token);
                     if (!found.ok()) return found.status();

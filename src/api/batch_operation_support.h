@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "api/batch_executor.h"
+#include "scheduler/requests.h"
 
 namespace gleaner {
 
@@ -27,8 +28,22 @@ void ParseAndExecute(const nlohmann::json& body, BatchExecutor& executor, BatchR
       std::move(reply));
 }
 
-inline void AddNextToken(nlohmann::json& response, const std::string& next_token) {
-  if (!next_token.empty()) response["nextToken"] = next_token;
+// nextToken on the wire is opaque: the position (a name or id) in URL-safe base64 behind a version
+// tag, so that a made-up or mangled token is recognised and refused rather than misread.
+std::string EncodePageToken(const std::string& position);
+Result<std::string> DecodePageToken(const std::string& token);
+
+inline void AddNextToken(nlohmann::json& response, const std::string& position) {
+  if (!position.empty()) response["nextToken"] = EncodePageToken(position);
+}
+
+// Replaces the client's nextToken in `page` by the position it stands for.
+inline Status DecodePage(PageRequest& page) {
+  if (page.next_token.empty()) return Status::Ok();
+  Result<std::string> position = DecodePageToken(page.next_token);
+  if (!position.ok()) return position.status();
+  page.next_token = *position;
+  return Status::Ok();
 }
 
 }  // namespace gleaner

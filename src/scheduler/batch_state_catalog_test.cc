@@ -52,9 +52,9 @@ TEST_F(ComputeEnvironmentTest, CreateFillsInWhatAwsFillsIn) {
   EXPECT_EQ(state_.FindComputeEnvironment("ce1"), &environment);
   EXPECT_EQ(state_.FindComputeEnvironment(environment.arn), &environment);
   // The same name in another account is another resource.
-  EXPECT_EQ(state_.FindComputeEnvironment(
-                "arn:aws:batch:us-east-1:999999999999:compute-environment/ce1"),
-            nullptr);
+  EXPECT_EQ(
+      state_.FindComputeEnvironment("arn:aws:batch:us-east-1:999999999999:compute-environment/ce1"),
+      nullptr);
 }
 
 TEST_F(ComputeEnvironmentTest, CreateKeepsWhatTheClientChose) {

@@ -1,6 +1,7 @@
 // BatchState: Describe*/List* with AWS paging, tags, and handing out changes.
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "model/arn.h"
 #include "scheduler/batch_state.h"
@@ -85,11 +86,24 @@ Result<std::vector<const JobDefinition*>> BatchState::DescribeJobDefinitions(
     }
     return found;
   }
-  // The token is "name:revision" of the last definition returned; revisions are zero-padded in
-  // the comparison key so that revision 10 sorts after 9.
-  auto key_of = [](const JobDefinition& definition) {
-    std::string revision = std::to_string(definition.revision);
-    return definition.name + ":" + std::string(10 - revision.size(), '0') + revision;
+  // The token is "name:revision" of the last definition returned; revisions are zero-padded so
+  // that revision 10 sorts after 9. Resuming compares (name, revision) pairs, the listing's own
+  // order: the token as one string would put "job1:1" and "job-b:1" before "job:1" (digits and
+  // '-' sort before ':') and skip them.
+  auto padded = [](int revision) {
+    std::string text = std::to_string(revision);
+    return std::string(10 - text.size(), '0') + text;
+  };
+  auto key_of = [&padded](const JobDefinition& definition) {
+    return definition.name + ":" + padded(definition.revision);
+  };
+  size_t token_colon = req.page.next_token.rfind(':');
+  std::pair<std::string, std::string> resume_after(
+      req.page.next_token.substr(0, token_colon),
+      token_colon == std::string::npos ? "" : req.page.next_token.substr(token_colon + 1));
+  auto already_listed = [&](const JobDefinition& definition) {
+    return !req.page.next_token.empty() &&
+           std::make_pair(definition.name, padded(definition.revision)) <= resume_after;
   };
   size_t limit = static_cast<size_t>(req.page.max_results.value_or(kDefaultPageSize));
   auto first = req.job_definition_name.empty() ? job_definitions_.begin()
@@ -97,7 +111,7 @@ Result<std::vector<const JobDefinition*>> BatchState::DescribeJobDefinitions(
   for (auto name_it = first; name_it != job_definitions_.end(); ++name_it) {
     if (!req.job_definition_name.empty() && name_it->first != req.job_definition_name) break;
     for (const auto& [revision, definition] : name_it->second) {
-      if (!req.page.next_token.empty() && key_of(definition) <= req.page.next_token) continue;
+      if (already_listed(definition)) continue;
       if (!req.status.empty() && definition.status != req.status) continue;
       if (found.size() == limit) {
         *next_token = key_of(*found.back());

@@ -18,9 +18,7 @@ namespace gleaner {
 
 // Readable gtest failure messages for the model's values.
 inline void PrintTo(JobStatus status, std::ostream* out) { *out << ToString(status); }
-inline void PrintTo(const Resources& resources, std::ostream* out) {
-  *out << resources.ToString();
-}
+inline void PrintTo(const Resources& resources, std::ostream* out) { *out << resources.ToString(); }
 
 namespace scheduler_test {
 

@@ -1,0 +1,291 @@
+// BatchState's dispatch: Schedule() placing RUNNABLE jobs on hosts by queue priority and compute
+// environment order, within host capacity and compute environment limits, and ExplainWaiting().
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "scheduler/batch_state_test_support.h"
+
+namespace gleaner {
+namespace {
+
+using scheduler_test::BatchStateTest;
+using scheduler_test::Must;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class ScheduleTest : public BatchStateTest {
+ protected:
+  void SetState(const std::string& environment, const std::string& state) {
+    UpdateComputeEnvironmentRequest request;
+    request.compute_environment = environment;
+    request.state = state;
+    Must(state_.UpdateComputeEnvironment(request));
+  }
+
+  void SetQueueState(const std::string& queue, const std::string& state) {
+    UpdateJobQueueRequest request;
+    request.job_queue = queue;
+    request.state = state;
+    Must(state_.UpdateJobQueue(request));
+  }
+
+  const std::string& EnvironmentOf(const std::string& job_id) const {
+    return JobOf(job_id).placement.value().compute_environment_arn;
+  }
+
+  const std::string& ArnOf(const std::string& environment) const {
+    return state_.FindComputeEnvironment(environment)->arn;
+  }
+};
+
+TEST_F(ScheduleTest, NeverOverCommitsVcpus) {
+  AddStandardWorld();
+  AddHost();
+  Register("two-vcpu", "2", "1024");
+  std::string first = Submit("first", "q", "two-vcpu");
+  std::string second = Submit("second", "q", "two-vcpu");
+  std::string third = Submit("third", "q", "two-vcpu");
+
+  EXPECT_EQ(Started(state_.Schedule()), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(HostOf().used, (Resources{4000, 2048, 0}));
+  EXPECT_EQ(StatusOf(third), JobStatus::kRunnable);
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+
+  state_.OnAttemptLaunched(first, 1, 1);
+  state_.OnAttemptLaunched(second, 2, 2);
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+  state_.OnAttemptExited(first, 0, 0);
+  EXPECT_EQ(HostOf().used, (Resources{2000, 1024, 0}));
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{third});
+  EXPECT_EQ(HostOf().used, (Resources{4000, 2048, 0}));
+}
+
+TEST_F(ScheduleTest, NeverOverCommitsMemory) {
+  AddStandardWorld();
+  AddHost();
+  Register("fat", "1", "3000");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(Submit("fat" + std::to_string(i), "q", "fat"));
+
+  EXPECT_EQ(Started(state_.Schedule()), (std::vector<std::string>{ids[0], ids[1]}));
+  EXPECT_EQ(HostOf().used, (Resources{2000, 6000, 0}));
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+}
+
+TEST_F(ScheduleTest, ManyJobsRunAtMostAsManyAsFitAndAllFinish) {
+  AddStandardWorld();
+  AddHost();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(Submit("job" + std::to_string(i)));
+
+  std::vector<std::string> running;
+  std::vector<std::string> started_order;
+  for (int round = 0; round < 20 && started_order.size() < ids.size(); ++round) {
+    for (const std::string& id : Started(state_.Schedule())) {
+      state_.OnAttemptLaunched(id, 100 + round, 1);
+      running.push_back(id);
+      started_order.push_back(id);
+    }
+    ASSERT_LE(running.size(), 4u) << "more 1-vCPU jobs running than the 4-vCPU host holds";
+    ASSERT_TRUE(HostOf().used.FitsIn(HostOf().total));
+    // Let the oldest finish.
+    state_.OnAttemptExited(running.front(), 0, 0);
+    running.erase(running.begin());
+  }
+  EXPECT_EQ(started_order, ids);  // FIFO
+  for (const std::string& id : running) state_.OnAttemptExited(id, 0, 0);
+  for (const std::string& id : ids) EXPECT_EQ(StatusOf(id), JobStatus::kSucceeded) << id;
+  EXPECT_EQ(HostOf().used, Resources{});
+}
+
+TEST_F(ScheduleTest, HigherPriorityQueueIsServedFirst) {
+  AddEnvironment("ce");
+  // Named so that name order and priority order disagree.
+  AddQueue("a-low", 1, {"ce"});
+  AddQueue("b-high", 10, {"ce"});
+  Register("whole-host", "4", "1024");
+  AddHost();
+  std::string low = Submit("low", "a-low", "whole-host");
+  clock_.Advance(1'000);
+  std::string high = Submit("high", "b-high", "whole-host");
+
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{high});
+  EXPECT_EQ(StatusOf(low), JobStatus::kRunnable);
+
+  state_.OnAttemptLaunched(high, 1, 1);
+  state_.OnAttemptExited(high, 0, 0);
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{low});
+}
+
+TEST_F(ScheduleTest, ChangingPriorityChangesTheOrder) {
+  AddEnvironment("ce");
+  AddQueue("first", 10, {"ce"});
+  AddQueue("second", 1, {"ce"});
+  Register("whole-host", "4", "1024");
+  AddHost();
+  Submit("a", "first", "whole-host");
+  std::string b = Submit("b", "second", "whole-host");
+  UpdateJobQueueRequest raise;
+  raise.job_queue = "second";
+  raise.priority = 100;
+  Must(state_.UpdateJobQueue(raise));
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{b});
+}
+
+TEST_F(ScheduleTest, EnvironmentsAreTriedInOrderWithinTheirMaxVcpus) {
+  AddEnvironment("preferred", /*maxv_cpus=*/1);
+  AddEnvironment("overflow", /*maxv_cpus=*/256);
+  JobQueue queue;
+  queue.name = "q";
+  queue.priority = 1;
+  queue.compute_environment_order = {{2, "overflow"}, {1, "preferred"}};
+  Must(state_.CreateJobQueue(queue));
+  Register("def");
+  AddHost();
+  std::string first = Submit("first");
+  std::string second = Submit("second");
+  std::string third = Submit("third");
+
+  EXPECT_EQ(Started(state_.Schedule()), (std::vector<std::string>{first, second, third}));
+  EXPECT_EQ(EnvironmentOf(first), ArnOf("preferred"));
+  EXPECT_EQ(EnvironmentOf(second), ArnOf("overflow"));
+  EXPECT_EQ(EnvironmentOf(third), ArnOf("overflow"));
+
+  // Room in the preferred environment again: it is used first again.
+  state_.OnAttemptLaunched(first, 1, 1);
+  state_.OnAttemptExited(first, 0, 0);
+  std::string fourth = Submit("fourth");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{fourth});
+  EXPECT_EQ(EnvironmentOf(fourth), ArnOf("preferred"));
+}
+
+TEST_F(ScheduleTest, EnvironmentMaxVcpusCapsWhatRuns) {
+  AddEnvironment("small", /*maxv_cpus=*/2);
+  AddQueue("q", 1, {"small"});
+  Register("def");
+  AddHost();  // 4 vCPU: the environment, not the host, is the limit
+  std::string first = Submit("first");
+  std::string second = Submit("second");
+  std::string third = Submit("third");
+
+  EXPECT_EQ(Started(state_.Schedule()), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(StatusOf(third), JobStatus::kRunnable);
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(third)), StartsWith("CAPACITY:"));
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+
+  state_.OnAttemptLaunched(second, 2, 2);
+  state_.OnAttemptExited(second, 1, 0);
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{third});
+}
+
+TEST_F(ScheduleTest, DisabledQueueDoesNotDispatch) {
+  AddStandardWorld();
+  AddHost();
+  SetQueueState("q", "DISABLED");
+  std::string id = Submit("job");  // a DISABLED queue still accepts jobs
+
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+  EXPECT_EQ(StatusOf(id), JobStatus::kRunnable);
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(id)), HasSubstr("DISABLED"));
+
+  SetQueueState("q", "ENABLED");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{id});
+}
+
+TEST_F(ScheduleTest, DisabledEnvironmentIsSkipped) {
+  AddEnvironment("off");
+  AddEnvironment("on");
+  AddQueue("q", 1, {"off", "on"});
+  AddQueue("only-off", 1, {"off"});
+  Register("def");
+  AddHost();
+  SetState("off", "DISABLED");
+
+  std::string skips = Submit("skips", "q");
+  std::string waits = Submit("waits", "only-off");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{skips});
+  EXPECT_EQ(EnvironmentOf(skips), ArnOf("on"));
+  EXPECT_EQ(StatusOf(waits), JobStatus::kRunnable);
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(waits)), HasSubstr("No compute environment"));
+
+  // Disabling lets running work finish; enabling dispatches again.
+  state_.OnAttemptLaunched(skips, 1, 1);
+  SetState("on", "DISABLED");
+  EXPECT_EQ(StatusOf(skips), JobStatus::kRunning);
+  state_.OnAttemptExited(skips, 0, 0);
+  EXPECT_EQ(StatusOf(skips), JobStatus::kSucceeded);
+  SetState("off", "ENABLED");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{waits});
+}
+
+TEST_F(ScheduleTest, HostNotAcceptingGetsNoWork) {
+  AddStandardWorld();
+  Host draining;
+  draining.instance_id = "i-draining";
+  draining.total = Resources{kHostMillivcpus, kHostMemoryMib, 0};
+  draining.accepting = false;
+  state_.AddHost(draining);
+  std::string id = Submit("job");
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+
+  AddHost();
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{id});
+  EXPECT_EQ(JobOf(id).placement->instance_id, kHostId);
+}
+
+TEST_F(ScheduleTest, AJobThatDoesNotFitDoesNotBlockOnesThatDo) {
+  AddStandardWorld();
+  AddHost();
+  Register("huge", "8", "1024");
+  std::string huge = Submit("huge", "q", "huge");
+  std::string small = Submit("small");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{small});
+  EXPECT_EQ(StatusOf(huge), JobStatus::kRunnable);
+}
+
+// ---- ExplainWaiting ----
+
+class ExplainWaitingTest : public ScheduleTest {};
+
+TEST_F(ExplainWaitingTest, JobBiggerThanAnyHostIsAMisconfiguration) {
+  AddStandardWorld();
+  AddHost();
+  Register("many-vcpus", "8", "1024");
+  Register("much-memory", "1", "16384");
+  for (const char* definition : {"many-vcpus", "much-memory"}) {
+    SCOPED_TRACE(definition);
+    std::string id = Submit("big", "q", definition);
+    EXPECT_TRUE(state_.Schedule().starts.empty());
+    EXPECT_THAT(state_.ExplainWaiting(JobOf(id)),
+                StartsWith("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"));
+  }
+}
+
+TEST_F(ExplainWaitingTest, JobBiggerThanTheEnvironmentMaxIsAMisconfiguration) {
+  AddEnvironment("small", /*maxv_cpus=*/2);
+  AddQueue("q", 1, {"small"});
+  Register("three", "3", "1024");
+  AddHost();
+  std::string id = Submit("job", "q", "three");
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(id)),
+              StartsWith("MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"));
+}
+
+TEST_F(ExplainWaitingTest, JobThatFitsLaterIsWaitingForCapacity) {
+  AddStandardWorld();
+  AddHost();
+  Register("whole-host", "4", "1024");
+  std::string running = Submit("running", "q", "whole-host");
+  std::string waiting = Submit("waiting");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{running});
+  std::string explanation = state_.ExplainWaiting(JobOf(waiting));
+  EXPECT_THAT(explanation, StartsWith("CAPACITY:"));
+  EXPECT_THAT(explanation, HasSubstr("1 vCPU, 1024 MiB"));
+}
+
+}  // namespace
+}  // namespace gleaner
