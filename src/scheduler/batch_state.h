@@ -159,6 +159,10 @@ class BatchState {
                        const JobDefinition& definition);
   bool TryPlace(Job& job, const JobQueue& queue, Decisions& decisions);
   void FireTimers(Decisions& decisions);
+  void SetAttemptTimer(const std::string& job_id, EpochMillis due);
+  void ClearAttemptTimer(const std::string& job_id);
+  // SIGTERM now, SIGKILL after the grace period; the attempt then ends with `reason`, not retried.
+  void RequestTermination(Job& job, const std::string& reason);
   Status CheckComputeEnvironmentOrder(std::vector<ComputeEnvironmentOrder>& order) const;
   std::string CeNameFromReference(const std::string& name_or_arn) const;
   std::string QueueNameFromReference(const std::string& name_or_arn) const;
@@ -183,8 +187,10 @@ class BatchState {
 
   std::map<std::string, Host> hosts_;  // by instance id
   // SIGKILL deadlines of terminated attempts: (due, job id).
-  std::set<std::pair<EpochMillis, std::string>> kill_timers_;
-  std::map<std::string, EpochMillis> kill_deadlines_;  // job id -> its entry in kill_timers_
+  // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
+  // has been sent SIGTERM. (due, job id), soonest first.
+  std::set<std::pair<EpochMillis, std::string>> attempt_timers_;
+  std::map<std::string, EpochMillis> attempt_timer_due_;  // job id -> its entry in attempt_timers_
   Decisions pending_;  // signals decided outside Schedule(), handed out by the next Schedule()
 
   StateChanges changes_;

@@ -25,6 +25,8 @@ std::string DefinitionName(const std::string& definition_arn) {
   return name_rev.substr(0, name_rev.rfind(':'));
 }
 
+constexpr char kAttemptTimedOut[] = "Job attempt duration exceeded timeout";
+
 }  // namespace
 
 void BatchState::AddHost(Host host) {
@@ -33,18 +35,39 @@ void BatchState::AddHost(Host host) {
 }
 
 std::optional<EpochMillis> BatchState::NextTimer() const {
-  if (kill_timers_.empty()) return std::nullopt;
-  return kill_timers_.begin()->first;
+  if (attempt_timers_.empty()) return std::nullopt;
+  return attempt_timers_.begin()->first;
+}
+
+void BatchState::SetAttemptTimer(const std::string& job_id, EpochMillis due) {
+  ClearAttemptTimer(job_id);
+  attempt_timers_.insert({due, job_id});
+  attempt_timer_due_[job_id] = due;
+}
+
+void BatchState::ClearAttemptTimer(const std::string& job_id) {
+  auto due = attempt_timer_due_.find(job_id);
+  if (due == attempt_timer_due_.end()) return;
+  attempt_timers_.erase({due->second, job_id});
+  attempt_timer_due_.erase(due);
 }
 
 void BatchState::FireTimers(Decisions& decisions) {
   EpochMillis now = clock_.NowMillis();
-  while (!kill_timers_.empty() && kill_timers_.begin()->first <= now) {
-    std::string job_id = kill_timers_.begin()->second;
-    kill_timers_.erase(kill_timers_.begin());
-    kill_deadlines_.erase(job_id);
-    decisions.signals.push_back({job_id, SIGKILL});
+  while (!attempt_timers_.empty() && attempt_timers_.begin()->first <= now) {
+    std::string job_id = attempt_timers_.begin()->second;
+    ClearAttemptTimer(job_id);
+    Job* job = MutableJob(job_id);
+    if (job == nullptr || !job->placement) continue;
+    if (job->placement->termination_requested) {
+      decisions.signals.push_back({job_id, SIGKILL});
+    } else {
+      RequestTermination(*job, kAttemptTimedOut);
+    }
   }
+  // Timeouts just fired queued their SIGTERMs in pending_.
+  for (SignalAttempt& signal : pending_.signals) decisions.signals.push_back(signal);
+  pending_.signals.clear();
 }
 
 Decisions BatchState::Schedule() {

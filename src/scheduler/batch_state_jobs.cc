@@ -220,11 +220,7 @@ void BatchState::ReleasePlacement(Job& job) {
   if (host != hosts_.end()) host->second.used -= placement.reserved;
   auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
   if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
-  auto deadline = kill_deadlines_.find(job.job_id);
-  if (deadline != kill_deadlines_.end()) {
-    kill_timers_.erase({deadline->second, job.job_id});
-    kill_deadlines_.erase(deadline);
-  }
+  ClearAttemptTimer(job.job_id);
   job.placement.reset();
 }
 
@@ -264,6 +260,10 @@ void BatchState::OnAttemptLaunched(const std::string& job_id, int64_t pid,
   job->placement->process_start_ticks = process_start_ticks;
   job->placement->started_at = now;
   job->started_at = now;
+  if (job->timeout && job->timeout->attempt_duration_seconds) {
+    // AWS counts the timeout from the attempt's start; every attempt gets a fresh one.
+    SetAttemptTimer(job_id, now + int64_t{*job->timeout->attempt_duration_seconds} * 1000);
+  }
   SetStatus(*job, JobStatus::kRunning, "");
 }
 
@@ -318,16 +318,18 @@ Status BatchState::TerminateJob(const StopJobRequest& req) {
     FailWithoutRunning(*job, req.reason);
     return Status::Ok();
   }
-  AttemptPlacement& placement = *job->placement;
-  if (placement.termination_requested) return Status::Ok();
-  placement.termination_requested = true;
-  placement.termination_reason = req.reason;
-  pending_.signals.push_back({job->job_id, SIGTERM});
-  EpochMillis kill_at = clock_.NowMillis() + options_.stop_grace_millis;
-  kill_timers_.insert({kill_at, job->job_id});
-  kill_deadlines_[job->job_id] = kill_at;
-  MarkJobChanged(*job);
+  RequestTermination(*job, req.reason);
   return Status::Ok();
+}
+
+void BatchState::RequestTermination(Job& job, const std::string& reason) {
+  AttemptPlacement& placement = *job.placement;
+  if (placement.termination_requested) return;
+  placement.termination_requested = true;
+  placement.termination_reason = reason;
+  pending_.signals.push_back({job.job_id, SIGTERM});
+  SetAttemptTimer(job.job_id, clock_.NowMillis() + options_.stop_grace_millis);
+  MarkJobChanged(job);
 }
 
 }  // namespace gleaner

@@ -497,6 +497,45 @@ TEST_F(StopJobTest, ExitBeforeTheGraceEndsCancelsTheKill) {
   EXPECT_TRUE(state_.Schedule().signals.empty());
 }
 
+TEST_F(StopJobTest, TimeoutTerminatesTheAttemptWithAFreshClockPerAttemptAndNoRetry) {
+  SubmitJobRequest request = Request("job");
+  request.retry_strategy = Attempts(3);
+  request.timeout = JobTimeout{60};
+  std::string id = Submit(request);
+  StartAndLaunch(id);
+  EXPECT_EQ(state_.NextTimer(), clock_.NowMillis() + 60'000);
+
+  clock_.Advance(59'999);
+  EXPECT_TRUE(state_.Schedule().signals.empty());
+  clock_.Advance(1);
+  EXPECT_EQ(Signals(state_.Schedule()), (std::vector<std::pair<std::string, int>>{{id, SIGTERM}}));
+  EXPECT_EQ(state_.NextTimer(), clock_.NowMillis() + 30'000);
+  clock_.Advance(30'000);
+  EXPECT_EQ(Signals(state_.Schedule()), (std::vector<std::pair<std::string, int>>{{id, SIGKILL}}));
+
+  state_.OnAttemptExited(id, 137, SIGKILL);
+  const Job& job = JobOf(id);
+  EXPECT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_EQ(job.status_reason, "Job attempt duration exceeded timeout");
+  EXPECT_EQ(job.attempts.size(), 1u);
+}
+
+TEST_F(StopJobTest, EachAttemptGetsItsOwnTimeout) {
+  SubmitJobRequest request = Request("job");
+  request.retry_strategy = Attempts(2);
+  request.timeout = JobTimeout{100};
+  std::string id = Submit(request);
+  StartAndLaunch(id);
+  clock_.Advance(90'000);
+  state_.OnAttemptExited(id, 1, 0);  // fails on its own before the timeout: retried
+  ASSERT_EQ(StatusOf(id), JobStatus::kRunnable);
+  EXPECT_FALSE(state_.NextTimer().has_value());
+  StartAndLaunch(id);
+  EXPECT_EQ(state_.NextTimer(), clock_.NowMillis() + 100'000);
+  clock_.Advance(99'999);
+  EXPECT_TRUE(state_.Schedule().signals.empty());
+}
+
 TEST_F(StopJobTest, TerminateFailsAJobThatHasNotStarted) {
   std::string id = Submit("job");
   MustOk(state_.TerminateJob({id, "never mind"}));

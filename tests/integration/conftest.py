@@ -1,8 +1,9 @@
 """Fixtures for gleaner's integration tests.
 
-Every test that asks for `gleaner` gets its own `gleaner up` on a free loopback port with a fresh data
-directory (extra command-line flags with `@pytest.mark.gleaner_args("--vcpus", "1")`). A module may
-override `gleaner` with a module-scoped server built by `start_gleaner` (see test_validation.py).
+Every test that asks for `gleaner` gets its own `gleaner up` on a free loopback port with a fresh
+data directory (extra command-line flags with `@pytest.mark.gleaner_args("--vcpus", "1")`). A
+module may override `gleaner` with a module-scoped server built by `start_gleaner` (see
+test_validation.py).
 
 The binary is $GLEANER_BINARY or <repo>/build/gleaner.
 """
@@ -35,7 +36,7 @@ def gleaner(request, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _gleaner_still_alive(request):
-    """After each test using a server (also a module-scoped one), fail clearly if it died under it."""
+    """After each test using a server (module-scoped ones too), fail clearly if it died under it."""
     if "gleaner" not in request.fixturenames:
         yield
         return

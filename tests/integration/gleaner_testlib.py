@@ -1,6 +1,6 @@
-"""Shared machinery for gleaner's integration tests: the server process, the AWS clients, and helpers
-that create resources and wait for jobs. conftest.py turns these into fixtures; test modules import
-the helpers they need from here (pytest puts this directory on sys.path)."""
+"""Shared machinery for gleaner's integration tests: the server process, the AWS clients, and
+helpers that create resources and wait for jobs. conftest.py turns these into fixtures; test modules
+import the helpers they need from here (pytest puts this directory on sys.path)."""
 
 from __future__ import annotations
 
@@ -202,6 +202,19 @@ class GleanerServer:
                                  f"stderr:\n{_tail(self.stderr_path)}")
         return rc
 
+    def interrupt(self) -> int:
+        """SIGINT (Ctrl-C) and wait; the contract is a clean exit 0, like SIGTERM."""
+        assert self.proc is not None
+        self.check_alive()
+        self._expected_exit = True
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"gleaner did not exit within {STOP_TIMEOUT:.0f}s of SIGINT")
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.check_alive()
@@ -210,8 +223,8 @@ class GleanerServer:
         self.proc.wait(timeout=10)
 
     def restart(self, graceful: bool = True) -> None:
-        """Stops the server (SIGTERM, or SIGKILL when graceful=False) and starts it again on the same
-        data directory. The port changes: clients from the fixtures follow `endpoint`."""
+        """Stops the server (SIGTERM, or SIGKILL when graceful=False) and starts it again on the
+        same data directory. The port changes: clients from the fixtures follow `endpoint`."""
         if self.proc is not None and self.proc.poll() is None:
             if graceful:
                 self.stop()
@@ -226,7 +239,8 @@ class GleanerServer:
             self.proc.wait()
 
     def shutdown(self) -> list[str]:
-        """Teardown: stop the server if it runs, then kill leftover job processes. Returns problems."""
+        """Teardown: stop the server if it runs, then kill leftover job processes.
+        Returns the problems found (empty when all is well)."""
         problems = []
         if self.proc is not None:
             if self.proc.poll() is None:

@@ -1,4 +1,5 @@
-"""Job output through the CloudWatch Logs API (aws logs get-log-events, boto3) and `gleaner logs`."""
+"""Job output through the CloudWatch Logs API (aws logs get-log-events, boto3) and through
+`gleaner logs`."""
 
 import re
 

@@ -127,3 +127,11 @@ def test_kill9_with_queued_jobs_runs_them_after_restart(gleaner, batch, helpers,
     for job_id in queued:
         job = wait_for_status(job_id, "SUCCEEDED", timeout=30)
         assert len(job["attempts"]) == 1
+
+
+def test_sigint_exits_cleanly_and_restarts(gleaner, batch, helpers, stack, wait_for_status):
+    job_id = helpers.submit(stack.queue_name, stack.definition_name)
+    wait_for_status(job_id, "SUCCEEDED")
+    assert gleaner.interrupt() == 0, gleaner.stderr_tail()
+    gleaner.start()
+    assert helpers.describe(job_id)["status"] == "SUCCEEDED"

@@ -10,8 +10,8 @@ from typing import Callable
 import pytest
 from botocore.exceptions import ClientError
 
-from gleaner_testlib import (COMPUTE_RESOURCES, IMAGE, SMALL_JOB, Batch, client_error, make_client,
-                             signed_request, start_gleaner, unique)
+from gleaner_testlib import (COMPUTE_RESOURCES, IMAGE, SMALL_JOB, Batch, FollowingClient,
+                             client_error, signed_request, start_gleaner, unique)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def gleaner(tmp_path_factory):
 @pytest.fixture(scope="module")
 def base(gleaner):
     """v-ce (ENABLED, VALID), v-q on it, v-def:1."""
-    helpers = Batch(gleaner, make_client("batch", gleaner.endpoint), None)
+    helpers = Batch(gleaner, FollowingClient(gleaner, "batch"), None)
     helpers.create_ce("v-ce")
     helpers.create_queue("v-q", ces=["v-ce"])
     helpers.register("v-def", command=["true"])
@@ -297,13 +297,17 @@ def test_limits_themselves_are_accepted(batch, base):
     submitted = batch.submit_job(**submit_request(
         jobName="J" + "_-9" * 42 + "x" * 1, jobDefinition=name,
         retryStrategy={"attempts": 1}, timeout={"attemptDurationSeconds": 60},
-        schedulingPriorityOverride=9999,
         containerOverrides={"environment": [{"name": "MY_AWS_BATCH", "value": "ok"}]}))
     assert len(submitted["jobName"]) == 128
-    array = batch.submit_job(**submit_request(jobName="array-2", arrayProperties={"size": 2}))
-    assert array["jobId"]
     almost = batch.submit_job(**submit_request(jobName="big", parameters={"blob": "x" * 28000}))
     assert almost["jobId"]
+
+
+def test_smallest_array_is_accepted(batch, base):
+    """arrayProperties.size 2 is the smallest array AWS takes (size 1 is rejected above)."""
+    array = batch.submit_job(**submit_request(jobName="array-2", arrayProperties={"size": 2}))
+    assert array["jobId"]
+    batch.cancel_job(jobId=array["jobId"], reason="only checking acceptance")
 
 
 # ----- raw HTTP: what no SDK would send -----
