@@ -17,6 +17,9 @@ json DescribeJob(const BatchState& state, const Job& job) {
   if (job.status == JobStatus::kRunnable && job.status_reason.empty()) {
     detail["statusReason"] = state.ExplainWaiting(job);
   }
+  if (job.IsArrayParent()) {
+    detail["arrayProperties"]["statusSummary"] = state.ArrayStatusSummary(job);
+  }
   return detail;
 }
 
@@ -40,6 +43,8 @@ void DescribeJobs(const json& body, BatchExecutor& executor, BatchReply reply) {
                     for (const std::string& id : req.jobs) {
                       if (const Job* job = state.FindJob(id)) {
                         response["jobs"].push_back(DescribeJob(state, *job));
+                      } else if (auto child = state.VirtualArrayChild(id)) {
+                        response["jobs"].push_back(DescribeJob(state, *child));
                       }
                     }
                     return response;
@@ -51,9 +56,18 @@ void ListJobs(const json& body, BatchExecutor& executor, BatchReply reply) {
                   [](BatchState& state, ListJobsRequest& req) -> Result<json> {
                     GLEANER_RETURN_IF_ERROR(DecodePage(req.page));
                     std::string next_token;
+                    json response{{"jobSummaryList", json::array()}};
+                    if (!req.array_job_id.empty()) {
+                      auto children = state.ListArrayChildren(req, &next_token);
+                      if (!children.ok()) return children.status();
+                      for (const Job& child : *children) {
+                        response["jobSummaryList"].push_back(ToJobSummary(child));
+                      }
+                      AddNextToken(response, next_token);
+                      return response;
+                    }
                     auto found = state.ListJobs(req, &next_token);
                     if (!found.ok()) return found.status();
-                    json response{{"jobSummaryList", json::array()}};
                     for (const Job* job : *found) {
                       json summary = ToJobSummary(*job);
                       if (job->status == JobStatus::kRunnable && job->status_reason.empty()) {

@@ -77,10 +77,25 @@ struct Job {
   std::vector<std::string> platform_capabilities;
   std::vector<AttemptDetail> attempts;  // ended attempts, oldest first
 
+  // Array jobs: a parent has array_size; a child "<parent id>:<index>" has array_index (and the
+  // parent's array_size). Children are made lazily, as they become able to run.
+  std::optional<int> array_size;
+  std::optional<int> array_index;
+
   // gleaner's own bookkeeping (not in the AWS shape).
   Resources required;                         // what one attempt reserves
   std::optional<AttemptPlacement> placement;  // set from STARTING until the attempt ends
 
+  // Array parents only: children [array_next_index, array_size) are not made yet; they may start
+  // once the parent's own dependencies are met (array_released). array_stopped: no further
+  // children start (cancelled, terminated, or a SEQUENTIAL child failed), with array_stop_reason.
+  int array_next_index = 0;
+  bool array_released = false;
+  bool array_stopped = false;
+  std::string array_stop_reason;
+
+  bool IsArrayParent() const { return array_size.has_value() && !array_index.has_value(); }
+  bool IsArrayChild() const { return array_index.has_value(); }
   int AttemptNumber() const { return static_cast<int>(attempts.size()) + 1; }
 };
 

@@ -154,6 +154,18 @@ void ReadJobStatus(JsonObjectReader& in, JobStatus& out) {
   out = *status;
 }
 
+void ReadArrayProperties(JsonObjectReader& in, Job& out) {
+  in.Read("size", out.array_size);
+  in.Read("index", out.array_index);
+}
+
+json ArrayPropertiesOf(const Job& job) {
+  json properties = json::object();
+  SetIfPresent(properties, "size", job.array_size);
+  SetIfPresent(properties, "index", job.array_index);
+  return properties;
+}
+
 void ReadJobDetail(JsonObjectReader& in, Job& out) {
   in.Require("jobId");
   in.Require("status");
@@ -178,6 +190,7 @@ void ReadJobDetail(JsonObjectReader& in, Job& out) {
   in.Read("propagateTags", out.propagate_tags);
   in.Read("platformCapabilities", out.platform_capabilities);
   in.ReadObjectList("attempts", out.attempts, ReadAttemptDetail);
+  in.ReadObject("arrayProperties", out, ReadArrayProperties);
 }
 
 // ---- Job bookkeeping (records only) ----
@@ -223,6 +236,10 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {
   in.ReadObject("required", out.required, ReadResources);
   in.ReadObject("placement", out.placement, ReadAttemptPlacement);
+  in.Read("arrayNextIndex", out.array_next_index);
+  in.Read("arrayReleased", out.array_released);
+  in.Read("arrayStopped", out.array_stopped);
+  in.Read("arrayStopReason", out.array_stop_reason);
 }
 
 }  // namespace
@@ -346,6 +363,7 @@ json ToJson(const Job& job) {
   SetIfNotEmpty(out, "tags", job.tags);
   SetIfPresent(out, "propagateTags", job.propagate_tags);
   SetIfNotEmpty(out, "platformCapabilities", job.platform_capabilities);
+  if (job.array_size) out["arrayProperties"] = ArrayPropertiesOf(job);
   return out;
 }
 
@@ -362,12 +380,19 @@ json ToJobSummary(const Job& job) {
   SetIfPresent(container, "exitCode", job.container.current.exit_code);
   SetIfNotEmpty(container, "reason", job.container.current.reason);
   if (!container.empty()) out["container"] = std::move(container);
+  if (job.array_size) out["arrayProperties"] = ArrayPropertiesOf(job);
   return out;
 }
 
 json ToRecord(const Job& job) {
   json bookkeeping = {{"required", ToJson(job.required)}};
   if (job.placement) bookkeeping["placement"] = ToJson(*job.placement);
+  if (job.IsArrayParent()) {
+    bookkeeping["arrayNextIndex"] = job.array_next_index;
+    bookkeeping["arrayReleased"] = job.array_released;
+    bookkeeping["arrayStopped"] = job.array_stopped;
+    bookkeeping["arrayStopReason"] = job.array_stop_reason;
+  }
   json record = ToJson(job);
   record[kBookkeepingMember] = std::move(bookkeeping);
   return record;

@@ -15,6 +15,8 @@ enum class JobStatus {
   kFailed,
 };
 
+constexpr int kJobStatusCount = 7;
+
 std::string_view ToString(JobStatus status);
 std::optional<JobStatus> ParseJobStatus(std::string_view text);  // "RUNNABLE" -> kRunnable
 

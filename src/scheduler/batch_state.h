@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -85,6 +86,15 @@ class BatchState {
   // "name" (latest ACTIVE revision), "name:revision" or an ARN.
   const JobDefinition* FindJobDefinition(const std::string& reference) const;
   const Job* FindJob(const std::string& job_id) const;
+  // The status of any job, including an array child not made yet; nullopt when there is none.
+  std::optional<JobStatus> StatusOf(const std::string& job_id) const;
+  // A copy describing an array child that has not been made yet (DescribeJobs on "<parent>:<i>").
+  std::optional<Job> VirtualArrayChild(const std::string& job_id) const;
+  // Children of an array parent by status, every status present (arrayProperties.statusSummary).
+  std::map<std::string, int> ArrayStatusSummary(const Job& parent) const;
+  // ListJobs --array-job-id: children in index order, made or not.
+  Result<std::vector<Job>> ListArrayChildren(const ListJobsRequest& req,
+                                             std::string* next_token) const;
 
   // Paged listings in the order AWS gives them (names ascending; definitions by name, revision).
   Result<std::vector<const ComputeEnvironment*>> DescribeComputeEnvironments(
@@ -143,7 +153,24 @@ class BatchState {
  private:
   struct QueueJobs;  // per-queue indexes, defined in the .cc files
 
+  enum class ArrayMode { kAllAtOnce, kSequential, kNToN };
+
   Job* MutableJob(const std::string& job_id);
+  ArrayMode ModeOf(const Job& parent) const;
+  std::string NToNSource(const Job& parent) const;
+  Status CheckArrayDependencies(const SubmitJobRequest& req) const;
+  Job& MaterializeChild(Job& parent, int index, JobStatus status, std::string reason);
+  void ReleaseArray(Job& parent);
+  void SettleNToNChild(Job& parent, const Job* source, int index);
+  void OnArrayChildFinished(const Job& child);
+  void StopArray(Job& parent, const std::string& reason);
+  void StopArrayChildren(Job& parent, const std::string& reason, bool terminate);
+  void MaybeCompleteArray(Job& parent);
+  void ReleaseDependentsOf(const std::string& job_id);
+  // The dependencies that hold a whole job back (an array's N_TO_N ones hold single children).
+  bool IsGatingDependency(const Job& job, const JobDependency& dependency) const;
+  void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
+  void DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
   void MarkJobChanged(const Job& job) { changes_.jobs.insert(job.job_id); }
   void SetStatus(Job& job, JobStatus status, std::string reason);
   void EndAttempt(Job& job, const AttemptContainer& container, const std::string& status_reason,
@@ -151,13 +178,18 @@ class BatchState {
   void ReleasePlacement(Job& job);
   void FailWithoutRunning(Job& job, const std::string& reason);
   void OnJobFinished(const Job& job);
-  void ReleaseDependents(const Job& job);
   bool DependenciesSatisfied(const Job& job, std::string* failed_dependency) const;
   void IndexJob(const Job& job);
   void MoveInIndex(const Job& job, JobStatus from);
   Result<Job> BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
                        const JobDefinition& definition);
-  bool TryPlace(Job& job, const JobQueue& queue, Decisions& decisions);
+  struct PlacementChoice {
+    const ComputeEnvironment* environment = nullptr;
+    Host* host = nullptr;
+  };
+  std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue);
+  void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
+  bool AnyHostHasRoom() const;
   void FireTimers(Decisions& decisions);
   void SetAttemptTimer(const std::string& job_id, EpochMillis due);
   void ClearAttemptTimer(const std::string& job_id);
@@ -184,6 +216,12 @@ class BatchState {
   std::map<std::string, std::map<JobStatus, std::set<std::string>>> jobs_by_queue_;  // queue ARN
   std::map<std::string, std::vector<std::string>> dependents_;    // dependency id -> waiting jobs
   std::map<std::string, Resources> used_by_compute_environment_;  // CE ARN -> reserved
+  // Array parents whose next children may start now, per queue ARN, in submission order.
+  std::map<std::string, std::set<std::string>> ready_arrays_by_queue_;
+  // Made children per array parent, by status.
+  std::map<std::string, std::array<int, kJobStatusCount>> array_counts_;
+  // Array parent -> the arrays whose children wait N_TO_N on its children.
+  std::map<std::string, std::vector<std::string>> n_to_n_dependents_;
 
   std::map<std::string, Host> hosts_;  // by instance id
   // SIGKILL deadlines of terminated attempts: (due, job id).

@@ -70,6 +70,13 @@ void BatchState::FireTimers(Decisions& decisions) {
   pending_.signals.clear();
 }
 
+bool BatchState::AnyHostHasRoom() const {
+  return std::any_of(hosts_.begin(), hosts_.end(), [](const auto& entry) {
+    Resources free = entry.second.Free();
+    return entry.second.accepting && free.millivcpus > 0 && free.memory_mib > 0;
+  });
+}
+
 Decisions BatchState::Schedule() {
   Decisions decisions = std::move(pending_);
   pending_ = {};
@@ -86,60 +93,80 @@ Decisions BatchState::Schedule() {
   int examined = 0;
   for (const JobQueue* queue : queues) {
     auto by_queue = jobs_by_queue_.find(queue->arn);
-    if (by_queue == jobs_by_queue_.end()) continue;
-    std::set<std::string>& runnable = by_queue->second[JobStatus::kRunnable];
-    for (auto it = runnable.begin(); it != runnable.end();) {
-      if (examined++ >= options_.max_jobs_examined_per_pass) return decisions;
-      bool any_room = std::any_of(hosts_.begin(), hosts_.end(), [](const auto& entry) {
-        Resources free = entry.second.Free();
-        return entry.second.accepting && free.millivcpus > 0 && free.memory_mib > 0;
-      });
-      if (!any_room) return decisions;
-      Job& job = jobs_.at(*it);
-      ++it;  // placing moves the job out of `runnable`
-      TryPlace(job, *queue, decisions);
+    std::set<std::string> no_jobs;
+    std::set<std::string>& runnable =
+        by_queue == jobs_by_queue_.end() ? no_jobs : by_queue->second[JobStatus::kRunnable];
+    std::set<std::string>& arrays = ready_arrays_by_queue_[queue->arn];
+    // Runnable jobs and arrays with children to start, merged in submission (id) order.
+    auto job_it = runnable.begin();
+    auto array_it = arrays.begin();
+    while (job_it != runnable.end() || array_it != arrays.end()) {
+      if (examined++ >= options_.max_jobs_examined_per_pass || !AnyHostHasRoom()) {
+        return decisions;
+      }
+      if (array_it != arrays.end() && (job_it == runnable.end() || *array_it < *job_it)) {
+        Job& parent = jobs_.at(*array_it);
+        ++array_it;  // starting its last child takes the parent out of `arrays`
+        DispatchArrayChildren(parent, *queue, decisions);
+        continue;
+      }
+      Job& job = jobs_.at(*job_it);
+      ++job_it;  // placing moves the job out of `runnable`
+      if (auto choice = FindPlacement(job.required, *queue)) Place(job, *choice, decisions);
     }
   }
   return decisions;
 }
 
-bool BatchState::TryPlace(Job& job, const JobQueue& queue, Decisions& decisions) {
+// Children are made only when there is room for them, so a large array waiting for capacity costs
+// one record, not one per child.
+void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions) {
+  while (parent.array_next_index < *parent.array_size && !parent.array_stopped) {
+    auto choice = FindPlacement(parent.required, queue);
+    if (!choice) return;
+    Job& child = MaterializeChild(parent, parent.array_next_index++, JobStatus::kRunnable, "");
+    MarkJobChanged(parent);
+    Place(child, *choice, decisions);
+  }
+  ready_arrays_by_queue_[parent.job_queue].erase(parent.job_id);
+}
+
+std::optional<BatchState::PlacementChoice> BatchState::FindPlacement(const Resources& required,
+                                                                     const JobQueue& queue) {
   for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
     const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
     if (environment == nullptr || environment->state != "ENABLED" ||
         environment->status != "VALID") {
       continue;
     }
-    Resources& used = used_by_compute_environment_[environment->arn];
-    if (used.millivcpus + job.required.millivcpus > MaxMilliVcpus(*environment)) continue;
-    Host* chosen = nullptr;
+    const Resources& used = used_by_compute_environment_[environment->arn];
+    if (used.millivcpus + required.millivcpus > MaxMilliVcpus(*environment)) continue;
     for (auto& [id, host] : hosts_) {
-      if (host.accepting && job.required.FitsIn(host.Free())) {
-        chosen = &host;
-        break;
-      }
+      if (host.accepting && required.FitsIn(host.Free()))
+        return PlacementChoice{environment, &host};
     }
-    if (chosen == nullptr) continue;
-    chosen->used += job.required;
-    used += job.required;
-
-    AttemptPlacement placement;
-    placement.compute_environment_arn = environment->arn;
-    placement.instance_id = chosen->instance_id;
-    placement.reserved = job.required;
-    job.placement = placement;
-
-    std::string task_id = RandomHex(random_, 32);
-    AttemptContainer& current = job.container.current;
-    current = AttemptContainer{};
-    current.container_instance_arn = chosen->container_instance_arn;
-    current.task_arn = options_.scope.EcsTask(task_id);
-    current.log_stream_name = DefinitionName(job.job_definition) + "/default/" + task_id;
-    SetStatus(job, JobStatus::kStarting, "");
-    decisions.starts.push_back({job.job_id});
-    return true;
   }
-  return false;
+  return std::nullopt;
+}
+
+void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decisions) {
+  choice.host->used += job.required;
+  used_by_compute_environment_[choice.environment->arn] += job.required;
+
+  AttemptPlacement placement;
+  placement.compute_environment_arn = choice.environment->arn;
+  placement.instance_id = choice.host->instance_id;
+  placement.reserved = job.required;
+  job.placement = placement;
+
+  std::string task_id = RandomHex(random_, 32);
+  AttemptContainer& current = job.container.current;
+  current = AttemptContainer{};
+  current.container_instance_arn = choice.host->container_instance_arn;
+  current.task_arn = options_.scope.EcsTask(task_id);
+  current.log_stream_name = DefinitionName(job.job_definition) + "/default/" + task_id;
+  SetStatus(job, JobStatus::kStarting, "");
+  decisions.starts.push_back({job.job_id});
 }
 
 std::string BatchState::ExplainWaiting(const Job& job) const {

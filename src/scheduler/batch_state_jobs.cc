@@ -72,7 +72,14 @@ void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
   JobStatus from = job.status;
   job.status = status;
   job.status_reason = std::move(reason);
-  if (from != status) MoveInIndex(job, from);
+  if (from != status) {
+    MoveInIndex(job, from);
+    if (job.IsArrayChild()) {
+      auto& counts = array_counts_[job.job_id.substr(0, job.job_id.rfind(':'))];
+      counts[static_cast<size_t>(from)]--;
+      counts[static_cast<size_t>(status)]++;
+    }
+  }
   MarkJobChanged(job);
 }
 
@@ -111,9 +118,6 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
 }
 
 Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
-  if (req.array_size) {
-    return Status::Unsupported("arrayProperties is not supported yet: submit the jobs one by one");
-  }
   if (req.has_node_overrides) {
     return Status::Unsupported("nodeOverrides is not supported yet: multi-node jobs come later");
   }
@@ -139,8 +143,9 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
     return Status::InvalidArgument("shareIdentifier is invalid: job queue \"" + queue->name +
                                    "\" has no scheduling policy (FIFO)");
   }
+  GLEANER_RETURN_IF_ERROR(CheckArrayDependencies(req));
   for (size_t i = 0; i < req.depends_on.size(); ++i) {
-    if (jobs_.count(req.depends_on[i].job_id) == 0) {
+    if (!req.depends_on[i].job_id.empty() && !StatusOf(req.depends_on[i].job_id)) {
       return Status::InvalidArgument("dependsOn[" + std::to_string(i) + "].jobId \"" +
                                      req.depends_on[i].job_id + "\" does not exist");
     }
@@ -149,32 +154,73 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
   if (!built.ok()) return built.status();
   Job& job = jobs_[built->job_id];
   job = std::move(built).value();
+  job.array_size = req.array_size;
   job.status = JobStatus::kSubmitted;
   IndexJob(job);
   MarkJobChanged(job);
-  std::string failed_dependency;
-  if (DependenciesSatisfied(job, &failed_dependency)) {
-    SetStatus(job, JobStatus::kRunnable, "");
-  } else if (!failed_dependency.empty()) {
-    FailWithoutRunning(job, "Dependent Job failed: " + failed_dependency);
-  } else {
-    SetStatus(job, JobStatus::kPending, "Waiting for dependencies to succeed");
+  if (job.IsArrayParent()) {
+    // An array parent shows PENDING until its children are done.
+    SetStatus(job, JobStatus::kPending, "");
+    std::string source = NToNSource(job);
+    if (!source.empty()) n_to_n_dependents_[source].push_back(job.job_id);
+  }
+  std::vector<std::string> failed;
+  OnDependenciesSettled(job, failed);
+  if (job.status == JobStatus::kPending && !job.array_released) {
     for (const JobDependency& dependency : job.depends_on) {
-      dependents_[dependency.job_id].push_back(job.job_id);
+      if (IsGatingDependency(job, dependency)) dependents_[dependency.job_id].push_back(job.job_id);
     }
   }
+  for (const std::string& id : failed) ReleaseDependentsOf(id);
   return &job;
+}
+
+bool BatchState::IsGatingDependency(const Job& job, const JobDependency& dependency) const {
+  if (dependency.job_id.empty()) return false;  // SEQUENTIAL: the array's own order
+  return !(job.IsArrayParent() && dependency.type == "N_TO_N");
+}
+
+// Moves a job whose dependencies may have finished: on to RUNNABLE (an array: its children may
+// start), to FAILED when one failed (its id goes to `failed` so its own dependents follow), or it
+// stays PENDING.
+void BatchState::OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed) {
+  std::string failed_dependency;
+  if (DependenciesSatisfied(dependent, &failed_dependency)) {
+    if (dependent.IsArrayParent()) {
+      ReleaseArray(dependent);
+    } else {
+      SetStatus(dependent, JobStatus::kRunnable, "");
+    }
+    return;
+  }
+  if (failed_dependency.empty()) {
+    if (dependent.status == JobStatus::kSubmitted) {
+      SetStatus(dependent, JobStatus::kPending, "Waiting for dependencies to succeed");
+    }
+    return;
+  }
+  std::string reason = "Dependent Job failed: " + failed_dependency;
+  if (dependent.IsArrayParent()) {
+    StopArray(dependent, reason);
+    MaybeCompleteArray(dependent);  // settles its own dependents
+    return;
+  }
+  SetStatus(dependent, JobStatus::kFailed, reason);
+  dependent.stopped_at = clock_.NowMillis();
+  if (dependent.IsArrayChild()) OnArrayChildFinished(dependent);
+  failed.push_back(dependent.job_id);
 }
 
 bool BatchState::DependenciesSatisfied(const Job& job, std::string* failed_dependency) const {
   bool all_succeeded = true;
   for (const JobDependency& dependency : job.depends_on) {
-    const Job* other = FindJob(dependency.job_id);
-    if (other == nullptr || other->status == JobStatus::kFailed) {
+    if (!IsGatingDependency(job, dependency)) continue;
+    std::optional<JobStatus> status = StatusOf(dependency.job_id);
+    if (!status || *status == JobStatus::kFailed) {
       *failed_dependency = dependency.job_id;
       return false;
     }
-    if (other->status != JobStatus::kSucceeded) all_succeeded = false;
+    if (*status != JobStatus::kSucceeded) all_succeeded = false;
   }
   return all_succeeded;
 }
@@ -185,12 +231,15 @@ void BatchState::FailWithoutRunning(Job& job, const std::string& reason) {
   OnJobFinished(job);
 }
 
-void BatchState::OnJobFinished(const Job& job) { ReleaseDependents(job); }
+void BatchState::OnJobFinished(const Job& job) {
+  if (job.IsArrayChild()) OnArrayChildFinished(job);
+  ReleaseDependentsOf(job.job_id);
+}
 
 // A finished job releases (or fails) the jobs waiting on it; failure spreads transitively. A
 // worklist rather than recursion, so a long chain cannot overflow the stack.
-void BatchState::ReleaseDependents(const Job& finished) {
-  std::vector<std::string> worklist{finished.job_id};
+void BatchState::ReleaseDependentsOf(const std::string& finished_id) {
+  std::vector<std::string> worklist{finished_id};
   while (!worklist.empty()) {
     std::string id = std::move(worklist.back());
     worklist.pop_back();
@@ -200,15 +249,11 @@ void BatchState::ReleaseDependents(const Job& finished) {
     dependents_.erase(waiting);
     for (const std::string& dependent_id : dependents) {
       Job* dependent = MutableJob(dependent_id);
-      if (dependent == nullptr || dependent->status != JobStatus::kPending) continue;
-      std::string failed_dependency;
-      if (DependenciesSatisfied(*dependent, &failed_dependency)) {
-        SetStatus(*dependent, JobStatus::kRunnable, "");
-      } else if (!failed_dependency.empty()) {
-        SetStatus(*dependent, JobStatus::kFailed, "Dependent Job failed: " + failed_dependency);
-        dependent->stopped_at = clock_.NowMillis();
-        worklist.push_back(dependent_id);
+      if (dependent == nullptr || dependent->status != JobStatus::kPending ||
+          dependent->array_released) {
+        continue;
       }
+      OnDependenciesSettled(*dependent, worklist);
     }
   }
 }
@@ -300,6 +345,10 @@ Status BatchState::CancelJob(const StopJobRequest& req) {
   if (job == nullptr) {
     return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
   }
+  if (job->IsArrayParent()) {
+    if (!IsTerminal(job->status)) StopArrayChildren(*job, req.reason, /*terminate=*/false);
+    return Status::Ok();
+  }
   // AWS: cancelling a job that has started (or ended) succeeds and does nothing.
   if (job->status == JobStatus::kSubmitted || job->status == JobStatus::kPending ||
       job->status == JobStatus::kRunnable) {
@@ -314,6 +363,10 @@ Status BatchState::TerminateJob(const StopJobRequest& req) {
     return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
   }
   if (IsTerminal(job->status)) return Status::Ok();
+  if (job->IsArrayParent()) {
+    StopArrayChildren(*job, req.reason, /*terminate=*/true);
+    return Status::Ok();
+  }
   if (!job->placement) {
     FailWithoutRunning(*job, req.reason);
     return Status::Ok();

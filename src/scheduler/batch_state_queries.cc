@@ -174,6 +174,7 @@ Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
     for (auto it = begin; it != end; ++it) {
       const std::string& id = *it;
       if (!req.page.next_token.empty() && id >= req.page.next_token) continue;
+      if (id.find(':') != std::string::npos) continue;  // array children: ListJobs --array-job-id
       const Job& job = jobs_.at(id);
       if (!keep(job)) continue;
       if (found.size() == limit) {

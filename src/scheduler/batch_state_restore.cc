@@ -28,9 +28,21 @@ void BatchState::RestoreJob(Job job) {
   std::string id = job.job_id;
   Job& restored = jobs_[id] = std::move(job);
   IndexJob(restored);
-  if (restored.status == JobStatus::kPending) {
+  if (restored.IsArrayChild()) {
+    array_counts_[id.substr(0, id.rfind(':'))][static_cast<size_t>(restored.status)]++;
+  }
+  if (restored.IsArrayParent()) {
+    std::string source = NToNSource(restored);
+    if (!source.empty()) n_to_n_dependents_[source].push_back(id);
+    if (restored.array_released && !restored.array_stopped && !IsTerminal(restored.status) &&
+        ModeOf(restored) == ArrayMode::kAllAtOnce &&
+        restored.array_next_index < *restored.array_size) {
+      ready_arrays_by_queue_[restored.job_queue].insert(id);
+    }
+  }
+  if (restored.status == JobStatus::kPending && !restored.array_released) {
     for (const JobDependency& dependency : restored.depends_on) {
-      dependents_[dependency.job_id].push_back(id);
+      if (IsGatingDependency(restored, dependency)) dependents_[dependency.job_id].push_back(id);
     }
   }
 }
@@ -65,7 +77,13 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
   for (const auto& [id, job] : jobs_) {
     if (IsTerminal(job.status) && dependents_.count(id) != 0) settled.push_back(id);
   }
-  for (const std::string& id : settled) ReleaseDependents(jobs_.at(id));
+  for (const std::string& id : settled) ReleaseDependentsOf(id);
+  // Likewise an array whose last child finished just before the crash.
+  std::vector<std::string> parents;
+  for (const auto& [id, job] : jobs_) {
+    if (job.IsArrayParent() && !IsTerminal(job.status)) parents.push_back(id);
+  }
+  for (const std::string& id : parents) MaybeCompleteArray(jobs_.at(id));
   return lost;
 }
 

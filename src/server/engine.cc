@@ -176,6 +176,10 @@ void Engine::Launch(const std::string& job_id) {
   spec.environment.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job->job_queue));
   spec.environment.push_back("AWS_BATCH_CE_NAME=" +
                              NameFromArn(job->placement->compute_environment_arn));
+  if (job->array_index) {
+    spec.environment.push_back("AWS_BATCH_JOB_ARRAY_INDEX=" + std::to_string(*job->array_index));
+    spec.environment.push_back("AWS_BATCH_JOB_ARRAY_SIZE=" + std::to_string(*job->array_size));
+  }
   spec.working_directory = options_.working_directory;
   spec.log_path = options_.log_directory + "/" + job->container.current.log_stream_name;
   Result<LaunchedProcess> launched = launcher_->Launch(spec);

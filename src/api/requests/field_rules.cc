@@ -116,10 +116,11 @@ Status ReadTags(const ObjectFields& fields, TagMap* out) {
 }
 
 Status ReadPage(const ObjectFields& fields, PageRequest* out) {
-  GLEANER_RETURN_IF_ERROR(fields.Optional("maxResults", &out->max_results));
-  if (out->max_results) {
-    GLEANER_RETURN_IF_ERROR(
-        CheckRange(fields.PathOf("maxResults"), *out->max_results, 1, kMaxPageSize));
+  std::optional<int> max_results;
+  GLEANER_RETURN_IF_ERROR(fields.Optional("maxResults", &max_results));
+  if (max_results) {
+    GLEANER_RETURN_IF_ERROR(CheckRange(fields.PathOf("maxResults"), *max_results, 1, kMaxPageSize));
+    out->max_results = max_results;
   }
   return fields.ReadIfPresent("nextToken", &out->next_token);
 }

@@ -1,6 +1,5 @@
 #include "api/requests/job_parts.h"
 
-#include <cctype>
 #include <limits>
 #include <set>
 
@@ -22,9 +21,11 @@ constexpr std::string_view kReservedEnvironmentPrefix = "AWS_BATCH";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Letters, digits, '.', ':' and white space (ASCII, whatever the process's locale).
 bool IsReasonCharacter(char c) {
-  unsigned char byte = static_cast<unsigned char>(c);
-  return std::isalnum(byte) != 0 || c == '.' || c == ':' || std::isspace(byte) != 0;
+  bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  bool space = c == ' ' || (c >= '\t' && c <= '\r');
+  return letter || IsDigit(c) || space || c == '.' || c == ':';
 }
 
 // AWS's glob: characters allowed by `allowed`, then optionally one '*' at the very end.
@@ -62,26 +63,21 @@ Status ReadEvaluateOnExit(const json& value, const std::string& path, EvaluateOn
   GLEANER_RETURN_IF_ERROR(ReadPattern(*rule, "onExitCode", true, &out->on_exit_code));
   GLEANER_RETURN_IF_ERROR(rule->Required("action", &out->action));
   std::string upper = out->action;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
   if (upper != "RETRY" && upper != "EXIT") {
     return Invalid(rule->PathOf("action"), out->action, "must be RETRY or EXIT (in any case)");
   }
   return Status::Ok();
 }
 
-bool IsWholeNumber(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (!IsDigit(c)) return false;
-  }
-  return true;
-}
-
 // A whole number written with digits only, up to `max`.
 std::optional<int64_t> ParseWhole(std::string_view text, int64_t max) {
-  if (!IsWholeNumber(text)) return std::nullopt;
+  if (text.empty()) return std::nullopt;
   int64_t value = 0;
   for (char c : text) {
+    if (!IsDigit(c)) return std::nullopt;
     value = value * 10 + (c - '0');
     if (value > max) return std::nullopt;
   }
@@ -116,8 +112,8 @@ Status CheckRequirementValue(const std::string& path, const ResourceRequirement&
   return Invalid(path, requirement.value, "GPU must be a whole number between 0 and 2147483647");
 }
 
-Status ReadResourceRequirement(const json& value, const std::string& path,
-                               VcpuPrecision precision, ResourceRequirement* out) {
+Status ReadResourceRequirement(const json& value, const std::string& path, VcpuPrecision precision,
+                               ResourceRequirement* out) {
   Result<ObjectFields> entry = ObjectFields::Open(value, path);
   if (!entry.ok()) return entry.status();
   GLEANER_RETURN_IF_ERROR(entry->Required("type", &out->type));
@@ -163,8 +159,7 @@ Status ReadRetryStrategy(const ObjectFields& parent, std::optional<RetryStrategy
   if (rules != nullptr) {
     std::string path = members->PathOf("evaluateOnExit");
     GLEANER_RETURN_IF_ERROR(CheckCount(path, rules->size(), 0, kMaxEvaluateOnExitRules));
-    GLEANER_RETURN_IF_ERROR(
-        ReadEach(*rules, path, &strategy.evaluate_on_exit, ReadEvaluateOnExit));
+    GLEANER_RETURN_IF_ERROR(ReadEach(*rules, path, &strategy.evaluate_on_exit, ReadEvaluateOnExit));
   }
   *out = std::move(strategy);
   return Status::Ok();
@@ -178,9 +173,9 @@ Status ReadJobTimeout(const ObjectFields& parent, std::optional<JobTimeout>* out
   GLEANER_RETURN_IF_ERROR(
       members->Optional("attemptDurationSeconds", &timeout.attempt_duration_seconds));
   if (timeout.attempt_duration_seconds) {
-    GLEANER_RETURN_IF_ERROR(CheckRange(members->PathOf("attemptDurationSeconds"),
-                                       *timeout.attempt_duration_seconds,
-                                       kMinAttemptDurationSeconds, std::numeric_limits<int>::max()));
+    GLEANER_RETURN_IF_ERROR(
+        CheckRange(members->PathOf("attemptDurationSeconds"), *timeout.attempt_duration_seconds,
+                   kMinAttemptDurationSeconds, std::numeric_limits<int>::max()));
   }
   *out = timeout;
   return Status::Ok();

@@ -53,8 +53,10 @@ std::optional<int64_t> AsInt64(const json& value) {
 
 // The value as a message shows it: short values in full, long ones summarized.
 std::string Describe(const json& value) {
-  if (value.is_string()) return std::string(value.type_name()) + " " + Quote(value.get_ref<const std::string&>());
-  if (value.is_number() || value.is_boolean()) return std::string(value.type_name()) + " " + value.dump();
+  if (value.is_string())
+    return std::string(value.type_name()) + " " + Quote(value.get_ref<const std::string&>());
+  if (value.is_number() || value.is_boolean())
+    return std::string(value.type_name()) + " " + value.dump();
   return value.type_name();
 }
 
@@ -130,8 +132,8 @@ Status WrongType(std::string_view path, JsonKind expected, const json& got) {
 }
 
 Status Invalid(std::string_view path, std::string_view value, std::string_view rule) {
-  return Status::InvalidArgument(std::string(path) + " " + Quote(value) + " is invalid: " +
-                                 std::string(rule));
+  return Status::InvalidArgument(std::string(path) + " " + Quote(value) +
+                                 " is invalid: " + std::string(rule));
 }
 
 Status NotAllowed(std::string_view path, std::string_view rule) {
@@ -157,17 +159,18 @@ Status CheckNumberRange(std::string_view path, double value, double min, double 
 
 Status CheckCount(std::string_view path, size_t count, size_t min, size_t max) {
   if (count >= min && count <= max) return Status::Ok();
-  std::string range = min == 0 ? "at most " + std::to_string(max)
-                               : "between " + std::to_string(min) + " and " + std::to_string(max);
-  return Status::InvalidArgument(std::string(path) + " must have " + range + " entries, got " +
+  std::string range = "between " + std::to_string(min) + " and " + std::to_string(max);
+  if (min == max) range = "exactly " + std::to_string(max);
+  if (min == 0) range = "at most " + std::to_string(max);
+  std::string noun = max == 1 ? " entry" : " entries";
+  return Status::InvalidArgument(std::string(path) + " must have " + range + noun + ", got " +
                                  std::to_string(count));
 }
 
 Status CheckMaxLength(std::string_view path, std::string_view text, size_t max) {
   size_t length = CharacterCount(text);
   if (length <= max) return Status::Ok();
-  return OutOfRange(path, "at most " + std::to_string(max) + " characters",
-                    std::to_string(length));
+  return OutOfRange(path, "at most " + std::to_string(max) + " characters", std::to_string(length));
 }
 
 Status CheckKind(const json& value, std::string_view path, JsonKind kind) {
@@ -283,7 +286,8 @@ Status ObjectFields::OptionalObject(std::string_view member,
 
 Status ObjectFields::OptionalArray(std::string_view member, const json** out) const {
   const json* value = Find(member);
-  if (value != nullptr) GLEANER_RETURN_IF_ERROR(CheckKind(*value, PathOf(member), JsonKind::kArray));
+  if (value != nullptr)
+    GLEANER_RETURN_IF_ERROR(CheckKind(*value, PathOf(member), JsonKind::kArray));
   *out = value;
   return Status::Ok();
 }
@@ -298,10 +302,33 @@ Status ObjectFields::CheckKinds(
   return Status::Ok();
 }
 
+Status ObjectFields::CheckPresent(std::initializer_list<std::string_view> members) const {
+  for (std::string_view member : members) {
+    if (!Has(member)) return Missing(PathOf(member));
+  }
+  return Status::Ok();
+}
+
 Status ObjectFields::CheckAbsent(std::initializer_list<std::string_view> members,
                                  std::string_view rule) const {
   for (std::string_view member : members) {
     if (Has(member)) return NotAllowed(PathOf(member), rule);
+  }
+  return Status::Ok();
+}
+
+Status CheckObjectList(const ObjectFields& parent, std::string_view member,
+                       std::initializer_list<std::string_view> required,
+                       std::initializer_list<std::pair<std::string_view, JsonKind>> kinds) {
+  const json* list = nullptr;
+  GLEANER_RETURN_IF_ERROR(parent.OptionalArray(member, &list));
+  if (list == nullptr) return Status::Ok();
+  for (size_t index = 0; index < list->size(); ++index) {
+    Result<ObjectFields> element =
+        ObjectFields::Open((*list)[index], IndexPath(parent.PathOf(member), index));
+    if (!element.ok()) return element.status();
+    GLEANER_RETURN_IF_ERROR(element->CheckPresent(required));
+    GLEANER_RETURN_IF_ERROR(element->CheckKinds(kinds));
   }
   return Status::Ok();
 }

@@ -75,8 +75,7 @@ Status ReadValue(const nlohmann::json& value, std::string_view path, int* out);
 Status ReadValue(const nlohmann::json& value, std::string_view path, int64_t* out);
 Status ReadValue(const nlohmann::json& value, std::string_view path, bool* out);
 Status ReadValue(const nlohmann::json& value, std::string_view path, double* out);
-Status ReadValue(const nlohmann::json& value, std::string_view path,
-                 std::vector<std::string>* out);
+Status ReadValue(const nlohmann::json& value, std::string_view path, std::vector<std::string>* out);
 Status ReadValue(const nlohmann::json& value, std::string_view path,
                  std::map<std::string, std::string>* out);
 
@@ -87,6 +86,8 @@ class ObjectFields {
  public:
   // Fails unless `value` is an object. `path` names it in messages; empty for the request body.
   static Result<ObjectFields> Open(const nlohmann::json& value, std::string path);
+  // ObjectFields points into `value`: a temporary would leave it dangling.
+  static Result<ObjectFields> Open(nlohmann::json&& value, std::string path) = delete;
 
   const std::string& path() const { return path_; }
   const nlohmann::json& object() const { return *object_; }
@@ -112,6 +113,8 @@ class ObjectFields {
   // Shape checks for members kept as the client sent them (a passthrough), so a wrong shape is
   // refused here rather than echoed back later.
   Status CheckKinds(std::initializer_list<std::pair<std::string_view, JsonKind>> members) const;
+  // Missing for the first member listed that is absent.
+  Status CheckPresent(std::initializer_list<std::string_view> members) const;
   // Each member listed must be absent; `rule` says why ("not allowed for FARGATE resources").
   Status CheckAbsent(std::initializer_list<std::string_view> members, std::string_view rule) const;
 
@@ -148,15 +151,27 @@ Status ReadEach(const nlohmann::json& array, std::string_view path, std::vector<
   return Status::Ok();
 }
 
+// The list member `member` of `parent`, when present, holds objects that each have the `required`
+// members, and members of the shapes in `kinds`.
+Status CheckObjectList(const ObjectFields& parent, std::string_view member,
+                       std::initializer_list<std::string_view> required,
+                       std::initializer_list<std::pair<std::string_view, JsonKind>> kinds);
+
 // A whole request: the body must be an object; `read(const ObjectFields&, T*)` fills the request.
+// Nothing here should throw; should nlohmann still throw, that is gleaner's bug, reported as an
+// internal error rather than let through.
 template <typename T, typename Read>
 Result<T> ParseBody(const nlohmann::json& body, Read read) {
-  Result<ObjectFields> fields = ObjectFields::Open(body, "");
-  if (!fields.ok()) return fields.status();
-  T request{};
-  Status status = read(*fields, &request);
-  if (!status.ok()) return status;
-  return request;
+  try {
+    Result<ObjectFields> fields = ObjectFields::Open(body, "");
+    if (!fields.ok()) return fields.status();
+    T request{};
+    Status status = read(*fields, &request);
+    if (!status.ok()) return status;
+    return request;
+  } catch (const nlohmann::json::exception& error) {
+    return Status::Internal(std::string("request parsing failed: ") + error.what());
+  }
 }
 
 // ---- template definitions ----

@@ -16,6 +16,7 @@ ObjectFields Open(const json& value, std::string path = "") {
   EXPECT_TRUE(fields.ok()) << fields.status().message();
   return *fields;
 }
+ObjectFields Open(json&& value, std::string path = "") = delete;  // would dangle
 
 TEST(JsonFieldsTest, PathsNameMembersElementsAndKeys) {
   EXPECT_EQ(MemberPath("", "jobName"), "jobName");
@@ -37,20 +38,23 @@ TEST(JsonFieldsTest, QuoteEscapesAndShortensWithoutSplittingCharacters) {
 TEST(JsonFieldsTest, CharacterCountCountsCodePoints) {
   EXPECT_EQ(CharacterCount("abc"), 3u);
   EXPECT_EQ(CharacterCount("\xC3\xA9t\xC3\xA9"), 3u);  // été
-  EXPECT_EQ(CharacterCount("\xF0\x9F\x98\x80"), 1u);    // one emoji
+  EXPECT_EQ(CharacterCount("\xF0\x9F\x98\x80"), 1u);   // one emoji
 }
 
 TEST(JsonFieldsTest, OpenRefusesNonObjects) {
-  Result<ObjectFields> body = ObjectFields::Open(json::array(), "");
+  const json array = json::array();
+  Result<ObjectFields> body = ObjectFields::Open(array, "");
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().message(), "the request body must be an object, got array");
-  Result<ObjectFields> nested = ObjectFields::Open("x", "retryStrategy");
+  const json text = "x";
+  Result<ObjectFields> nested = ObjectFields::Open(text, "retryStrategy");
   ASSERT_FALSE(nested.ok());
   EXPECT_EQ(nested.status().message(), "retryStrategy must be an object, got string \"x\"");
 }
 
 TEST(JsonFieldsTest, NullCountsAsAbsent) {
-  ObjectFields fields = Open({{"jobName", nullptr}});
+  const json body = {{"jobName", nullptr}};
+  ObjectFields fields = Open(body);
   EXPECT_FALSE(fields.Has("jobName"));
   std::string name;
   Status status = fields.Required("jobName", &name);
@@ -61,8 +65,9 @@ TEST(JsonFieldsTest, NullCountsAsAbsent) {
 }
 
 TEST(JsonFieldsTest, IntegersMustBeWhole32BitNumbers) {
-  ObjectFields fields = Open(
-      {{"a", 5}, {"b", -3}, {"c", 2.5}, {"d", "5"}, {"e", 4294967296}, {"f", 18446744073709551615u}});
+  const json body = {{"a", 5},   {"b", -3},         {"c", 2.5},
+                     {"d", "5"}, {"e", 4294967296}, {"f", 18446744073709551615u}};
+  ObjectFields fields = Open(body);
   int value = 0;
   EXPECT_TRUE(fields.Required("a", &value).ok());
   EXPECT_EQ(value, 5);
@@ -70,14 +75,14 @@ TEST(JsonFieldsTest, IntegersMustBeWhole32BitNumbers) {
   EXPECT_EQ(value, -3);
   EXPECT_EQ(fields.Required("c", &value).message(), "c must be an integer, got number 2.5");
   EXPECT_EQ(fields.Required("d", &value).message(), "d must be an integer, got string \"5\"");
-  EXPECT_EQ(fields.Required("e", &value).message(),
-            "e must be a 32-bit integer, got 4294967296");
+  EXPECT_EQ(fields.Required("e", &value).message(), "e must be a 32-bit integer, got 4294967296");
   EXPECT_EQ(fields.Required("f", &value).message(),
             "f must be a 32-bit integer, got 18446744073709551615");
 }
 
 TEST(JsonFieldsTest, ListsAndMapsNameTheOffendingElement) {
-  ObjectFields fields = Open({{"command", {"echo", 1}}, {"parameters", {{"k", 2}}}}, "container");
+  const json body = {{"command", {"echo", 1}}, {"parameters", {{"k", 2}}}};
+  ObjectFields fields = Open(body, "container");
   std::vector<std::string> command;
   EXPECT_EQ(fields.Required("command", &command).message(),
             "container.command[1] must be a string, got number 1");
@@ -87,7 +92,8 @@ TEST(JsonFieldsTest, ListsAndMapsNameTheOffendingElement) {
 }
 
 TEST(JsonFieldsTest, BooleansAndNumbers) {
-  ObjectFields fields = Open({{"flag", "true"}, {"weight", 0.5}});
+  const json body = {{"flag", "true"}, {"weight", 0.5}};
+  ObjectFields fields = Open(body);
   bool flag = false;
   EXPECT_EQ(fields.Required("flag", &flag).message(),
             "flag must be a boolean, got string \"true\"");
@@ -97,7 +103,8 @@ TEST(JsonFieldsTest, BooleansAndNumbers) {
 }
 
 TEST(JsonFieldsTest, CheckKindsAndCheckAbsent) {
-  ObjectFields fields = Open({{"subnets", {"a", 3}}, {"minvCpus", 0}}, "computeResources");
+  const json body = {{"subnets", {"a", 3}}, {"minvCpus", 0}};
+  ObjectFields fields = Open(body, "computeResources");
   EXPECT_EQ(fields.CheckKinds({{"subnets", JsonKind::kStringList}}).message(),
             "computeResources.subnets[1] must be a string, got number 3");
   EXPECT_EQ(fields.CheckAbsent({"desiredvCpus", "minvCpus"}, "FARGATE does not use it").message(),
@@ -172,15 +179,18 @@ TEST(FieldRulesTest, Tags) {
 
 TEST(FieldRulesTest, PagesAndIdentifiers) {
   PageRequest page;
-  EXPECT_TRUE(ReadPage(Open({{"maxResults", 1000}, {"nextToken", "abc"}}), &page).ok());
+  const json full = {{"maxResults", 1000}, {"nextToken", "abc"}};
+  EXPECT_TRUE(ReadPage(Open(full), &page).ok());
   EXPECT_EQ(page.max_results, 1000);
   EXPECT_EQ(page.next_token, "abc");
-  EXPECT_EQ(ReadPage(Open({{"maxResults", 0}}), &page).message(),
-            "maxResults must be between 1 and 1000, got 0");
-  EXPECT_EQ(ReadPage(Open({{"nextToken", 5}}), &page).message(),
+  const json zero = {{"maxResults", 0}};
+  EXPECT_EQ(ReadPage(Open(zero), &page).message(), "maxResults must be between 1 and 1000, got 0");
+  const json numeric_token = {{"nextToken", 5}};
+  EXPECT_EQ(ReadPage(Open(numeric_token), &page).message(),
             "nextToken must be a string, got number 5");
   std::string id;
-  EXPECT_EQ(ReadIdentifier(Open({{"jobId", ""}}), "jobId", &id).message(),
+  const json empty_id = {{"jobId", ""}};
+  EXPECT_EQ(ReadIdentifier(Open(empty_id), "jobId", &id).message(),
             "jobId \"\" is invalid: must not be empty");
 }
 

@@ -1,7 +1,6 @@
 // CreateComputeEnvironment, UpdateComputeEnvironment, DescribeComputeEnvironments and
 // DeleteComputeEnvironment.
 
-#include <algorithm>
 #include <iterator>
 #include <limits>
 
@@ -46,19 +45,10 @@ Status CheckPassthroughShapes(const ObjectFields& resources) {
                                                          {"launchTemplateName", JsonKind::kString},
                                                          {"version", JsonKind::kString}}));
   }
-  const json* configurations = nullptr;
-  GLEANER_RETURN_IF_ERROR(resources.OptionalArray("ec2Configuration", &configurations));
-  if (configurations == nullptr) return Status::Ok();
-  return fields::ForEachElement(
-      *configurations, resources.PathOf("ec2Configuration"),
-      [](const json& value, const std::string& path) {
-        Result<ObjectFields> configuration = ObjectFields::Open(value, path);
-        if (!configuration.ok()) return configuration.status();
-        std::string image_type;
-        GLEANER_RETURN_IF_ERROR(configuration->Required("imageType", &image_type));
-        return configuration->CheckKinds({{"imageIdOverride", JsonKind::kString},
-                                          {"imageKubernetesVersion", JsonKind::kString}});
-      });
+  return fields::CheckObjectList(resources, "ec2Configuration", {"imageType"},
+                                 {{"imageType", JsonKind::kString},
+                                  {"imageIdOverride", JsonKind::kString},
+                                  {"imageKubernetesVersion", JsonKind::kString}});
 }
 
 // AWS documents each of these as "not applicable to jobs running on Fargate resources".
@@ -157,10 +147,10 @@ Status ReadComputeResources(const ObjectFields& resources, ComputeResources* out
   if (!resources.Has("maxvCpus")) return fields::Missing(resources.PathOf("maxvCpus"));
   ResourceSettings settings;
   GLEANER_RETURN_IF_ERROR(ReadResourceSettings(resources, &settings));
-  GLEANER_RETURN_IF_ERROR(CheckAllocationStrategy(
-      resources, type,
-      {"BEST_FIT", "BEST_FIT_PROGRESSIVE", "SPOT_CAPACITY_OPTIMIZED",
-       "SPOT_PRICE_CAPACITY_OPTIMIZED"}));
+  GLEANER_RETURN_IF_ERROR(
+      CheckAllocationStrategy(resources, type,
+                              {"BEST_FIT", "BEST_FIT_PROGRESSIVE", "SPOT_CAPACITY_OPTIMIZED",
+                               "SPOT_PRICE_CAPACITY_OPTIMIZED"}));
   // The model's codec owns the split into typed members and passthrough.
   Result<ComputeResources> parsed = ComputeResourcesFromJson(resources.object());
   if (!parsed.ok()) return parsed.status();
@@ -183,7 +173,8 @@ Status ReadEnvironmentType(const ObjectFields& body, ComputeEnvironment* out) {
     return Status::Ok();
   }
   if (body.Has("unmanagedvCpus")) {
-    return fields::NotAllowed("unmanagedvCpus", "it applies only to UNMANAGED compute environments");
+    return fields::NotAllowed("unmanagedvCpus",
+                              "it applies only to UNMANAGED compute environments");
   }
   if (!resources) {
     return Status::InvalidArgument(
@@ -246,14 +237,16 @@ Status ReadComputeResourcesUpdate(const ObjectFields& resources,
   out->desiredv_cpus = settings.desiredv_cpus;
   out->instance_types = std::move(settings.instance_types);
   out->bid_percentage = settings.bid_percentage;
-  out->compute_resources_passthrough = json::object();
-  for (const auto& [member, value] : resources.object().items()) {
-    static constexpr std::string_view kTyped[] = {"minvCpus",      "maxvCpus",
-                                                  "desiredvCpus",  "instanceTypes",
-                                                  "bidPercentage", "allocationStrategy"};
-    bool typed = std::find(std::begin(kTyped), std::end(kTyped), member) != std::end(kTyped);
-    if (!typed && !value.is_null()) out->compute_resources_passthrough[member] = value;
+  json passthrough = resources.object();
+  for (const char* typed : {"minvCpus", "maxvCpus", "desiredvCpus", "instanceTypes",
+                            "bidPercentage", "allocationStrategy"}) {
+    passthrough.erase(typed);
   }
+  // A null member means "not given": it must not overwrite the environment's value.
+  for (auto member = passthrough.begin(); member != passthrough.end();) {
+    member = member->is_null() ? passthrough.erase(member) : std::next(member);
+  }
+  out->compute_resources_passthrough = std::move(passthrough);
   return Status::Ok();
 }
 
@@ -288,9 +281,8 @@ Status ReadUpdateComputeEnvironment(const ObjectFields& body,
 Status ReadDescribeComputeEnvironments(const ObjectFields& body,
                                        DescribeComputeEnvironmentsRequest* out) {
   GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("computeEnvironments", &out->compute_environments));
-  GLEANER_RETURN_IF_ERROR(fields::CheckCount("computeEnvironments",
-                                             out->compute_environments.size(), 0,
-                                             kMaxDescribeNames));
+  GLEANER_RETURN_IF_ERROR(fields::CheckCount(
+      "computeEnvironments", out->compute_environments.size(), 0, kMaxDescribeNames));
   return fields::ReadPage(body, &out->page);
 }
 

@@ -18,28 +18,8 @@ using fields::ObjectFields;
 using fields::VcpuPrecision;
 using nlohmann::json;
 
-using MemberKinds = std::initializer_list<std::pair<std::string_view, JsonKind>>;
-
 constexpr int kMaxSchedulingPriority = 9999;
 constexpr size_t kMaxDescribeNames = 100;
-
-// Every element of the list `member` is an object whose `required` members are present and whose
-// members have the shapes in `kinds`.
-Status CheckEachElement(const ObjectFields& parent, std::string_view member,
-                        std::initializer_list<std::string_view> required, MemberKinds kinds) {
-  const json* list = nullptr;
-  GLEANER_RETURN_IF_ERROR(parent.OptionalArray(member, &list));
-  if (list == nullptr) return Status::Ok();
-  return fields::ForEachElement(
-      *list, parent.PathOf(member), [&](const json& value, const std::string& path) {
-        Result<ObjectFields> element = ObjectFields::Open(value, path);
-        if (!element.ok()) return element.status();
-        for (std::string_view name : required) {
-          if (!element->Has(name)) return fields::Missing(element->PathOf(name));
-        }
-        return element->CheckKinds(kinds);
-      });
-}
 
 Status CheckLogConfiguration(const ObjectFields& container) {
   std::optional<ObjectFields> log;
@@ -47,12 +27,12 @@ Status CheckLogConfiguration(const ObjectFields& container) {
   if (!log) return Status::Ok();
   std::string driver;
   GLEANER_RETURN_IF_ERROR(log->Required("logDriver", &driver));
-  GLEANER_RETURN_IF_ERROR(
-      fields::CheckEnum(log->PathOf("logDriver"), driver,
-                        {"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk"}));
+  GLEANER_RETURN_IF_ERROR(fields::CheckEnum(
+      log->PathOf("logDriver"), driver,
+      {"json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk"}));
   GLEANER_RETURN_IF_ERROR(log->CheckKinds({{"options", JsonKind::kStringMap}}));
-  return CheckEachElement(*log, "secretOptions", {"name", "valueFrom"},
-                          {{"name", JsonKind::kString}, {"valueFrom", JsonKind::kString}});
+  return fields::CheckObjectList(*log, "secretOptions", {"name", "valueFrom"},
+                                 {{"name", JsonKind::kString}, {"valueFrom", JsonKind::kString}});
 }
 
 Status CheckLinuxParameters(const ObjectFields& container) {
@@ -63,14 +43,14 @@ Status CheckLinuxParameters(const ObjectFields& container) {
                                                         {"sharedMemorySize", JsonKind::kInteger},
                                                         {"maxSwap", JsonKind::kInteger},
                                                         {"swappiness", JsonKind::kInteger}}));
-  GLEANER_RETURN_IF_ERROR(CheckEachElement(*linux_parameters, "devices", {"hostPath"},
-                                           {{"hostPath", JsonKind::kString},
-                                            {"containerPath", JsonKind::kString},
-                                            {"permissions", JsonKind::kStringList}}));
-  return CheckEachElement(*linux_parameters, "tmpfs", {"containerPath", "size"},
-                          {{"containerPath", JsonKind::kString},
-                           {"size", JsonKind::kInteger},
-                           {"mountOptions", JsonKind::kStringList}});
+  GLEANER_RETURN_IF_ERROR(fields::CheckObjectList(*linux_parameters, "devices", {"hostPath"},
+                                                  {{"hostPath", JsonKind::kString},
+                                                   {"containerPath", JsonKind::kString},
+                                                   {"permissions", JsonKind::kStringList}}));
+  return fields::CheckObjectList(*linux_parameters, "tmpfs", {"containerPath", "size"},
+                                 {{"containerPath", JsonKind::kString},
+                                  {"size", JsonKind::kInteger},
+                                  {"mountOptions", JsonKind::kStringList}});
 }
 
 // The members of containerProperties gleaner keeps as given: their shapes, as botocore's model
@@ -87,21 +67,22 @@ Status CheckContainerPassthrough(const ObjectFields& container) {
       {"networkConfiguration", JsonKind::kObject},
       {"fargatePlatformConfiguration", JsonKind::kObject},
   }));
-  GLEANER_RETURN_IF_ERROR(CheckEachElement(
-      container, "volumes", {},
-      {{"name", JsonKind::kString}, {"host", JsonKind::kObject},
-       {"efsVolumeConfiguration", JsonKind::kObject}}));
-  GLEANER_RETURN_IF_ERROR(CheckEachElement(container, "mountPoints", {},
-                                           {{"containerPath", JsonKind::kString},
-                                            {"readOnly", JsonKind::kBoolean},
-                                            {"sourceVolume", JsonKind::kString}}));
-  GLEANER_RETURN_IF_ERROR(CheckEachElement(container, "ulimits", {"hardLimit", "name", "softLimit"},
-                                           {{"hardLimit", JsonKind::kInteger},
-                                            {"name", JsonKind::kString},
-                                            {"softLimit", JsonKind::kInteger}}));
-  GLEANER_RETURN_IF_ERROR(CheckEachElement(
-      container, "secrets", {"name", "valueFrom"},
-      {{"name", JsonKind::kString}, {"valueFrom", JsonKind::kString}}));
+  GLEANER_RETURN_IF_ERROR(fields::CheckObjectList(container, "volumes", {},
+                                                  {{"name", JsonKind::kString},
+                                                   {"host", JsonKind::kObject},
+                                                   {"efsVolumeConfiguration", JsonKind::kObject}}));
+  GLEANER_RETURN_IF_ERROR(fields::CheckObjectList(container, "mountPoints", {},
+                                                  {{"containerPath", JsonKind::kString},
+                                                   {"readOnly", JsonKind::kBoolean},
+                                                   {"sourceVolume", JsonKind::kString}}));
+  GLEANER_RETURN_IF_ERROR(fields::CheckObjectList(container, "ulimits",
+                                                  {"hardLimit", "name", "softLimit"},
+                                                  {{"hardLimit", JsonKind::kInteger},
+                                                   {"name", JsonKind::kString},
+                                                   {"softLimit", JsonKind::kInteger}}));
+  GLEANER_RETURN_IF_ERROR(
+      fields::CheckObjectList(container, "secrets", {"name", "valueFrom"},
+                              {{"name", JsonKind::kString}, {"valueFrom", JsonKind::kString}}));
   GLEANER_RETURN_IF_ERROR(CheckLinuxParameters(container));
   return CheckLogConfiguration(container);
 }
@@ -182,7 +163,8 @@ Status ReadNodeProperties(const ObjectFields& body, json* out) {
       fields::CheckRange(nodes->PathOf("numNodes"), num_nodes, 1, std::numeric_limits<int>::max()));
   int main_node = 0;
   GLEANER_RETURN_IF_ERROR(nodes->Required("mainNode", &main_node));
-  GLEANER_RETURN_IF_ERROR(fields::CheckRange(nodes->PathOf("mainNode"), main_node, 0, num_nodes - 1));
+  GLEANER_RETURN_IF_ERROR(
+      fields::CheckRange(nodes->PathOf("mainNode"), main_node, 0, num_nodes - 1));
   const json* ranges = nullptr;
   GLEANER_RETURN_IF_ERROR(nodes->OptionalArray("nodeRangeProperties", &ranges));
   if (ranges == nullptr) return fields::Missing(nodes->PathOf("nodeRangeProperties"));

@@ -95,8 +95,8 @@ Status ReadUpdateJobQueue(const ObjectFields& body, UpdateJobQueueRequest* out) 
   GLEANER_RETURN_IF_ERROR(body.Optional("priority", &out->priority));
   if (out->priority) GLEANER_RETURN_IF_ERROR(CheckPriority(body, *out->priority));
   if (body.Has("schedulingPolicyArn")) {
-    GLEANER_RETURN_IF_ERROR(fields::ReadIdentifier(
-        body, "schedulingPolicyArn", &out->scheduling_policy_arn.emplace()));
+    GLEANER_RETURN_IF_ERROR(
+        fields::ReadIdentifier(body, "schedulingPolicyArn", &out->scheduling_policy_arn.emplace()));
   }
   if (body.Has("computeEnvironmentOrder")) {
     GLEANER_RETURN_IF_ERROR(

@@ -32,9 +32,9 @@ Status ReadFilter(const json& value, const std::string& path, ListJobsFilter* ou
   Result<ObjectFields> filter = ObjectFields::Open(value, path);
   if (!filter.ok()) return filter.status();
   GLEANER_RETURN_IF_ERROR(filter->Required("name", &out->name));
-  GLEANER_RETURN_IF_ERROR(fields::CheckEnum(filter->PathOf("name"), out->name,
-                                            {"JOB_NAME", "JOB_DEFINITION", "BEFORE_CREATED_AT",
-                                             "AFTER_CREATED_AT", "SHARE_IDENTIFIER"}));
+  GLEANER_RETURN_IF_ERROR(fields::CheckEnum(
+      filter->PathOf("name"), out->name,
+      {"JOB_NAME", "JOB_DEFINITION", "BEFORE_CREATED_AT", "AFTER_CREATED_AT", "SHARE_IDENTIFIER"}));
   GLEANER_RETURN_IF_ERROR(filter->Required("values", &out->values));
   // A filter compares with one value; more would be silently ignored, so they are refused.
   GLEANER_RETURN_IF_ERROR(fields::CheckCount(filter->PathOf("values"), out->values.size(), 1, 1));
@@ -77,13 +77,15 @@ Status ReadListJobsScope(const ObjectFields& body, ListJobsRequest* out) {
 
 Status ReadListJobs(const ObjectFields& body, ListJobsRequest* out) {
   GLEANER_RETURN_IF_ERROR(ReadListJobsScope(body, out));
-  if (body.Has("jobStatus")) {
-    std::string status;
-    GLEANER_RETURN_IF_ERROR(body.Required("jobStatus", &status));
-    GLEANER_RETURN_IF_ERROR(fields::CheckEnum(
-        body.PathOf("jobStatus"), status,
-        {"SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"}));
-    out->job_status = ParseJobStatus(status);
+  std::optional<std::string> status;
+  GLEANER_RETURN_IF_ERROR(body.Optional("jobStatus", &status));
+  if (status) {
+    out->job_status = ParseJobStatus(*status);
+    if (!out->job_status) {
+      return fields::Invalid(body.PathOf("jobStatus"), *status,
+                             "must be one of SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING, "
+                             "SUCCEEDED, FAILED");
+    }
   }
   GLEANER_RETURN_IF_ERROR(ReadFilters(body, &out->filters));
   return fields::ReadPage(body, &out->page);
@@ -131,7 +133,8 @@ Result<TagMap> ParseTags(const json& body) {
 Status CheckTagKeys(const std::vector<std::string>& tag_keys) {
   GLEANER_RETURN_IF_ERROR(fields::CheckCount("tagKeys", tag_keys.size(), 1, kMaxTagKeys));
   for (size_t index = 0; index < tag_keys.size(); ++index) {
-    GLEANER_RETURN_IF_ERROR(fields::CheckTagKey(fields::IndexPath("tagKeys", index), tag_keys[index]));
+    GLEANER_RETURN_IF_ERROR(
+        fields::CheckTagKey(fields::IndexPath("tagKeys", index), tag_keys[index]));
   }
   return Status::Ok();
 }
@@ -142,12 +145,12 @@ Status CheckPayloadSize(const std::string& operation, size_t bytes) {
   if (operation == "RegisterJobDefinition") limit_kib = 24;
   size_t limit = limit_kib * kKiB;
   if (bytes <= limit) return Status::Ok();
-  std::string limit_text = std::to_string(limit) + " bytes (" +
-                           (limit_kib == 1024 ? std::string("1 MiB")
-                                              : std::to_string(limit_kib) + " KiB") +
-                           ")";
-  return Status::InvalidArgument("the " + operation + " request body is too large: must be at most " +
-                                 limit_text + ", got " + std::to_string(bytes) + " bytes");
+  std::string limit_text =
+      std::to_string(limit) + " bytes (" +
+      (limit_kib == 1024 ? std::string("1 MiB") : std::to_string(limit_kib) + " KiB") + ")";
+  return Status::InvalidArgument("the " + operation +
+                                 " request body is too large: must be at most " + limit_text +
+                                 ", got " + std::to_string(bytes) + " bytes");
 }
 
 }  // namespace gleaner

@@ -127,8 +127,7 @@ Result<UpdateSchedulingPolicyRequest> ParseUpdateSchedulingPolicy(const json& bo
 }
 
 Result<DescribeSchedulingPoliciesRequest> ParseDescribeSchedulingPolicies(const json& body) {
-  return fields::ParseBody<DescribeSchedulingPoliciesRequest>(body,
-                                                              ReadDescribeSchedulingPolicies);
+  return fields::ParseBody<DescribeSchedulingPoliciesRequest>(body, ReadDescribeSchedulingPolicies);
 }
 
 Result<ListSchedulingPoliciesRequest> ParseListSchedulingPolicies(const json& body) {

@@ -89,8 +89,8 @@ Status ReadDependency(const json& value, const std::string& path, bool is_array_
   if (!dependency.ok()) return dependency.status();
   GLEANER_RETURN_IF_ERROR(dependency->ReadIfPresent("type", &out->type));
   if (dependency->Has("type")) {
-    GLEANER_RETURN_IF_ERROR(fields::CheckEnum(dependency->PathOf("type"), out->type,
-                                              {"N_TO_N", "SEQUENTIAL"}));
+    GLEANER_RETURN_IF_ERROR(
+        fields::CheckEnum(dependency->PathOf("type"), out->type, {"N_TO_N", "SEQUENTIAL"}));
     if (!is_array_job) {
       return fields::Invalid(dependency->PathOf("type"), out->type,
                              "N_TO_N and SEQUENTIAL dependencies need arrayProperties.size (an "
@@ -141,8 +141,7 @@ Status ReadSubmitJob(const ObjectFields& body, SubmitJobRequest* out) {
         "eksPropertiesOverride is not supported: gleaner runs container jobs only");
   }
   GLEANER_RETURN_IF_ERROR(ReadShareIdentifier(body, &out->share_identifier));
-  GLEANER_RETURN_IF_ERROR(
-      ReadSchedulingPriorityOverride(body, &out->scheduling_priority_override));
+  GLEANER_RETURN_IF_ERROR(ReadSchedulingPriorityOverride(body, &out->scheduling_priority_override));
   GLEANER_RETURN_IF_ERROR(ReadArrayProperties(body, &out->array_size));
   GLEANER_RETURN_IF_ERROR(ReadDependsOn(body, out->array_size.has_value(), &out->depends_on));
   GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("parameters", &out->parameters));
