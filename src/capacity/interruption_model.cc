@@ -161,7 +161,7 @@ InterruptionEvent InterruptionModel::HitInstances(const CapacityPool& pool,
     EpochMillis notice_at = reclaim.at + offset;
     event.notices.push_back(
         {instance->instance_id, notice_at, notice_at + profile_.notice_millis});
-    notified_.insert(instance->instance_id);
+    notified_.emplace(instance->instance_id, pool);
   }
   std::sort(event.notices.begin(), event.notices.end(),
             [](const InstanceNotice& a, const InstanceNotice& b) {
@@ -184,17 +184,19 @@ void InterruptionModel::AddLifetimeEvents(EpochMillis now, const RunningInstance
       event.started_at = notice_at;
       event.notices.push_back({instance->instance_id, notice_at, deadline_at});
       events.push_back(std::move(event));
-      notified_.insert(instance->instance_id);
+      notified_.emplace(instance->instance_id, pool);
     }
   }
 }
 
 void InterruptionModel::ForgetInstancesNoLongerRunning(const RunningInstancesByPool& running) {
-  std::set<std::string> still_running;
-  for (const auto& [pool, instances] : running) {
-    for (const RunningInstance& instance : instances) still_running.insert(instance.instance_id);
-  }
-  std::erase_if(notified_, [&](const std::string& id) { return !still_running.contains(id); });
+  std::erase_if(notified_, [&](const auto& notified) {
+    const auto& [instance_id, pool] = notified;
+    auto found = running.find(pool);
+    return found == running.end() ||
+           std::none_of(found->second.begin(), found->second.end(),
+                        [&](const RunningInstance& i) { return i.instance_id == instance_id; });
+  });
 }
 
 }  // namespace gleaner

@@ -5,7 +5,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -118,7 +117,8 @@ class InterruptionModel {
   EpochMillis start_;
   EpochMillis advanced_to_;
   std::map<CapacityPool, PoolTimeline> timelines_;
-  std::set<std::string> notified_;  // instances with a notice, while still reported running
+  // Instances with a notice (and their pool), while they are still reported running.
+  std::map<std::string, CapacityPool> notified_;
 };
 
 }  // namespace gleaner

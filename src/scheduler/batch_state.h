@@ -28,11 +28,13 @@ struct StateChanges {
   std::set<std::string> deleted_compute_environments;
   std::set<std::string> deleted_job_queues;
   std::set<std::string> deleted_scheduling_policies;
+  std::set<std::string> deleted_jobs;  // purged after the retention period
 
   bool empty() const {
     return compute_environments.empty() && job_queues.empty() && job_definitions.empty() &&
            scheduling_policies.empty() && jobs.empty() && deleted_compute_environments.empty() &&
-           deleted_job_queues.empty() && deleted_scheduling_policies.empty();
+           deleted_job_queues.empty() && deleted_scheduling_policies.empty() &&
+           deleted_jobs.empty();
   }
 };
 
@@ -54,6 +56,8 @@ struct BatchStateOptions {
   uint64_t seed = 1;
   int64_t stop_grace_millis = 30'000;  // SIGTERM -> SIGKILL on TerminateJob
   int max_jobs_examined_per_pass = 20'000;
+  // Finished jobs stay visible this long (AWS: at least 7 days), then are purged.
+  int64_t job_retention_millis = 7LL * 24 * 3600 * 1000;
 };
 
 // All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
@@ -190,7 +194,11 @@ class BatchState {
   std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue);
   void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
   bool AnyHostHasRoom() const;
+  int RunnableJobsAhead(const Job& job, const JobQueue& queue) const;
   void FireTimers(Decisions& decisions);
+  // Forgets finished jobs past the retention period (at most once a minute of clock time).
+  void PurgeExpiredJobs();
+  void ForgetJob(const std::string& job_id);
   void SetAttemptTimer(const std::string& job_id, EpochMillis due);
   void ClearAttemptTimer(const std::string& job_id);
   // SIGTERM now, SIGKILL after the grace period; the attempt then ends with `reason`, not retried.
@@ -232,6 +240,7 @@ class BatchState {
   Decisions pending_;  // signals decided outside Schedule(), handed out by the next Schedule()
 
   StateChanges changes_;
+  EpochMillis next_purge_at_ = 0;
 };
 
 }  // namespace gleaner

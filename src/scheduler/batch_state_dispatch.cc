@@ -25,6 +25,7 @@ std::string DefinitionName(const std::string& definition_arn) {
   return name_rev.substr(0, name_rev.rfind(':'));
 }
 
+constexpr int kMaxCountedAhead = 10'000;
 constexpr char kAttemptTimedOut[] = "Job attempt duration exceeded timeout";
 
 }  // namespace
@@ -81,6 +82,7 @@ Decisions BatchState::Schedule() {
   Decisions decisions = std::move(pending_);
   pending_ = {};
   FireTimers(decisions);
+  PurgeExpiredJobs();
 
   std::vector<const JobQueue*> queues;
   for (const auto& [name, queue] : job_queues_) {
@@ -209,8 +211,36 @@ std::string BatchState::ExplainWaiting(const Job& job) const {
   for (const auto& [id, host] : hosts_) {
     if (host.accepting) free += host.Free();
   }
-  return "CAPACITY:WAITING_FOR_RESOURCES - The job needs " + job.required.ToString() +
-         "; free now: " + free.ToString() + ".";
+  std::string reason = "CAPACITY:WAITING_FOR_RESOURCES - The job needs " + job.required.ToString() +
+                       "; free now: " + free.ToString() + ".";
+  int ahead = RunnableJobsAhead(job, *queue);
+  if (ahead > 0) {
+    reason +=
+        " " +
+        (ahead >= kMaxCountedAhead ? "At least " + std::to_string(ahead) : std::to_string(ahead)) +
+        " RUNNABLE job(s) of this or higher-priority queues come first.";
+  }
+  return reason;
+}
+
+// Jobs dispatched before `job`: RUNNABLE in queues of higher priority, or earlier in its own.
+// Counting stops at kMaxCountedAhead so that describing a job stays cheap in a huge backlog.
+int BatchState::RunnableJobsAhead(const Job& job, const JobQueue& queue) const {
+  int ahead = 0;
+  for (const auto& [name, other] : job_queues_) {
+    if (other.state != "ENABLED") continue;
+    bool own_queue = other.arn == queue.arn;
+    if (!own_queue && other.priority <= queue.priority) continue;
+    auto by_queue = jobs_by_queue_.find(other.arn);
+    if (by_queue == jobs_by_queue_.end()) continue;
+    auto runnable = by_queue->second.find(JobStatus::kRunnable);
+    if (runnable == by_queue->second.end()) continue;
+    for (const std::string& id : runnable->second) {
+      if (own_queue && id >= job.job_id) break;
+      if (++ahead >= kMaxCountedAhead) return ahead;
+    }
+  }
+  return ahead;
 }
 
 }  // namespace gleaner

@@ -289,3 +289,47 @@ TEST_F(ExplainWaitingTest, JobThatFitsLaterIsWaitingForCapacity) {
 
 }  // namespace
 }  // namespace gleaner
+
+namespace gleaner {
+namespace {
+
+using scheduler_test::BatchStateTest;
+using scheduler_test::MustOk;
+
+class RetentionAndWaitingTest : public BatchStateTest {
+ protected:
+  void SetUp() override {
+    AddHost(kHostId, 1000, 1024);
+    AddStandardWorld();
+  }
+};
+
+TEST_F(RetentionAndWaitingTest, FinishedJobsArePurgedAfterTheRetentionPeriod) {
+  std::string id = Submit("job");
+  MustOk(state_.CancelJob({id, "stop"}));
+  state_.TakeChanges();
+  clock_.Advance(7LL * 24 * 3600 * 1000 - 1);
+  state_.Schedule();
+  EXPECT_NE(state_.FindJob(id), nullptr);
+  clock_.Advance(60'000);
+  state_.Schedule();
+  EXPECT_EQ(state_.FindJob(id), nullptr);
+  EXPECT_EQ(state_.TakeChanges().deleted_jobs, std::set<std::string>{id});
+}
+
+TEST_F(RetentionAndWaitingTest, WaitingReasonCountsTheJobsAhead) {
+  std::string first = Submit("first");
+  state_.Schedule();  // takes the only vCPU
+  std::string second = Submit("second");
+  std::string third = Submit("third");
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(second)), ::testing::HasSubstr("CAPACITY:"));
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(second)),
+              ::testing::Not(::testing::HasSubstr("come first")));
+  EXPECT_THAT(
+      state_.ExplainWaiting(JobOf(third)),
+      ::testing::HasSubstr("1 RUNNABLE job(s) of this or higher-priority queues come first"));
+  (void)first;
+}
+
+}  // namespace
+}  // namespace gleaner

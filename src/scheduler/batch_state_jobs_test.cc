@@ -159,10 +159,7 @@ TEST_F(SubmitJobTest, ShareIdentifierRequiredOnFairShareQueuesAndForbiddenOnFifo
   EXPECT_EQ(Must(state_.SubmitJob(on_fair))->share_identifier, "team-a");
 }
 
-TEST_F(SubmitJobTest, ArraysAndNodeOverridesAreNotSupportedYet) {
-  SubmitJobRequest array = Request("job");
-  array.array_size = 10;
-  EXPECT_EQ(state_.SubmitJob(array).status().code(), StatusCode::kUnsupported);
+TEST_F(SubmitJobTest, NodeOverridesAreNotSupportedYet) {
   SubmitJobRequest nodes = Request("job");
   nodes.has_node_overrides = true;
   EXPECT_EQ(state_.SubmitJob(nodes).status().code(), StatusCode::kUnsupported);

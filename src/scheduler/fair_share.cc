@@ -12,6 +12,10 @@ namespace {
 
 constexpr int kSerializationVersion = 1;
 
+// What runs now counts as running on for this fraction of the decay window (at least 1 s): the
+// proportional term of EffectiveUsage, see the header for how it was chosen.
+constexpr double kRunningShareOfDecay = 0.05;
+
 // A share that runs nothing and whose decayed usage fell below this is dropped, so share
 // identifiers seen once do not accumulate forever. Its EffectiveUsage changes by less than this
 // times its weight (from ~1e-6 vCPU-seconds to 0): no ordering that matters can change.
@@ -112,8 +116,9 @@ double FairShareTracker::EffectiveUsage(const std::string& share, EpochMillis no
   auto it = shares_.find(share);
   if (it == shares_.end()) return 0;
   const ShareUsage& usage = it->second;
-  // What runs now counts as one second of use (see the header for why no more).
-  return WeightFactor(share) * (DecayedAt(usage, now) + ToVcpus(usage.running_millivcpus) * 1.0);
+  double running_seconds = std::max(1.0, kRunningShareOfDecay * DecaySeconds());
+  return WeightFactor(share) *
+         (DecayedAt(usage, now) + ToVcpus(usage.running_millivcpus) * running_seconds);
 }
 
 std::vector<std::string> FairShareTracker::ShareOrder(std::vector<std::string> shares,

@@ -45,15 +45,20 @@ namespace gleaner {
 // months of virtual time neither overflow nor drift, and many small steps equal one long step.
 // With D = 0, U = 0.
 //
-//     EffectiveUsage = weightFactor * (U + r * 1 s)      [vCPU-seconds]
+//     EffectiveUsage = weightFactor * (U + r * tau),   tau = max(1 s, D / 20)   [vCPU-seconds]
 //
-// The second term counts what runs now as one second of use. It makes an attempt count the moment
-// it starts, so attempts started at the same instant spread over shares with equal history (and
-// with D = 0 it is the whole usage: only what runs now). It must stay small next to U: counting r
-// in full against the history (e.g. weight * (U / D + r)) biases the long-run split, because the
-// share deciding on a freed vCPU always sees its own r one attempt short (8:1 weights came out
-// ~6.5:1 in the simulation test). With U deciding, shares settle where weightFactor * U is equal:
-// vCPUs proportional to 1 / weightFactor.
+// U is an integral term: it makes the long-run split exact. r * tau, what runs now counted as if
+// it ran on for 5% of the decay window, is a proportional term: an attempt counts the moment it
+// starts, so attempts started at the same instant spread over shares instead of all going to the
+// share that was lowest before the first one, and the split stays put between decisions instead of
+// swinging with the slow history (with D = 0 it is the whole usage: only what runs now). Tuned with
+// the simulation in fair_share_test.cc (12 and 100 vCPUs, 1-vCPU jobs of 90 s to 1 h, weights 2:1
+// and 8:1, D from 600 s to 1 day): tau = 1 s let a 2:1 split fall to 1:1 when jobs run as long as
+// D, tau = D (r in full) skewed 8:1 to ~6.5:1 because the share deciding on a freed vCPU always
+// sees its own r one attempt short; D / 20 gave 2:1 exactly and 8:1 within 3% whenever D is at
+// least ~6 job lengths. Shorter decays than that are coarse, as AWS itself warns ("consider
+// adjusting this number if you have jobs that run longer than ten minutes"). Shares settle where
+// weightFactor * r is equal: vCPUs proportional to 1 / weightFactor.
 class FairShareTracker {
  public:
   explicit FairShareTracker(FairsharePolicy policy);
@@ -73,8 +78,8 @@ class FairShareTracker {
   // entry ("*" matches every share), else 1.0. The first of duplicate entries wins.
   double WeightFactor(const std::string& share) const;
 
-  // weightFactor * (decayed vCPU-seconds + vCPUs running now * 1 s). Lower goes first; unknown
-  // shares have 0. Times before the share's last event count as that event's time.
+  // weightFactor * (decayed vCPU-seconds + vCPUs running now * tau), see above. Lower goes first;
+  // unknown shares have 0. Times before the share's last event count as that event's time.
   double EffectiveUsage(const std::string& share, EpochMillis now) const;
 
   // `shares` (duplicates removed) in the order their next job should be considered: lowest

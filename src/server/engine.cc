@@ -225,6 +225,9 @@ std::vector<Mutation> Engine::MutationsFor(const StateChanges& changes) const {
           Mutation::Put(RecordKind::kJobDefinition, name_rev, ToRecord(*value).dump()));
     }
   }
+  for (const std::string& id : changes.deleted_jobs) {
+    mutations.push_back(Mutation::Delete(RecordKind::kJob, id));
+  }
   for (const std::string& id : changes.jobs) {
     if (const Job* value = state_.FindJob(id)) {
       mutations.push_back(Mutation::Put(RecordKind::kJob, id, ToRecord(*value).dump()));

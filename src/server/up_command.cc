@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -89,6 +90,7 @@ int RunUpCommand(const UpOptions& options) {
   state_options.scope = {options.region, options.account_id};
   state_options.seed = std::random_device{}();
   state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
+  state_options.job_retention_millis = std::llround(options.job_retention_days * 86'400'000.0);
   BatchState state(clock, state_options);
   auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
   if (!host.ok()) return Fail(host.status().message());

@@ -13,6 +13,7 @@ struct UpOptions {
   double vcpus = 0;        // 0: what the machine has
   int64_t memory_mib = 0;  // 0: what the machine has
   int stop_grace_seconds = 30;
+  double job_retention_days = 7;  // finished jobs stay visible this long
   int http_threads = 2;
 };
 

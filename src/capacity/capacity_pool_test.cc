@@ -1,0 +1,70 @@
+#include "capacity/capacity_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "capacity/instance_ids.h"
+#include "capacity/seeded_random.h"
+#include "capacity/capacity_test_support.h"
+
+namespace gleaner {
+namespace {
+
+TEST(AvailabilityZones, SubnetsMapToStableZones) {
+  // FNV-1a of the id modulo six: pinned so that a change of mapping is a deliberate one.
+  EXPECT_EQ(AvailabilityZoneForSubnet("subnet-220c0e0a"),
+            AvailabilityZones()[StableHash("subnet-220c0e0a") % 6]);
+  EXPECT_EQ(StableHash(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(StableHash("a"), 0xaf63dc4c8601ec8cull);
+  std::set<std::string> zones;
+  for (int i = 0; i < 100; ++i) {
+    std::string subnet = "subnet-" + std::to_string(i);
+    std::string zone = AvailabilityZoneForSubnet(subnet);
+    EXPECT_EQ(zone, AvailabilityZoneForSubnet(subnet));
+    EXPECT_TRUE(zone.starts_with("us-east-1")) << zone;
+    zones.insert(zone);
+  }
+  EXPECT_EQ(zones.size(), 6u);  // a hundred subnets reach every zone
+}
+
+TEST(AvailabilityZones, SubnetZonesAreDistinctAndSorted) {
+  std::vector<std::string> zones =
+      AvailabilityZonesForSubnets({"subnet-1", "subnet-2", "subnet-3", "subnet-1"});
+  EXPECT_TRUE(std::is_sorted(zones.begin(), zones.end()));
+  EXPECT_EQ(std::set<std::string>(zones.begin(), zones.end()).size(), zones.size());
+  EXPECT_LE(zones.size(), 3u);
+  EXPECT_EQ(AvailabilityZonesForSubnets({}), AvailabilityZones());
+  EXPECT_EQ(AvailabilityZones().size(), 6u);
+}
+
+TEST(CapacityPools, EveryTypeInEveryZone) {
+  InstanceCatalog catalog = testing::CatalogOf("a.large,2,4096,0,0.1,50,1\nb.large,2,4096,0,0.1,50,1\n");
+  std::vector<InstanceType> types = {*catalog.Find("b.large"), *catalog.Find("a.large")};
+  std::vector<CapacityPool> pools = PoolsFor(types, {"us-east-1b", "us-east-1a"});
+  ASSERT_EQ(pools.size(), 4u);
+  EXPECT_EQ(pools.front(), (CapacityPool{"a.large", "us-east-1a"}));
+  EXPECT_EQ(pools.back().ToString(), "b.large@us-east-1b");
+}
+
+TEST(InstanceIds, SeventeenHexDigitsFromTheSeed) {
+  InstanceIdGenerator ids(42);
+  InstanceIdGenerator same(42);
+  InstanceIdGenerator other(43);
+  std::regex shape("i-[0-9a-f]{17}");
+  std::set<std::string> seen;
+  bool differs = false;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = ids.Next();
+    EXPECT_TRUE(std::regex_match(id, shape)) << id;
+    EXPECT_EQ(id, same.Next());
+    differs |= id != other.Next();
+    seen.insert(id);
+  }
+  EXPECT_TRUE(differs);
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+}  // namespace
+}  // namespace gleaner
