@@ -1,11 +1,20 @@
 // gleaner_bench: a load generator for gleaner's AWS Batch API (rest-json over HTTP/1.1).
 //
 //   gleaner_bench submit  --endpoint URL --queue Q --definition D --clients C --jobs N
-//   gleaner_bench e2e     --endpoint URL --queue Q --definition D --clients C --jobs N [--poll-ms
-//   P] gleaner_bench latency --endpoint URL --queue Q --definition D --samples S [--poll-ms P]
+//   gleaner_bench e2e     --endpoint URL --queue Q --definition D --clients C --jobs N
+//   gleaner_bench array   --endpoint URL --queue Q --definition D --jobs N
+//   gleaner_bench latency --endpoint URL --queue Q --definition D --samples S
 //
-// Each client thread holds one keep-alive connection. Every figure is printed as one JSON object
-// on stdout; any unexpected answer from the server aborts the run with exit status 1.
+// submit: C threads send N SubmitJob requests between them, each on its own keep-alive
+//   connection; prints the rate and the p50/p99 latency of the (durable) answers.
+// e2e: submits N jobs running `true`, then polls DescribeJobs (batches of 100, every --poll-ms,
+//   default 50) until all are SUCCEEDED; prints N / (first submit -> all seen SUCCEEDED).
+// array: one array job of N children running `true`; prints the SubmitJob time and N / (submit ->
+//   parent seen SUCCEEDED).
+// latency: one job at a time, SubmitJob -> seen SUCCEEDED; prints the median of S samples.
+//
+// Every figure is printed as one JSON object on stdout; any unexpected answer from the server
+// (not 200, no jobId, a FAILED job) aborts the run with exit status 1.
 
 #include <algorithm>
 #include <atomic>
@@ -92,7 +101,7 @@ void SetOption(Options& options, const std::string& flag, const std::string& val
 }
 
 Options ParseOptions(int argc, char** argv) {
-  if (argc < 2) throw std::invalid_argument("missing subcommand (submit, e2e or latency)");
+  if (argc < 2) throw std::invalid_argument("missing subcommand (submit, e2e, array or latency)");
   Options options;
   options.command = argv[1];
   for (int index = 2; index < argc; index += 2) {
@@ -168,8 +177,8 @@ std::string SubmitBody(const Options& options, int index, bool run_true) {
   return body.dump();
 }
 
-std::string SubmitOne(Connection& connection, const Options& options, int index, bool run_true) {
-  json answer = connection.Call("submitjob", SubmitBody(options, index, run_true));
+std::string SubmitOne(Connection& connection, const std::string& body) {
+  json answer = connection.Call("submitjob", body);
   auto id = answer.find("jobId");
   if (id == answer.end() || !id->is_string() || id->get<std::string>().empty()) {
     throw std::runtime_error("SubmitJob answered without a jobId: " + answer.dump());
@@ -198,7 +207,7 @@ struct ClientWork {
       for (int index = next++; index < options.jobs; index = next++) {
         auto start = Clock::now();
         result.job_ids[static_cast<size_t>(index)] =
-            SubmitOne(connection, options, index, run_true);
+            SubmitOne(connection, SubmitBody(options, index, run_true));
         latencies_ms.push_back(MillisSince(start));
       }
     } catch (...) {
@@ -353,6 +362,45 @@ Report RunEndToEnd(const Options& options) {
       .Int("poll_ms", options.poll_ms);
 }
 
+// ---- Array job ----
+
+// Polls the parent of an array job until it is SUCCEEDED (all children succeeded).
+json WaitArraySucceeded(Connection& connection, const std::string& parent_id, int poll_ms) {
+  std::string body = json{{"jobs", json::array({parent_id})}}.dump();
+  while (true) {
+    json answer = connection.Call("describejobs", body);
+    const json& parent = answer.at("jobs").at(0);
+    std::string status = parent.at("status").get<std::string>();
+    if (status == "SUCCEEDED") return parent;
+    if (status == "FAILED") {
+      throw std::runtime_error("array job " + parent_id +
+                               " FAILED: " + parent.value("statusReason", std::string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+  }
+}
+
+Report RunArray(const Options& options) {
+  Connection connection(ParseEndpoint(options.endpoint));
+  json body = json::parse(SubmitBody(options, 0, true));
+  body["arrayProperties"] = {{"size", options.jobs}};
+  auto start = Clock::now();
+  std::string parent_id = SubmitOne(connection, body.dump());
+  double accept_ms = MillisSince(start);
+  json parent = WaitArraySucceeded(connection, parent_id, options.poll_ms);
+  double seconds = SecondsSince(start);
+  ServerSpan span;
+  span.Add(parent);
+  return Report()
+      .Text("figure", "array")
+      .Int("jobs", options.jobs)
+      .Fixed("submit_ms", accept_ms, 3)
+      .Fixed("seconds", seconds, 4)
+      .Fixed("jobs_per_s", options.jobs / seconds, 1)
+      .Fixed("server_seconds", span.Seconds(), 3)
+      .Int("poll_ms", options.poll_ms);
+}
+
 // ---- Single-job latency ----
 
 struct LatencySample {
@@ -362,7 +410,7 @@ struct LatencySample {
 
 LatencySample MeasureOne(Connection& connection, const Options& options, int index) {
   auto start = Clock::now();
-  std::vector<std::string> pending{SubmitOne(connection, options, index, true)};
+  std::vector<std::string> pending{SubmitOne(connection, SubmitBody(options, index, true))};
   ServerSpan span;
   while (!pending.empty()) {
     if (!PollOnce(connection, pending, span)) {
@@ -395,9 +443,10 @@ Report RunLatency(const Options& options) {
 Report Run(const Options& options) {
   if (options.command == "submit") return RunSubmit(options);
   if (options.command == "e2e") return RunEndToEnd(options);
+  if (options.command == "array") return RunArray(options);
   if (options.command == "latency") return RunLatency(options);
   throw std::invalid_argument("unknown subcommand \"" + options.command +
-                              "\" (submit, e2e or latency)");
+                              "\" (submit, e2e, array or latency)");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #   SKIP_SLURM=1  leave out the Slurm baseline
 #   NINJA_JOBS    build parallelism                                                 [1]
 #   OUT           the report                                        [<repo>/BENCHMARKS.md]
+#   GLEANER_BINARY measure this gleaner binary instead of building build/gleaner
 #
 # Every repetition of every figure runs against a fresh `gleaner up` with an empty data directory,
 # so a backlog or a grown database from one figure never slows the next. Repetitions are the outer
@@ -38,7 +39,7 @@ OUT=${OUT:-$REPO/BENCHMARKS.md}
 SLURM_SCRIPT=${SLURM_SCRIPT:-/work/shared/bench/slurm-bench.sh}
 AWS_SUBMIT_CAP=50 # AWS Batch's documented SubmitJob rate quota, requests/s per account and region
 
-GLEANER=$REPO/build/gleaner
+GLEANER=${GLEANER_BINARY:-$REPO/build/gleaner}
 BENCH=$REPO/build/gleaner_bench
 WORK=$(mktemp -d /tmp/gleaner-bench.XXXXXX)
 RAW=$WORK/gleaner.jsonl
@@ -57,7 +58,9 @@ build() {
   if [[ ! -f $REPO/build/build.ninja ]]; then
     (cd "$REPO" && cmake --preset default >/dev/null)
   fi
-  ninja -C "$REPO/build" -j "$NINJA_JOBS" gleaner gleaner_bench >&2
+  local targets=(gleaner_bench)
+  [[ -n ${GLEANER_BINARY:-} ]] || targets+=(gleaner)
+  ninja -C "$REPO/build" -j "$NINJA_JOBS" "${targets[@]}" >&2
 }
 
 # ---------------------------------------------------------------- server
@@ -67,6 +70,7 @@ start_server() { # name [gleaner up options...]
   local dir=$WORK/$1
   shift
   mkdir -p "$dir"
+  : >"$dir/stdout" # exists before the background job's redirection runs
   "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" "$@" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   ENDPOINT=""
@@ -162,6 +166,16 @@ e2e_figures() {
   done
 }
 
+array_figures() {
+  local poll="--poll-ms $E2E_POLL_MS"
+  # shellcheck disable=SC2086
+  {
+    figure_once "array_real_$N" "" array --queue q-ec2 --definition true-1vcpu $poll --jobs "$N"
+    figure_once "array_fargate_$N" "" array --queue q-fargate --definition true-fargate $poll \
+      --jobs "$N"
+  }
+}
+
 latency_figure() {
   figure_once latency "" latency --queue q-ec2 --definition true-1vcpu \
     --samples "$LAT_SAMPLES" --poll-ms 1
@@ -174,6 +188,7 @@ gleaner_figures() {
     submit_figures
     latency_figure
     e2e_figures
+    array_figures
   done
 }
 
@@ -214,7 +229,7 @@ ratio() { # a b -> a/b, formatted by magnitude
 }
 
 scale() { # value factor -> value*factor (empty stays empty)
-  [[ -n $1 ]] && awk -v v="$1" -v f="$2" 'BEGIN { printf "%.1f", v * f }' || true
+  if [[ -n $1 ]]; then awk -v v="$1" -v f="$2" 'BEGIN { printf "%.1f", v * f }'; fi
 }
 
 # ---------------------------------------------------------------- report
@@ -222,7 +237,7 @@ scale() { # value factor -> value*factor (empty stays empty)
 cell() { # key field -> "median (min–max)"
   local m
   m=$(median "$1" "$2")
-  [[ -n $m ]] && printf '%s (%s)' "$m" "$(spread "$1" "$2")" || printf '–'
+  if [[ -n $m ]]; then printf '%s (%s)' "$m" "$(spread "$1" "$2")"; else printf '–'; fi
 }
 
 row() { # label key field slurm_value aws_ratio(yes|no)
@@ -233,11 +248,13 @@ row() { # label key field slurm_value aws_ratio(yes|no)
 }
 
 table() {
-  local s_submit s_held s_e2e s_lat
+  local s_submit s_held s_e2e s_lat s_array_submit s_array_e2e
   s_submit=$(slurm_value slurm_submit_jobs_per_s)
   s_held=$(slurm_value slurm_submit_held_jobs_per_s)
   s_e2e=$(slurm_value slurm_e2e_jobs_per_s)
   s_lat=$(scale "$(slurm_value slurm_single_job_latency_s)" 1000)
+  s_array_submit=$(scale "$(slurm_value slurm_array_submit_s)" 1000)
+  s_array_e2e=$(slurm_value slurm_array_e2e_tasks_per_s)
   echo "| figure | gleaner median (min–max) | Slurm 22.05 median | gleaner / Slurm | gleaner / AWS 50 SubmitJob/s cap |"
   echo "|---|---|---|---|---|"
   row "durable SubmitJob, 1 client, jobs run meanwhile (jobs/s) ↔ sequential \`sbatch --wrap=true\`" submit_1_run jobs_per_s "$s_submit" yes
@@ -254,6 +271,9 @@ table() {
   row "end to end, $N_LARGE \`true\` jobs, FARGATE 0.25 vCPU each (jobs/s)" "e2e_fargate_$N_LARGE" jobs_per_s "" no
   row "end to end, $N \`true\` jobs, 1 vCPU each, \`--vcpus $OVERSUB_VCPUS\` oversubscribed (jobs/s)" "e2e_oversub_$N" jobs_per_s "" no
   row "end to end, $N_LARGE \`true\` jobs, 1 vCPU each, \`--vcpus $OVERSUB_VCPUS\` oversubscribed (jobs/s)" "e2e_oversub_$N_LARGE" jobs_per_s "" no
+  row "array job of $N \`true\` children, 1 vCPU each, real capacity: SubmitJob answered (ms; lower is better) ↔ \`sbatch --array=0-$((N - 1))\` accepted" "array_real_$N" submit_ms "$s_array_submit" no
+  row "array job of $N \`true\` children, 1 vCPU each, real capacity, end to end (children/s) ↔ Slurm $N-task array" "array_real_$N" jobs_per_s "$s_array_e2e" no
+  row "array job of $N \`true\` children, FARGATE 0.25 vCPU each, end to end (children/s)" "array_fargate_$N" jobs_per_s "" no
   row "single job, SubmitJob → SUCCEEDED seen, idle server (ms; lower is better) ↔ \`sbatch\` → gone from \`squeue\`" latency median_ms "$s_lat" no
 }
 
@@ -262,11 +282,11 @@ slurm_extras() {
     echo "The Slurm baseline was not measured in this run (SKIP_SLURM=1 or it failed)."
     return 0
   }
-  echo "Slurm figures without a gleaner counterpart (gleaner has no array jobs yet), medians:"
+  echo "Slurm figures without a gleaner counterpart, and the configuration measured (medians):"
   echo
   local key
-  for key in slurm_array_submit_s slurm_array_e2e_tasks_per_s slurm_srun_true_s slurm_version \
-    slurm_profile slurm_sched_params slurm_epilog; do
+  for key in slurm_srun_true_s slurm_submit_s slurm_e2e_s slurm_array_e2e_s slurm_submit_failures \
+    slurm_version slurm_profile slurm_sched_params slurm_epilog; do
     echo "- \`$key\` = $(slurm_value "$key")"
   done
 }
@@ -274,19 +294,23 @@ slurm_extras() {
 detail_table() {
   echo "| run | jobs | seconds | jobs/s | submit phase s | server-side s (first createdAt → last stoppedAt) |"
   echo "|---|---|---|---|---|---|"
-  jq -r 'select(.figure == "e2e") |
-    "| \(.key) | \(.jobs) | \(.seconds) | \(.jobs_per_s) | \(.submit_seconds) | \(.server_seconds) |"' "$RAW"
+  jq -r 'select(.figure == "e2e" or .figure == "array") |
+    "| \(.key) | \(.jobs) | \(.seconds) | \(.jobs_per_s) | \(.submit_seconds // (.submit_ms / 1000)) | \(.server_seconds) |"' "$RAW"
 }
 
 write_report() {
   local commit dirty=""
   commit=$(git -C "$REPO" rev-parse --short HEAD)
-  [[ -n $(git -C "$REPO" status --porcelain -- src CMakeLists.txt) ]] && dirty=" (with uncommitted changes under src/)"
+  if [[ -n $(git -C "$REPO" status --porcelain -- src CMakeLists.txt) ]]; then
+    dirty=" (with uncommitted changes under src/)"
+  fi
+  BINARY_NOTE=""
+  [[ -z ${GLEANER_BINARY:-} ]] || BINARY_NOTE="; binary measured: \`$GLEANER_BINARY\`"
   {
     cat <<EOF
 # gleaner benchmarks
 
-Generated by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); gleaner commit \`$commit\`$dirty.
+Generated by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); gleaner commit \`$commit\`$dirty$BINARY_NOTE.
 Machine: $(nproc) CPUs ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM,
 data directory on $(df -T "$WORK" | awk 'NR == 2 {print $2 " (" $1 ")"}'); $(uname -sr).
 Load average (1/5/15 min): before $LOAD_BEFORE; after gleaner's figures $LOAD_MID; at the end $LOAD_AFTER.
@@ -318,6 +342,9 @@ $(slurm_extras)
   - *oversubscribed*: \`gleaner up --vcpus $OVERSUB_VCPUS\` **declares more vCPUs than the machine has**, so up
     to $OVERSUB_VCPUS 1-vCPU jobs run at once. This measures the scheduler's own ceiling, not an honest
     capacity setting.
+- **Array job**: \`gleaner_bench array\`; one SubmitJob with \`arrayProperties.size\` = $N (children run
+  \`true\`), then DescribeJobs on the parent every $E2E_POLL_MS ms until it is SUCCEEDED. Compared with
+  Slurm's \`sbatch --array\` of the same size.
 - **Single-job latency**: \`gleaner_bench latency\`; one job at a time on an idle server, SubmitJob sent →
   DescribeJobs (polled every 1 ms) reports SUCCEEDED; $LAT_SAMPLES samples per repetition.
 - **AWS reference**: AWS Batch documents a SubmitJob rate quota of 50 requests/s (per account and Region);

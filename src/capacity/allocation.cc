@@ -23,7 +23,7 @@ constexpr std::string_view kComputeEnvironmentMaxResource =
     "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - CE(s) associated with the job queue "
     "cannot meet the CPU requirement of the job.";
 
-// Offers this compute environment can buy at all (spot needs a spot offering) within maxvCpus.
+// Offers this compute environment can buy at all: spot needs a spot offering.
 std::vector<const PoolOffer*> EligibleOffers(const AllocationRequest& request) {
   std::vector<const PoolOffer*> eligible;
   for (const PoolOffer& offer : request.offers) {
@@ -105,7 +105,8 @@ Packing PackJobs(const AllocationRequest& request, const std::vector<const PoolO
   std::stable_sort(jobs.begin(), jobs.end(), [&](size_t a, size_t b) {
     const Resources& x = request.jobs[a];
     const Resources& y = request.jobs[b];
-    return std::tie(y.millivcpus, y.memory_mib, y.gpus) < std::tie(x.millivcpus, x.memory_mib, x.gpus);
+    return std::tie(y.millivcpus, y.memory_mib, y.gpus) <
+           std::tie(x.millivcpus, x.memory_mib, x.gpus);
   });
   struct OpenInstance {
     size_t rank;
@@ -121,10 +122,9 @@ Packing PackJobs(const AllocationRequest& request, const std::vector<const PoolO
                              [&](const OpenInstance& i) { return need.FitsIn(i.free); });
     if (open == instances.end()) {
       size_t rank = 0;
-      while (rank < ranked.size() &&
-             ((request.max_instances_per_pool > 0 &&
-               launched[rank] >= request.max_instances_per_pool) ||
-              ranked[rank]->capacity.millivcpus > free_millivcpus)) {
+      while (rank < ranked.size() && ((request.max_instances_per_pool > 0 &&
+                                       launched[rank] >= request.max_instances_per_pool) ||
+                                      ranked[rank]->capacity.millivcpus > free_millivcpus)) {
         ++rank;
       }
       if (rank == ranked.size()) continue;  // no room: the job waits for a later call

@@ -29,7 +29,8 @@ enum class PurchaseOption { kOnDemand, kSpot };  // computeResources.type EC2 | 
 struct AllocationRequest {
   AllocationStrategy strategy = AllocationStrategy::kBestFit;
   PurchaseOption purchase = PurchaseOption::kOnDemand;
-  int bid_percentage = 100;  // spot only: a pool whose price is above this % of on-demand is unusable
+  int bid_percentage =
+      100;  // spot only: a pool whose price is above this % of on-demand is unusable
   std::vector<PoolOffer> offers;  // the compute environment's pools (instanceTypes × subnet zones)
   std::vector<Resources> jobs;    // what each waiting (RUNNABLE) job needs, in queue order
   int max_vcpus = 0;              // maxvCpus
@@ -46,11 +47,11 @@ enum class AllocationOutcome {
 
 enum class AllocationReason {
   kNone,
-  kNoInstanceTypeFits,     // infeasible: no type of the CE has the job's vCPU/memory/GPU
-  kJobExceedsMaxvCpus,     // infeasible: the fitting types are larger than maxvCpus
-  kMaxvCpusReached,        // wait: no fitting instance fits in maxvCpus minus what runs
-  kInsufficientCapacity,   // wait: the fitting pools are in recovery gaps (or full)
-  kSpotPriceAboveBid,      // wait: the fitting pools' spot prices are above bidPercentage
+  kNoInstanceTypeFits,    // infeasible: no type of the CE has the job's vCPU/memory/GPU
+  kJobExceedsMaxvCpus,    // infeasible: the fitting types are larger than maxvCpus
+  kMaxvCpusReached,       // wait: no fitting instance fits in maxvCpus minus what runs
+  kInsufficientCapacity,  // wait: the fitting pools are in recovery gaps (or full)
+  kSpotPriceAboveBid,     // wait: the fitting pools' spot prices are above bidPercentage
 };
 
 struct PoolLaunch {
@@ -64,8 +65,8 @@ struct AllocationResult {
   AllocationOutcome outcome = AllocationOutcome::kWait;
   AllocationReason reason = AllocationReason::kNone;
   std::string status_reason;  // AWS-style text for jobs that wait or cannot run; empty on launch
-  std::vector<PoolLaunch> launches;    // kLaunch: instances per pool, best pool first
-  std::vector<size_t> planned_jobs;    // indices of the jobs the launches make room for
+  std::vector<PoolLaunch> launches;     // kLaunch: instances per pool, best pool first
+  std::vector<size_t> planned_jobs;     // indices of the jobs the launches make room for
   std::vector<size_t> infeasible_jobs;  // indices of jobs no instance of this CE can ever run
 };
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace gleaner {
 namespace {
@@ -33,8 +34,10 @@ int64_t CeilDiv(int64_t numerator, int64_t denominator) {
 // Instances of this capacity that the demand needs at least, dimension by dimension.
 int64_t InstancesToCover(const Resources& demand, const Resources& capacity) {
   int64_t count = 1;
-  if (capacity.millivcpus > 0) count = std::max(count, CeilDiv(demand.millivcpus, capacity.millivcpus));
-  if (capacity.memory_mib > 0) count = std::max(count, CeilDiv(demand.memory_mib, capacity.memory_mib));
+  if (capacity.millivcpus > 0)
+    count = std::max(count, CeilDiv(demand.millivcpus, capacity.millivcpus));
+  if (capacity.memory_mib > 0)
+    count = std::max(count, CeilDiv(demand.memory_mib, capacity.memory_mib));
   if (capacity.gpus > 0) count = std::max(count, CeilDiv(demand.gpus, capacity.gpus));
   return count;
 }
@@ -54,6 +57,12 @@ std::vector<const PoolOffer*> SortedBy(std::vector<const PoolOffer*> pools,
   std::stable_sort(pools.begin(), pools.end(),
                    [&](const PoolOffer* a, const PoolOffer* b) { return key(*a) < key(*b); });
   return pools;
+}
+
+PoolRanking Ranked(std::vector<const PoolOffer*> pools) {
+  PoolRanking ranking;
+  ranking.pools = std::move(pools);
+  return ranking;
 }
 
 std::string TypeList(const std::vector<const PoolOffer*>& pools) {
@@ -114,16 +123,20 @@ PoolRanking RankBestFit(const AllocationRequest& request,
   }
   std::vector<const PoolOffer*> usable = UsableOnly(request, best_type_pools);
   if (usable.empty()) return NothingUsable(request, best_type_pools);
-  return {SortedBy(usable, [&](const PoolOffer& offer) {
-            return RankKey{PriceNow(request, offer), 0, 0, 0, offer.pool.instance_type,
-                           offer.pool.availability_zone};
-          })};
+  return Ranked(SortedBy(usable, [&](const PoolOffer& offer) {
+    return RankKey{PriceNow(request, offer),    0, 0, 0, offer.pool.instance_type,
+                   offer.pool.availability_zone};
+  }));
 }
 
 RankKey CheapestToCoverKey(const AllocationRequest& request, const PoolOffer& offer,
                            const Resources& demand, int64_t first) {
-  return RankKey{first, CostToCover(request, offer, demand), PricePerKiloVcpu(request, offer), 0,
-                 offer.pool.instance_type, offer.pool.availability_zone};
+  return RankKey{first,
+                 CostToCover(request, offer, demand),
+                 PricePerKiloVcpu(request, offer),
+                 0,
+                 offer.pool.instance_type,
+                 offer.pool.availability_zone};
 }
 
 std::vector<const PoolOffer*> RankProgressive(const AllocationRequest& request,
@@ -161,8 +174,8 @@ MicroUsdPerHour PriceNow(const AllocationRequest& request, const PoolOffer& offe
   return IsSpot(request) ? *offer.spot_price : offer.on_demand_price;
 }
 
-PoolRanking RankPools(const AllocationRequest& request, const std::vector<const PoolOffer*>& fitting,
-                      const Resources& demand) {
+PoolRanking RankPools(const AllocationRequest& request,
+                      const std::vector<const PoolOffer*>& fitting, const Resources& demand) {
   if (request.strategy == AllocationStrategy::kBestFit) return RankBestFit(request, fitting);
   std::vector<const PoolOffer*> usable = UsableOnly(request, fitting);
   if (usable.empty()) return NothingUsable(request, fitting);
@@ -171,11 +184,11 @@ PoolRanking RankPools(const AllocationRequest& request, const std::vector<const 
     case AllocationStrategy::kBestFitProgressive:
       break;
     case AllocationStrategy::kSpotCapacityOptimized:
-      return {RankCapacityOptimized(request, usable, demand)};
+      return Ranked(RankCapacityOptimized(request, usable, demand));
     case AllocationStrategy::kSpotPriceCapacityOptimized:
-      return {RankPriceCapacityOptimized(request, usable, demand)};
+      return Ranked(RankPriceCapacityOptimized(request, usable, demand));
   }
-  return {RankProgressive(request, usable, demand)};
+  return Ranked(RankProgressive(request, usable, demand));
 }
 
 }  // namespace gleaner

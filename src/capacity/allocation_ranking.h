@@ -10,7 +10,7 @@
 namespace gleaner {
 
 struct PoolRanking {
-  std::vector<const PoolOffer*> pools;  // usable pools, best first
+  std::vector<const PoolOffer*> pools;                // usable pools, best first
   AllocationReason reason = AllocationReason::kNone;  // why `pools` is empty
   std::string status_reason;
 };
@@ -31,7 +31,7 @@ MicroUsdPerHour PriceNow(const AllocationRequest& request, const PoolOffer& offe
 // - SPOT_PRICE_CAPACITY_OPTIMIZED: the pools within one bucket of the lowest usable bucket (the
 //   high-capacity band) first, cheapest to cover the demand among them; the rest after.
 // Ties always end on type name, then zone, so the order is total and deterministic.
-PoolRanking RankPools(const AllocationRequest& request, const std::vector<const PoolOffer*>& fitting,
-                      const Resources& demand);
+PoolRanking RankPools(const AllocationRequest& request,
+                      const std::vector<const PoolOffer*>& fitting, const Resources& demand);
 
 }  // namespace gleaner

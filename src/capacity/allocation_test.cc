@@ -69,8 +69,8 @@ class Allocation : public ::testing::Test {
 std::vector<PoolLaunch> Launches(std::initializer_list<PoolLaunch> launches) { return launches; }
 
 TEST_F(Allocation, BestFitLaunchesTheCheapestTypeThatFitsTheLargestJob) {
-  AllocationResult result = Allocate(
-      Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(2, 2048), Job(3, 1024)}));
+  AllocationResult result = Allocate(Request(
+      AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(2, 2048), Job(3, 1024)}));
   ASSERT_EQ(result.outcome, AllocationOutcome::kLaunch) << result.status_reason;
   // The largest job needs 3 vCPUs: small.xlarge ($0.16) is the cheapest type with 4.
   EXPECT_EQ(result.launches, Launches({{{"small.xlarge", "z1"}, 2}}));
@@ -175,8 +175,8 @@ TEST_F(Allocation, OnDemandIgnoresBidAndRecoveryGaps) {
 }
 
 TEST_F(Allocation, JobThatNoTypeFitsIsInfeasible) {
-  AllocationResult result = Allocate(
-      Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(1, 1024, 2)}));
+  AllocationResult result =
+      Allocate(Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(1, 1024, 2)}));
   EXPECT_EQ(result.outcome, AllocationOutcome::kInfeasible);
   EXPECT_EQ(result.reason, AllocationReason::kNoInstanceTypeFits);
   EXPECT_EQ(result.status_reason,
@@ -190,8 +190,9 @@ TEST_F(Allocation, SpotCannotUseTypesWithoutASpotOffering) {
   std::vector<Resources> jobs = {Job(20, 4096)};  // only od.metal has 20 vCPUs
   EXPECT_EQ(Allocate(Request(AllocationStrategy::kBestFit, PurchaseOption::kSpot, jobs)).reason,
             AllocationReason::kNoInstanceTypeFits);
-  EXPECT_EQ(Allocate(Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs)).launches,
-            Launches({{{"od.metal", "z1"}, 1}}));
+  EXPECT_EQ(
+      Allocate(Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs)).launches,
+      Launches({{{"od.metal", "z1"}, 1}}));
 }
 
 TEST_F(Allocation, JobLargerThanMaxvCpusIsInfeasible) {
@@ -205,8 +206,8 @@ TEST_F(Allocation, JobLargerThanMaxvCpusIsInfeasible) {
 }
 
 TEST_F(Allocation, InfeasibleJobsDoNotBlockTheOthers) {
-  AllocationResult result = Allocate(Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand,
-                                             {Job(1, 1024, 2), Job(2, 2048)}));
+  AllocationResult result = Allocate(Request(
+      AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(1, 1024, 2), Job(2, 2048)}));
   EXPECT_EQ(result.outcome, AllocationOutcome::kLaunch);
   EXPECT_EQ(result.infeasible_jobs, (std::vector<size_t>{0}));
   EXPECT_EQ(result.planned_jobs, (std::vector<size_t>{1}));
@@ -215,9 +216,8 @@ TEST_F(Allocation, InfeasibleJobsDoNotBlockTheOthers) {
 
 TEST_F(Allocation, JobsNoSingleTypeHoldsWithTheFirstWaitForALaterCall) {
   // The first job needs 20 vCPUs (od.metal), the second a GPU: no type has both.
-  AllocationResult result = Allocate(Request(AllocationStrategy::kBestFit,
-                                             PurchaseOption::kOnDemand,
-                                             {Job(20, 4096), Job(1, 1024, 1)}));
+  AllocationResult result = Allocate(Request(
+      AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, {Job(20, 4096), Job(1, 1024, 1)}));
   EXPECT_EQ(result.launches, Launches({{{"od.metal", "z1"}, 1}}));
   EXPECT_EQ(result.planned_jobs, (std::vector<size_t>{0}));
   EXPECT_TRUE(result.infeasible_jobs.empty());
@@ -225,7 +225,8 @@ TEST_F(Allocation, JobsNoSingleTypeHoldsWithTheFirstWaitForALaterCall) {
 
 TEST_F(Allocation, MaxvCpusLimitsTheLaunch) {
   std::vector<Resources> jobs(10, Job(2, 2048));
-  AllocationRequest request = Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs);
+  AllocationRequest request =
+      Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs);
   request.max_vcpus = 8;
   AllocationResult result = Allocate(request);
   EXPECT_EQ(result.launches, Launches({{{"small.large", "z1"}, 4}}));
@@ -241,11 +242,11 @@ TEST_F(Allocation, MaxvCpusLimitsTheLaunch) {
 
 TEST_F(Allocation, FullPoolsSpreadOverZonesAndThenTypes) {
   std::vector<Resources> jobs(3, Job(2, 2048));
-  AllocationRequest request = Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs);
+  AllocationRequest request =
+      Request(AllocationStrategy::kBestFit, PurchaseOption::kOnDemand, jobs);
   request.max_instances_per_pool = 1;
   AllocationResult best_fit = Allocate(request);
-  EXPECT_EQ(best_fit.launches,
-            Launches({{{"small.large", "z1"}, 1}, {{"small.large", "z2"}, 1}}));
+  EXPECT_EQ(best_fit.launches, Launches({{{"small.large", "z1"}, 1}, {{"small.large", "z2"}, 1}}));
   EXPECT_EQ(best_fit.planned_jobs.size(), 2u);  // BEST_FIT keeps to its type
 
   request.strategy = AllocationStrategy::kBestFitProgressive;

@@ -5,9 +5,9 @@
 #include <regex>
 #include <set>
 
+#include "capacity/capacity_test_support.h"
 #include "capacity/instance_ids.h"
 #include "capacity/seeded_random.h"
-#include "capacity/capacity_test_support.h"
 
 namespace gleaner {
 namespace {
@@ -40,7 +40,8 @@ TEST(AvailabilityZones, SubnetZonesAreDistinctAndSorted) {
 }
 
 TEST(CapacityPools, EveryTypeInEveryZone) {
-  InstanceCatalog catalog = testing::CatalogOf("a.large,2,4096,0,0.1,50,1\nb.large,2,4096,0,0.1,50,1\n");
+  InstanceCatalog catalog =
+      testing::CatalogOf("a.large,2,4096,0,0.1,50,1\nb.large,2,4096,0,0.1,50,1\n");
   std::vector<InstanceType> types = {*catalog.Find("b.large"), *catalog.Find("a.large")};
   std::vector<CapacityPool> pools = PoolsFor(types, {"us-east-1b", "us-east-1a"});
   ASSERT_EQ(pools.size(), 4u);

@@ -64,8 +64,8 @@ Result<std::optional<SpotAdvisorFigures>> ParseSpotFigures(std::string_view savi
   auto savings_percent = ParseInteger<int>(savings);
   auto bucket_index = ParseInteger<int>(bucket);
   if (!savings_percent || *savings_percent < 0 || *savings_percent > 100) {
-    return RowError(line_number, "spot_savings_pct must be 0..100, got '" + std::string(savings) +
-                                     "'");
+    return RowError(line_number,
+                    "spot_savings_pct must be 0..100, got '" + std::string(savings) + "'");
   }
   if (!bucket_index || *bucket_index < 0 || *bucket_index >= kInterruptionBucketCount) {
     return RowError(line_number,
@@ -147,7 +147,8 @@ Result<InstanceCatalog> InstanceCatalog::FromCsv(std::string_view text) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line.front() == '#') continue;
     if (!saw_header) {
-      if (line != kHeader) return RowError(line_number, "expected the header " + std::string(kHeader));
+      if (line != kHeader)
+        return RowError(line_number, "expected the header " + std::string(kHeader));
       saw_header = true;
       continue;
     }

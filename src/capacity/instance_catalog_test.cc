@@ -57,7 +57,8 @@ TEST(InstanceCatalog, GpuCountsAndTypesWithoutSpot) {
   EXPECT_FALSE(high_memory->TypicalSpotPrice().has_value());
   EXPECT_EQ(high_memory->on_demand_price, 46'403'910);
   // The advisor lists a1 without a savings figure: spot costs what on-demand does.
-  EXPECT_EQ(catalog.Find("a1.large")->TypicalSpotPrice(), catalog.Find("a1.large")->on_demand_price);
+  EXPECT_EQ(catalog.Find("a1.large")->TypicalSpotPrice(),
+            catalog.Find("a1.large")->on_demand_price);
 }
 
 TEST(InstanceCatalog, BucketsFollowTheSpotAdvisor) {
@@ -102,7 +103,9 @@ TEST(InstanceCatalog, ParsesPricesExactly) {
 }
 
 TEST(InstanceCatalog, RejectsMalformedRowsWithTheLine) {
-  auto parse = [](std::string rows) { return InstanceCatalog::FromCsv(std::string(kHeader) + rows); };
+  auto parse = [](const std::string& rows) {
+    return InstanceCatalog::FromCsv(std::string(kHeader) + rows);
+  };
   EXPECT_TRUE(parse("a.large,2,4096,0,0.1,50,1\nb.large,2,4096,0,0.1,,\n").ok());
   Result<InstanceCatalog> bad_bucket = parse("a.large,2,4096,0,0.1,50,7\n");
   ASSERT_FALSE(bad_bucket.ok());

@@ -60,8 +60,7 @@ std::string DescribeUnknownEntry(const InstanceCatalog& catalog, const std::stri
   }
   std::vector<std::string> matches = CloseMatches(catalog, entry);
   if (matches.empty()) return "'" + entry + "' is not an instance type or family in us-east-1";
-  return "'" + entry + "' is not an instance type or family (closest: " + JoinNames(matches) +
-         ")";
+  return "'" + entry + "' is not an instance type or family (closest: " + JoinNames(matches) + ")";
 }
 
 // Adds what one entry names to `resolved`; false when it names nothing.
@@ -129,7 +128,8 @@ Result<std::vector<InstanceType>> ResolveInstanceTypes(const InstanceCatalog& ca
   std::map<std::string, InstanceType> resolved;
   std::vector<std::string> problems;
   for (const std::string& entry : entries) {
-    if (!AddEntry(catalog, entry, resolved)) problems.push_back(DescribeUnknownEntry(catalog, entry));
+    if (!AddEntry(catalog, entry, resolved))
+      problems.push_back(DescribeUnknownEntry(catalog, entry));
   }
   if (!problems.empty()) {
     std::string message = "instanceTypes has unknown instance types: ";

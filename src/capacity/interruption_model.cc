@@ -77,8 +77,9 @@ void InterruptionModel::DrawThrough(PoolTimeline& timeline, EpochMillis time) {
   while (timeline.upcoming.empty() || timeline.upcoming.back().at <= time) {
     double wait = DrawExponential(timeline.reclaim_random, timeline.mean_millis_between_reclaims);
     EpochMillis at = timeline.last_drawn_at + std::max<int64_t>(1, std::llround(wait));
-    double gap = static_cast<double>(profile_.recovery_gap_median_millis) *
-                 std::exp(profile_.recovery_gap_sigma * DrawStandardNormal(timeline.reclaim_random));
+    double gap =
+        static_cast<double>(profile_.recovery_gap_median_millis) *
+        std::exp(profile_.recovery_gap_sigma * DrawStandardNormal(timeline.reclaim_random));
     int64_t recovery_gap =
         std::clamp<int64_t>(std::llround(gap), 1, profile_.recovery_gap_max_millis);
     timeline.upcoming.push_back({at, recovery_gap});
@@ -144,8 +145,8 @@ void InterruptionModel::DeliverDueReclaims(const CapacityPool& pool, PoolTimelin
   }
 }
 
-InterruptionEvent InterruptionModel::HitInstances(const CapacityPool& pool,
-                                                  PoolTimeline& timeline, const Reclaim& reclaim,
+InterruptionEvent InterruptionModel::HitInstances(const CapacityPool& pool, PoolTimeline& timeline,
+                                                  const Reclaim& reclaim,
                                                   const std::vector<RunningInstance>& instances) {
   InterruptionEvent event;
   event.pool = pool;
@@ -159,8 +160,7 @@ InterruptionEvent InterruptionModel::HitInstances(const CapacityPool& pool,
     auto offset = static_cast<int64_t>(DrawUnit(timeline.selection_random) *
                                        static_cast<double>(profile_.cluster_window_millis));
     EpochMillis notice_at = reclaim.at + offset;
-    event.notices.push_back(
-        {instance->instance_id, notice_at, notice_at + profile_.notice_millis});
+    event.notices.push_back({instance->instance_id, notice_at, notice_at + profile_.notice_millis});
     notified_.emplace(instance->instance_id, pool);
   }
   std::sort(event.notices.begin(), event.notices.end(),
@@ -191,8 +191,8 @@ void InterruptionModel::AddLifetimeEvents(EpochMillis now, const RunningInstance
 
 void InterruptionModel::ForgetInstancesNoLongerRunning(const RunningInstancesByPool& running) {
   std::erase_if(notified_, [&](const auto& notified) {
-    const auto& [instance_id, pool] = notified;
-    auto found = running.find(pool);
+    const std::string& instance_id = notified.first;
+    auto found = running.find(notified.second);
     return found == running.end() ||
            std::none_of(found->second.begin(), found->second.end(),
                         [&](const RunningInstance& i) { return i.instance_id == instance_id; });

@@ -91,12 +91,12 @@ class InterruptionModel {
     int64_t recovery_gap_millis = 0;
   };
   struct PoolTimeline {
-    std::mt19937_64 reclaim_random;     // reclaim times and recovery gaps
-    std::mt19937_64 selection_random;   // which instances a reclaim hits, and their notice offsets
+    std::mt19937_64 reclaim_random;    // reclaim times and recovery gaps
+    std::mt19937_64 selection_random;  // which instances a reclaim hits, and their notice offsets
     double mean_millis_between_reclaims = 0;
     EpochMillis last_drawn_at = 0;
-    std::deque<Reclaim> upcoming;       // drawn, not yet delivered by Advance
-    EpochMillis recovered_at = 0;       // end of the latest delivered recovery gap
+    std::deque<Reclaim> upcoming;  // drawn, not yet delivered by Advance
+    EpochMillis recovered_at = 0;  // end of the latest delivered recovery gap
   };
 
   PoolTimeline* TimelineFor(const CapacityPool& pool);  // nullptr: never reclaimed

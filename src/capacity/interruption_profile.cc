@@ -10,7 +10,7 @@ namespace {
 constexpr std::array<double, kInterruptionBucketCount> kMonthlyRates = {0.025, 0.08, 0.135, 0.19,
                                                                         0.25};
 constexpr int64_t kThirtySeconds = 30'000;
-constexpr int64_t kDay = 24 * 3'600'000;
+constexpr int64_t kDay = int64_t{24} * 3'600'000;
 
 InterruptionProfile Named(std::string name, int64_t notice_millis) {
   InterruptionProfile profile;

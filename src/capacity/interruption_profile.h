@@ -20,14 +20,14 @@ double MonthlyInterruptionRate(int bucket);
 
 // How a cloud interrupts: notice length, lifetime limit, and the shape of interruptions.
 struct InterruptionProfile {
-  std::string name;                                // "aws", "gcp", "gcp-spot", "azure"
-  int64_t notice_millis = 120'000;                 // notice to deadline
-  std::optional<int64_t> max_lifetime_millis;      // GCP preemptible VMs stop after 24 h
-  double cluster_fraction = 0.5;                   // share of a pool's instances one reclaim hits
-  int64_t cluster_window_millis = 180'000;         // their notices spread over this window
-  int64_t recovery_gap_median_millis = 480'000;    // the pool cannot launch for a while after
-  double recovery_gap_sigma = 1.4;                 // lognormal shape: mean ≈ 2.7 × median ≈ 21 min
-  int64_t recovery_gap_max_millis = 6 * 3'600'000;  // cuts the lognormal's long tail
+  std::string name;                              // "aws", "gcp", "gcp-spot", "azure"
+  int64_t notice_millis = 120'000;               // notice to deadline
+  std::optional<int64_t> max_lifetime_millis;    // GCP preemptible VMs stop after 24 h
+  double cluster_fraction = 0.5;                 // share of a pool's instances one reclaim hits
+  int64_t cluster_window_millis = 180'000;       // their notices spread over this window
+  int64_t recovery_gap_median_millis = 480'000;  // the pool cannot launch for a while after
+  double recovery_gap_sigma = 1.4;  // lognormal shape: mean ≈ 2.7 × median ≈ 21 min
+  int64_t recovery_gap_max_millis = int64_t{6} * 3'600'000;  // cuts the lognormal's long tail
 
   static InterruptionProfile Aws();      // 120 s notice
   static InterruptionProfile Gcp();      // preemptible VMs: 30 s notice, stopped after 24 h

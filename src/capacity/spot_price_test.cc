@@ -40,7 +40,8 @@ TEST_F(SpotPrice, ConstantWithinAnHourAndMovingBetweenHours) {
   double drift_sum = 0;
   for (int hour = 0; hour < 1000; ++hour) {
     EpochMillis start_of_hour = kStart + hour * kHour;
-    EXPECT_EQ(prices.SpotPrice(pool, start_of_hour), prices.SpotPrice(pool, start_of_hour + kHour - 1));
+    EXPECT_EQ(prices.SpotPrice(pool, start_of_hour),
+              prices.SpotPrice(pool, start_of_hour + kHour - 1));
     if (prices.SpotPrice(pool, start_of_hour) != prices.SpotPrice(pool, start_of_hour + kHour)) {
       ++changes;
     }
@@ -78,7 +79,8 @@ TEST_F(SpotPrice, SameSeedSamePricesOtherSeedOtherPrices) {
   }
   EXPECT_GT(differs, 150);
   // Random access: asking in reverse order answers the same.
-  EXPECT_EQ(prices.SpotPrice(pool, kStart + 150 * kHour), same.SpotPrice(pool, kStart + 150 * kHour));
+  EXPECT_EQ(prices.SpotPrice(pool, kStart + 150 * kHour),
+            same.SpotPrice(pool, kStart + 150 * kHour));
 }
 
 TEST_F(SpotPrice, NoPriceWithoutASpotOffering) {

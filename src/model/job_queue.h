@@ -23,6 +23,8 @@ struct JobQueue {
   std::vector<ComputeEnvironmentOrder> compute_environment_order;  // sorted by order
   TagMap tags;
   EpochMillis created_at = 0;
+  // gleaner's bookkeeping: the fair-share usage per share identifier, as the scheduler saved it.
+  std::string fair_share_usage;
 };
 
 }  // namespace gleaner

@@ -169,13 +169,19 @@ json ToJson(const JobQueue& queue) {
 json ToRecord(const JobQueue& queue) {
   json record = ToJson(queue);
   record[kBookkeepingMember] = ResourceBookkeeping(queue.created_at);
+  if (!queue.fair_share_usage.empty()) {
+    record[kBookkeepingMember]["fairShareUsage"] = queue.fair_share_usage;
+  }
   return record;
 }
 
 Result<JobQueue> JobQueueFromRecord(const json& record) {
   return ParseObject<JobQueue>(record, "", [](JsonObjectReader& in, JobQueue& out) {
     ReadJobQueue(in, out);
-    in.ReadObject(kBookkeepingMember, out.created_at, ReadResourceBookkeeping);
+    in.ReadObject(kBookkeepingMember, out, [](JsonObjectReader& bookkeeping, JobQueue& queue) {
+      ReadResourceBookkeeping(bookkeeping, queue.created_at);
+      bookkeeping.Read("fairShareUsage", queue.fair_share_usage);
+    });
   });
 }
 

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/status.h"
 #include "model/arn.h"
+#include "scheduler/fair_share.h"
 #include "scheduler/host.h"
 #include "scheduler/requests.h"
 
@@ -37,6 +38,10 @@ struct StateChanges {
            deleted_jobs.empty();
   }
 };
+
+// What a compute environment may hold at once, in millivcpus (maxvCpus; unmanaged: unlimited
+// unless unmanagedvCpus is set).
+int64_t MaxMilliVcpus(const ComputeEnvironment& environment);
 
 // What the state asks of the world. The engine carries these out and reports back.
 struct StartAttempt {
@@ -194,6 +199,10 @@ class BatchState {
   std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue);
   void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
   bool AnyHostHasRoom() const;
+  FairShareTracker* FairShareOf(const std::string& queue_arn);
+  void OnPolicyChanged(const SchedulingPolicy& policy);
+  void SaveFairShareUsage();
+  void DispatchFairShare(const JobQueue& queue, Decisions& decisions, int& examined);
   int RunnableJobsAhead(const Job& job, const JobQueue& queue) const;
   void FireTimers(Decisions& decisions);
   // Forgets finished jobs past the retention period (at most once a minute of clock time).
@@ -239,6 +248,7 @@ class BatchState {
   std::map<std::string, EpochMillis> attempt_timer_due_;  // job id -> its entry in attempt_timers_
   Decisions pending_;  // signals decided outside Schedule(), handed out by the next Schedule()
 
+  std::map<std::string, FairShareTracker> fair_share_;  // queue ARN -> usage, fair-share queues
   StateChanges changes_;
   EpochMillis next_purge_at_ = 0;
 };

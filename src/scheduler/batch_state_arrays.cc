@@ -193,6 +193,25 @@ void BatchState::MaybeCompleteArray(Job& parent) {
   parent.stopped_at = clock_.NowMillis();
   ready_arrays_by_queue_[parent.job_queue].erase(parent.job_id);
   OnJobFinished(parent);
+  // N_TO_N followers: each child whose source child succeeded was made when it did, so the ones
+  // still not made wait on a source child that failed or will never be made (this array was
+  // cancelled, or a SEQUENTIAL child failed): they can never run. Stop those arrays rather than
+  // make every such child, so a large follower stays one record.
+  auto followers = n_to_n_dependents_.find(parent.job_id);
+  if (failed && followers != n_to_n_dependents_.end()) {
+    std::vector<std::string> follower_ids = followers->second;
+    for (const std::string& follower_id : follower_ids) {
+      Job* follower = MutableJob(follower_id);
+      if (follower == nullptr || !follower->array_released || IsTerminal(follower->status)) {
+        continue;
+      }
+      int follower_made = 0;
+      for (int count : array_counts_[follower_id]) follower_made += count;
+      if (follower_made == *follower->array_size) continue;  // nothing left waiting
+      StopArray(*follower, "Dependent Job failed: " + parent.job_id);
+      MaybeCompleteArray(*follower);
+    }
+  }
   // Jobs waiting on a child that was never made (it failed with its parent) are settled too.
   std::string prefix = parent.job_id + ":";
   std::vector<std::string> waiting_on_children;
@@ -268,10 +287,15 @@ std::map<std::string, int> BatchState::ArrayStatusSummary(const Job& parent) con
   }
   int not_made = *parent.array_size - made;
   if (not_made > 0) {
-    std::optional<JobStatus> virtual_status =
-        StatusOf(ChildId(parent.job_id, *parent.array_size - 1));
-    // The last child is made last, so while any child is virtual, the last one is.
-    summary[std::string(ToString(virtual_status.value_or(JobStatus::kPending)))] += not_made;
+    // Every child not made yet has the same status (StatusOf's rule for virtual children). Not
+    // the last child's status: N_TO_N children are made out of order, so it may be made already.
+    JobStatus virtual_status = JobStatus::kPending;
+    if (IsTerminal(parent.status) || parent.array_stopped) {
+      virtual_status = JobStatus::kFailed;
+    } else if (parent.array_released && ModeOf(parent) == ArrayMode::kAllAtOnce) {
+      virtual_status = JobStatus::kRunnable;
+    }
+    summary[std::string(ToString(virtual_status))] += not_made;
   }
   return summary;
 }

@@ -269,6 +269,7 @@ Result<const JobQueue*> BatchState::UpdateJobQueue(const UpdateJobQueueRequest& 
       return Status::InvalidArgument("schedulingPolicyArn \"" + *req.scheduling_policy_arn +
                                      "\" does not exist");
     }
+    if (updated.scheduling_policy_arn != *req.scheduling_policy_arn) fair_share_.erase(updated.arn);
     updated.scheduling_policy_arn = *req.scheduling_policy_arn;
   }
   if (req.compute_environment_order) {
@@ -327,6 +328,7 @@ Status BatchState::UpdateSchedulingPolicy(const UpdateSchedulingPolicyRequest& r
   SchedulingPolicy& policy = scheduling_policies_[found->name];
   if (req.fairshare_policy) policy.fairshare_policy = req.fairshare_policy;
   changes_.scheduling_policies.insert(policy.name);
+  OnPolicyChanged(policy);
   return Status::Ok();
 }
 

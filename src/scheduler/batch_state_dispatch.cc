@@ -7,7 +7,6 @@
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
-namespace {
 
 // What a compute environment may hold at once, in fixed point.
 int64_t MaxMilliVcpus(const ComputeEnvironment& environment) {
@@ -19,6 +18,8 @@ int64_t MaxMilliVcpus(const ComputeEnvironment& environment) {
   }
   return INT64_MAX;  // unmanaged without a declared size: whatever its hosts have
 }
+
+namespace {
 
 std::string DefinitionName(const std::string& definition_arn) {
   std::string name_rev = ArnResourceName(definition_arn, "job-definition");
@@ -94,6 +95,11 @@ Decisions BatchState::Schedule() {
 
   int examined = 0;
   for (const JobQueue* queue : queues) {
+    if (!queue->scheduling_policy_arn.empty()) {
+      DispatchFairShare(*queue, decisions, examined);
+      if (examined >= options_.max_jobs_examined_per_pass) return decisions;
+      continue;
+    }
     auto by_queue = jobs_by_queue_.find(queue->arn);
     std::set<std::string> no_jobs;
     std::set<std::string>& runnable =
@@ -154,6 +160,9 @@ std::optional<BatchState::PlacementChoice> BatchState::FindPlacement(const Resou
 void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decisions) {
   choice.host->used += job.required;
   used_by_compute_environment_[choice.environment->arn] += job.required;
+  if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {
+    tracker->OnAttemptStarted(job.share_identifier, job.required.millivcpus, clock_.NowMillis());
+  }
 
   AttemptPlacement placement;
   placement.compute_environment_arn = choice.environment->arn;

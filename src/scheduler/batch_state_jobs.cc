@@ -265,6 +265,10 @@ void BatchState::ReleasePlacement(Job& job) {
   if (host != hosts_.end()) host->second.used -= placement.reserved;
   auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
   if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
+  if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {
+    tracker->OnAttemptEnded(job.share_identifier, placement.reserved.millivcpus,
+                            clock_.NowMillis());
+  }
   ClearAttemptTimer(job.job_id);
   job.placement.reset();
 }

@@ -12,6 +12,7 @@ void BatchState::PurgeExpiredJobs() {
   EpochMillis now = clock_.NowMillis();
   if (now < next_purge_at_) return;
   next_purge_at_ = now + kPurgeIntervalMillis;
+  SaveFairShareUsage();
   std::vector<std::string> expired;
   for (const auto& [id, job] : jobs_) {
     // Children go with their parent, so an array is never half visible.

@@ -1,0 +1,63 @@
+#include "sim/simulation.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace gleaner::sim {
+namespace {
+
+// The seeds CI runs on every build. Longer runs: README.md.
+constexpr uint64_t kFirstSeed = 1;
+constexpr uint64_t kSeeds = 60;
+constexpr int kSteps = 150;
+
+TEST(SimulationTest, FastSeedsKeepEveryInvariant) {
+  int64_t jobs = 0;
+  int64_t restarts = 0;
+  for (uint64_t seed = kFirstSeed; seed < kFirstSeed + kSeeds; ++seed) {
+    SimulationOptions options;
+    options.seed = seed;
+    options.steps = kSteps;
+    SimulationReport report = RunSimulation(options);
+    EXPECT_TRUE(report.ok) << report.Summary();
+    jobs += report.jobs;
+    restarts += report.restarts;
+  }
+  // The workload is not trivially small: the invariants were checked on real work.
+  EXPECT_GT(jobs, static_cast<int64_t>(kSeeds) * 100);
+  EXPECT_GT(restarts, 0);
+}
+
+TEST(SimulationTest, OneSeedIsOneExecution) {
+  SimulationOptions options;
+  options.seed = 4242;
+  options.steps = 60;
+  std::ostringstream first_trace;
+  std::ostringstream second_trace;
+  options.trace = &first_trace;
+  SimulationReport first = RunSimulation(options);
+  options.trace = &second_trace;
+  SimulationReport second = RunSimulation(options);
+  EXPECT_TRUE(first.ok) << first.Summary();
+  EXPECT_EQ(first.fingerprint, second.fingerprint);
+  EXPECT_EQ(first.step, second.step);
+  EXPECT_EQ(first_trace.str(), second_trace.str());
+  options.seed = 4243;
+  options.trace = nullptr;
+  EXPECT_NE(RunSimulation(options).fingerprint, first.fingerprint);
+}
+
+TEST(SimulationTest, AFailureSaysHowToReplayIt) {
+  SimulationReport report;
+  report.seed = 17;
+  report.steps = 300;
+  report.ok = false;
+  report.violation = "job x is still RUNNABLE";
+  EXPECT_NE(report.Summary().find("replay: build/gleaner_sim --seeds 17..17 --steps 300"),
+            std::string::npos);
+  EXPECT_NE(report.Summary().find("job x is still RUNNABLE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gleaner::sim
