@@ -73,8 +73,13 @@ struct Options {
 
 int ToInt(const std::string& flag, const std::string& text) {
   size_t used = 0;
-  int value = std::stoi(text, &used);
-  if (used != text.size() || value <= 0) {
+  int value = 0;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::logic_error&) {  // not a number, or out of range
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || value <= 0) {
     throw std::invalid_argument(flag + " must be a positive integer, not \"" + text + "\"");
   }
   return value;

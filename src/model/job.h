@@ -83,7 +83,9 @@ struct Job {
   std::optional<int> array_index;
 
   // gleaner's own bookkeeping (not in the AWS shape).
-  Resources required;                         // what one attempt reserves
+  Resources required;
+  EpochMillis runnable_since = 0;  // when it last became RUNNABLE (jobStateTimeLimitActions) //
+                                   // what one attempt reserves
   std::optional<AttemptPlacement> placement;  // set from STARTING until the attempt ends
 
   // Array parents only: children [array_next_index, array_size) are not made yet; they may start

@@ -235,6 +235,7 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
 
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {
   in.ReadObject("required", out.required, ReadResources);
+  in.Read("runnableSince", out.runnable_since);
   in.ReadObject("placement", out.placement, ReadAttemptPlacement);
   in.Read("arrayNextIndex", out.array_next_index);
   in.Read("arrayReleased", out.array_released);
@@ -386,6 +387,7 @@ json ToJobSummary(const Job& job) {
 
 json ToRecord(const Job& job) {
   json bookkeeping = {{"required", ToJson(job.required)}};
+  if (job.runnable_since != 0) bookkeeping["runnableSince"] = job.runnable_since;
   if (job.placement) bookkeeping["placement"] = ToJson(*job.placement);
   if (job.IsArrayParent()) {
     bookkeeping["arrayNextIndex"] = job.array_next_index;

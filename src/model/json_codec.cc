@@ -56,6 +56,13 @@ void ReadComputeEnvironmentOrder(JsonObjectReader& in, ComputeEnvironmentOrder& 
   in.Read("computeEnvironment", out.compute_environment);
 }
 
+void ReadJobStateTimeLimitAction(JsonObjectReader& in, JobStateTimeLimitAction& out) {
+  in.Read("reason", out.reason);
+  in.Read("state", out.state);
+  in.Read("maxTimeSeconds", out.max_time_seconds);
+  in.Read("action", out.action);
+}
+
 void ReadJobQueue(JsonObjectReader& in, JobQueue& out) {
   in.Require("jobQueueName");
   in.Read("jobQueueName", out.name);
@@ -67,6 +74,8 @@ void ReadJobQueue(JsonObjectReader& in, JobQueue& out) {
   in.Read("schedulingPolicyArn", out.scheduling_policy_arn);
   in.ReadObjectList("computeEnvironmentOrder", out.compute_environment_order,
                     ReadComputeEnvironmentOrder);
+  in.ReadObjectList("jobStateTimeLimitActions", out.job_state_time_limit_actions,
+                    ReadJobStateTimeLimitAction);
   in.Read("tags", out.tags);
 }
 
@@ -162,6 +171,16 @@ json ToJson(const JobQueue& queue) {
   SetIfNotEmpty(out, "status", queue.status);
   SetIfNotEmpty(out, "statusReason", queue.status_reason);
   SetIfNotEmpty(out, "schedulingPolicyArn", queue.scheduling_policy_arn);
+  if (!queue.job_state_time_limit_actions.empty()) {
+    json actions = json::array();
+    for (const JobStateTimeLimitAction& action : queue.job_state_time_limit_actions) {
+      actions.push_back({{"reason", action.reason},
+                         {"state", action.state},
+                         {"maxTimeSeconds", action.max_time_seconds},
+                         {"action", action.action}});
+    }
+    out["jobStateTimeLimitActions"] = std::move(actions);
+  }
   SetIfNotEmpty(out, "tags", queue.tags);
   return out;
 }

@@ -204,10 +204,12 @@ class BatchState {
   void SaveFairShareUsage();
   void DispatchFairShare(const JobQueue& queue, Decisions& decisions, int& examined);
   int RunnableJobsAhead(const Job& job, const JobQueue& queue) const;
+  bool MatchesListFilters(const Job& job, const std::vector<ListJobsFilter>& filters) const;
   void FireTimers(Decisions& decisions);
   // Forgets finished jobs past the retention period (at most once a minute of clock time).
   void PurgeExpiredJobs();
   void ForgetJob(const std::string& job_id);
+  void ApplyTimeLimitActions();
   void SetAttemptTimer(const std::string& job_id, EpochMillis due);
   void ClearAttemptTimer(const std::string& job_id);
   // SIGTERM now, SIGKILL after the grace period; the attempt then ends with `reason`, not retried.

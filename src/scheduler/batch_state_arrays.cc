@@ -305,6 +305,9 @@ Result<std::vector<Job>> BatchState::ListArrayChildren(const ListJobsRequest& re
   const Job* parent = FindJob(req.array_job_id);
   std::vector<Job> found;
   if (parent == nullptr || !parent->IsArrayParent()) return found;
+  // Children share their parent's name, definition, share and creation time: a filter keeps all
+  // of them or none.
+  if (!MatchesListFilters(*parent, req.filters)) return found;
   int start = 0;
   if (!req.page.next_token.empty()) {
     start = std::atoi(req.page.next_token.c_str());

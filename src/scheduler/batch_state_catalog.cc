@@ -116,6 +116,8 @@ Result<const ComputeEnvironment*> BatchState::CreateComputeEnvironment(
   environment.ecs_cluster_arn =
       options_.scope.EcsCluster(environment.name + "_Batch_" + environment.uuid);
   environment.created_at = clock_.NowMillis();
+  // Deleted and created again since the last TakeChanges(): the record is put, not deleted.
+  changes_.deleted_compute_environments.erase(environment.name);
   changes_.compute_environments.insert(environment.name);
   return &environment;
 }
@@ -248,6 +250,7 @@ Result<const JobQueue*> BatchState::CreateJobQueue(CreateJobQueueRequest req) {
   queue.status = "VALID";
   queue.status_reason = "JobQueue Healthy";
   queue.created_at = clock_.NowMillis();
+  changes_.deleted_job_queues.erase(queue.name);
   changes_.job_queues.insert(queue.name);
   return &queue;
 }
@@ -271,6 +274,9 @@ Result<const JobQueue*> BatchState::UpdateJobQueue(const UpdateJobQueueRequest& 
     }
     if (updated.scheduling_policy_arn != *req.scheduling_policy_arn) fair_share_.erase(updated.arn);
     updated.scheduling_policy_arn = *req.scheduling_policy_arn;
+  }
+  if (req.job_state_time_limit_actions) {
+    updated.job_state_time_limit_actions = *req.job_state_time_limit_actions;
   }
   if (req.compute_environment_order) {
     updated.compute_environment_order = *req.compute_environment_order;
@@ -316,6 +322,7 @@ Result<const SchedulingPolicy*> BatchState::CreateSchedulingPolicy(
   SchedulingPolicy& policy = scheduling_policies_[req.name];
   policy = std::move(req);
   policy.arn = options_.scope.SchedulingPolicy(policy.name);
+  changes_.deleted_scheduling_policies.erase(policy.name);
   changes_.scheduling_policies.insert(policy.name);
   return &policy;
 }

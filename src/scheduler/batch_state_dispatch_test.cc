@@ -333,3 +333,38 @@ TEST_F(RetentionAndWaitingTest, WaitingReasonCountsTheJobsAhead) {
 
 }  // namespace
 }  // namespace gleaner
+
+namespace gleaner {
+namespace {
+
+using scheduler_test::BatchStateTest;
+using scheduler_test::Must;
+
+class TimeLimitActionTest : public BatchStateTest {};
+
+TEST_F(TimeLimitActionTest, CancelsAJobBlockedForTooLongWithAwsReason) {
+  AddHost(kHostId, 1000, 1024);
+  AddEnvironment("ce");
+  JobQueue queue = Queue("q", 1, {"ce"});
+  queue.job_state_time_limit_actions.push_back(
+      {"MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "RUNNABLE", 600, "CANCEL"});
+  Must(state_.CreateJobQueue(queue));
+  Register("def");
+  Register("huge", "1", "4096");  // more memory than the host has
+  std::string fits = Submit("fits");
+  std::string huge = Submit("huge", "q", "huge");
+  state_.Schedule();
+  clock_.Advance(599'000);
+  state_.Schedule();
+  EXPECT_EQ(StatusOf(huge), JobStatus::kRunnable);
+  clock_.Advance(61'000);
+  state_.Schedule();
+  EXPECT_EQ(StatusOf(huge), JobStatus::kFailed);
+  EXPECT_EQ(JobOf(huge).status_reason,
+            "Canceled by JobStateTimeLimit action due to reason: "
+            "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT");
+  EXPECT_NE(StatusOf(fits), JobStatus::kFailed);
+}
+
+}  // namespace
+}  // namespace gleaner

@@ -73,6 +73,7 @@ void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
   job.status = status;
   job.status_reason = std::move(reason);
   if (from != status) {
+    if (status == JobStatus::kRunnable) job.runnable_since = clock_.NowMillis();
     MoveInIndex(job, from);
     if (job.IsArrayChild()) {
       auto& counts = array_counts_[job.job_id.substr(0, job.job_id.rfind(':'))];
@@ -265,9 +266,10 @@ void BatchState::ReleasePlacement(Job& job) {
   if (host != hosts_.end()) host->second.used -= placement.reserved;
   auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
   if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
+  // What Place() told the tracker: FinishRestore() zeroes `reserved` (no host holds it), yet the
+  // restored tracker counts the attempt as running until it is told it ended.
   if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {
-    tracker->OnAttemptEnded(job.share_identifier, placement.reserved.millivcpus,
-                            clock_.NowMillis());
+    tracker->OnAttemptEnded(job.share_identifier, job.required.millivcpus, clock_.NowMillis());
   }
   ClearAttemptTimer(job.job_id);
   job.placement.reset();

@@ -138,6 +138,28 @@ Result<std::vector<const SchedulingPolicy*>> BatchState::ListSchedulingPolicies(
   return found;
 }
 
+bool BatchState::MatchesListFilters(const Job& job,
+                                    const std::vector<ListJobsFilter>& filters) const {
+  for (const ListJobsFilter& filter : filters) {
+    const std::string& value = filter.values.empty() ? std::string() : filter.values.front();
+    if (filter.name == "JOB_NAME" && !MatchesNameFilter(value, job.job_name)) return false;
+    if (filter.name == "JOB_DEFINITION") {
+      const JobDefinition* definition = FindJobDefinition(value);
+      bool by_name = value.find(':') == std::string::npos && !LooksLikeArn(value);
+      std::string name_revision = ArnResourceName(job.job_definition, "job-definition");
+      std::string job_definition_name = name_revision.substr(0, name_revision.rfind(':'));
+      if (by_name ? job_definition_name != value
+                  : (definition == nullptr || definition->arn != job.job_definition)) {
+        return false;
+      }
+    }
+    if (filter.name == "BEFORE_CREATED_AT" && !(job.created_at < std::stoll(value))) return false;
+    if (filter.name == "AFTER_CREATED_AT" && !(job.created_at > std::stoll(value))) return false;
+    if (filter.name == "SHARE_IDENTIFIER" && job.share_identifier != value) return false;
+  }
+  return true;
+}
+
 Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
                                                      std::string* next_token) const {
   std::vector<const Job*> found;
@@ -149,27 +171,7 @@ Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
     return Status::InvalidArgument("jobQueue \"" + req.job_queue + "\" does not exist");
   }
   size_t limit = static_cast<size_t>(req.page.max_results.value_or(kDefaultListJobsPageSize));
-  auto keep = [&req, this](const Job& job) {
-    for (const ListJobsFilter& filter : req.filters) {
-      const std::string& value = filter.values.empty() ? std::string() : filter.values.front();
-      if (filter.name == "JOB_NAME" && !MatchesNameFilter(value, job.job_name)) return false;
-      if (filter.name == "JOB_DEFINITION") {
-        const JobDefinition* definition = FindJobDefinition(value);
-        bool by_name = value.find(':') == std::string::npos && !LooksLikeArn(value);
-        std::string job_definition_name = ArnResourceName(job.job_definition, "job-definition")
-                                              .substr(0, job.job_definition.size());
-        job_definition_name = job_definition_name.substr(0, job_definition_name.rfind(':'));
-        if (by_name ? job_definition_name != value
-                    : (definition == nullptr || definition->arn != job.job_definition)) {
-          return false;
-        }
-      }
-      if (filter.name == "BEFORE_CREATED_AT" && !(job.created_at < std::stoll(value))) return false;
-      if (filter.name == "AFTER_CREATED_AT" && !(job.created_at > std::stoll(value))) return false;
-      if (filter.name == "SHARE_IDENTIFIER" && job.share_identifier != value) return false;
-    }
-    return true;
-  };
+  auto keep = [&req, this](const Job& job) { return MatchesListFilters(job, req.filters); };
   auto collect = [&](auto begin, auto end) {
     for (auto it = begin; it != end; ++it) {
       const std::string& id = *it;
@@ -266,6 +268,9 @@ Status BatchState::UntagResource(const std::string& arn, const std::vector<std::
 }
 
 StateChanges BatchState::TakeChanges() {
+  // The saved usage goes out with the job records it counts: a restart then finds running in the
+  // usage exactly the attempts its job records hold, and FinishRestore() ends both.
+  SaveFairShareUsage();
   StateChanges taken = std::move(changes_);
   changes_ = {};
   return taken;

@@ -13,6 +13,7 @@ void BatchState::PurgeExpiredJobs() {
   if (now < next_purge_at_) return;
   next_purge_at_ = now + kPurgeIntervalMillis;
   SaveFairShareUsage();
+  ApplyTimeLimitActions();
   std::vector<std::string> expired;
   for (const auto& [id, job] : jobs_) {
     // Children go with their parent, so an array is never half visible.
@@ -28,6 +29,34 @@ void BatchState::PurgeExpiredJobs() {
     }
     for (const std::string& child : children) ForgetJob(child);
     ForgetJob(id);
+  }
+}
+
+// Cancels RUNNABLE jobs that waited too long for a reason a queue's jobStateTimeLimitActions name.
+// Runs with the once-a-minute housekeeping, so a limit is applied within a minute of expiring.
+void BatchState::ApplyTimeLimitActions() {
+  EpochMillis now = clock_.NowMillis();
+  std::vector<std::pair<std::string, std::string>> to_cancel;  // (job id, reason)
+  for (const auto& [name, queue] : job_queues_) {
+    if (queue.job_state_time_limit_actions.empty()) continue;
+    auto by_queue = jobs_by_queue_.find(queue.arn);
+    if (by_queue == jobs_by_queue_.end()) continue;
+    for (const std::string& id : by_queue->second[JobStatus::kRunnable]) {
+      const Job& job = jobs_.at(id);
+      std::string waiting = job.status_reason.empty() ? ExplainWaiting(job) : job.status_reason;
+      for (const JobStateTimeLimitAction& action : queue.job_state_time_limit_actions) {
+        bool expired = now - job.runnable_since >= int64_t{action.max_time_seconds} * 1000;
+        if (expired && waiting.rfind(action.reason, 0) == 0) {
+          to_cancel.emplace_back(
+              id, "Canceled by JobStateTimeLimit action due to reason: " + action.reason);
+          break;
+        }
+      }
+    }
+  }
+  for (const auto& [id, reason] : to_cancel) {
+    Status ignored = CancelJob({id, reason});
+    (void)ignored;
   }
 }
 

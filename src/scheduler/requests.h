@@ -45,6 +45,7 @@ struct UpdateJobQueueRequest {
   std::optional<int> priority;
   std::optional<std::string> scheduling_policy_arn;
   std::optional<std::vector<ComputeEnvironmentOrder>> compute_environment_order;  // names or ARNs
+  std::optional<std::vector<JobStateTimeLimitAction>> job_state_time_limit_actions;
 };
 
 struct UpdateSchedulingPolicyRequest {

@@ -17,7 +17,8 @@ int AttemptLimit(const Job& job) {
   return job.retry_strategy && job.retry_strategy->attempts ? *job.retry_strategy->attempts : 1;
 }
 
-int64_t MaxMilliVcpus(const ComputeEnvironment& environment) {
+// The checker's own reading of maxvCpus (not BatchState's), in millivcpus.
+int64_t CapacityOf(const ComputeEnvironment& environment) {
   if (environment.compute_resources) {
     return int64_t{environment.compute_resources->maxv_cpus} * 1000;
   }
@@ -113,10 +114,11 @@ std::optional<std::string> CompareCatalog(const BatchState& state, const FakeSto
 std::optional<JobStatus> InvariantChecker::StatusOf(const BatchState& state,
                                                     const std::string& job_id) const {
   if (std::optional<JobStatus> status = state.StatusOf(job_id)) return status;
-  // Purged after the retention period: as it was then (a child never made, as its parent).
-  if (auto purged = purged_.find(job_id); purged != purged_.end()) return purged->second;
-  if (auto parent = purged_.find(ParentOf(job_id)); parent != purged_.end()) {
-    return parent->second;
+  // Purged after the retention period (maybe in this very step, so that only the checker's last
+  // view knows it): as it was then; a child that was never made, as its parent.
+  for (const std::string& id : {job_id, ParentOf(job_id)}) {
+    if (auto known = statuses_.find(id); known != statuses_.end()) return known->second;
+    if (auto purged = purged_.find(id); purged != purged_.end()) return purged->second;
   }
   return std::nullopt;
 }
@@ -204,10 +206,10 @@ std::optional<std::string> InvariantChecker::CheckStarts(const BatchState& state
              ": " + host->second.used.ToString() + " reserved of " + host->second.total.ToString();
     }
     int64_t used = used_by_environment[environment->arn];
-    if (used > MaxMilliVcpus(*environment)) {
+    if (used > CapacityOf(*environment)) {
       return "compute environment " + environment->name + " is over-committed after starting " +
              "job " + id + ": its jobs hold " + std::to_string(used) + " millivcpus, maxvCpus " +
-             std::to_string(MaxMilliVcpus(*environment) / 1000);
+             std::to_string(CapacityOf(*environment) / 1000);
     }
     if (std::optional<std::string> dependency = UnmetDependency(state, *job)) {
       return "job " + id + " was started before its dependency " + *dependency + " SUCCEEDED";

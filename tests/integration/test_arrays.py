@@ -1,5 +1,5 @@
-"""Array jobs through the AWS API: children "<parent>:<i>" and what they see, the parent's status and
-arrayProperties.statusSummary, ListJobs --array-job-id with paging, SEQUENTIAL and N_TO_N, and
+"""Array jobs through the AWS API: children "<parent>:<i>" and what they see, the parent's status
+and arrayProperties.statusSummary, ListJobs --array-job-id with paging, SEQUENTIAL and N_TO_N, and
 cancel/terminate of a whole array."""
 
 import time
@@ -308,6 +308,23 @@ def test_n_to_n(batch, helpers, stack, gleaner, wait_for_status):
     # b:2 did not wait for the whole of A: it ran as soon as a:2 (the quickest) succeeded, while
     # a:0 still slept.
     assert b_children[2]["startedAt"] < a_children[0]["stoppedAt"], (b_children[2], a_children[0])
+
+
+def test_n_to_n_on_a_source_child_that_never_runs(batch, helpers, stack, wait_for_status):
+    # A is SEQUENTIAL and a:1 fails, so a:2 never runs; b:2 waits on it and must fail, not hang.
+    a_definition = helpers.register(command=["sh", "-c", 'test "$AWS_BATCH_JOB_ARRAY_INDEX" -ne 1'])
+    a_id = helpers.submit(stack.queue_name, a_definition["jobDefinitionName"],
+                          arrayProperties={"size": 3}, dependsOn=[{"type": "SEQUENTIAL"}])
+    b_id = helpers.submit(stack.queue_name, stack.definition_name, arrayProperties={"size": 3},
+                          dependsOn=[{"jobId": a_id, "type": "N_TO_N"}])
+    wait_for_status(a_id, "FAILED", timeout=30)
+    b = wait_for_status(b_id, "FAILED", timeout=30)
+    assert summary_of(b) == {"SUCCEEDED": 1, "FAILED": 2}
+    b_children = describe_many(batch, child_ids(b_id, 3))
+    assert [c["status"] for c in b_children] == ["SUCCEEDED", "FAILED", "FAILED"]
+    for child in b_children[1:]:
+        assert not child.get("attempts"), child
+        assert a_id in child.get("statusReason", ""), child.get("statusReason")
 
 
 def test_n_to_n_size_mismatch_rejected(aws, batch, helpers, stack):

@@ -66,6 +66,36 @@ Status ReadComputeEnvironmentOrder(const ObjectFields& body,
   return Status::Ok();
 }
 
+// jobStateTimeLimitActions (newer than Debian's botocore, sent by newer SDKs): at most 5 entries
+// of {reason (1-1024 chars), state RUNNABLE, maxTimeSeconds 600-86400, action CANCEL}.
+constexpr size_t kMaxTimeLimitActions = 5;
+
+Status ReadTimeLimitAction(const json& value, const std::string& path,
+                           JobStateTimeLimitAction* out) {
+  Result<ObjectFields> entry = ObjectFields::Open(value, path);
+  if (!entry.ok()) return entry.status();
+  GLEANER_RETURN_IF_ERROR(entry->Required("reason", &out->reason));
+  GLEANER_RETURN_IF_ERROR(
+      fields::CheckCount(entry->PathOf("reason") + " length", out->reason.size(), 1, 1024));
+  GLEANER_RETURN_IF_ERROR(entry->Required("state", &out->state));
+  GLEANER_RETURN_IF_ERROR(fields::CheckEnum(entry->PathOf("state"), out->state, {"RUNNABLE"}));
+  GLEANER_RETURN_IF_ERROR(entry->Required("maxTimeSeconds", &out->max_time_seconds));
+  GLEANER_RETURN_IF_ERROR(
+      fields::CheckRange(entry->PathOf("maxTimeSeconds"), out->max_time_seconds, 600, 86400));
+  GLEANER_RETURN_IF_ERROR(entry->Required("action", &out->action));
+  return fields::CheckEnum(entry->PathOf("action"), out->action, {"CANCEL"});
+}
+
+Status ReadTimeLimitActions(const ObjectFields& body,
+                            std::optional<std::vector<JobStateTimeLimitAction>>* out) {
+  const json* entries = nullptr;
+  GLEANER_RETURN_IF_ERROR(body.OptionalArray("jobStateTimeLimitActions", &entries));
+  if (entries == nullptr) return Status::Ok();
+  std::string path = body.PathOf("jobStateTimeLimitActions");
+  GLEANER_RETURN_IF_ERROR(fields::CheckCount(path, entries->size(), 0, kMaxTimeLimitActions));
+  return fields::ReadEach(*entries, path, &out->emplace(), ReadTimeLimitAction);
+}
+
 Status CheckPriority(const ObjectFields& body, int priority) {
   return fields::CheckRange(body.PathOf("priority"), priority, kMinPriority, kMaxPriority);
 }
@@ -85,6 +115,9 @@ Status ReadCreateJobQueue(const ObjectFields& body, JobQueue* out) {
   GLEANER_RETURN_IF_ERROR(body.Required("priority", &out->priority));
   GLEANER_RETURN_IF_ERROR(CheckPriority(body, out->priority));
   GLEANER_RETURN_IF_ERROR(ReadComputeEnvironmentOrder(body, &out->compute_environment_order));
+  std::optional<std::vector<JobStateTimeLimitAction>> actions;
+  GLEANER_RETURN_IF_ERROR(ReadTimeLimitActions(body, &actions));
+  if (actions) out->job_state_time_limit_actions = std::move(*actions);
   return fields::ReadTags(body, &out->tags);
 }
 
@@ -102,7 +135,7 @@ Status ReadUpdateJobQueue(const ObjectFields& body, UpdateJobQueueRequest* out) 
     GLEANER_RETURN_IF_ERROR(
         ReadComputeEnvironmentOrder(body, &out->compute_environment_order.emplace()));
   }
-  return Status::Ok();
+  return ReadTimeLimitActions(body, &out->job_state_time_limit_actions);
 }
 
 Status ReadDescribeJobQueues(const ObjectFields& body, DescribeJobQueuesRequest* out) {

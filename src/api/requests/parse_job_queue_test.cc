@@ -44,7 +44,8 @@ TEST(ParseCreateJobQueueTest, AcceptsWhatAwsAccepts) {
                      {
                          R"({"priority": 1000})",
                          R"({"state": "DISABLED", "schedulingPolicyArn": null})",
-                         R"({"jobStateTimeLimitActions": [{"reason": "r"}]})",  // newer member
+                         R"({"jobStateTimeLimitActions": [{"reason": "CAPACITY:X",
+                             "state": "RUNNABLE", "maxTimeSeconds": 600, "action": "CANCEL"}]})",
                          R"({"computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "a"},
                              {"order": 2, "computeEnvironment": "b"},
                              {"order": 3, "computeEnvironment": "c"}]})",
@@ -56,6 +57,14 @@ TEST(ParseCreateJobQueueTest, RefusesBrokenRules) {
       ParseCreateJobQueue, samples::FullCreateJobQueue(),
       {
           {R"({"jobQueueName": null})", "jobQueueName is required"},
+          {R"({"jobStateTimeLimitActions": [{"reason": "r"}]})",
+           "jobStateTimeLimitActions[0].state is required"},
+          {R"({"jobStateTimeLimitActions": [{"reason": "r", "state": "RUNNABLE",
+              "maxTimeSeconds": 599, "action": "CANCEL"}]})",
+           "jobStateTimeLimitActions[0].maxTimeSeconds"},
+          {R"({"jobStateTimeLimitActions": [{"reason": "r", "state": "RUNNABLE",
+              "maxTimeSeconds": 600, "action": "TERMINATE"}]})",
+           "jobStateTimeLimitActions[0].action"},
           {R"({"jobQueueName": "q/1"})", "jobQueueName \"q/1\" is invalid"},
           {R"({"state": "enabled"})", "state \"enabled\" is invalid"},
           {R"({"priority": null})", "priority is required"},

@@ -1,0 +1,1064 @@
+// gleaner_scheduler_bench: the scheduler core's figures (issue 3, item 13), measured on BatchState
+// directly in virtual time -- no HTTP, no engine thread, no processes -- so they are the core's own
+// cost. Every repetition runs in a fresh child process (fork), so one figure's heap never flatters
+// or burdens the next. Results go to stdout as JSON lines and, with --markdown, into the "Scheduler
+// core" section of BENCHMARKS.md (between markers; the rest of the file is kept).
+//
+//   gleaner_scheduler_bench [--figures schedule,memory,array,restore] [--reps 3] [--jobs 1000000]
+//       [--queues 100] [--environments 10] [--hosts 10000] [--rounds 100] [--exits 1000]
+//       [--array-size 10000] [--restore-jobs 1000000] [--tmp /tmp] [--markdown BENCHMARKS.md]
+//
+// Figures are reported, never asserted: a missed goal is a finding, not a failure.
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/json_codec.h"
+#include "scheduler/batch_state.h"
+#include "store/store.h"
+
+#ifndef GLEANER_BUILD_TYPE
+#define GLEANER_BUILD_TYPE "unknown"
+#endif
+
+namespace gleaner::bench {
+namespace {
+
+using json = nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// ---- measuring ----
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// Adds the time `body` takes to `total`.
+template <typename Body>
+auto Timed(double& total, Body&& body) {
+  auto start = SteadyClock::now();
+  if constexpr (std::is_void_v<decltype(body())>) {
+    body();
+    total += SecondsSince(start);
+  } else {
+    auto result = body();
+    total += SecondsSince(start);
+    return result;
+  }
+}
+
+// CPU time of this process: less disturbed than wall time by other work sharing the machine.
+double CpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+double LoadAverage() {
+  std::ifstream loadavg("/proc/loadavg");
+  double one_minute = 0;
+  loadavg >> one_minute;
+  return one_minute;
+}
+
+int64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0;
+  int64_t resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+int64_t PeakResidentBytes() {  // VmHWM
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+int64_t HeapInUse() {
+  struct mallinfo2 info = mallinfo2();
+  return static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t mid = values.size() / 2;
+  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+// Runs `body` in a child process and returns what it returned. A fresh process per repetition keeps
+// one run's heap (and the allocator's cached free memory) out of the next run's figures.
+json InChild(const std::function<json()>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  std::cout.flush();
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    int code = 0;
+    try {
+      double load_before = LoadAverage();
+      json result = body();
+      result["load_average_before"] = load_before;
+      result["load_average_after"] = LoadAverage();
+      out = result.dump();
+    } catch (const std::exception& error) {
+      out = json{{"error", error.what()}}.dump();
+      code = 1;
+    }
+    for (size_t written = 0; written < out.size();) {
+      ssize_t n = write(fds[1], out.data() + written, out.size() - written);
+      if (n <= 0) break;
+      written += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+    _exit(code);  // skip destructors: freeing millions of jobs one by one is not a figure
+  }
+  close(fds[1]);
+  std::string text;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  json result = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (result.is_discarded() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("benchmark child failed: " + text);
+  }
+  return result;
+}
+
+template <typename T>
+T Must(Result<T> result, const char* what) {
+  if (!result.ok()) throw std::runtime_error(std::string(what) + ": " + result.status().message());
+  return std::move(result).value();
+}
+
+void Log(const std::string& message) { std::cerr << "[scheduler-bench] " << message << std::endl; }
+
+// ---- the world: compute environments, queues, definitions, hosts ----
+
+struct Options {
+  std::vector<std::string> figures = {"schedule", "memory", "array", "restore"};
+  int reps = 3;
+  int64_t jobs = 1'000'000;
+  int queues = 100;
+  int environments = 10;
+  int hosts = 10'000;
+  int rounds = 100;
+  int exits_per_round = 1'000;
+  int array_size = 10'000;
+  int64_t restore_jobs = 1'000'000;
+  std::string tmp = "/tmp";
+  std::string markdown;
+  uint64_t seed = 42;
+};
+
+struct World {
+  explicit World(BatchStateOptions options = {}) : state(clock, std::move(options)) {}
+  FakeClock clock;
+  BatchState state;
+  std::vector<std::string> queue_names;
+};
+
+// Figures run in a child that _exits when done: its world is never destroyed, because taking apart
+// millions of jobs takes seconds that measure nothing.
+World& LeakedWorld(BatchStateOptions options = {}) { return *new World(std::move(options)); }
+
+ContainerProperties Container(const std::string& vcpus, const std::string& memory_mib) {
+  ContainerProperties container;
+  container.image = "public.ecr.aws/docker/library/busybox:latest";
+  container.command = {"sh", "-c", "sleep 30"};
+  container.resource_requirements = {{"VCPU", vcpus}, {"MEMORY", memory_mib}};
+  return container;
+}
+
+void RegisterDefinition(World& world, const std::string& name, const std::string& vcpus,
+                        const std::string& memory_mib, int retry_attempts = 0) {
+  JobDefinition definition;
+  definition.name = name;
+  definition.type = "container";
+  definition.container_properties = Container(vcpus, memory_mib);
+  if (retry_attempts > 0) definition.retry_strategy = RetryStrategy{retry_attempts, {}};
+  Must(world.state.RegisterJobDefinition(std::move(definition)), "RegisterJobDefinition");
+}
+
+// `environments` EC2 compute environments whose maxvCpus never binds (the hosts do), `queues` FIFO
+// queues with priorities 1-500 (ties happen), each on 1-3 distinct environments, and job
+// definitions small (1 vCPU, 1 GiB), medium (2 vCPU, 4 GiB), large (4 vCPU, 16 GiB), flaky (small,
+// 3 attempts).
+void BuildCatalog(World& world, const Options& options, std::mt19937_64& random) {
+  char name[32];
+  std::vector<std::string> environment_names;
+  for (int i = 0; i < options.environments; ++i) {
+    std::snprintf(name, sizeof name, "ce-%02d", i);
+    ComputeEnvironment environment;
+    environment.name = name;
+    environment.type = "MANAGED";
+    ComputeResources resources;
+    resources.type = "EC2";
+    resources.maxv_cpus = 10'000'000;
+    resources.instance_types = {"optimal"};
+    environment.compute_resources = resources;
+    Must(world.state.CreateComputeEnvironment(std::move(environment)), "CreateComputeEnvironment");
+    environment_names.push_back(name);
+  }
+  for (int i = 0; i < options.queues; ++i) {
+    std::snprintf(name, sizeof name, "q-%03d", i);
+    JobQueue queue;
+    queue.name = name;
+    queue.priority = static_cast<int>(random() % 500) + 1;
+    std::vector<std::string> pool = environment_names;
+    std::shuffle(pool.begin(), pool.end(), random);
+    int count = static_cast<int>(random() % 3) + 1;
+    for (int k = 0; k < count && k < static_cast<int>(pool.size()); ++k) {
+      queue.compute_environment_order.push_back({k + 1, pool[static_cast<size_t>(k)]});
+    }
+    Must(world.state.CreateJobQueue(std::move(queue)), "CreateJobQueue");
+    world.queue_names.push_back(name);
+  }
+  RegisterDefinition(world, "small", "1", "1024");
+  RegisterDefinition(world, "medium", "2", "4096");
+  RegisterDefinition(world, "large", "4", "16384");
+  RegisterDefinition(world, "flaky", "1", "1024", /*retry_attempts=*/3);
+}
+
+// `count` hosts of 2-96 vCPUs with 2, 4 or 8 GiB per vCPU (c5/m5/r5-like), in a seeded mix.
+Resources AddHosts(World& world, int count, std::mt19937_64& random) {
+  static constexpr int64_t kVcpus[] = {2, 4, 8, 16, 32, 48, 64, 96};
+  static constexpr int64_t kGibPerVcpu[] = {2, 4, 8};
+  Resources total;
+  char id[32];
+  for (int i = 0; i < count; ++i) {
+    std::snprintf(id, sizeof id, "i-%017x", i + 1);
+    Host host;
+    host.instance_id = id;
+    host.container_instance_arn = world.state.scope().EcsContainerInstance(id);
+    int64_t vcpus = kVcpus[random() % std::size(kVcpus)];
+    host.total = Resources{vcpus * 1000, vcpus * kGibPerVcpu[random() % 3] * 1024, 0};
+    total += host.total;
+    world.state.AddHost(std::move(host));
+  }
+  return total;
+}
+
+enum class JobMix { kSmallOnly, kVaried };
+
+// A typical SubmitJob: a name, a queue and a definition, no overrides (or, with `environment`,
+// three containerOverrides.environment entries).
+SubmitJobRequest TypicalRequest(const World& world, int64_t i, JobMix mix, bool environment) {
+  SubmitJobRequest request;
+  request.job_name = "process-chunk-" + std::to_string(i % 100'000);
+  request.job_queue = world.queue_names[static_cast<size_t>(i) % world.queue_names.size()];
+  request.job_definition = "small";
+  if (mix == JobMix::kVaried) {  // 80% small, 15% medium, 5% large, by a fixed pattern
+    int64_t slot = (i * 7919) % 100;
+    if (slot >= 95) {
+      request.job_definition = "large";
+    } else if (slot >= 80) {
+      request.job_definition = "medium";
+    }
+  }
+  if (environment) {
+    ContainerOverrides overrides;
+    overrides.environment = {
+        {"INPUT_URI", "s3://example-bucket/input/part-" + std::to_string(i % 100'000) + ".parquet"},
+        {"OUTPUT_PREFIX", "s3://example-bucket/output/"},
+        {"LOG_LEVEL", "info"}};
+    request.container_overrides = std::move(overrides);
+  }
+  return request;
+}
+
+std::string Submit(World& world, const SubmitJobRequest& request) {
+  return Must(world.state.SubmitJob(request), "SubmitJob")->job_id;
+}
+
+// What the engine persists for a set of changed jobs before it answers: one JSON record each.
+size_t SerializeChangedJobs(const World& world, const StateChanges& changes) {
+  size_t bytes = 0;
+  for (const std::string& id : changes.jobs) {
+    if (const Job* job = world.state.FindJob(id)) bytes += ToRecord(*job).dump().size();
+  }
+  return bytes;
+}
+
+// ---- figure 1: scheduling decisions per second ----
+
+// Submits `jobs` RUNNABLE jobs, fills the hosts, tops the backlog up to `jobs` again, then runs
+// `rounds` rounds of: `exits` random attempts end, as many new jobs arrive, and Schedule() passes
+// (as the engine runs them: until a pass starts nothing, at most 8) place what fits.
+json RunScheduleFigure(const Options& options) {
+  std::mt19937_64 random(options.seed);
+  World& world = LeakedWorld();
+  BuildCatalog(world, options, random);
+  double submit_seconds = 0;
+  for (int64_t i = 0; i < options.jobs; ++i) {
+    SubmitJobRequest request = TypicalRequest(world, i, JobMix::kVaried, false);
+    Timed(submit_seconds, [&] { Submit(world, request); });
+  }
+  (void)world.state.TakeChanges();
+  // The first pass also runs the once-a-minute housekeeping (retention scan over every job); with
+  // no hosts yet it places nothing, so its time is the housekeeping's.
+  double housekeeping_seconds = 0;
+  Timed(housekeeping_seconds, [&] { (void)world.state.Schedule(); });
+  Resources capacity = AddHosts(world, options.hosts, random);
+
+  std::vector<std::string> running;
+  int64_t pid = 1000;
+  auto launch_all = [&](const Decisions& decisions) {
+    for (const StartAttempt& start : decisions.starts) {
+      ++pid;
+      world.state.OnAttemptLaunched(start.job_id, pid, pid * 10);
+      running.push_back(start.job_id);
+    }
+  };
+  double fill_seconds = 0;
+  int64_t fill_placements = 0;
+  int fill_passes = 0;
+  for (;;) {
+    Decisions decisions = Timed(fill_seconds, [&] { return world.state.Schedule(); });
+    ++fill_passes;
+    if (decisions.starts.empty()) break;
+    fill_placements += static_cast<int64_t>(decisions.starts.size());
+    launch_all(decisions);
+    (void)world.state.TakeChanges();
+    world.clock.Advance(1);
+  }
+  int64_t next_job = options.jobs;
+  for (int64_t i = 0; i < fill_placements; ++i) {
+    Submit(world, TypicalRequest(world, next_job++, JobMix::kVaried, false));
+  }
+  (void)world.state.TakeChanges();
+  Log("schedule: " + std::to_string(fill_placements) + " running after the fill, " +
+      std::to_string(options.jobs) + " queued");
+
+  double schedule_seconds = 0;
+  double schedule_cpu_seconds = 0;
+  double event_seconds = 0;
+  double persist_seconds = 0;
+  int64_t placements = 0;
+  int64_t passes = 0;
+  size_t persisted_bytes = 0;
+  std::vector<double> pass_millis;
+  std::vector<double> round_rates;  // decisions/s of each round, to see a trend
+  for (int round = 0; round < options.rounds; ++round) {
+    double round_seconds = schedule_seconds;
+    int64_t round_placements = placements;
+    Timed(event_seconds, [&] {
+      for (int e = 0; e < options.exits_per_round && !running.empty(); ++e) {
+        size_t pick = random() % running.size();
+        std::swap(running[pick], running.back());
+        world.state.OnAttemptExited(running.back(), 0, 0);
+        running.pop_back();
+      }
+    });
+    world.clock.Advance(10);
+    for (int e = 0; e < options.exits_per_round; ++e) {
+      Submit(world, TypicalRequest(world, next_job++, JobMix::kVaried, false));
+    }
+    (void)world.state.TakeChanges();  // exits and submissions: not decisions
+    for (int pass = 0; pass < 8; ++pass) {
+      auto start = SteadyClock::now();
+      double cpu_start = CpuSeconds();
+      Decisions decisions = world.state.Schedule();
+      schedule_cpu_seconds += CpuSeconds() - cpu_start;
+      double seconds = SecondsSince(start);
+      schedule_seconds += seconds;
+      pass_millis.push_back(seconds * 1000);
+      ++passes;
+      if (decisions.starts.empty()) break;
+      placements += static_cast<int64_t>(decisions.starts.size());
+      Timed(event_seconds, [&] { launch_all(decisions); });
+    }
+    round_rates.push_back((placements - round_placements) / (schedule_seconds - round_seconds));
+    StateChanges changes = world.state.TakeChanges();
+    Timed(persist_seconds, [&] { persisted_bytes += SerializeChangedJobs(world, changes); });
+  }
+  // Once a minute of clock time a pass also does housekeeping over every job.
+  world.clock.Advance(60'000);
+  double minute_pass_seconds = 0;
+  Timed(minute_pass_seconds, [&] { (void)world.state.Schedule(); });
+
+  double per_second = placements / schedule_seconds;
+  size_t tenth = std::max<size_t>(1, round_rates.size() / 10);
+  std::vector<double> first(round_rates.begin(), round_rates.begin() + tenth);
+  std::vector<double> last(round_rates.end() - tenth, round_rates.end());
+  return json{
+      {"decisions_per_second", per_second},
+      {"decisions_per_cpu_second", placements / schedule_cpu_seconds},
+      {"first_rounds_decisions_per_second", Median(first)},
+      {"last_rounds_decisions_per_second", Median(last)},
+      {"loop_decisions_per_second", placements / (schedule_seconds + event_seconds)},
+      {"placements", placements},
+      {"passes", passes},
+      {"pass_ms_median", Median(pass_millis)},
+      {"pass_ms_max", *std::max_element(pass_millis.begin(), pass_millis.end())},
+      {"persist_us_per_decision", persist_seconds * 1e6 / static_cast<double>(placements)},
+      {"persist_bytes_per_decision", static_cast<double>(persisted_bytes) / placements},
+      {"fill_decisions_per_second", fill_placements / fill_seconds},
+      {"fill_placements", fill_placements},
+      {"fill_passes", fill_passes},
+      {"submit_per_second", options.jobs / submit_seconds},
+      {"housekeeping_pass_ms", housekeeping_seconds * 1000},
+      {"minute_pass_ms", minute_pass_seconds * 1000},
+      {"host_vcpus", capacity.millivcpus / 1000},
+      {"host_memory_gib", capacity.memory_mib / 1024},
+      {"jobs_in_memory", world.state.job_count()},
+  };
+}
+
+// ---- figure 2: memory per queued job ----
+
+// Heap bytes glibc's malloc spends on one allocation (chunk header and rounding included).
+size_t Chunk(const void* pointer) {
+  return pointer == nullptr ? 0 : malloc_usable_size(const_cast<void*>(pointer)) + sizeof(size_t);
+}
+// What malloc spends on a request of `bytes` (for nodes inside BatchState, which are private).
+size_t NominalChunk(size_t bytes) { return std::max<size_t>(32, (bytes + 8 + 15) & ~size_t{15}); }
+size_t HeapOf(const std::string& text) { return text.capacity() > 15 ? Chunk(text.data()) : 0; }
+template <typename T>
+size_t BufferOf(const std::vector<T>& items) {
+  return items.capacity() == 0 ? 0 : Chunk(items.data());
+}
+size_t HeapOf(const json& value) {
+  if (value.is_object()) {
+    size_t bytes = NominalChunk(sizeof(json::object_t));
+    for (const auto& [key, member] : value.items()) {
+      bytes += NominalChunk(32 + sizeof(std::pair<const std::string, json>)) +
+               (key.size() > 15 ? NominalChunk(key.size() + 1) : 0) + HeapOf(member);
+    }
+    return bytes;
+  }
+  if (value.is_string())
+    return NominalChunk(sizeof(std::string)) + HeapOf(value.get_ref<const std::string&>());
+  return 0;
+}
+
+// Where one job's bytes go, by what they hold. Nodes of BatchState's private containers are counted
+// from their known shapes (libstdc++: a red-black node is 32 bytes of links before its value).
+json JobBreakdown(const Job& job) {
+  const size_t string_node = NominalChunk(32 + sizeof(std::string));
+  size_t ids = HeapOf(job.job_id) + HeapOf(job.job_name) + HeapOf(job.job_arn) +
+               HeapOf(job.job_queue) + HeapOf(job.job_definition) + HeapOf(job.status_reason) +
+               HeapOf(job.share_identifier);
+  const ContainerProperties& container = job.container.properties;
+  size_t properties = HeapOf(container.image) + HeapOf(container.instance_type) +
+                      BufferOf(container.command) + BufferOf(container.resource_requirements);
+  for (const std::string& word : container.command) properties += HeapOf(word);
+  for (const ResourceRequirement& requirement : container.resource_requirements) {
+    properties += HeapOf(requirement.type) + HeapOf(requirement.value);
+  }
+  size_t environment = BufferOf(container.environment);
+  for (const KeyValuePair& variable : container.environment) {
+    environment += HeapOf(variable.name) + HeapOf(variable.value);
+  }
+  size_t other =
+      BufferOf(job.depends_on) + BufferOf(job.attempts) + BufferOf(job.platform_capabilities) +
+      job.parameters.size() * NominalChunk(32 + 64) + job.tags.size() * NominalChunk(32 + 64);
+  const AttemptContainer& current = job.container.current;
+  other += HeapOf(current.container_instance_arn) + HeapOf(current.task_arn) +
+           HeapOf(current.reason) + HeapOf(current.log_stream_name);
+  size_t key_heap = HeapOf(job.job_id);  // the id again as a key: jobs_, the queue index
+  return json{
+      {"jobs_map_node", NominalChunk(32 + sizeof(std::pair<const std::string, Job>))},
+      {"jobs_map_key_heap", key_heap},
+      {"ids_and_arns_heap", ids},
+      {"container_properties_heap", properties},
+      {"environment_overrides_heap", environment},
+      {"passthrough_json_heap", HeapOf(container.passthrough)},
+      {"other_heap", other},
+      {"queue_index_node_and_key", string_node + key_heap},
+      {"pending_changes_node_and_key", string_node + key_heap},
+      {"sizeof_job", sizeof(Job)},
+      {"sizeof_job_container", sizeof(JobContainer)},
+      {"sizeof_container_properties", sizeof(ContainerProperties)},
+      {"sizeof_attempt_container", sizeof(AttemptContainer)},
+      {"sizeof_optional_placement", sizeof(std::optional<AttemptPlacement>)},
+      {"sizeof_optional_retry_strategy", sizeof(std::optional<RetryStrategy>)},
+      {"sizeof_json", sizeof(json)},
+  };
+}
+
+json RunMemoryFigure(const Options& options, bool environment) {
+  std::mt19937_64 random(options.seed);
+  World& world = LeakedWorld();
+  BuildCatalog(world, options, random);
+  malloc_trim(0);
+  int64_t rss_before = ResidentBytes();
+  int64_t heap_before = HeapInUse();
+  std::string sample;
+  for (int64_t i = 0; i < options.jobs; ++i) {
+    std::string id = Submit(world, TypicalRequest(world, i, JobMix::kSmallOnly, environment));
+    if (i == options.jobs / 2) sample = id;
+  }
+  int64_t rss_submitted = ResidentBytes();
+  int64_t heap_submitted = HeapInUse();
+  (void)world.state.TakeChanges();  // the engine takes these after every batch
+  int64_t heap_settled = HeapInUse();
+  malloc_trim(0);
+  int64_t rss_settled = ResidentBytes();
+  auto per_job = [&](int64_t bytes) { return static_cast<double>(bytes) / options.jobs; };
+  return json{
+      {"rss_bytes_per_job", per_job(rss_submitted - rss_before)},
+      {"rss_bytes_per_job_after_take_changes", per_job(rss_settled - rss_before)},
+      {"heap_bytes_per_job", per_job(heap_submitted - heap_before)},
+      {"heap_bytes_per_job_after_take_changes", per_job(heap_settled - heap_before)},
+      {"breakdown", JobBreakdown(*world.state.FindJob(sample))},
+  };
+}
+
+// ---- figure 3: SubmitJob of a large array ----
+
+json RunArrayFigure(const Options& options, int array_size) {
+  std::mt19937_64 random(options.seed);
+  World& world = LeakedWorld();
+  BuildCatalog(world, options, random);
+  for (int i = 0; i < 1000; ++i) Submit(world, TypicalRequest(world, i, JobMix::kVaried, false));
+  (void)world.state.TakeChanges();
+  std::vector<double> submit_ms;
+  std::vector<double> total_ms;
+  size_t records = 0;
+  size_t bytes = 0;
+  for (int sample = 0; sample < 7; ++sample) {
+    SubmitJobRequest request = TypicalRequest(world, sample, JobMix::kSmallOnly, false);
+    request.array_size = array_size;
+    double submit = 0;
+    double persist = 0;
+    Timed(submit, [&] { Submit(world, request); });
+    Timed(persist, [&] {
+      StateChanges changes = world.state.TakeChanges();
+      records = changes.jobs.size();
+      bytes = SerializeChangedJobs(world, changes);
+    });
+    submit_ms.push_back(submit * 1000);
+    total_ms.push_back((submit + persist) * 1000);
+    world.clock.Advance(1);
+  }
+  return json{{"submit_ms", Median(submit_ms)},
+              {"submit_and_serialize_ms", Median(total_ms)},
+              {"records", records},
+              {"record_bytes", bytes}};
+}
+
+// ---- figure 4: restart recovery ----
+
+std::string DatabasePath(const Options& options) { return options.tmp + "/gleaner.db"; }
+
+int64_t FileBytes(const std::string& path) {
+  std::error_code error;
+  auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<int64_t>(size);
+}
+
+// Writes `restore_jobs` job records, as the server would have persisted them: 60% SUCCEEDED after
+// one attempt, 10% FAILED after three (a retry strategy of 3 attempts), 30% still RUNNABLE; plus
+// the catalog they refer to. Commits in batches of 5,000 mutations.
+json WriteStore(const Options& options) {
+  std::mt19937_64 random(options.seed);
+  BatchStateOptions state_options;
+  state_options.max_jobs_examined_per_pass = 1'000'000;
+  World& world = LeakedWorld(state_options);
+  BuildCatalog(world, options, random);
+  for (int i = 0; i < 8; ++i) {  // room for every attempt at once
+    Host host;
+    host.instance_id = "i-generator" + std::to_string(i);
+    host.total = Resources{1'000'000'000, 1'000'000'000, 0};
+    world.state.AddHost(std::move(host));
+  }
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<size_t>(options.restore_jobs));
+  const int64_t finished = options.restore_jobs * 7 / 10;
+  const int64_t chunk = 50'000;
+  for (int64_t begin = 0; begin < finished; begin += chunk) {
+    for (int64_t i = begin; i < std::min(finished, begin + chunk); ++i) {
+      SubmitJobRequest request = TypicalRequest(world, i, JobMix::kVaried, i % 5 == 0);
+      if (i % 7 == 0) request.job_definition = "flaky";
+      ids.push_back(Submit(world, request));
+    }
+    for (Decisions decisions = world.state.Schedule(); !decisions.starts.empty();
+         decisions = world.state.Schedule()) {
+      world.clock.Advance(1000);
+      for (const StartAttempt& start : decisions.starts) {
+        world.state.OnAttemptLaunched(start.job_id, 4242, 42420);
+      }
+      world.clock.Advance(30'000);
+      for (const StartAttempt& start : decisions.starts) {
+        bool flaky =
+            world.state.FindJob(start.job_id)->job_definition.find("flaky") != std::string::npos;
+        world.state.OnAttemptExited(start.job_id, flaky ? 1 : 0, 0);
+      }
+    }
+    (void)world.state.TakeChanges();
+  }
+  for (int64_t i = finished; i < options.restore_jobs; ++i) {
+    ids.push_back(Submit(world, TypicalRequest(world, i, JobMix::kVaried, i % 5 == 0)));
+  }
+  (void)world.state.TakeChanges();
+
+  std::filesystem::remove(DatabasePath(options));
+  SqliteStoreOptions store_options;
+  store_options.path = DatabasePath(options);
+  std::unique_ptr<Store> store = Must(OpenSqliteStore(store_options), "OpenSqliteStore");
+  auto start = SteadyClock::now();
+  std::vector<Mutation> batch;
+  auto put = [&](RecordKind kind, const std::string& key, std::string document) {
+    batch.push_back(Mutation::Put(kind, key, std::move(document)));
+    if (batch.size() >= 5'000) {
+      store->Commit(std::move(batch), [](const Status& status) {
+        if (!status.ok()) std::cerr << "commit failed: " << status.message() << std::endl;
+      });
+      batch = {};
+    }
+  };
+  for (int i = 0; i < options.environments; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "ce-%02d", i);
+    put(RecordKind::kComputeEnvironment, name,
+        ToRecord(*world.state.FindComputeEnvironment(name)).dump());
+  }
+  for (const std::string& name : world.queue_names) {
+    put(RecordKind::kJobQueue, name, ToRecord(*world.state.FindJobQueue(name)).dump());
+  }
+  for (const char* name : {"small:1", "medium:1", "large:1", "flaky:1"}) {
+    put(RecordKind::kJobDefinition, name, ToRecord(*world.state.FindJobDefinition(name)).dump());
+  }
+  size_t document_bytes = 0;
+  for (const std::string& id : ids) {
+    std::string document = ToRecord(*world.state.FindJob(id)).dump();
+    document_bytes += document.size();
+    put(RecordKind::kJob, id, std::move(document));
+  }
+  store->Commit(std::move(batch), [](const Status&) {});
+  store->Flush();
+  store.reset();
+  double write_seconds = SecondsSince(start);
+  return json{{"jobs", ids.size()},
+              {"write_seconds", write_seconds},
+              {"document_bytes", document_bytes},
+              {"db_bytes", FileBytes(DatabasePath(options))},
+              {"wal_bytes", FileBytes(DatabasePath(options) + "-wal")}};
+}
+
+void EvictFromPageCache(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  fdatasync(fd);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  close(fd);
+}
+
+// Decodes records as the engine's start-up does: parse, <Kind>FromRecord, Restore<Kind>.
+template <typename Decode, typename Restore>
+void RestoreRecords(const std::vector<StoredRecord>& records, Decode decode, Restore restore,
+                    double& parse_seconds, double& decode_seconds, double& restore_seconds) {
+  for (const StoredRecord& record : records) {
+    json parsed = Timed(parse_seconds, [&] { return json::parse(record.document); });
+    auto decoded = Timed(decode_seconds, [&] { return decode(parsed); });
+    if (!decoded.ok())
+      throw std::runtime_error("record " + record.key + ": " + decoded.status().message());
+    Timed(restore_seconds, [&] { restore(std::move(decoded).value()); });
+  }
+}
+
+json RunRestore(const Options& options, bool cold) {
+  if (cold) {
+    EvictFromPageCache(DatabasePath(options));
+    EvictFromPageCache(DatabasePath(options) + "-wal");
+  }
+  World& world = LeakedWorld();
+  world.clock.Set(1'800'000'000'000);
+  BatchState& state = world.state;
+  auto start = SteadyClock::now();
+  double cpu_start = CpuSeconds();
+  SqliteStoreOptions store_options;
+  store_options.path = DatabasePath(options);
+  double load_seconds = 0;
+  double parse_seconds = 0;
+  double decode_seconds = 0;
+  double restore_seconds = 0;
+  double finish_seconds = 0;
+  std::unique_ptr<Store> store = Must(OpenSqliteStore(store_options), "OpenSqliteStore");
+  StoreSnapshot snapshot = Timed(load_seconds, [&] { return Must(store->Load(), "Load"); });
+  RestoreRecords(
+      snapshot.compute_environments, ComputeEnvironmentFromRecord,
+      [&](ComputeEnvironment value) { state.RestoreComputeEnvironment(std::move(value)); },
+      parse_seconds, decode_seconds, restore_seconds);
+  RestoreRecords(
+      snapshot.scheduling_policies, SchedulingPolicyFromRecord,
+      [&](SchedulingPolicy value) { state.RestoreSchedulingPolicy(std::move(value)); },
+      parse_seconds, decode_seconds, restore_seconds);
+  RestoreRecords(
+      snapshot.job_queues, JobQueueFromRecord,
+      [&](JobQueue value) { state.RestoreJobQueue(std::move(value)); }, parse_seconds,
+      decode_seconds, restore_seconds);
+  RestoreRecords(
+      snapshot.job_definitions, JobDefinitionFromRecord,
+      [&](JobDefinition value) { state.RestoreJobDefinition(std::move(value)); }, parse_seconds,
+      decode_seconds, restore_seconds);
+  RestoreRecords(
+      snapshot.jobs, JobFromRecord, [&](Job value) { state.RestoreJob(std::move(value)); },
+      parse_seconds, decode_seconds, restore_seconds);
+  Timed(finish_seconds, [&] { (void)state.FinishRestore(); });
+  double total_seconds = SecondsSince(start);
+  double cpu_seconds = CpuSeconds() - cpu_start;
+  size_t restored = state.job_count();
+  // The snapshot's documents are dead weight once restored; how long freeing them takes counts too.
+  double release_seconds = 0;
+  Timed(release_seconds, [&] { snapshot = {}; });
+  return json{{"seconds", total_seconds},
+              {"cpu_seconds", cpu_seconds},
+              {"load_seconds", load_seconds},
+              {"parse_seconds", parse_seconds},
+              {"decode_seconds", decode_seconds},
+              {"restore_job_seconds", restore_seconds},
+              {"finish_restore_seconds", finish_seconds},
+              {"release_snapshot_seconds", release_seconds},
+              {"jobs_restored", restored},
+              {"peak_rss_bytes", PeakResidentBytes()}};
+}
+
+// ---- reporting ----
+
+struct Figure {
+  std::string name;   // JSON key
+  std::string title;  // table row
+  std::string unit;
+  double value = 0;
+  double goal = 0;
+  bool higher_is_better = false;
+  std::vector<double> runs;
+  json details;
+
+  bool MeetsGoal() const { return higher_is_better ? value >= goal : value <= goal; }
+};
+
+Figure MakeFigure(std::string name, std::string title, std::string unit, double goal,
+                  bool higher_is_better, const std::vector<json>& runs, const std::string& key) {
+  Figure figure{std::move(name), std::move(title), std::move(unit), 0, goal, higher_is_better, {},
+                json::array()};
+  for (const json& run : runs) {
+    figure.runs.push_back(run.at(key).get<double>());
+    figure.details.push_back(run);
+  }
+  figure.value = Median(figure.runs);
+  return figure;
+}
+
+// The median of one detail across runs.
+double DetailMedian(const Figure& figure, const std::string& key) {
+  std::vector<double> values;
+  for (const json& run : figure.details) {
+    if (run.contains(key)) values.push_back(run.at(key).get<double>());
+  }
+  return Median(values);
+}
+
+void Print(const Figure& figure) {
+  std::cout << json{{"figure", figure.name},
+                    {"value", figure.value},
+                    {"unit", figure.unit},
+                    {"goal", figure.goal},
+                    {"meets_goal", figure.MeetsGoal()},
+                    {"runs", figure.runs},
+                    {"details", figure.details}}
+                   .dump()
+            << std::endl;
+}
+
+std::string Format(double value, int decimals = 0) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  std::string digits = text;
+  // Thousands separators on the integer part.
+  size_t end = digits.find('.');
+  if (end == std::string::npos) end = digits.size();
+  for (int i = static_cast<int>(end) - 3; i > (digits[0] == '-' ? 1 : 0); i -= 3) {
+    digits.insert(static_cast<size_t>(i), ",");
+  }
+  return digits;
+}
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown CPU";
+}
+
+constexpr char kSectionTitle[] = "## Scheduler core";
+constexpr char kBegin[] = "<!-- scheduler-bench:begin (generated by gleaner_scheduler_bench) -->";
+constexpr char kEnd[] = "<!-- scheduler-bench:end -->";
+
+// Replaces the generated block of the "Scheduler core" section (or appends the section), keeping
+// everything else in the file -- including notes written after the block.
+void WriteMarkdown(const std::string& path, const std::string& block) {
+  std::string text;
+  if (std::ifstream in(path); in) {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  size_t begin = text.find(kBegin);
+  size_t end = text.find(kEnd);
+  std::string generated = std::string(kBegin) + "\n" + block + kEnd;
+  if (begin != std::string::npos && end != std::string::npos && end > begin) {
+    text.replace(begin, end + std::string(kEnd).size() - begin, generated);
+  } else {
+    if (!text.empty() && text.back() != '\n') text += "\n";
+    if (!text.empty()) text += "\n";
+    text += std::string(kSectionTitle) + "\n\n" + generated + "\n";
+  }
+  std::ofstream(path) << text;
+}
+
+std::string MarkdownBlock(const Options& options, const std::vector<Figure>& figures,
+                          const json& store) {
+  double min_load = 1e9;
+  double max_load = 0;
+  for (const Figure& figure : figures) {
+    for (const json& run : figure.details) {
+      for (const char* key : {"load_average_before", "load_average_after"}) {
+        min_load = std::min(min_load, run.value(key, 0.0));
+        max_load = std::max(max_load, run.value(key, 0.0));
+      }
+    }
+  }
+  std::ostringstream out;
+  out << "Measured with `gleaner_scheduler_bench` (bench/scheduler_bench.cc) on " << CpuModel()
+      << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, " << GLEANER_BUILD_TYPE
+      << " build; medians of " << options.reps
+      << " runs, each in a fresh process. BatchState is driven directly in virtual "
+      << "time (no HTTP, no engine thread, no processes). Other work shared the machine: 1-minute "
+      << "load average " << Format(min_load, 1) << "-" << Format(max_load, 1)
+      << " during the runs, so CPU-time figures are given next to wall-clock ones.\n\n";
+  out << "| Figure | Measured | Goal | Met |\n|---|---|---|---|\n";
+  for (const Figure& figure : figures) {
+    int decimals = figure.value < 100 ? 2 : 0;
+    out << "| " << figure.title << " | " << Format(figure.value, decimals) << " " << figure.unit
+        << " | " << (figure.higher_is_better ? "≥ " : "≤ ") << Format(figure.goal) << " "
+        << figure.unit << " | " << (figure.MeetsGoal() ? "yes" : "**no**") << " |\n";
+  }
+  out << "\nSetup and side figures:\n\n";
+  for (const Figure& figure : figures) {
+    if (figure.name == "schedule_decisions_per_second") {
+      out << "- **Scheduling**: " << Format(options.jobs) << " RUNNABLE jobs (80% 1 vCPU/1 GiB, "
+          << "15% 2 vCPU/4 GiB, 5% 4 vCPU/16 GiB) over " << options.queues << " FIFO queues "
+          << "(priorities 1-500, each on 1-3 of " << options.environments << " EC2 CEs) and "
+          << Format(options.hosts) << " hosts (2-96 vCPUs, 2/4/8 GiB per vCPU; "
+          << Format(DetailMedian(figure, "host_vcpus")) << " vCPUs in all). After filling the "
+          << "hosts (" << Format(DetailMedian(figure, "fill_placements")) << " placements at "
+          << Format(DetailMedian(figure, "fill_decisions_per_second")) << "/s) and topping the "
+          << "backlog up again: " << options.rounds << " rounds of " << options.exits_per_round
+          << " random exits, as many new submissions, then Schedule() passes as the engine runs "
+          << "them. Decisions/s = placements / time in Schedule() (per CPU-second: "
+          << Format(DetailMedian(figure, "decisions_per_cpu_second"))
+          << "/s); with OnAttemptExited and "
+          << "OnAttemptLaunched counted too: "
+          << Format(DetailMedian(figure, "loop_decisions_per_second"))
+          << "/s. Decisions/s over the first tenth of the rounds "
+          << Format(DetailMedian(figure, "first_rounds_decisions_per_second"))
+          << ", the last tenth " << Format(DetailMedian(figure, "last_rounds_decisions_per_second"))
+          << ". Pass time median " << Format(DetailMedian(figure, "pass_ms_median"), 1)
+          << " ms, max " << Format(DetailMedian(figure, "pass_ms_max"), 1) << " ms. Persisting "
+          << "what a decision changed (ToRecord().dump()) adds "
+          << Format(DetailMedian(figure, "persist_us_per_decision"), 1) << " µs per decision ("
+          << Format(DetailMedian(figure, "persist_bytes_per_decision")) << " bytes). A pass "
+          << "that also runs the once-a-minute housekeeping over every job takes "
+          << Format(DetailMedian(figure, "minute_pass_ms"))
+          << " ms. SubmitJob alone: " << Format(DetailMedian(figure, "submit_per_second"))
+          << "/s.\n";
+    } else if (figure.name == "memory_bytes_per_queued_job") {
+      out << "- **Memory**: RSS growth over " << Format(options.jobs) << " SubmitJob calls "
+          << "(1 vCPU/1 GiB definition, command `sh -c \"sleep 30\"`, no overrides) / count; "
+          << "heap in use (mallinfo2) " << Format(DetailMedian(figure, "heap_bytes_per_job"))
+          << " B/job, " << Format(DetailMedian(figure, "heap_bytes_per_job_after_take_changes"))
+          << " B/job once the engine has taken the pending changes.\n";
+    } else if (figure.name == "memory_bytes_per_queued_job_with_environment") {
+      out << "- **Memory, 3 containerOverrides.environment entries**: heap "
+          << Format(DetailMedian(figure, "heap_bytes_per_job_after_take_changes"))
+          << " B/job after the changes are taken.\n";
+    } else if (figure.name == "array_submit_ms") {
+      out << "- **Array**: SubmitJob with arrayProperties.size " << Format(options.array_size)
+          << " alone takes " << Format(DetailMedian(figure, "submit_ms"), 3) << " ms; the figure "
+          << "adds TakeChanges and ToRecord().dump() of the "
+          << Format(DetailMedian(figure, "records")) << " record(s) it reports ("
+          << Format(DetailMedian(figure, "record_bytes")) << " bytes).\n";
+    } else if (figure.name == "array_1m_submit_ms") {
+      out << "- **Array of 1,000,000 (gleaner extension)**: " << Format(figure.value, 3)
+          << " ms including the record.\n";
+    } else if (figure.name == "restore_seconds") {
+      out << "- **Restart recovery**: " << Format(store.value("jobs", 0.0)) << " job records "
+          << "(60% SUCCEEDED, 10% FAILED after 3 attempts, 30% RUNNABLE; 20% with 3 environment "
+          << "overrides) in SQLite: " << Format(store.value("db_bytes", 0.0) / 1048576.0) << " MiB "
+          << "database, " << Format(store.value("document_bytes", 0.0) / 1048576.0)
+          << " MiB of JSON. Time from OpenSqliteStore to FinishRestore, page cache warm: Load() "
+          << Format(DetailMedian(figure, "load_seconds"), 2) << " s, JSON parse "
+          << Format(DetailMedian(figure, "parse_seconds"), 2) << " s, *FromRecord "
+          << Format(DetailMedian(figure, "decode_seconds"), 2) << " s, Restore* "
+          << Format(DetailMedian(figure, "restore_job_seconds"), 2) << " s, FinishRestore "
+          << Format(DetailMedian(figure, "finish_restore_seconds"), 2) << " s; CPU time "
+          << Format(DetailMedian(figure, "cpu_seconds"), 2) << " s; peak RSS "
+          << Format(DetailMedian(figure, "peak_rss_bytes") / 1048576.0) << " MiB.\n";
+    } else if (figure.name == "restore_seconds_cold") {
+      out << "- **Restart recovery, database evicted from the page cache first**: "
+          << Format(figure.value, 2) << " s.\n";
+    }
+  }
+  return out.str();
+}
+
+// ---- main ----
+
+std::vector<json> Repeat(int reps, const std::string& what, const std::function<json()>& body) {
+  std::vector<json> runs;
+  for (int rep = 0; rep < reps; ++rep) {
+    Log(what + ": run " + std::to_string(rep + 1) + "/" + std::to_string(reps));
+    runs.push_back(InChild(body));
+  }
+  return runs;
+}
+
+bool Wants(const Options& options, const std::string& figure) {
+  return std::find(options.figures.begin(), options.figures.end(), figure) != options.figures.end();
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc) throw std::runtime_error("missing value for " + flag);
+    std::string value = argv[++i];
+    if (flag == "--figures") {
+      options.figures.clear();
+      std::stringstream list(value);
+      for (std::string item; std::getline(list, item, ',');) options.figures.push_back(item);
+    } else if (flag == "--reps") {
+      options.reps = std::max(1, std::stoi(value));
+    } else if (flag == "--jobs") {
+      options.jobs = std::stoll(value);
+    } else if (flag == "--queues") {
+      options.queues = std::stoi(value);
+    } else if (flag == "--environments") {
+      options.environments = std::stoi(value);
+    } else if (flag == "--hosts") {
+      options.hosts = std::stoi(value);
+    } else if (flag == "--rounds") {
+      options.rounds = std::stoi(value);
+    } else if (flag == "--exits") {
+      options.exits_per_round = std::stoi(value);
+    } else if (flag == "--array-size") {
+      options.array_size = std::stoi(value);
+    } else if (flag == "--restore-jobs") {
+      options.restore_jobs = std::stoll(value);
+    } else if (flag == "--tmp") {
+      options.tmp = value;
+    } else if (flag == "--markdown") {
+      options.markdown = value;
+    } else if (flag == "--seed") {
+      options.seed = std::stoull(value);
+    } else {
+      throw std::runtime_error("unknown flag " + flag);
+    }
+  }
+  return options;
+}
+
+int Main(int argc, char** argv) {
+  Options options = ParseOptions(argc, argv);
+  std::vector<Figure> figures;
+  json store_info = json::object();
+  auto add = [&](Figure figure) {
+    Print(figure);
+    figures.push_back(std::move(figure));
+  };
+  if (Wants(options, "schedule")) {
+    add(MakeFigure("schedule_decisions_per_second",
+                   "Scheduling decisions with " + Format(options.jobs) + " queued jobs", "/s",
+                   100'000, true,
+                   Repeat(options.reps, "schedule", [&] { return RunScheduleFigure(options); }),
+                   "decisions_per_second"));
+  }
+  if (Wants(options, "memory")) {
+    add(MakeFigure("memory_bytes_per_queued_job", "Memory per queued job (RSS)", "B", 1024, false,
+                   Repeat(options.reps, "memory",
+                          [&] { return RunMemoryFigure(options, /*environment=*/false); }),
+                   "rss_bytes_per_job"));
+    add(MakeFigure("memory_bytes_per_queued_job_with_environment",
+                   "Memory per queued job, 3 env overrides (RSS)", "B", 1024, false,
+                   Repeat(options.reps, "memory with environment",
+                          [&] { return RunMemoryFigure(options, /*environment=*/true); }),
+                   "rss_bytes_per_job"));
+  }
+  if (Wants(options, "array")) {
+    add(MakeFigure(
+        "array_submit_ms",
+        "SubmitJob of a " + Format(options.array_size) + "-child array (+ its record)", "ms", 50,
+        false,
+        Repeat(options.reps, "array", [&] { return RunArrayFigure(options, options.array_size); }),
+        "submit_and_serialize_ms"));
+    add(MakeFigure(
+        "array_1m_submit_ms", "SubmitJob of a 1,000,000-child array (+ its record)", "ms", 50,
+        false, Repeat(options.reps, "array 1M", [&] { return RunArrayFigure(options, 1'000'000); }),
+        "submit_and_serialize_ms"));
+  }
+  if (Wants(options, "restore")) {
+    options.tmp =
+        std::filesystem::path(options.tmp) / ("gleaner-schedbench-" + std::to_string(getpid()));
+    std::filesystem::create_directories(options.tmp);
+    Log("restore: writing " + std::to_string(options.restore_jobs) + " job records");
+    store_info = InChild([&] { return WriteStore(options); });
+    std::cout << json{{"figure", "restore_store"}, {"details", store_info}}.dump() << std::endl;
+    add(MakeFigure(
+        "restore_seconds",
+        "Restart recovery, " + Format(options.restore_jobs) + " jobs in the store", "s", 10, false,
+        Repeat(options.reps, "restore", [&] { return RunRestore(options, false); }), "seconds"));
+    add(MakeFigure(
+        "restore_seconds_cold",
+        "Restart recovery, " + Format(options.restore_jobs) + " jobs, cold page cache", "s", 10,
+        false, Repeat(1, "restore cold", [&] { return RunRestore(options, true); }), "seconds"));
+    std::filesystem::remove_all(options.tmp);
+  }
+  if (!options.markdown.empty()) {
+    WriteMarkdown(options.markdown, MarkdownBlock(options, figures, store_info));
+    Log("wrote " + options.markdown);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace gleaner::bench
+
+int main(int argc, char** argv) {
+  try {
+    return gleaner::bench::Main(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "gleaner_scheduler_bench: " << error.what() << std::endl;
+    return 1;
+  }
+}
