@@ -7,6 +7,7 @@
 //   gleaner_scheduler_bench [--figures schedule,memory,array,restore] [--reps 3] [--jobs 1000000]
 //       [--queues 100] [--environments 10] [--hosts 10000] [--rounds 100] [--exits 1000]
 //       [--array-size 10000] [--restore-jobs 1000000] [--tmp /tmp] [--markdown BENCHMARKS.md]
+//   gleaner_scheduler_bench --render results.jsonl BENCHMARKS.md   (markdown from an earlier run)
 //
 // Figures are reported, never asserted: a missed goal is a finding, not a failure.
 #include <fcntl.h>
@@ -28,13 +29,10 @@
 #include <string>
 #include <vector>
 
+#include "bench/scheduler_bench.h"
 #include "model/json_codec.h"
 #include "scheduler/batch_state.h"
 #include "store/store.h"
-
-#ifndef GLEANER_BUILD_TYPE
-#define GLEANER_BUILD_TYPE "unknown"
-#endif
 
 namespace gleaner::bench {
 namespace {
@@ -42,140 +40,7 @@ namespace {
 using json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
-// ---- measuring ----
-
-double SecondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
-
-// Adds the time `body` takes to `total`.
-template <typename Body>
-auto Timed(double& total, Body&& body) {
-  auto start = SteadyClock::now();
-  if constexpr (std::is_void_v<decltype(body())>) {
-    body();
-    total += SecondsSince(start);
-  } else {
-    auto result = body();
-    total += SecondsSince(start);
-    return result;
-  }
-}
-
-// CPU time of this process: less disturbed than wall time by other work sharing the machine.
-double CpuSeconds() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
-
-double LoadAverage() {
-  std::ifstream loadavg("/proc/loadavg");
-  double one_minute = 0;
-  loadavg >> one_minute;
-  return one_minute;
-}
-
-int64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size = 0;
-  int64_t resident = 0;
-  statm >> size >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
-
-int64_t PeakResidentBytes() {  // VmHWM
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
-  }
-  return 0;
-}
-
-int64_t HeapInUse() {
-  struct mallinfo2 info = mallinfo2();
-  return static_cast<int64_t>(info.uordblks + info.hblkhd);
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-// Runs `body` in a child process and returns what it returned. A fresh process per repetition keeps
-// one run's heap (and the allocator's cached free memory) out of the next run's figures.
-json InChild(const std::function<json()>& body) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  std::cout.flush();
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    std::string out;
-    int code = 0;
-    try {
-      double load_before = LoadAverage();
-      json result = body();
-      result["load_average_before"] = load_before;
-      result["load_average_after"] = LoadAverage();
-      out = result.dump();
-    } catch (const std::exception& error) {
-      out = json{{"error", error.what()}}.dump();
-      code = 1;
-    }
-    for (size_t written = 0; written < out.size();) {
-      ssize_t n = write(fds[1], out.data() + written, out.size() - written);
-      if (n <= 0) break;
-      written += static_cast<size_t>(n);
-    }
-    close(fds[1]);
-    _exit(code);  // skip destructors: freeing millions of jobs one by one is not a figure
-  }
-  close(fds[1]);
-  std::string text;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) {
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  json result = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (result.is_discarded() || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error("benchmark child failed: " + text);
-  }
-  return result;
-}
-
-template <typename T>
-T Must(Result<T> result, const char* what) {
-  if (!result.ok()) throw std::runtime_error(std::string(what) + ": " + result.status().message());
-  return std::move(result).value();
-}
-
-void Log(const std::string& message) { std::cerr << "[scheduler-bench] " << message << std::endl; }
-
 // ---- the world: compute environments, queues, definitions, hosts ----
-
-struct Options {
-  std::vector<std::string> figures = {"schedule", "memory", "array", "restore"};
-  int reps = 3;
-  int64_t jobs = 1'000'000;
-  int queues = 100;
-  int environments = 10;
-  int hosts = 10'000;
-  int rounds = 100;
-  int exits_per_round = 1'000;
-  int array_size = 10'000;
-  int64_t restore_jobs = 1'000'000;
-  std::string tmp = "/tmp";
-  std::string markdown;
-  uint64_t seed = 42;
-};
 
 struct World {
   explicit World(BatchStateOptions options = {}) : state(clock, std::move(options)) {}
@@ -309,8 +174,8 @@ size_t SerializeChangedJobs(const World& world, const StateChanges& changes) {
 // ---- figure 1: scheduling decisions per second ----
 
 // Submits `jobs` RUNNABLE jobs, fills the hosts, tops the backlog up to `jobs` again, then runs
-// `rounds` rounds of: `exits` random attempts end, as many new jobs arrive, and Schedule() passes
-// (as the engine runs them: until a pass starts nothing, at most 8) place what fits.
+// `rounds` rounds of: `exits` random attempts end, as many new jobs arrive, and a Schedule() pass
+// (the engine runs one per batch of events) places what fits.
 json RunScheduleFigure(const Options& options) {
   std::mt19937_64 random(options.seed);
   World& world = LeakedWorld();
@@ -381,7 +246,7 @@ json RunScheduleFigure(const Options& options) {
       Submit(world, TypicalRequest(world, next_job++, JobMix::kVaried, false));
     }
     (void)world.state.TakeChanges();  // exits and submissions: not decisions
-    for (int pass = 0; pass < 8; ++pass) {
+    {                                 // one pass per batch of events, as the engine runs it
       auto start = SteadyClock::now();
       double cpu_start = CpuSeconds();
       Decisions decisions = world.state.Schedule();
@@ -390,7 +255,6 @@ json RunScheduleFigure(const Options& options) {
       schedule_seconds += seconds;
       pass_millis.push_back(seconds * 1000);
       ++passes;
-      if (decisions.starts.empty()) break;
       placements += static_cast<int64_t>(decisions.starts.size());
       Timed(event_seconds, [&] { launch_all(decisions); });
     }
@@ -432,76 +296,6 @@ json RunScheduleFigure(const Options& options) {
 }
 
 // ---- figure 2: memory per queued job ----
-
-// Heap bytes glibc's malloc spends on one allocation (chunk header and rounding included).
-size_t Chunk(const void* pointer) {
-  return pointer == nullptr ? 0 : malloc_usable_size(const_cast<void*>(pointer)) + sizeof(size_t);
-}
-// What malloc spends on a request of `bytes` (for nodes inside BatchState, which are private).
-size_t NominalChunk(size_t bytes) { return std::max<size_t>(32, (bytes + 8 + 15) & ~size_t{15}); }
-size_t HeapOf(const std::string& text) { return text.capacity() > 15 ? Chunk(text.data()) : 0; }
-template <typename T>
-size_t BufferOf(const std::vector<T>& items) {
-  return items.capacity() == 0 ? 0 : Chunk(items.data());
-}
-size_t HeapOf(const json& value) {
-  if (value.is_object()) {
-    size_t bytes = NominalChunk(sizeof(json::object_t));
-    for (const auto& [key, member] : value.items()) {
-      bytes += NominalChunk(32 + sizeof(std::pair<const std::string, json>)) +
-               (key.size() > 15 ? NominalChunk(key.size() + 1) : 0) + HeapOf(member);
-    }
-    return bytes;
-  }
-  if (value.is_string())
-    return NominalChunk(sizeof(std::string)) + HeapOf(value.get_ref<const std::string&>());
-  return 0;
-}
-
-// Where one job's bytes go, by what they hold. Nodes of BatchState's private containers are counted
-// from their known shapes (libstdc++: a red-black node is 32 bytes of links before its value).
-json JobBreakdown(const Job& job) {
-  const size_t string_node = NominalChunk(32 + sizeof(std::string));
-  size_t ids = HeapOf(job.job_id) + HeapOf(job.job_name) + HeapOf(job.job_arn) +
-               HeapOf(job.job_queue) + HeapOf(job.job_definition) + HeapOf(job.status_reason) +
-               HeapOf(job.share_identifier);
-  const ContainerProperties& container = job.container.properties;
-  size_t properties = HeapOf(container.image) + HeapOf(container.instance_type) +
-                      BufferOf(container.command) + BufferOf(container.resource_requirements);
-  for (const std::string& word : container.command) properties += HeapOf(word);
-  for (const ResourceRequirement& requirement : container.resource_requirements) {
-    properties += HeapOf(requirement.type) + HeapOf(requirement.value);
-  }
-  size_t environment = BufferOf(container.environment);
-  for (const KeyValuePair& variable : container.environment) {
-    environment += HeapOf(variable.name) + HeapOf(variable.value);
-  }
-  size_t other =
-      BufferOf(job.depends_on) + BufferOf(job.attempts) + BufferOf(job.platform_capabilities) +
-      job.parameters.size() * NominalChunk(32 + 64) + job.tags.size() * NominalChunk(32 + 64);
-  const AttemptContainer& current = job.container.current;
-  other += HeapOf(current.container_instance_arn) + HeapOf(current.task_arn) +
-           HeapOf(current.reason) + HeapOf(current.log_stream_name);
-  size_t key_heap = HeapOf(job.job_id);  // the id again as a key: jobs_, the queue index
-  return json{
-      {"jobs_map_node", NominalChunk(32 + sizeof(std::pair<const std::string, Job>))},
-      {"jobs_map_key_heap", key_heap},
-      {"ids_and_arns_heap", ids},
-      {"container_properties_heap", properties},
-      {"environment_overrides_heap", environment},
-      {"passthrough_json_heap", HeapOf(container.passthrough)},
-      {"other_heap", other},
-      {"queue_index_node_and_key", string_node + key_heap},
-      {"pending_changes_node_and_key", string_node + key_heap},
-      {"sizeof_job", sizeof(Job)},
-      {"sizeof_job_container", sizeof(JobContainer)},
-      {"sizeof_container_properties", sizeof(ContainerProperties)},
-      {"sizeof_attempt_container", sizeof(AttemptContainer)},
-      {"sizeof_optional_placement", sizeof(std::optional<AttemptPlacement>)},
-      {"sizeof_optional_retry_strategy", sizeof(std::optional<RetryStrategy>)},
-      {"sizeof_json", sizeof(json)},
-  };
-}
 
 json RunMemoryFigure(const Options& options, bool environment) {
   std::mt19937_64 random(options.seed);
@@ -558,10 +352,35 @@ json RunArrayFigure(const Options& options, int array_size) {
     total_ms.push_back((submit + persist) * 1000);
     world.clock.Advance(1);
   }
-  return json{{"submit_ms", Median(submit_ms)},
+  json result{{"submit_ms", Median(submit_ms)},
               {"submit_and_serialize_ms", Median(total_ms)},
               {"records", records},
               {"record_bytes", bytes}};
+  if (array_size <= 100'000) {
+    // What starting it costs: a fresh world with room for every child, one Schedule() pass.
+    World& fresh = LeakedWorld();
+    BuildCatalog(fresh, options, random);
+    SubmitJobRequest request = TypicalRequest(fresh, 0, JobMix::kSmallOnly, false);
+    request.array_size = array_size;
+    Submit(fresh, request);
+    for (int i = 0; i * 96 < array_size; ++i) {
+      Host host;
+      host.instance_id = "i-array" + std::to_string(i);
+      host.total = Resources{96'000, 96 * 8 * 1024, 0};
+      fresh.state.AddHost(std::move(host));
+    }
+    (void)fresh.state.TakeChanges();
+    double dispatch = 0;
+    double persist = 0;
+    Decisions decisions = Timed(dispatch, [&] { return fresh.state.Schedule(); });
+    size_t dispatch_bytes =
+        Timed(persist, [&] { return SerializeChangedJobs(fresh, fresh.state.TakeChanges()); });
+    result["dispatch_ms"] = dispatch * 1000;
+    result["dispatch_children_started"] = decisions.starts.size();
+    result["dispatch_serialize_ms"] = persist * 1000;
+    result["dispatch_record_bytes"] = dispatch_bytes;
+  }
+  return result;
 }
 
 // ---- figure 4: restart recovery ----
@@ -741,198 +560,6 @@ json RunRestore(const Options& options, bool cold) {
               {"peak_rss_bytes", PeakResidentBytes()}};
 }
 
-// ---- reporting ----
-
-struct Figure {
-  std::string name;   // JSON key
-  std::string title;  // table row
-  std::string unit;
-  double value = 0;
-  double goal = 0;
-  bool higher_is_better = false;
-  std::vector<double> runs;
-  json details;
-
-  bool MeetsGoal() const { return higher_is_better ? value >= goal : value <= goal; }
-};
-
-Figure MakeFigure(std::string name, std::string title, std::string unit, double goal,
-                  bool higher_is_better, const std::vector<json>& runs, const std::string& key) {
-  Figure figure{std::move(name), std::move(title), std::move(unit), 0, goal, higher_is_better, {},
-                json::array()};
-  for (const json& run : runs) {
-    figure.runs.push_back(run.at(key).get<double>());
-    figure.details.push_back(run);
-  }
-  figure.value = Median(figure.runs);
-  return figure;
-}
-
-// The median of one detail across runs.
-double DetailMedian(const Figure& figure, const std::string& key) {
-  std::vector<double> values;
-  for (const json& run : figure.details) {
-    if (run.contains(key)) values.push_back(run.at(key).get<double>());
-  }
-  return Median(values);
-}
-
-void Print(const Figure& figure) {
-  std::cout << json{{"figure", figure.name},
-                    {"value", figure.value},
-                    {"unit", figure.unit},
-                    {"goal", figure.goal},
-                    {"meets_goal", figure.MeetsGoal()},
-                    {"runs", figure.runs},
-                    {"details", figure.details}}
-                   .dump()
-            << std::endl;
-}
-
-std::string Format(double value, int decimals = 0) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  std::string digits = text;
-  // Thousands separators on the integer part.
-  size_t end = digits.find('.');
-  if (end == std::string::npos) end = digits.size();
-  for (int i = static_cast<int>(end) - 3; i > (digits[0] == '-' ? 1 : 0); i -= 3) {
-    digits.insert(static_cast<size_t>(i), ",");
-  }
-  return digits;
-}
-
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
-
-constexpr char kSectionTitle[] = "## Scheduler core";
-constexpr char kBegin[] = "<!-- scheduler-bench:begin (generated by gleaner_scheduler_bench) -->";
-constexpr char kEnd[] = "<!-- scheduler-bench:end -->";
-
-// Replaces the generated block of the "Scheduler core" section (or appends the section), keeping
-// everything else in the file -- including notes written after the block.
-void WriteMarkdown(const std::string& path, const std::string& block) {
-  std::string text;
-  if (std::ifstream in(path); in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-  }
-  size_t begin = text.find(kBegin);
-  size_t end = text.find(kEnd);
-  std::string generated = std::string(kBegin) + "\n" + block + kEnd;
-  if (begin != std::string::npos && end != std::string::npos && end > begin) {
-    text.replace(begin, end + std::string(kEnd).size() - begin, generated);
-  } else {
-    if (!text.empty() && text.back() != '\n') text += "\n";
-    if (!text.empty()) text += "\n";
-    text += std::string(kSectionTitle) + "\n\n" + generated + "\n";
-  }
-  std::ofstream(path) << text;
-}
-
-std::string MarkdownBlock(const Options& options, const std::vector<Figure>& figures,
-                          const json& store) {
-  double min_load = 1e9;
-  double max_load = 0;
-  for (const Figure& figure : figures) {
-    for (const json& run : figure.details) {
-      for (const char* key : {"load_average_before", "load_average_after"}) {
-        min_load = std::min(min_load, run.value(key, 0.0));
-        max_load = std::max(max_load, run.value(key, 0.0));
-      }
-    }
-  }
-  std::ostringstream out;
-  out << "Measured with `gleaner_scheduler_bench` (bench/scheduler_bench.cc) on " << CpuModel()
-      << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, " << GLEANER_BUILD_TYPE
-      << " build; medians of " << options.reps
-      << " runs, each in a fresh process. BatchState is driven directly in virtual "
-      << "time (no HTTP, no engine thread, no processes). Other work shared the machine: 1-minute "
-      << "load average " << Format(min_load, 1) << "-" << Format(max_load, 1)
-      << " during the runs, so CPU-time figures are given next to wall-clock ones.\n\n";
-  out << "| Figure | Measured | Goal | Met |\n|---|---|---|---|\n";
-  for (const Figure& figure : figures) {
-    int decimals = figure.value < 100 ? 2 : 0;
-    out << "| " << figure.title << " | " << Format(figure.value, decimals) << " " << figure.unit
-        << " | " << (figure.higher_is_better ? "≥ " : "≤ ") << Format(figure.goal) << " "
-        << figure.unit << " | " << (figure.MeetsGoal() ? "yes" : "**no**") << " |\n";
-  }
-  out << "\nSetup and side figures:\n\n";
-  for (const Figure& figure : figures) {
-    if (figure.name == "schedule_decisions_per_second") {
-      out << "- **Scheduling**: " << Format(options.jobs) << " RUNNABLE jobs (80% 1 vCPU/1 GiB, "
-          << "15% 2 vCPU/4 GiB, 5% 4 vCPU/16 GiB) over " << options.queues << " FIFO queues "
-          << "(priorities 1-500, each on 1-3 of " << options.environments << " EC2 CEs) and "
-          << Format(options.hosts) << " hosts (2-96 vCPUs, 2/4/8 GiB per vCPU; "
-          << Format(DetailMedian(figure, "host_vcpus")) << " vCPUs in all). After filling the "
-          << "hosts (" << Format(DetailMedian(figure, "fill_placements")) << " placements at "
-          << Format(DetailMedian(figure, "fill_decisions_per_second")) << "/s) and topping the "
-          << "backlog up again: " << options.rounds << " rounds of " << options.exits_per_round
-          << " random exits, as many new submissions, then Schedule() passes as the engine runs "
-          << "them. Decisions/s = placements / time in Schedule() (per CPU-second: "
-          << Format(DetailMedian(figure, "decisions_per_cpu_second"))
-          << "/s); with OnAttemptExited and "
-          << "OnAttemptLaunched counted too: "
-          << Format(DetailMedian(figure, "loop_decisions_per_second"))
-          << "/s. Decisions/s over the first tenth of the rounds "
-          << Format(DetailMedian(figure, "first_rounds_decisions_per_second"))
-          << ", the last tenth " << Format(DetailMedian(figure, "last_rounds_decisions_per_second"))
-          << ". Pass time median " << Format(DetailMedian(figure, "pass_ms_median"), 1)
-          << " ms, max " << Format(DetailMedian(figure, "pass_ms_max"), 1) << " ms. Persisting "
-          << "what a decision changed (ToRecord().dump()) adds "
-          << Format(DetailMedian(figure, "persist_us_per_decision"), 1) << " µs per decision ("
-          << Format(DetailMedian(figure, "persist_bytes_per_decision")) << " bytes). A pass "
-          << "that also runs the once-a-minute housekeeping over every job takes "
-          << Format(DetailMedian(figure, "minute_pass_ms"))
-          << " ms. SubmitJob alone: " << Format(DetailMedian(figure, "submit_per_second"))
-          << "/s.\n";
-    } else if (figure.name == "memory_bytes_per_queued_job") {
-      out << "- **Memory**: RSS growth over " << Format(options.jobs) << " SubmitJob calls "
-          << "(1 vCPU/1 GiB definition, command `sh -c \"sleep 30\"`, no overrides) / count; "
-          << "heap in use (mallinfo2) " << Format(DetailMedian(figure, "heap_bytes_per_job"))
-          << " B/job, " << Format(DetailMedian(figure, "heap_bytes_per_job_after_take_changes"))
-          << " B/job once the engine has taken the pending changes.\n";
-    } else if (figure.name == "memory_bytes_per_queued_job_with_environment") {
-      out << "- **Memory, 3 containerOverrides.environment entries**: heap "
-          << Format(DetailMedian(figure, "heap_bytes_per_job_after_take_changes"))
-          << " B/job after the changes are taken.\n";
-    } else if (figure.name == "array_submit_ms") {
-      out << "- **Array**: SubmitJob with arrayProperties.size " << Format(options.array_size)
-          << " alone takes " << Format(DetailMedian(figure, "submit_ms"), 3) << " ms; the figure "
-          << "adds TakeChanges and ToRecord().dump() of the "
-          << Format(DetailMedian(figure, "records")) << " record(s) it reports ("
-          << Format(DetailMedian(figure, "record_bytes")) << " bytes).\n";
-    } else if (figure.name == "array_1m_submit_ms") {
-      out << "- **Array of 1,000,000 (gleaner extension)**: " << Format(figure.value, 3)
-          << " ms including the record.\n";
-    } else if (figure.name == "restore_seconds") {
-      out << "- **Restart recovery**: " << Format(store.value("jobs", 0.0)) << " job records "
-          << "(60% SUCCEEDED, 10% FAILED after 3 attempts, 30% RUNNABLE; 20% with 3 environment "
-          << "overrides) in SQLite: " << Format(store.value("db_bytes", 0.0) / 1048576.0) << " MiB "
-          << "database, " << Format(store.value("document_bytes", 0.0) / 1048576.0)
-          << " MiB of JSON. Time from OpenSqliteStore to FinishRestore, page cache warm: Load() "
-          << Format(DetailMedian(figure, "load_seconds"), 2) << " s, JSON parse "
-          << Format(DetailMedian(figure, "parse_seconds"), 2) << " s, *FromRecord "
-          << Format(DetailMedian(figure, "decode_seconds"), 2) << " s, Restore* "
-          << Format(DetailMedian(figure, "restore_job_seconds"), 2) << " s, FinishRestore "
-          << Format(DetailMedian(figure, "finish_restore_seconds"), 2) << " s; CPU time "
-          << Format(DetailMedian(figure, "cpu_seconds"), 2) << " s; peak RSS "
-          << Format(DetailMedian(figure, "peak_rss_bytes") / 1048576.0) << " MiB.\n";
-    } else if (figure.name == "restore_seconds_cold") {
-      out << "- **Restart recovery, database evicted from the page cache first**: "
-          << Format(figure.value, 2) << " s.\n";
-    }
-  }
-  return out.str();
-}
-
 // ---- main ----
 
 std::vector<json> Repeat(int reps, const std::string& what, const std::function<json()>& body) {
@@ -990,7 +617,9 @@ Options ParseOptions(int argc, char** argv) {
 }
 
 int Main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--render") return Render(argv[2], argv[3]);
   Options options = ParseOptions(argc, argv);
+  std::cout << json{{"params", ParamsOf(options)}}.dump() << std::endl;
   std::vector<Figure> figures;
   json store_info = json::object();
   auto add = [&](Figure figure) {
@@ -1045,7 +674,7 @@ int Main(int argc, char** argv) {
     std::filesystem::remove_all(options.tmp);
   }
   if (!options.markdown.empty()) {
-    WriteMarkdown(options.markdown, MarkdownBlock(options, figures, store_info));
+    WriteMarkdown(options.markdown, options, figures, store_info);
     Log("wrote " + options.markdown);
   }
   return 0;

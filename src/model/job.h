@@ -8,6 +8,7 @@
 
 #include "model/job_definition.h"
 #include "model/job_status.h"
+#include "model/node_properties.h"
 #include "model/resources.h"
 
 namespace gleaner {
@@ -96,8 +97,20 @@ struct Job {
   bool array_stopped = false;
   std::string array_stop_reason;
 
+  // Multi-node parallel jobs: the parent has node_properties (after SubmitJob's nodeOverrides;
+  // each node in exactly one range) and is never placed itself: its nodes "<parent>#<n>" run. A
+  // node has node_index and, as bookkeeping, the parent's numNodes and mainNode (node_properties
+  // without ranges).
+  std::optional<NodeProperties> node_properties;
+  std::optional<int> node_index;
+
   bool IsArrayParent() const { return array_size.has_value() && !array_index.has_value(); }
   bool IsArrayChild() const { return array_index.has_value(); }
+  bool IsMultiNodeParent() const { return node_properties.has_value() && !node_index; }
+  bool IsMultiNodeNode() const { return node_index.has_value(); }
+  bool IsMainNode() const {
+    return node_index && node_properties && *node_index == node_properties->main_node;
+  }
   int AttemptNumber() const { return static_cast<int>(attempts.size()) + 1; }
 };
 

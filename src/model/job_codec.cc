@@ -62,6 +62,27 @@ json ToJson(const EvaluateOnExit& rule) {
   return out;
 }
 
+// ---- NodeProperties ----
+
+void ReadNodeRangeProperty(JsonObjectReader& in, NodeRangeProperty& out) {
+  in.Read("targetNodes", out.target_nodes);
+  in.ReadObject("container", out.container, ReadContainerProperties);
+  out.passthrough = in.UnreadMembers();  // instanceTypes, ecsProperties, ...
+}
+
+void ReadNodeProperties(JsonObjectReader& in, NodeProperties& out) {
+  in.Require("numNodes");
+  in.Read("numNodes", out.num_nodes);
+  in.Read("mainNode", out.main_node);
+  in.ReadObjectList("nodeRangeProperties", out.node_range_properties, ReadNodeRangeProperty);
+}
+
+// A node's bookkeeping: the parent's numNodes and mainNode, which nodeDetails does not carry.
+void ReadNodeCounts(JsonObjectReader& in, NodeProperties& out) {
+  in.Read("numNodes", out.num_nodes);
+  in.Read("mainNode", out.main_node);
+}
+
 // ---- JobDefinition ----
 
 void ReadJobDefinition(JsonObjectReader& in, JobDefinition& out) {
@@ -154,6 +175,8 @@ void ReadJobStatus(JsonObjectReader& in, JobStatus& out) {
   out = *status;
 }
 
+void ReadNodeDetails(JsonObjectReader& in, Job& out) { in.Read("nodeIndex", out.node_index); }
+
 void ReadArrayProperties(JsonObjectReader& in, Job& out) {
   in.Read("size", out.array_size);
   in.Read("index", out.array_index);
@@ -191,6 +214,8 @@ void ReadJobDetail(JsonObjectReader& in, Job& out) {
   in.Read("platformCapabilities", out.platform_capabilities);
   in.ReadObjectList("attempts", out.attempts, ReadAttemptDetail);
   in.ReadObject("arrayProperties", out, ReadArrayProperties);
+  in.ReadObject("nodeProperties", out.node_properties, ReadNodeProperties);
+  in.ReadObject("nodeDetails", out, ReadNodeDetails);
 }
 
 // ---- Job bookkeeping (records only) ----
@@ -241,6 +266,7 @@ void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {
   in.Read("arrayReleased", out.array_released);
   in.Read("arrayStopped", out.array_stopped);
   in.Read("arrayStopReason", out.array_stop_reason);
+  in.ReadObject("node", out.node_properties, ReadNodeCounts);
 }
 
 }  // namespace
@@ -280,6 +306,25 @@ json ToJson(const RetryStrategy& strategy) {
     for (const EvaluateOnExit& rule : strategy.evaluate_on_exit) rules.push_back(ToJson(rule));
   }
   return out;
+}
+
+json ToJson(const NodeProperties& properties) {
+  json ranges = json::array();
+  for (const NodeRangeProperty& range : properties.node_range_properties) {
+    json entry = PassthroughWithout(range.passthrough, {"targetNodes", "container"});
+    entry["targetNodes"] = range.target_nodes;
+    if (range.container) entry["container"] = ToJson(*range.container);
+    ranges.push_back(std::move(entry));
+  }
+  return {
+      {"numNodes", properties.num_nodes},
+      {"mainNode", properties.main_node},
+      {"nodeRangeProperties", std::move(ranges)},
+  };
+}
+
+Result<NodeProperties> NodePropertiesFromJson(const json& document) {
+  return ParseObject<NodeProperties>(document, "nodeProperties", ReadNodeProperties);
 }
 
 Result<RetryStrategy> RetryStrategyFromJson(const json& document) {
@@ -350,10 +395,21 @@ json ToJson(const Job& job) {
       {"status", ToString(job.status)},
       {"createdAt", job.created_at},
       {"parameters", job.parameters},
-      {"container", ToJson(job.container)},
       {"attempts", std::move(attempts)},
       {"dependsOn", std::move(depends_on)},
   };
+  if (job.IsMultiNodeParent()) {
+    // The nodes run the containers (nodeProperties); the parent shows the main node's exit.
+    json container = json::object();
+    WriteAttemptContainer(job.container.current, container);
+    if (!container.empty()) out["container"] = std::move(container);
+    out["nodeProperties"] = ToJson(*job.node_properties);
+  } else {
+    out["container"] = ToJson(job.container);
+  }
+  if (job.IsMultiNodeNode()) {
+    out["nodeDetails"] = {{"nodeIndex", *job.node_index}, {"isMainNode", job.IsMainNode()}};
+  }
   SetIfNotEmpty(out, "statusReason", job.status_reason);
   SetIfPresent(out, "startedAt", job.started_at);
   SetIfPresent(out, "stoppedAt", job.stopped_at);
@@ -382,6 +438,14 @@ json ToJobSummary(const Job& job) {
   SetIfNotEmpty(container, "reason", job.container.current.reason);
   if (!container.empty()) out["container"] = std::move(container);
   if (job.array_size) out["arrayProperties"] = ArrayPropertiesOf(job);
+  if (job.node_properties) {
+    json nodes = {{"numNodes", job.node_properties->num_nodes}};
+    if (job.IsMultiNodeNode()) {
+      nodes["nodeIndex"] = *job.node_index;
+      nodes["isMainNode"] = job.IsMainNode();
+    }
+    out["nodeProperties"] = std::move(nodes);
+  }
   return out;
 }
 
@@ -394,6 +458,10 @@ json ToRecord(const Job& job) {
     bookkeeping["arrayReleased"] = job.array_released;
     bookkeeping["arrayStopped"] = job.array_stopped;
     bookkeeping["arrayStopReason"] = job.array_stop_reason;
+  }
+  if (job.IsMultiNodeNode() && job.node_properties) {
+    bookkeeping["node"] = {{"numNodes", job.node_properties->num_nodes},
+                           {"mainNode", job.node_properties->main_node}};
   }
   json record = ToJson(job);
   record[kBookkeepingMember] = std::move(bookkeeping);

@@ -61,7 +61,7 @@ struct JobDefinition {
   std::optional<RetryStrategy> retry_strategy;
   std::optional<ContainerProperties> container_properties;
   std::optional<JobTimeout> timeout;
-  nlohmann::json node_properties;  // null when absent; multi-node jobs are not supported yet
+  nlohmann::json node_properties;  // null when absent; as given (see NodePropertiesFromJson)
   TagMap tags;
   std::optional<bool> propagate_tags;
   std::vector<std::string> platform_capabilities;

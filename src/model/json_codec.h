@@ -24,6 +24,7 @@ nlohmann::json ToJson(const JobDefinition& definition);        // JobDefinition
 nlohmann::json ToJson(const Job& job);                         // JobDetail
 nlohmann::json ToJobSummary(const Job& job);                   // JobSummary (ListJobs)
 nlohmann::json ToJson(const ContainerProperties& container);
+nlohmann::json ToJson(const NodeProperties& properties);
 nlohmann::json ToJson(const RetryStrategy& strategy);
 nlohmann::json ToJson(const JobTimeout& timeout);
 nlohmann::json ToJson(const ComputeResources& resources);
@@ -31,6 +32,7 @@ nlohmann::json ToJson(const FairsharePolicy& policy);
 
 // Sub-documents as they appear in requests and records.
 Result<ContainerProperties> ContainerPropertiesFromJson(const nlohmann::json& json);
+Result<NodeProperties> NodePropertiesFromJson(const nlohmann::json& json);
 Result<RetryStrategy> RetryStrategyFromJson(const nlohmann::json& json);
 Result<JobTimeout> JobTimeoutFromJson(const nlohmann::json& json);
 Result<ComputeResources> ComputeResourcesFromJson(const nlohmann::json& json);

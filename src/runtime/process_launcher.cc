@@ -461,7 +461,11 @@ void ProcessLauncher::ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits) {
     exits.push_back(ProcessExit{.pid = pid, .exit_code = kExitStatusLost});
   }
   if (child->second >= 0) {
-    close(child->second);  // also removes it from the epoll set
+    // Deregister explicitly: close() alone leaves the pidfd in the epoll set while a child spawned
+    // meanwhile still holds a copy of the descriptor (until its exec), and a reaped pidfd stays
+    // readable, which would make the reaper spin.
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, child->second, nullptr);
+    close(child->second);
   } else {
     unwatched_.erase(pid);
   }

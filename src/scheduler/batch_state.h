@@ -105,6 +105,10 @@ class BatchState {
   Result<std::vector<Job>> ListArrayChildren(const ListJobsRequest& req,
                                              std::string* next_token) const;
 
+  // ListJobs --multi-node-job-id: the nodes "<id>#<n>" of a multi-node job, in index order.
+  Result<std::vector<const Job*>> ListMultiNodeJobs(const ListJobsRequest& req,
+                                                    std::string* next_token) const;
+
   // Paged listings in the order AWS gives them (names ascending; definitions by name, revision).
   Result<std::vector<const ComputeEnvironment*>> DescribeComputeEnvironments(
       const DescribeComputeEnvironmentsRequest& req, std::string* next_token) const;
@@ -180,6 +184,24 @@ class BatchState {
   bool IsGatingDependency(const Job& job, const JobDependency& dependency) const;
   void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
   void DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
+  // Multi-node parallel jobs (batch_state_multinode.cc).
+  Status CheckMultiNodeRequest(const SubmitJobRequest& req, const JobDefinition& definition) const;
+  Result<NodeProperties> ResolveNodeProperties(
+      const SubmitJobRequest& req, const JobDefinition& definition,
+      const std::map<std::string, std::string>& parameters) const;
+  void MakeNodes(Job& parent);
+  // The parent of a multi-node parent or node (itself for a parent); nullptr for other jobs.
+  Job* MultiNodeParentOf(const Job& job);
+  Job* MainNodeOf(const Job& parent);
+  std::vector<Job*> OtherNodesOf(const Job& parent);
+  void ReleaseMultiNodeJob(Job& parent);
+  void OnMainNodeStatusChanged(Job& main);
+  bool RequeueStaleNode(Job& node, bool retryable);
+  void FinishMultiNodeJob(Job& parent, JobStatus status, const std::string& reason,
+                          const std::string& node_reason);
+  void StopNodes(Job& parent, const std::string& reason);
+  void StopMultiNodeJob(Job& parent, const std::string& reason, bool terminate);
+  void SettleMultiNodeJobs();
   void MarkJobChanged(const Job& job) { changes_.jobs.insert(job.job_id); }
   void SetStatus(Job& job, JobStatus status, std::string reason);
   void EndAttempt(Job& job, const AttemptContainer& container, const std::string& status_reason,

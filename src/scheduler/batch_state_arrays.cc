@@ -169,6 +169,15 @@ void BatchState::StopArray(Job& parent, const std::string& reason) {
   parent.array_stop_reason = reason;
   ready_arrays_by_queue_[parent.job_queue].erase(parent.job_id);
   MarkJobChanged(parent);
+  // Its children not made yet are FAILED from now on (StatusOf): the jobs waiting on them fail
+  // now, not once the array's made children have finished, which may take indefinitely long.
+  std::string prefix = parent.job_id + ":";
+  std::vector<std::string> never_made;
+  for (auto it = dependents_.lower_bound(prefix);
+       it != dependents_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (jobs_.count(it->first) == 0) never_made.push_back(it->first);
+  }
+  for (const std::string& child_id : never_made) ReleaseDependentsOf(child_id);
 }
 
 void BatchState::MaybeCompleteArray(Job& parent) {

@@ -359,10 +359,6 @@ Status BatchState::DeleteSchedulingPolicy(const std::string& arn) {
 }
 
 Result<const JobDefinition*> BatchState::RegisterJobDefinition(RegisterJobDefinitionRequest req) {
-  if (req.type == "multinode") {
-    return Status::Unsupported(
-        "type \"multinode\" is not supported yet: gleaner runs single-node container jobs for now");
-  }
   auto& revisions = job_definitions_[req.name];
   int revision = revisions.empty() ? 1 : revisions.rbegin()->first + 1;
   JobDefinition& definition = revisions[revision];

@@ -452,15 +452,6 @@ TEST_F(JobDefinitionTest, DeregisterNeedsAnExistingRevision) {
   EXPECT_EQ(state_.FindJobDefinition("def")->status, "ACTIVE");
 }
 
-TEST_F(JobDefinitionTest, MultinodeIsNotSupportedYet) {
-  JobDefinition request = Definition("mnp");
-  request.type = "multinode";
-  Result<const JobDefinition*> result = state_.RegisterJobDefinition(request);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(state_.FindJobDefinition("mnp"), nullptr);
-}
-
 TEST_F(JobDefinitionTest, SubmitToAnInactiveRevisionRejected) {
   AddEnvironment("ce");
   AddQueue("q", 1, {"ce"});

@@ -119,7 +119,8 @@ Decisions BatchState::Schedule() {
         continue;
       }
       Job& job = jobs_.at(*job_it);
-      ++job_it;  // placing moves the job out of `runnable`
+      ++job_it;                               // placing moves the job out of `runnable`
+      if (job.IsMultiNodeParent()) continue;  // its nodes are placed, not itself
       if (auto choice = FindPlacement(job.required, *queue)) Place(job, *choice, decisions);
     }
   }
@@ -181,6 +182,10 @@ void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decis
 }
 
 std::string BatchState::ExplainWaiting(const Job& job) const {
+  if (job.IsMultiNodeParent()) {  // a RUNNABLE multi-node job waits for its main node
+    const Job* main = FindJob(job.job_id + "#" + std::to_string(job.node_properties->main_node));
+    if (main != nullptr) return ExplainWaiting(*main);
+  }
   const JobQueue* queue = FindJobQueue(job.job_queue);
   if (queue == nullptr) return "Job queue was deleted";
   if (queue->state != "ENABLED") {
@@ -210,7 +215,11 @@ std::string BatchState::ExplainWaiting(const Job& job) const {
            "queue cannot meet the CPU requirement of the job (needs " +
            job.required.ToString() + ").";
   }
-  if (!job.required.FitsIn(largest_host)) {
+  // Any host may do: the one with the most vCPUs may have too little memory or no GPU.
+  bool fits_a_host = std::any_of(hosts_.begin(), hosts_.end(), [&job](const auto& entry) {
+    return job.required.FitsIn(entry.second.total);
+  });
+  if (!fits_a_host) {
     return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement "
            "(vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job "
            "queue (needs " +

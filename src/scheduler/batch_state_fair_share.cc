@@ -61,6 +61,7 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
   std::map<std::string, std::set<std::pair<int, std::string>>> by_share;
   auto add_candidate = [&](const std::string& id) {
     const Job& job = jobs_.at(id);
+    if (job.IsMultiNodeParent()) return;  // its nodes are placed, not itself
     by_share[job.share_identifier].insert({-job.scheduling_priority.value_or(0), id});
   };
   auto by_queue = jobs_by_queue_.find(queue.arn);

@@ -4,47 +4,12 @@
 #include "model/ref_substitution.h"
 #include "model/retry_strategy.h"
 #include "scheduler/batch_state.h"
+#include "scheduler/container_overrides.h"
 
 namespace gleaner {
 namespace {
 
 constexpr char kEssentialContainerExited[] = "Essential container in task exited";
-
-void MergeEnvironment(std::vector<KeyValuePair>& into, const std::vector<KeyValuePair>& overrides) {
-  for (const KeyValuePair& variable : overrides) {
-    bool replaced = false;
-    for (KeyValuePair& existing : into) {
-      if (existing.name == variable.name) {
-        existing.value = variable.value;
-        replaced = true;
-      }
-    }
-    if (!replaced) into.push_back(variable);
-  }
-}
-
-void MergeResourceRequirements(std::vector<ResourceRequirement>& into,
-                               const std::vector<ResourceRequirement>& overrides) {
-  for (const ResourceRequirement& requirement : overrides) {
-    bool replaced = false;
-    for (ResourceRequirement& existing : into) {
-      if (existing.type == requirement.type) {
-        existing.value = requirement.value;
-        replaced = true;
-      }
-    }
-    if (!replaced) into.push_back(requirement);
-  }
-}
-
-void ApplyOverrides(ContainerProperties& container, const ContainerOverrides& overrides) {
-  if (overrides.command) container.command = *overrides.command;
-  MergeEnvironment(container.environment, overrides.environment);
-  MergeResourceRequirements(container.resource_requirements, overrides.resource_requirements);
-  if (overrides.vcpus) container.vcpus = overrides.vcpus;
-  if (overrides.memory) container.memory = overrides.memory;
-  if (overrides.instance_type) container.instance_type = *overrides.instance_type;
-}
 
 }  // namespace
 
@@ -80,13 +45,14 @@ void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
       counts[static_cast<size_t>(from)]--;
       counts[static_cast<size_t>(status)]++;
     }
+    if (job.IsMainNode()) OnMainNodeStatusChanged(job);
   }
   MarkJobChanged(job);
 }
 
 Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
                                  const JobDefinition& definition) {
-  if (!definition.container_properties) {
+  if (!definition.container_properties && definition.type != "multinode") {
     return Status::InvalidArgument("jobDefinition \"" + definition.arn +
                                    "\" has no containerProperties to run");
   }
@@ -102,16 +68,22 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
                                                              : definition.scheduling_priority;
   job.parameters = definition.parameters;
   for (const auto& [name, value] : req.parameters) job.parameters[name] = value;
-  job.container.properties = *definition.container_properties;
-  if (req.container_overrides) ApplyOverrides(job.container.properties, *req.container_overrides);
-  job.container.properties.command =
-      SubstituteParameters(job.container.properties.command, job.parameters);
   job.retry_strategy = req.retry_strategy ? req.retry_strategy : definition.retry_strategy;
   job.timeout = req.timeout ? req.timeout : definition.timeout;
   job.depends_on = req.depends_on;
   job.tags = req.tags;
   job.propagate_tags = req.propagate_tags ? req.propagate_tags : definition.propagate_tags;
   job.platform_capabilities = definition.platform_capabilities;
+  if (definition.type == "multinode") {
+    Result<NodeProperties> nodes = ResolveNodeProperties(req, definition, job.parameters);
+    if (!nodes.ok()) return nodes.status();
+    job.node_properties = std::move(nodes).value();
+    return job;  // the nodes run; the parent reserves nothing
+  }
+  job.container.properties = *definition.container_properties;
+  if (req.container_overrides) ApplyOverrides(job.container.properties, *req.container_overrides);
+  job.container.properties.command =
+      SubstituteParameters(job.container.properties.command, job.parameters);
   Result<Resources> required = RequiredResources(job.container.properties);
   if (!required.ok()) return required.status();
   job.required = *required;
@@ -119,9 +91,6 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
 }
 
 Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
-  if (req.has_node_overrides) {
-    return Status::Unsupported("nodeOverrides is not supported yet: multi-node jobs come later");
-  }
   const JobQueue* queue = FindJobQueue(req.job_queue);
   if (queue == nullptr) {
     return Status::InvalidArgument("jobQueue \"" + req.job_queue + "\" does not exist");
@@ -144,6 +113,7 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
     return Status::InvalidArgument("shareIdentifier is invalid: job queue \"" + queue->name +
                                    "\" has no scheduling policy (FIFO)");
   }
+  GLEANER_RETURN_IF_ERROR(CheckMultiNodeRequest(req, *definition));
   GLEANER_RETURN_IF_ERROR(CheckArrayDependencies(req));
   for (size_t i = 0; i < req.depends_on.size(); ++i) {
     if (!req.depends_on[i].job_id.empty() && !StatusOf(req.depends_on[i].job_id)) {
@@ -159,6 +129,7 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
   job.status = JobStatus::kSubmitted;
   IndexJob(job);
   MarkJobChanged(job);
+  if (job.IsMultiNodeParent()) MakeNodes(job);
   if (job.IsArrayParent()) {
     // An array parent shows PENDING until its children are done.
     SetStatus(job, JobStatus::kPending, "");
@@ -189,6 +160,8 @@ void BatchState::OnDependenciesSettled(Job& dependent, std::vector<std::string>&
   if (DependenciesSatisfied(dependent, &failed_dependency)) {
     if (dependent.IsArrayParent()) {
       ReleaseArray(dependent);
+    } else if (dependent.IsMultiNodeParent()) {
+      ReleaseMultiNodeJob(dependent);
     } else {
       SetStatus(dependent, JobStatus::kRunnable, "");
     }
@@ -209,6 +182,7 @@ void BatchState::OnDependenciesSettled(Job& dependent, std::vector<std::string>&
   SetStatus(dependent, JobStatus::kFailed, reason);
   dependent.stopped_at = clock_.NowMillis();
   if (dependent.IsArrayChild()) OnArrayChildFinished(dependent);
+  if (dependent.IsMultiNodeParent()) StopNodes(dependent, reason);
   failed.push_back(dependent.job_id);
 }
 
@@ -288,6 +262,7 @@ void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
   job.container.current = container;
   bool succeeded = container.exit_code && *container.exit_code == 0 && retryable;
   ReleasePlacement(job);
+  if (job.IsMultiNodeNode() && !job.IsMainNode() && RequeueStaleNode(job, retryable)) return;
   if (succeeded) {
     SetStatus(job, JobStatus::kSucceeded, status_reason);
   } else if (retryable && EvaluateRetry(job.retry_strategy, static_cast<int>(job.attempts.size()),
@@ -355,6 +330,10 @@ Status BatchState::CancelJob(const StopJobRequest& req) {
     if (!IsTerminal(job->status)) StopArrayChildren(*job, req.reason, /*terminate=*/false);
     return Status::Ok();
   }
+  if (Job* parent = MultiNodeParentOf(*job)) {
+    StopMultiNodeJob(*parent, req.reason, /*terminate=*/false);
+    return Status::Ok();
+  }
   // AWS: cancelling a job that has started (or ended) succeeds and does nothing.
   if (job->status == JobStatus::kSubmitted || job->status == JobStatus::kPending ||
       job->status == JobStatus::kRunnable) {
@@ -367,6 +346,10 @@ Status BatchState::TerminateJob(const StopJobRequest& req) {
   Job* job = MutableJob(req.job_id);
   if (job == nullptr) {
     return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
+  }
+  if (Job* parent = MultiNodeParentOf(*job)) {
+    StopMultiNodeJob(*parent, req.reason, /*terminate=*/true);
+    return Status::Ok();
   }
   if (IsTerminal(job->status)) return Status::Ok();
   if (job->IsArrayParent()) {

@@ -159,13 +159,6 @@ TEST_F(SubmitJobTest, ShareIdentifierRequiredOnFairShareQueuesAndForbiddenOnFifo
   EXPECT_EQ(Must(state_.SubmitJob(on_fair))->share_identifier, "team-a");
 }
 
-TEST_F(SubmitJobTest, NodeOverridesAreNotSupportedYet) {
-  SubmitJobRequest nodes = Request("job");
-  nodes.has_node_overrides = true;
-  EXPECT_EQ(state_.SubmitJob(nodes).status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(state_.job_count(), 0u);
-}
-
 // ---- the attempt lifecycle ----
 
 class JobLifecycleTest : public BatchStateTest {

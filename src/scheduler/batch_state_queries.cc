@@ -163,9 +163,8 @@ bool BatchState::MatchesListFilters(const Job& job,
 Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
                                                      std::string* next_token) const {
   std::vector<const Job*> found;
-  if (!req.array_job_id.empty() || !req.multi_node_job_id.empty()) {
-    return found;  // array and multi-node jobs are not supported yet: they have no children
-  }
+  if (!req.array_job_id.empty()) return found;  // see ListArrayChildren
+  if (!req.multi_node_job_id.empty()) return ListMultiNodeJobs(req, next_token);
   const JobQueue* queue = FindJobQueue(req.job_queue);
   if (queue == nullptr) {
     return Status::InvalidArgument("jobQueue \"" + req.job_queue + "\" does not exist");
@@ -176,7 +175,8 @@ Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
     for (auto it = begin; it != end; ++it) {
       const std::string& id = *it;
       if (!req.page.next_token.empty() && id >= req.page.next_token) continue;
-      if (id.find(':') != std::string::npos) continue;  // array children: ListJobs --array-job-id
+      // Array children and multi-node nodes: ListJobs --array-job-id / --multi-node-job-id.
+      if (id.find_first_of(":#") != std::string::npos) continue;
       const Job& job = jobs_.at(id);
       if (!keep(job)) continue;
       if (found.size() == limit) {

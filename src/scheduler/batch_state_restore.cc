@@ -84,6 +84,7 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
     if (job.IsArrayParent() && !IsTerminal(job.status)) parents.push_back(id);
   }
   for (const std::string& id : parents) MaybeCompleteArray(jobs_.at(id));
+  SettleMultiNodeJobs();
   return lost;
 }
 

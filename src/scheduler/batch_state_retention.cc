@@ -16,16 +16,18 @@ void BatchState::PurgeExpiredJobs() {
   ApplyTimeLimitActions();
   std::vector<std::string> expired;
   for (const auto& [id, job] : jobs_) {
-    // Children go with their parent, so an array is never half visible.
-    if (job.IsArrayChild() || !IsTerminal(job.status) || !job.stopped_at) continue;
+    // Children and nodes go with their parent, so a job is never half visible.
+    if (job.IsArrayChild() || job.IsMultiNodeNode() || !IsTerminal(job.status) || !job.stopped_at)
+      continue;
     if (*job.stopped_at + options_.job_retention_millis <= now) expired.push_back(id);
   }
   for (const std::string& id : expired) {
-    std::string prefix = id + ":";
     std::vector<std::string> children;
-    for (auto it = jobs_.lower_bound(prefix);
-         it != jobs_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      children.push_back(it->first);
+    for (const std::string& prefix : {id + ":", id + "#"}) {
+      for (auto it = jobs_.lower_bound(prefix);
+           it != jobs_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        children.push_back(it->first);
+      }
     }
     for (const std::string& child : children) ForgetJob(child);
     ForgetJob(id);

@@ -62,14 +62,25 @@ struct ContainerOverrides {
   std::optional<std::string> instance_type;
 };
 
+// nodeOverrides.nodePropertyOverrides[]: containerOverrides for the nodes in targetNodes.
+struct NodePropertyOverride {
+  std::string target_nodes;
+  std::optional<ContainerOverrides> container_overrides;
+};
+
+struct NodeOverrides {
+  std::optional<int> num_nodes;
+  std::vector<NodePropertyOverride> node_property_overrides;
+};
+
 struct SubmitJobRequest {
   std::string job_name;
   std::string job_queue;       // name or ARN
   std::string job_definition;  // name, name:revision or ARN
   std::map<std::string, std::string> parameters;
   std::optional<ContainerOverrides> container_overrides;
-  bool has_node_overrides = false;  // multi-node jobs: not supported yet
-  std::optional<int> array_size;    // arrayProperties.size
+  std::optional<NodeOverrides> node_overrides;  // multi-node jobs only
+  std::optional<int> array_size;                // arrayProperties.size
   std::vector<JobDependency> depends_on;
   std::optional<RetryStrategy> retry_strategy;
   std::optional<JobTimeout> timeout;

@@ -43,6 +43,16 @@ Engine::Engine(const Clock& clock, BatchState& state, Store& store, EngineOption
 
 Engine::~Engine() { Stop(); }
 
+void Engine::SetLauncher(Launcher* launcher, int launch_threads) {
+  launcher_ = launcher;
+  launch_worker_ = std::make_unique<LaunchWorker>(
+      *launcher,
+      [this](const std::string& job_id, Result<LaunchedProcess> launched) {
+        Post(LaunchResult{job_id, std::move(launched)});
+      },
+      launch_threads);
+}
+
 Status Engine::Start() {
   Result<StoreSnapshot> snapshot = store_.Load();
   if (!snapshot.ok()) return snapshot.status();
@@ -84,6 +94,7 @@ void Engine::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (launch_worker_) launch_worker_->Stop();
   store_.Flush();
 }
 
@@ -121,13 +132,7 @@ void Engine::Run() {
     std::vector<PendingReply> replies;
     for (WorkItem& item : batch) Process(item, replies);
     batch.clear();
-    // Launch failures free capacity at once, so schedule until a pass starts nothing new.
-    for (int pass = 0; pass < 8; ++pass) {
-      Decisions decisions = state_.Schedule();
-      bool started = !decisions.starts.empty();
-      CarryOut(decisions);
-      if (!started) break;
-    }
+    CarryOut(state_.Schedule());
     Persist(std::move(replies));
   }
 }
@@ -137,12 +142,43 @@ void Engine::Process(WorkItem& item, std::vector<PendingReply>& replies) {
     replies.push_back({std::move(command->reply), command->command(state_)});
     return;
   }
-  const ProcessExit& exit = std::get<ProcessExit>(item);
+  if (auto* launched = std::get_if<LaunchResult>(&item)) {
+    OnLaunched(*launched);
+    return;
+  }
+  OnExit(std::get<ProcessExit>(item));
+}
+
+void Engine::OnExit(const ProcessExit& exit) {
   auto it = job_by_pid_.find(exit.pid);
-  if (it == job_by_pid_.end()) return;
+  if (it == job_by_pid_.end()) {
+    early_exits_[exit.pid] = exit;
+    return;
+  }
   std::string job_id = std::move(it->second);
   job_by_pid_.erase(it);
   state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal);
+}
+
+void Engine::OnLaunched(LaunchResult& result) {
+  if (!result.launched.ok()) {
+    state_.OnAttemptLaunchFailed(result.job_id, result.launched.status().message());
+    return;
+  }
+  pid_t pid = result.launched->pid;
+  job_by_pid_[pid] = result.job_id;
+  state_.OnAttemptLaunched(result.job_id, pid, result.launched->start_ticks);
+  const Job* job = state_.FindJob(result.job_id);
+  if (job != nullptr && job->placement && job->placement->termination_requested) {
+    // Terminated (or timed out) while it was being launched: its SIGTERM is due now.
+    launcher_->SignalGroup(pid, SIGTERM);
+  }
+  auto early = early_exits_.find(pid);
+  if (early != early_exits_.end()) {
+    ProcessExit exit = early->second;
+    early_exits_.erase(early);
+    OnExit(exit);
+  }
 }
 
 void Engine::CarryOut(const Decisions& decisions) {
@@ -180,15 +216,19 @@ void Engine::Launch(const std::string& job_id) {
     spec.environment.push_back("AWS_BATCH_JOB_ARRAY_INDEX=" + std::to_string(*job->array_index));
     spec.environment.push_back("AWS_BATCH_JOB_ARRAY_SIZE=" + std::to_string(*job->array_size));
   }
+  if (job->node_index && job->node_properties) {
+    const NodeProperties& nodes = *job->node_properties;
+    spec.environment.push_back("AWS_BATCH_JOB_NODE_INDEX=" + std::to_string(*job->node_index));
+    spec.environment.push_back("AWS_BATCH_JOB_MAIN_NODE_INDEX=" + std::to_string(nodes.main_node));
+    spec.environment.push_back("AWS_BATCH_JOB_NUM_NODES=" + std::to_string(nodes.num_nodes));
+    if (!job->IsMainNode()) {
+      // Every node runs on this machine (local capacity is one host): the main node is here.
+      spec.environment.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1");
+    }
+  }
   spec.working_directory = options_.working_directory;
   spec.log_path = options_.log_directory + "/" + job->container.current.log_stream_name;
-  Result<LaunchedProcess> launched = launcher_->Launch(spec);
-  if (!launched.ok()) {
-    state_.OnAttemptLaunchFailed(job_id, launched.status().message());
-    return;
-  }
-  job_by_pid_[launched->pid] = job_id;
-  state_.OnAttemptLaunched(job_id, launched->pid, launched->start_ticks);
+  launch_worker_->Submit(job_id, std::move(spec));
 }
 
 std::vector<Mutation> Engine::MutationsFor(const StateChanges& changes) const {

@@ -15,6 +15,7 @@
 #include "api/batch_executor.h"
 #include "runtime/launcher.h"
 #include "scheduler/batch_state.h"
+#include "server/launch_worker.h"
 #include "store/store.h"
 
 namespace gleaner {
@@ -33,8 +34,9 @@ class Engine final : public BatchExecutor {
   Engine(const Clock& clock, BatchState& state, Store& store, EngineOptions options);
   ~Engine() override;
 
-  // The launcher is set before Start(); its exits come back through OnProcessExit.
-  void SetLauncher(Launcher* launcher) { launcher_ = launcher; }
+  // The launcher is set before Start(); its exits come back through OnProcessExit. Launches run
+  // on `launch_threads` threads of their own.
+  void SetLauncher(Launcher* launcher, int launch_threads = 1);
   // Rebuilds state from the store, ends attempts lost with the previous server (killing their
   // orphaned processes) and starts the thread.
   Status Start();
@@ -49,7 +51,11 @@ class Engine final : public BatchExecutor {
     BatchCommand command;
     BatchReply reply;
   };
-  using WorkItem = std::variant<CommandItem, ProcessExit>;
+  struct LaunchResult {
+    std::string job_id;
+    Result<LaunchedProcess> launched;
+  };
+  using WorkItem = std::variant<CommandItem, ProcessExit, LaunchResult>;
   struct PendingReply {
     BatchReply reply;
     Result<nlohmann::json> result;
@@ -60,6 +66,8 @@ class Engine final : public BatchExecutor {
   void Process(WorkItem& item, std::vector<PendingReply>& replies);
   void CarryOut(const Decisions& decisions);
   void Launch(const std::string& job_id);
+  void OnLaunched(LaunchResult& result);
+  void OnExit(const ProcessExit& exit);
   void Persist(std::vector<PendingReply> replies);
   std::vector<Mutation> MutationsFor(const StateChanges& changes) const;
 
@@ -68,6 +76,7 @@ class Engine final : public BatchExecutor {
   Store& store_;
   EngineOptions options_;
   Launcher* launcher_ = nullptr;
+  std::unique_ptr<LaunchWorker> launch_worker_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -77,6 +86,8 @@ class Engine final : public BatchExecutor {
 
   // Scheduler-thread only.
   std::map<pid_t, std::string> job_by_pid_;
+  // Exits that arrived before their launch result did (the reaper and the launch thread race).
+  std::map<pid_t, ProcessExit> early_exits_;
 };
 
 }  // namespace gleaner

@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
                    "Seconds between SIGTERM and SIGKILL when a job is terminated")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
-  up_command->add_option("--job-retention-days", up.job_retention_days,
-                         "Days finished jobs stay visible before they are purged")
+  up_command
+      ->add_option("--job-retention-days", up.job_retention_days,
+                   "Days finished jobs stay visible before they are purged")
       ->capture_default_str()
       ->check(CLI::Range(0.0001, 36500.0));
   up_command->add_option("--http-threads", up.http_threads, "HTTP threads")

@@ -1,6 +1,7 @@
 #include "server/up_command.h"
 
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -60,6 +61,8 @@ void RaiseOpenFileLimit() {
 }  // namespace
 
 int RunUpCommand(const UpOptions& options) {
+  // Logs go to stderr: stdout carries the endpoint line that scripts and tests read.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gleaner"));
   RaiseOpenFileLimit();
   auto listen = ParseListen(options.listen);
   if (!listen.ok()) return Fail(listen.status().message());

@@ -1,6 +1,7 @@
 #include "sim/invariants.h"
 
 #include <climits>
+#include <vector>
 
 #include "model/json_codec.h"
 
@@ -145,6 +146,65 @@ std::optional<std::string> InvariantChecker::UnmetDependency(const BatchState& s
     }
   }
   return std::nullopt;
+}
+
+// A PENDING job waits for its dependencies; once all of them have finished it must have moved
+// on (to RUNNABLE, or FAILED with the dependency that failed). Checked on every job now and then,
+// so a lost wake-up shows long before the end of the run.
+std::optional<std::string> InvariantChecker::CheckNotForgotten(const BatchState& state,
+                                                               const Job& job) const {
+  if (job.status != JobStatus::kPending || job.array_released) return std::nullopt;
+  std::vector<JobDependency> gating;
+  for (const JobDependency& dependency : job.depends_on) {
+    if (!(job.IsArrayParent() && dependency.type == "N_TO_N")) gating.push_back(dependency);
+  }
+  if (job.IsArrayChild()) {
+    if (const Job* parent = state.FindJob(ParentOf(job.job_id))) {
+      for (const JobDependency& dependency : parent->depends_on) {
+        if (dependency.type != "N_TO_N") gating.push_back(dependency);
+      }
+    }
+  }
+  std::string finished;
+  for (const JobDependency& dependency : gating) {
+    if (dependency.job_id.empty()) continue;
+    std::optional<JobStatus> status = StatusOf(state, dependency.job_id);
+    if (status && !IsTerminal(*status)) return std::nullopt;
+    if (finished.empty()) {
+      finished = dependency.job_id + " " + (status ? Name(*status) : std::string("unknown"));
+    }
+  }
+  if (finished.empty()) return std::nullopt;  // waits for nothing named: SEQUENTIAL order
+  return "job " + job.job_id + " is still PENDING although every dependency has finished (" +
+         finished + (gating.size() > 1 ? ", ..." : "") + "): nothing will wake it";
+}
+
+// A RUNNABLE job that some host and some usable compute environment of its queue can hold waits
+// for capacity: calling it MISCONFIGURATION misleads the user, and a jobStateTimeLimitAction on
+// that reason would cancel a job that can run.
+std::optional<std::string> InvariantChecker::CheckWaitingReason(const BatchState& state,
+                                                                const Job& job) const {
+  if (job.status != JobStatus::kRunnable) return std::nullopt;
+  const JobQueue* queue = state.FindJobQueue(job.job_queue);
+  if (queue == nullptr || queue->state != "ENABLED") return std::nullopt;
+  bool environment_fits = false;
+  for (const ComputeEnvironmentOrder& entry : queue->compute_environment_order) {
+    const ComputeEnvironment* environment = state.FindComputeEnvironment(entry.compute_environment);
+    environment_fits =
+        environment_fits ||
+        (environment != nullptr && environment->state == "ENABLED" &&
+         environment->status == "VALID" && job.required.millivcpus <= CapacityOf(*environment));
+  }
+  bool host_fits = false;
+  for (const auto& [instance_id, host] : state.hosts()) {
+    host_fits = host_fits || (host.accepting && job.required.FitsIn(host.total));
+  }
+  if (!environment_fits || !host_fits) return std::nullopt;
+  std::string reason = state.ExplainWaiting(job);
+  if (reason.rfind("MISCONFIGURATION", 0) != 0) return std::nullopt;
+  return "job " + job.job_id + " needs " + job.required.ToString() +
+         ", which a host and a compute environment of its queue can hold, but is said to wait " +
+         "because: " + reason;
 }
 
 std::optional<std::string> InvariantChecker::CheckStarts(const BatchState& state,
@@ -426,6 +486,8 @@ std::optional<std::string> InvariantChecker::CheckEverything(const BatchState& s
     if (job->IsArrayParent()) {
       if (auto error = CheckArray(state, id)) return error;
     }
+    if (auto error = CheckNotForgotten(state, *job)) return error;
+    if (auto error = CheckWaitingReason(state, *job)) return error;
   }
   return CompareCatalog(state, store);
 }

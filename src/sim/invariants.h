@@ -46,6 +46,8 @@ class InvariantChecker {
  private:
   std::optional<std::string> CheckJob(const BatchState& state, const Job& job);
   std::optional<std::string> CheckArray(const BatchState& state, const std::string& parent_id);
+  std::optional<std::string> CheckNotForgotten(const BatchState& state, const Job& job) const;
+  std::optional<std::string> CheckWaitingReason(const BatchState& state, const Job& job) const;
   std::optional<std::string> CheckHosts(const BatchState& state, EpochMillis now);
   // A dependency that holds `job` back and has not SUCCEEDED, if any.
   std::optional<std::string> UnmetDependency(const BatchState& state, const Job& job) const;

@@ -28,22 +28,26 @@ uint64_t Fnv1a(uint64_t hash, const std::string& text) {
   return hash;
 }
 
+BatchStateOptions DrawStateOptions(uint64_t seed, SimRandom& random) {
+  BatchStateOptions options;
+  options.seed = seed;
+  options.stop_grace_millis = random.Pick<int64_t>({1'000, 30'000, 90'000});
+  // Some runs keep finished jobs only briefly, so purging happens while dependents still run.
+  if (random.Percent(30)) options.job_retention_millis = random.Between(60'000, 7'200'000);
+  return options;
+}
+
 class Simulation {
  public:
   explicit Simulation(const SimulationOptions& options)
       : options_(options),
         random_(options.seed),
         trace_(clock_, options.trace),
+        state_options_(DrawStateOptions(options.seed, random_)),
         executor_(clock_, random_, trace_),
         workload_(random_, trace_),
-        checker_(0) {
+        checker_(state_options_.stop_grace_millis) {
     clock_.Set(Trace::kStart);
-    state_options_.seed = options.seed;
-    state_options_.stop_grace_millis = random_.Pick<int64_t>({1'000, 30'000, 90'000});
-    // Some runs keep finished jobs only briefly, so purging happens while dependents still run.
-    if (random_.Percent(30))
-      state_options_.job_retention_millis = random_.Between(60'000, 7'200'000);
-    checker_ = InvariantChecker(state_options_.stop_grace_millis);
     report_.seed = options.seed;
     report_.steps = options.steps;
   }
@@ -135,7 +139,25 @@ class Simulation {
     }
     StateChanges changes = state_->TakeChanges();
     store_.Apply(*state_, changes);
+    if (trace_.on()) TraceChanges(changes);
     Fail(checker_.CheckStep(*state_, changes, clock_.NowMillis()));
+  }
+
+  void TraceChanges(const StateChanges& changes) {
+    for (const std::string& id : changes.jobs) {
+      const Job* job = state_->FindJob(id);
+      auto known = checker_.statuses().find(id);
+      if (job == nullptr || (known != checker_.statuses().end() && known->second == job->status)) {
+        continue;
+      }
+      trace_.Line("  " + id +
+                  (known == checker_.statuses().end()
+                       ? std::string(" new")
+                       : " " + std::string(ToString(known->second))) +
+                  " -> " + std::string(ToString(job->status)) +
+                  (job->status_reason.empty() ? "" : " (" + job->status_reason + ")"));
+    }
+    for (const std::string& id : changes.deleted_jobs) trace_.Line("  " + id + " purged");
   }
 
   // A fresh BatchState from the store must hold what memory holds. When nothing is placed it can
@@ -179,13 +201,10 @@ class Simulation {
       if (!report_.ok) return;
       Decisions decisions = fresh->Schedule();
       if (!decisions.starts.empty()) {
-        return Fail(
-            "a reloaded state starts job " + decisions.starts.front().job_id +
-            ", which memory leaves waiting (" +
-            std::string(ToString(state_->FindJob(decisions.starts.front().job_id)
-                                     ? state_->FindJob(decisions.starts.front().job_id)->status
-                                     : JobStatus::kFailed)) +
-            ")");
+        const std::string& id = decisions.starts.front().job_id;
+        std::optional<JobStatus> live = state_->StatusOf(id);
+        return Fail("a reloaded state starts job " + id + ", which memory leaves " +
+                    (live ? std::string(ToString(*live)) : std::string("unknown")));
       }
     }
     if (!restart) return;

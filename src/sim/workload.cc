@@ -14,6 +14,10 @@ constexpr int kMaxHosts = 8;
 const std::vector<std::string> kVcpus = {"0.25", "0.5", "1", "1", "2", "4", "8"};
 const std::vector<std::string> kMemory = {"128", "512", "1024", "2048", "4096", "16384"};
 const std::vector<std::string> kShares = {"teamA", "teamB1", "teamB2", "other"};
+// jobStateTimeLimitActions reasons: prefixes of the waiting reasons ExplainWaiting gives.
+const std::vector<std::string> kTimeLimitReasons = {
+    "CAPACITY:WAITING_FOR_RESOURCES", "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE",
+    "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", "Job queue"};
 
 // evaluateOnExit rules that match what the fake executor produces: exit codes, signals, launch
 // failures, lost attempts.
@@ -113,6 +117,12 @@ Status Workload::CreateQueue(BatchState& state, QueueInfo info, bool disabled) {
   queue.priority = static_cast<int>(random_.Between(0, 10));
   queue.state = disabled ? "DISABLED" : "ENABLED";
   if (info.fair_share) queue.scheduling_policy_arn = policy_arn_;
+  if (random_.Percent(25)) {
+    // Cancels jobs that wait too long for capacity, or for a configuration that lets them run.
+    queue.job_state_time_limit_actions.push_back({random_.Pick(kTimeLimitReasons), "RUNNABLE",
+                                                  static_cast<int>(random_.Between(600, 3600)),
+                                                  "CANCEL"});
+  }
   for (size_t i = 0; i < info.order.size(); ++i) {
     // Names or ARNs, as a client may send either.
     std::string reference =

@@ -128,9 +128,14 @@ def test_cancelled_dependency_fails_dependents(batch, helpers, stack, gleaner, w
     assert helpers.describe(last)["status"] == "FAILED"
 
 
-def test_job_depending_on_an_array_waits_for_all_children(aws, batch, helpers, stack,
+def test_job_depending_on_an_array_waits_for_all_children(aws, batch, helpers, stack, gleaner,
                                                           wait_for_status):
-    slow = helpers.register(command=["sh", "-c", "sleep $((1 + AWS_BATCH_JOB_ARRAY_INDEX))"])
+    # Child 0 ends at once; children 1 and 2 wait for a gate the test opens only after it has seen
+    # the dependent still PENDING, so the check does not depend on timing.
+    gate = gleaner.workdir / unique("gate")
+    slow = helpers.register(command=[
+        "sh", "-c",
+        f'[ "$AWS_BATCH_JOB_ARRAY_INDEX" -eq 0 ] || while [ ! -e {gate} ]; do sleep 0.05; done'])
     array = helpers.submit(stack.queue_name, slow["jobDefinitionName"],
                            arrayProperties={"size": 3})
     rc, out, err = aws("batch", "submit-job", "--job-name", "after-array", "--job-queue",
@@ -140,6 +145,7 @@ def test_job_depending_on_an_array_waits_for_all_children(aws, batch, helpers, s
     after = out["jobId"]
     wait_for_status(f"{array}:0", "SUCCEEDED", timeout=30)
     assert helpers.describe(after)["status"] == "PENDING", "one child is not the whole array"
+    gate.touch()
     job = wait_for_status(after, "SUCCEEDED", timeout=60)
     children = batch.describe_jobs(jobs=[f"{array}:{i}" for i in range(3)])["jobs"]
     assert len(children) == 3

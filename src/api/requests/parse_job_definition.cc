@@ -1,7 +1,7 @@
 // RegisterJobDefinition, DescribeJobDefinitions and DeregisterJobDefinition.
 
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 #include <limits>
 
 #include "api/requests/batch_request_parser.h"
@@ -9,6 +9,7 @@
 #include "api/requests/job_parts.h"
 #include "api/requests/json_fields.h"
 #include "model/json_codec.h"
+#include "model/node_properties.h"
 
 namespace gleaner {
 namespace {
@@ -116,27 +117,30 @@ Status ReadContainerProperties(const ObjectFields& body, VcpuPrecision precision
 
 // "n", "n:m", ":m", "n:" or ":" with every index below numNodes and n <= m.
 Status CheckTargetNodes(const std::string& path, const std::string& target, int num_nodes) {
-  auto invalid = [&] {
-    return fields::Invalid(path, target,
-                           "must be a node index or range (\"0\", \"0:3\", \":3\", \"1:\") with "
-                           "indexes below numNodes (" +
-                               std::to_string(num_nodes) + ")");
-  };
-  size_t colon = target.find(':');
-  std::string first = target.substr(0, colon);
-  std::string last = colon == std::string::npos ? first : target.substr(colon + 1);
-  auto parse = [](const std::string& text, int fallback) -> std::optional<int> {
-    if (text.empty()) return fallback;
-    if (text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    int value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-  };
-  std::optional<int> start = parse(first, 0);
-  std::optional<int> end = parse(last, num_nodes - 1);
-  if (target.empty() || !start || !end || *start > *end || *end >= num_nodes) return invalid();
-  return Status::Ok();
+  if (ParseTargetNodes(target, num_nodes)) return Status::Ok();
+  return fields::Invalid(path, target,
+                         "must be a node index or range (\"0\", \"0:3\", \":3\", \"1:\") with "
+                         "indexes below numNodes (" +
+                             std::to_string(num_nodes) + ")");
+}
+
+// AWS: "Your accumulative node ranges must account for all nodes (0:n)". Ranges may nest.
+Status CheckRangesCoverEveryNode(const std::string& path, const json& ranges, int num_nodes) {
+  std::vector<NodeRange> sorted;
+  for (const json& range : ranges) {
+    sorted.push_back(*ParseTargetNodes(range["targetNodes"].get<std::string>(), num_nodes));
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const NodeRange& a, const NodeRange& b) { return a.first < b.first; });
+  int64_t next_uncovered = 0;
+  for (const NodeRange& range : sorted) {
+    if (range.first > next_uncovered) break;
+    next_uncovered = std::max<int64_t>(next_uncovered, int64_t{range.last} + 1);
+  }
+  if (next_uncovered >= num_nodes) return Status::Ok();
+  return Status::InvalidArgument(path + " is invalid: node " + std::to_string(next_uncovered) +
+                                 " is in no range; the ranges must cover every node from 0 to " +
+                                 std::to_string(num_nodes - 1));
 }
 
 // One of nodeProperties.nodeRangeProperties: its targetNodes and container.
@@ -152,7 +156,7 @@ Status CheckNodeRange(const json& value, const std::string& path, int num_nodes)
   return CheckContainer(*container, VcpuPrecision::kWhole);
 }
 
-// nodeProperties is kept as given (multi-node jobs do not run yet), after AWS's checks.
+// nodeProperties is kept as given, after AWS's checks; SubmitJob reads it into NodeProperties.
 Status ReadNodeProperties(const ObjectFields& body, json* out) {
   std::optional<ObjectFields> nodes;
   GLEANER_RETURN_IF_ERROR(body.OptionalObject("nodeProperties", &nodes));
@@ -176,6 +180,7 @@ Status ReadNodeProperties(const ObjectFields& body, json* out) {
       *ranges, path, [num_nodes](const json& value, const std::string& range_path) {
         return CheckNodeRange(value, range_path, num_nodes);
       }));
+  GLEANER_RETURN_IF_ERROR(CheckRangesCoverEveryNode(path, *ranges, num_nodes));
   *out = nodes->object();
   return Status::Ok();
 }

@@ -244,10 +244,14 @@ TEST(ParseRegisterJobDefinitionTest, MultinodeKeepsNodeProperties) {
   EXPECT_EQ(parsed->node_properties, samples::MultinodeJobDefinition()["nodeProperties"]);
   ExpectEachAccepted(ParseRegisterJobDefinition, samples::MultinodeJobDefinition(),
                      {
-                         R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "0"}]}})",
+                         R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "0"},
+                             {"targetNodes": "1:"}]}})",
                          R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": ":3"}]}})",
-                         R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "1:3"}]}})",
+                         R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "1:3"},
+                             {"targetNodes": "0"}]}})",
                          R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": ":"}]}})",
+                         R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "0:3"},
+                             {"targetNodes": "1:2"}]}})",
                          R"({"nodeProperties": {"mainNode": 3}})",
                      });
 }
@@ -276,6 +280,12 @@ TEST(ParseRegisterJobDefinitionTest, MultinodeRules) {
            "nodeProperties.nodeRangeProperties[0].targetNodes \"0:9\" is invalid"},
           {R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "3:1"}]}})",
            "targetNodes \"3:1\" is invalid"},
+          {R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "0"}]}})",
+           "nodeProperties.nodeRangeProperties is invalid: node 1 is in no range; the ranges must "
+           "cover every node from 0 to 3"},
+          {R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "2:"},
+              {"targetNodes": "0"}]}})",
+           "node 1 is in no range"},
           {R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": "a"}]}})",
            "targetNodes \"a\" is invalid"},
           {R"({"nodeProperties": {"nodeRangeProperties": [{"targetNodes": ""}]}})",

@@ -43,32 +43,36 @@ Status ReadContainerOverrides(const ObjectFields& parent, std::optional<Containe
   return Status::Ok();
 }
 
-// nodeOverrides is checked for shape only: multi-node jobs do not run yet, and BatchState says
-// so when it sees has_node_overrides.
-Status ReadNodeOverrides(const ObjectFields& body, bool* has_node_overrides) {
+// nodeOverrides: numNodes and containerOverrides per targetNodes. Whether they fit the job
+// definition's nodeProperties (a multinode definition, targetNodes within numNodes) is
+// BatchState's to check: it knows the definition.
+Status ReadNodePropertyOverride(const json& value, const std::string& path,
+                                NodePropertyOverride* out) {
+  Result<ObjectFields> property = ObjectFields::Open(value, path);
+  if (!property.ok()) return property.status();
+  GLEANER_RETURN_IF_ERROR(property->Required("targetNodes", &out->target_nodes));
+  return ReadContainerOverrides(*property, &out->container_overrides);
+}
+
+Status ReadNodeOverrides(const ObjectFields& body, std::optional<NodeOverrides>* out) {
   std::optional<ObjectFields> overrides;
   GLEANER_RETURN_IF_ERROR(body.OptionalObject("nodeOverrides", &overrides));
   if (!overrides) return Status::Ok();
-  *has_node_overrides = true;
-  std::optional<int> num_nodes;
-  GLEANER_RETURN_IF_ERROR(overrides->Optional("numNodes", &num_nodes));
-  if (num_nodes) {
-    GLEANER_RETURN_IF_ERROR(fields::CheckRange(overrides->PathOf("numNodes"), *num_nodes, 1,
+  NodeOverrides parsed;
+  GLEANER_RETURN_IF_ERROR(overrides->Optional("numNodes", &parsed.num_nodes));
+  if (parsed.num_nodes) {
+    GLEANER_RETURN_IF_ERROR(fields::CheckRange(overrides->PathOf("numNodes"), *parsed.num_nodes, 1,
                                                std::numeric_limits<int>::max()));
   }
   const json* properties = nullptr;
   GLEANER_RETURN_IF_ERROR(overrides->OptionalArray("nodePropertyOverrides", &properties));
-  if (properties == nullptr) return Status::Ok();
-  return fields::ForEachElement(
-      *properties, overrides->PathOf("nodePropertyOverrides"),
-      [](const json& value, const std::string& path) {
-        Result<ObjectFields> property = ObjectFields::Open(value, path);
-        if (!property.ok()) return property.status();
-        std::string target_nodes;
-        GLEANER_RETURN_IF_ERROR(property->Required("targetNodes", &target_nodes));
-        std::optional<ContainerOverrides> container;
-        return ReadContainerOverrides(*property, &container);
-      });
+  if (properties != nullptr) {
+    GLEANER_RETURN_IF_ERROR(
+        fields::ReadEach(*properties, overrides->PathOf("nodePropertyOverrides"),
+                         &parsed.node_property_overrides, ReadNodePropertyOverride));
+  }
+  *out = std::move(parsed);
+  return Status::Ok();
 }
 
 Status ReadArrayProperties(const ObjectFields& body, std::optional<int>* out) {
@@ -146,7 +150,7 @@ Status ReadSubmitJob(const ObjectFields& body, SubmitJobRequest* out) {
   GLEANER_RETURN_IF_ERROR(ReadDependsOn(body, out->array_size.has_value(), &out->depends_on));
   GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("parameters", &out->parameters));
   GLEANER_RETURN_IF_ERROR(ReadContainerOverrides(body, &out->container_overrides));
-  GLEANER_RETURN_IF_ERROR(ReadNodeOverrides(body, &out->has_node_overrides));
+  GLEANER_RETURN_IF_ERROR(ReadNodeOverrides(body, &out->node_overrides));
   GLEANER_RETURN_IF_ERROR(fields::ReadRetryStrategy(body, &out->retry_strategy));
   GLEANER_RETURN_IF_ERROR(fields::ReadJobTimeout(body, &out->timeout));
   GLEANER_RETURN_IF_ERROR(body.Optional("propagateTags", &out->propagate_tags));

@@ -52,7 +52,7 @@ TEST(ParseSubmitJobTest, MapsAFullRequest) {
   EXPECT_EQ(parsed->timeout->attempt_duration_seconds, 600);
   EXPECT_EQ(parsed->propagate_tags, true);
   EXPECT_EQ(parsed->tags, (TagMap{{"run", "7"}}));
-  EXPECT_FALSE(parsed->has_node_overrides);
+  EXPECT_FALSE(parsed->node_overrides);
 }
 
 TEST(ParseSubmitJobTest, MapsAMinimalRequest) {
@@ -194,12 +194,34 @@ TEST(ParseSubmitJobTest, LimitsListSizes) {
   ExpectRejected(ParseSubmitJob(null_tag), "tags[\"k\"] must be a string, got null");
 }
 
-TEST(ParseSubmitJobTest, NodeOverridesAreFlagged) {
+TEST(ParseSubmitJobTest, MapsNodeOverrides) {
   Result<SubmitJobRequest> parsed = ParseSubmitJob(
       Patched(MinimalSubmit(), R"({"nodeOverrides": {"numNodes": 2, "nodePropertyOverrides": [
-          {"targetNodes": "0:1", "containerOverrides": {"command": ["x"]}}]}})"));
+          {"targetNodes": "0:1", "containerOverrides": {"command": ["x"],
+            "environment": [{"name": "MODE", "value": "fast"}],
+            "resourceRequirements": [{"type": "MEMORY", "value": "2048"}]}},
+          {"targetNodes": "1:"}]}})"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-  EXPECT_TRUE(parsed->has_node_overrides);
+  ASSERT_TRUE(parsed->node_overrides);
+  const NodeOverrides& overrides = *parsed->node_overrides;
+  EXPECT_EQ(overrides.num_nodes, 2);
+  ASSERT_EQ(overrides.node_property_overrides.size(), 2u);
+  const NodePropertyOverride& first = overrides.node_property_overrides[0];
+  EXPECT_EQ(first.target_nodes, "0:1");
+  ASSERT_TRUE(first.container_overrides);
+  EXPECT_EQ(first.container_overrides->command, (std::vector<std::string>{"x"}));
+  EXPECT_EQ(first.container_overrides->environment, (std::vector<KeyValuePair>{{"MODE", "fast"}}));
+  EXPECT_EQ(first.container_overrides->resource_requirements,
+            (std::vector<ResourceRequirement>{{"MEMORY", "2048"}}));
+  EXPECT_EQ(overrides.node_property_overrides[1].target_nodes, "1:");
+  EXPECT_FALSE(overrides.node_property_overrides[1].container_overrides);
+
+  Result<SubmitJobRequest> empty =
+      ParseSubmitJob(Patched(MinimalSubmit(), R"({"nodeOverrides": {}})"));
+  ASSERT_TRUE(empty.ok()) << empty.status().message();
+  ASSERT_TRUE(empty->node_overrides);
+  EXPECT_FALSE(empty->node_overrides->num_nodes);
+  EXPECT_TRUE(empty->node_overrides->node_property_overrides.empty());
 }
 
 TEST(ParseSubmitJobTest, EksOverridesAreUnsupported) {

@@ -1,0 +1,45 @@
+#include "server/launch_worker.h"
+
+namespace gleaner {
+
+LaunchWorker::LaunchWorker(Launcher& launcher, Done done, int threads)
+    : launcher_(launcher), done_(std::move(done)) {
+  for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Run(); });
+}
+
+LaunchWorker::~LaunchWorker() { Stop(); }
+
+void LaunchWorker::Submit(std::string job_id, LaunchSpec spec) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.emplace_back(std::move(job_id), std::move(spec));
+  }
+  wake_.notify_one();
+}
+
+void LaunchWorker::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+void LaunchWorker::Run() {
+  while (true) {
+    std::pair<std::string, LaunchSpec> next;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to launch
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    done_(next.first, launcher_.Launch(next.second));
+  }
+}
+
+}  // namespace gleaner
