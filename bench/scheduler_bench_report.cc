@@ -123,7 +123,7 @@ std::string MarkdownBlock(const Options& options, const std::vector<Figure>& fig
       << " during the runs, so CPU-time figures are given next to wall-clock ones.\n\n";
   out << "| Figure | Measured | Goal | Met |\n|---|---|---|---|\n";
   for (const Figure& figure : figures) {
-    int decimals = figure.value < 100 ? 2 : 0;
+    int decimals = figure.value < 1 ? 3 : figure.value < 100 ? 2 : 0;
     out << "| " << figure.title << " | " << Format(figure.value, decimals) << " " << figure.unit
         << " | " << (figure.higher_is_better ? "≥ " : "≤ ") << Format(figure.goal) << " "
         << figure.unit << " | " << (figure.MeetsGoal() ? "yes" : "**no**") << " |\n";
@@ -138,7 +138,8 @@ std::string MarkdownBlock(const Options& options, const std::vector<Figure>& fig
           << Format(DetailMedian(figure, "host_vcpus")) << " vCPUs in all). After filling the "
           << "hosts (" << Format(DetailMedian(figure, "fill_placements")) << " placements at "
           << Format(DetailMedian(figure, "fill_decisions_per_second")) << "/s) and topping the "
-          << "backlog up again: " << options.rounds << " rounds of " << options.exits_per_round
+          << "backlog up again: " << options.rounds << " rounds of "
+          << Format(options.exits_per_round)
           << " random exits, as many new submissions, then one Schedule() pass (as the engine "
           << "runs it). Decisions/s = placements / time in Schedule() (per CPU-second: "
           << Format(DetailMedian(figure, "decisions_per_cpu_second"))

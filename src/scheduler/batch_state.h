@@ -220,7 +220,7 @@ class BatchState {
   };
   std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue);
   void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
-  bool AnyHostHasRoom() const;
+  bool AnyHostHasRoom();
   FairShareTracker* FairShareOf(const std::string& queue_arn);
   void OnPolicyChanged(const SchedulingPolicy& policy);
   void SaveFairShareUsage();
@@ -265,6 +265,10 @@ class BatchState {
   std::map<std::string, std::vector<std::string>> n_to_n_dependents_;
 
   std::map<std::string, Host> hosts_;  // by instance id
+  // Per Schedule() pass (see AnyHostHasRoom): hosts before the cursor are full; requirements at
+  // least as large as one of these found no host.
+  std::map<std::string, Host>::iterator room_cursor_ = hosts_.end();
+  std::vector<Resources> unplaceable_this_pass_;
   // SIGKILL deadlines of terminated attempts: (due, job id).
   // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
   // has been sent SIGTERM. (due, job id), soonest first.

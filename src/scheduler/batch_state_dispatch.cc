@@ -72,16 +72,23 @@ void BatchState::FireTimers(Decisions& decisions) {
   pending_.signals.clear();
 }
 
-bool BatchState::AnyHostHasRoom() const {
-  return std::any_of(hosts_.begin(), hosts_.end(), [](const auto& entry) {
-    Resources free = entry.second.Free();
-    return entry.second.accepting && free.millivcpus > 0 && free.memory_mib > 0;
-  });
+// Within one Schedule() pass hosts only fill up: a host without room stays so, and a requirement
+// no host could take stays unplaceable. The pass keeps a cursor past the full hosts and the shapes
+// that failed, so each placement does not walk every host again.
+bool BatchState::AnyHostHasRoom() {
+  for (; room_cursor_ != hosts_.end(); ++room_cursor_) {
+    const Host& host = room_cursor_->second;
+    Resources free = host.Free();
+    if (host.accepting && free.millivcpus > 0 && free.memory_mib > 0) return true;
+  }
+  return false;
 }
 
 Decisions BatchState::Schedule() {
   Decisions decisions = std::move(pending_);
   pending_ = {};
+  room_cursor_ = hosts_.begin();
+  unplaceable_this_pass_.clear();
   FireTimers(decisions);
   PurgeExpiredJobs();
 
