@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/clock.h"
@@ -269,6 +270,10 @@ class BatchState {
   // least as large as one of these found no host.
   std::map<std::string, Host>::iterator room_cursor_ = hosts_.end();
   std::vector<Resources> unplaceable_this_pass_;
+  // Per pass: for each requirement shape, the host where it last fitted (hosts before it are full
+  // for that shape).
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::map<std::string, Host>::iterator>
+      shape_cursors_;
   // SIGKILL deadlines of terminated attempts: (due, job id).
   // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
   // has been sent SIGTERM. (due, job id), soonest first.

@@ -89,6 +89,7 @@ Decisions BatchState::Schedule() {
   pending_ = {};
   room_cursor_ = hosts_.begin();
   unplaceable_this_pass_.clear();
+  shape_cursors_.clear();
   FireTimers(decisions);
   PurgeExpiredJobs();
 
