@@ -10,7 +10,7 @@
 namespace gleaner {
 namespace {
 
-// What a queue's enabled compute environments may hold at once, in millivcpus.
+// a + b, capped at INT64_MAX (an unmanaged CE without a size counts as unlimited).
 int64_t SaturatingAdd(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <csignal>
 
 #include "model/arn.h"
-#include "model/json_codec.h"
+#include "server/state_records.h"
 
 namespace gleaner {
 namespace {
@@ -14,26 +14,6 @@ namespace {
 std::string NameFromArn(const std::string& arn) {
   auto slash = arn.rfind('/');
   return slash == std::string::npos ? arn : arn.substr(slash + 1);
-}
-
-template <typename Restore, typename Decode>
-Status RestoreRecords(const std::vector<StoredRecord>& records, const char* kind, Decode decode,
-                      Restore restore) {
-  for (const StoredRecord& record : records) {
-    nlohmann::json json =
-        nlohmann::json::parse(record.document, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
-                              "\" that is not JSON");
-    }
-    auto decoded = decode(json);
-    if (!decoded.ok()) {
-      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
-                              "\" gleaner cannot read: " + decoded.status().message());
-    }
-    restore(std::move(decoded).value());
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -56,20 +36,7 @@ void Engine::SetLauncher(Launcher* launcher, int launch_threads) {
 Status Engine::Start() {
   Result<StoreSnapshot> snapshot = store_.Load();
   if (!snapshot.ok()) return snapshot.status();
-  GLEANER_RETURN_IF_ERROR(RestoreRecords(
-      snapshot->compute_environments, "compute environment", ComputeEnvironmentFromRecord,
-      [&](ComputeEnvironment value) { state_.RestoreComputeEnvironment(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(RestoreRecords(
-      snapshot->scheduling_policies, "scheduling policy", SchedulingPolicyFromRecord,
-      [&](SchedulingPolicy value) { state_.RestoreSchedulingPolicy(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(
-      RestoreRecords(snapshot->job_queues, "job queue", JobQueueFromRecord,
-                     [&](JobQueue value) { state_.RestoreJobQueue(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(
-      RestoreRecords(snapshot->job_definitions, "job definition", JobDefinitionFromRecord,
-                     [&](JobDefinition value) { state_.RestoreJobDefinition(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(RestoreRecords(snapshot->jobs, "job", JobFromRecord,
-                                         [&](Job value) { state_.RestoreJob(std::move(value)); }));
+  GLEANER_RETURN_IF_ERROR(RestoreFromRecords(*snapshot, state_));
   std::vector<AttemptPlacement> lost = state_.FinishRestore();
   for (const AttemptPlacement& placement : lost) {
     if (placement.pid > 0 &&
@@ -231,53 +198,8 @@ void Engine::Launch(const std::string& job_id) {
   launch_worker_->Submit(job_id, std::move(spec));
 }
 
-std::vector<Mutation> Engine::MutationsFor(const StateChanges& changes) const {
-  std::vector<Mutation> mutations;
-  for (const std::string& name : changes.compute_environments) {
-    if (const ComputeEnvironment* value = state_.FindComputeEnvironment(name)) {
-      mutations.push_back(
-          Mutation::Put(RecordKind::kComputeEnvironment, name, ToRecord(*value).dump()));
-    }
-  }
-  for (const std::string& name : changes.deleted_compute_environments) {
-    mutations.push_back(Mutation::Delete(RecordKind::kComputeEnvironment, name));
-  }
-  for (const std::string& name : changes.scheduling_policies) {
-    if (const SchedulingPolicy* value = state_.FindSchedulingPolicy(name)) {
-      mutations.push_back(
-          Mutation::Put(RecordKind::kSchedulingPolicy, name, ToRecord(*value).dump()));
-    }
-  }
-  for (const std::string& name : changes.deleted_scheduling_policies) {
-    mutations.push_back(Mutation::Delete(RecordKind::kSchedulingPolicy, name));
-  }
-  for (const std::string& name : changes.job_queues) {
-    if (const JobQueue* value = state_.FindJobQueue(name)) {
-      mutations.push_back(Mutation::Put(RecordKind::kJobQueue, name, ToRecord(*value).dump()));
-    }
-  }
-  for (const std::string& name : changes.deleted_job_queues) {
-    mutations.push_back(Mutation::Delete(RecordKind::kJobQueue, name));
-  }
-  for (const std::string& name_rev : changes.job_definitions) {
-    if (const JobDefinition* value = state_.FindJobDefinition(name_rev)) {
-      mutations.push_back(
-          Mutation::Put(RecordKind::kJobDefinition, name_rev, ToRecord(*value).dump()));
-    }
-  }
-  for (const std::string& id : changes.deleted_jobs) {
-    mutations.push_back(Mutation::Delete(RecordKind::kJob, id));
-  }
-  for (const std::string& id : changes.jobs) {
-    if (const Job* value = state_.FindJob(id)) {
-      mutations.push_back(Mutation::Put(RecordKind::kJob, id, ToRecord(*value).dump()));
-    }
-  }
-  return mutations;
-}
-
 void Engine::Persist(std::vector<PendingReply> replies) {
-  std::vector<Mutation> mutations = MutationsFor(state_.TakeChanges());
+  std::vector<Mutation> mutations = MutationsFor(state_, state_.TakeChanges());
   if (mutations.empty()) {
     for (PendingReply& pending : replies) pending.reply(std::move(pending.result));
     return;

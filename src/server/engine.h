@@ -69,7 +69,6 @@ class Engine final : public BatchExecutor {
   void OnLaunched(LaunchResult& result);
   void OnExit(const ProcessExit& exit);
   void Persist(std::vector<PendingReply> replies);
-  std::vector<Mutation> MutationsFor(const StateChanges& changes) const;
 
   const Clock& clock_;
   BatchState& state_;

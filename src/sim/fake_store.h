@@ -5,13 +5,14 @@
 
 #include "common/status.h"
 #include "scheduler/batch_state.h"
+#include "store/store.h"
 
 namespace gleaner::sim {
 
 // The store as the engine uses it: one JSON document per record, keyed like the real tables, kept
-// in key order (the order SqliteStore::Load returns them in). Changes are applied exactly as
-// Engine::MutationsFor turns them into mutations, so a reload from here is what a restarted
-// server would see.
+// in key order (the order SqliteStore::Load returns them in). Changes become records through the
+// engine's own MutationsFor and come back through its RestoreFromRecords (server/state_records.h),
+// so a reload from here is what a restarted server would see.
 class FakeStore {
  public:
   using Records = std::map<std::string, std::string>;  // key -> ToRecord(...).dump()
@@ -28,6 +29,8 @@ class FakeStore {
   const Records& jobs() const { return jobs_; }
 
  private:
+  Records& TableOf(RecordKind kind);
+
   Records compute_environments_;
   Records job_queues_;
   Records scheduling_policies_;
