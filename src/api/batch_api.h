@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/batch_executor.h"
 #include "api/http_server.h"
@@ -9,6 +11,9 @@ namespace gleaner {
 
 struct GleanerApiOptions {
   std::string log_directory;  // where attempt logs live, for the CloudWatch Logs subset
+  // More services on the same endpoint, by path prefix ("/imds/", "/gleaner/v1/interrupt"),
+  // tried before the Batch routes.
+  std::vector<std::pair<std::string, HttpHandler>> routes;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and

@@ -106,7 +106,9 @@ void RouteBatch(HttpRequest& request, BatchExecutor& executor, Responder respond
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
   auto ids = std::make_shared<RequestIds>();
   auto logs = std::make_shared<LogsApi>(options.log_directory);
-  return [&executor, ids, logs](HttpRequest&& request, Responder respond) {
+  auto routes =
+      std::make_shared<std::vector<std::pair<std::string, HttpHandler>>>(std::move(options.routes));
+  return [&executor, ids, logs, routes](HttpRequest&& request, Responder respond) {
     std::string request_id = ids->Next();
     Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
       response.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -114,6 +116,9 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     };
     const std::string& path = request.path;
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    for (const auto& [prefix, handler] : *routes) {
+      if (path.rfind(prefix, 0) == 0) return handler(std::move(request), std::move(tagged));
+    }
     auto target = request.headers.find("x-amz-target");
     if (target != request.headers.end() && target->second.rfind(kLogsTargetPrefix, 0) == 0) {
       return tagged(logs->Handle(target->second.substr(kLogsTargetPrefix.size()), request));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace gleaner {
 
@@ -30,5 +31,8 @@ class FakeClock final : public Clock {
  private:
   EpochMillis now_;
 };
+
+// "2026-11-24T08:22:00Z": UTC, whole seconds (what EC2 metadata and events show).
+std::string FormatIso8601Seconds(EpochMillis at);
 
 }  // namespace gleaner

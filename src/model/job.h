@@ -53,6 +53,9 @@ struct AttemptPlacement {
   EpochMillis started_at = 0;       // when the attempt entered RUNNING
   bool termination_requested = false;
   std::string termination_reason;  // TerminateJob's reason
+  // Set when the host gets an interruption notice (or is lost): unless the attempt exits 0, it
+  // ends with this reason ("Host EC2 (instance i-...) terminated.") and the retry strategy decides.
+  std::string interruption_reason;
 };
 
 struct Job {

@@ -244,6 +244,7 @@ json ToJson(const AttemptPlacement& placement) {
       {"startedAt", placement.started_at},
       {"terminationRequested", placement.termination_requested},
       {"terminationReason", placement.termination_reason},
+      {"interruptionReason", placement.interruption_reason},
   };
 }
 
@@ -256,6 +257,7 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
   in.Read("startedAt", out.started_at);
   in.Read("terminationRequested", out.termination_requested);
   in.Read("terminationReason", out.termination_reason);
+  in.Read("interruptionReason", out.interruption_reason);
 }
 
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {

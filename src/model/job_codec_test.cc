@@ -92,7 +92,8 @@ Job FullJob() {
                                    987654321,
                                    1'700'000'010'000,
                                    true,
-                                   "Terminated by user"};
+                                   "Terminated by user",
+                                   "Host EC2 (instance i-0123456789abcdef0) terminated."};
   return job;
 }
 
@@ -308,7 +309,8 @@ TEST(JobRecord, CarriesRequiredResourcesAndPlacement) {
       "instanceId": "i-0123456789abcdef0",
       "reserved": {"millivcpus": 250, "memoryMib": 512, "gpus": 1},
       "pid": 4242, "processStartTicks": 987654321, "startedAt": 1700000010000,
-      "terminationRequested": true, "terminationReason": "Terminated by user"
+      "terminationRequested": true, "terminationReason": "Terminated by user",
+      "interruptionReason": "Host EC2 (instance i-0123456789abcdef0) terminated."
     }
   })"));
 }

@@ -55,6 +55,9 @@ struct SignalAttempt {
 struct Decisions {
   std::vector<StartAttempt> starts;
   std::vector<SignalAttempt> signals;
+  // Capacity to launch: per compute environment ARN, what each job waiting for it needs, in queue
+  // order. Only compute environments with a ScalingCapacity are asked, within its room.
+  std::map<std::string, std::vector<Resources>> capacity_requests;
 };
 
 struct BatchStateOptions {
@@ -91,6 +94,9 @@ class BatchState {
   Status DeregisterJobDefinition(const std::string& name_rev_or_arn);
 
   const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const;
+  const std::map<std::string, ComputeEnvironment>& compute_environments() const {
+    return compute_environments_;
+  }
   const JobQueue* FindJobQueue(const std::string& name_or_arn) const;
   const SchedulingPolicy* FindSchedulingPolicy(const std::string& arn) const;
   // "name" (latest ACTIVE revision), "name:revision" or an ARN.
@@ -136,6 +142,22 @@ class BatchState {
   // Capacity and execution.
   void AddHost(Host host);
   const std::map<std::string, Host>& hosts() const { return hosts_; }
+  const Host* FindHost(const std::string& instance_id) const;
+  // A booting host is ready: it takes attempts from the next Schedule() on.
+  void OnHostReady(const std::string& instance_id);
+  // The host will be gone at `deadline`: nothing new is placed there; its attempts get SIGTERM
+  // now when `signal_attempts`, and end with "Host EC2 (instance <id>) terminated." unless they
+  // exit 0. Returns the ids of the jobs running there.
+  std::vector<std::string> OnInterruptionNotice(const std::string& instance_id,
+                                                EpochMillis deadline, bool signal_attempts);
+  // The host is gone: its attempts get SIGKILL and end with the interruption reason (the retry
+  // strategy decides); the host is forgotten.
+  void TerminateHost(const std::string& instance_id);
+  // The ids of the jobs with an attempt placed on the host.
+  std::vector<std::string> JobsOnHost(const std::string& instance_id) const;
+  // A provider scales this compute environment (nullopt: it does not any more).
+  void SetScalingCapacity(const std::string& compute_environment_arn,
+                          std::optional<ScalingCapacity> capacity);
   // Places what can run now and fires due timers; returns what the engine must do.
   Decisions Schedule();
   // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).
@@ -185,6 +207,7 @@ class BatchState {
   bool IsGatingDependency(const Job& job, const JobDependency& dependency) const;
   void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
   void DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
+  void DispatchQueues(Decisions& decisions);
   // Multi-node parallel jobs (batch_state_multinode.cc).
   Status CheckMultiNodeRequest(const SubmitJobRequest& req, const JobDefinition& definition) const;
   Result<NodeProperties> ResolveNodeProperties(
@@ -219,7 +242,15 @@ class BatchState {
     const ComputeEnvironment* environment = nullptr;
     Host* host = nullptr;
   };
-  std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue);
+  std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue,
+                                               int copies = 1);
+  // No host has room for `copies` jobs of `required`: counts them against booting hosts, or asks
+  // the first compute environment of the queue that can scale for them.
+  void RequestCapacity(const Resources& required, const JobQueue& queue, int copies);
+  bool UsableForPlacement(const ComputeEnvironment* environment) const;
+  // Whether this pass may still place or request anything.
+  bool CapacityLeftThisPass();
+  bool CanRequestCapacityThisPass() const;
   void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
   bool AnyHostHasRoom();
   FairShareTracker* FairShareOf(const std::string& queue_arn);
@@ -265,7 +296,14 @@ class BatchState {
   // Array parent -> the arrays whose children wait N_TO_N on its children.
   std::map<std::string, std::vector<std::string>> n_to_n_dependents_;
 
-  std::map<std::string, Host> hosts_;  // by instance id
+  std::map<std::string, Host> hosts_;                          // by instance id
+  std::map<std::string, std::set<std::string>> jobs_by_host_;  // instance id -> placed job ids
+  std::map<std::string, ScalingCapacity> scaling_;             // CE ARN -> what it can still add
+  int hosts_booting_ = 0;
+  // Per pass: what booting hosts were promised, and capacity requested per CE ARN.
+  std::map<std::string, Resources> promised_this_pass_;
+  std::map<std::string, int64_t> requested_millivcpus_this_pass_;
+  std::map<std::string, std::vector<Resources>> capacity_requests_this_pass_;
   // Per Schedule() pass (see AnyHostHasRoom): hosts before the cursor are full; requirements at
   // least as large as one of these found no host.
   std::map<std::string, Host>::iterator room_cursor_ = hosts_.end();

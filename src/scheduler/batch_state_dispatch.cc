@@ -27,14 +27,11 @@ std::string DefinitionName(const std::string& definition_arn) {
 }
 
 constexpr int kMaxCountedAhead = 10'000;
+// An array waiting for capacity asks for at most this many children's worth in one pass.
+constexpr int kMaxCapacityRequestsPerJob = 10'000;
 constexpr char kAttemptTimedOut[] = "Job attempt duration exceeded timeout";
 
 }  // namespace
-
-void BatchState::AddHost(Host host) {
-  std::string id = host.instance_id;
-  hosts_[id] = std::move(host);
-}
 
 std::optional<EpochMillis> BatchState::NextTimer() const {
   if (attempt_timers_.empty()) return std::nullopt;
@@ -90,9 +87,18 @@ Decisions BatchState::Schedule() {
   room_cursor_ = hosts_.begin();
   unplaceable_this_pass_.clear();
   shape_cursors_.clear();
+  promised_this_pass_.clear();
+  requested_millivcpus_this_pass_.clear();
+  capacity_requests_this_pass_.clear();
   FireTimers(decisions);
   PurgeExpiredJobs();
+  DispatchQueues(decisions);
+  decisions.capacity_requests = std::move(capacity_requests_this_pass_);
+  capacity_requests_this_pass_.clear();
+  return decisions;
+}
 
+void BatchState::DispatchQueues(Decisions& decisions) {
   std::vector<const JobQueue*> queues;
   for (const auto& [name, queue] : job_queues_) {
     if (queue.state == "ENABLED" && queue.status == "VALID") queues.push_back(&queue);
@@ -105,7 +111,7 @@ Decisions BatchState::Schedule() {
   for (const JobQueue* queue : queues) {
     if (!queue->scheduling_policy_arn.empty()) {
       DispatchFairShare(*queue, decisions, examined);
-      if (examined >= options_.max_jobs_examined_per_pass) return decisions;
+      if (examined >= options_.max_jobs_examined_per_pass) return;
       continue;
     }
     auto by_queue = jobs_by_queue_.find(queue->arn);
@@ -117,9 +123,7 @@ Decisions BatchState::Schedule() {
     auto job_it = runnable.begin();
     auto array_it = arrays.begin();
     while (job_it != runnable.end() || array_it != arrays.end()) {
-      if (examined++ >= options_.max_jobs_examined_per_pass || !AnyHostHasRoom()) {
-        return decisions;
-      }
+      if (examined++ >= options_.max_jobs_examined_per_pass || !CapacityLeftThisPass()) return;
       if (array_it != arrays.end() && (job_it == runnable.end() || *array_it < *job_it)) {
         Job& parent = jobs_.at(*array_it);
         ++array_it;  // starting its last child takes the parent out of `arrays`
@@ -132,14 +136,14 @@ Decisions BatchState::Schedule() {
       if (auto choice = FindPlacement(job.required, *queue)) Place(job, *choice, decisions);
     }
   }
-  return decisions;
 }
 
 // Children are made only when there is room for them, so a large array waiting for capacity costs
 // one record, not one per child.
 void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions) {
   while (parent.array_next_index < *parent.array_size && !parent.array_stopped) {
-    auto choice = FindPlacement(parent.required, queue);
+    auto choice =
+        FindPlacement(parent.required, queue, *parent.array_size - parent.array_next_index);
     if (!choice) return;
     Job& child = MaterializeChild(parent, parent.array_next_index++, JobStatus::kRunnable, "");
     MarkJobChanged(parent);
@@ -148,26 +152,31 @@ void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decis
   ready_arrays_by_queue_[parent.job_queue].erase(parent.job_id);
 }
 
+// The first compute environment of the queue, in order, with a host that has room now. When none
+// has, the jobs wait, and `copies` of them ask for capacity where it can be added.
 std::optional<BatchState::PlacementChoice> BatchState::FindPlacement(const Resources& required,
-                                                                     const JobQueue& queue) {
+                                                                     const JobQueue& queue,
+                                                                     int copies) {
   for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
     const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
-    if (environment == nullptr || environment->state != "ENABLED" ||
-        environment->status != "VALID") {
-      continue;
-    }
+    if (!UsableForPlacement(environment)) continue;
     const Resources& used = used_by_compute_environment_[environment->arn];
     if (used.millivcpus + required.millivcpus > MaxMilliVcpus(*environment)) continue;
     for (auto& [id, host] : hosts_) {
-      if (host.accepting && required.FitsIn(host.Free()))
+      if (host.accepting && host.Serves(environment->arn) && required.FitsIn(host.Free())) {
         return PlacementChoice{environment, &host};
+      }
     }
+  }
+  if (!scaling_.empty() || hosts_booting_ > 0) {
+    RequestCapacity(required, queue, std::min(copies, kMaxCapacityRequestsPerJob));
   }
   return std::nullopt;
 }
 
 void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decisions) {
   choice.host->used += job.required;
+  jobs_by_host_[choice.host->instance_id].insert(job.job_id);
   used_by_compute_environment_[choice.environment->arn] += job.required;
   if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {
     tracker->OnAttemptStarted(job.share_identifier, job.required.millivcpus, clock_.NowMillis());
@@ -199,22 +208,15 @@ std::string BatchState::ExplainWaiting(const Job& job) const {
   if (queue->state != "ENABLED") {
     return "Job queue " + queue->name + " is DISABLED: its jobs wait until it is ENABLED";
   }
-  Resources largest_host;
-  for (const auto& [id, host] : hosts_) {
-    if (host.total.millivcpus >= largest_host.millivcpus) largest_host = host.total;
-  }
-  bool any_usable = false;
+  std::vector<const ComputeEnvironment*> usable;
   bool any_big_enough = false;
   for (const ComputeEnvironmentOrder& entry : queue->compute_environment_order) {
     const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
-    if (environment == nullptr || environment->state != "ENABLED" ||
-        environment->status != "VALID") {
-      continue;
-    }
-    any_usable = true;
+    if (!UsableForPlacement(environment)) continue;
+    usable.push_back(environment);
     if (job.required.millivcpus <= MaxMilliVcpus(*environment)) any_big_enough = true;
   }
-  if (!any_usable) {
+  if (usable.empty()) {
     return "No compute environment of job queue " + queue->name +
            " is ENABLED and VALID: the job waits until one is";
   }
@@ -223,22 +225,55 @@ std::string BatchState::ExplainWaiting(const Job& job) const {
            "queue cannot meet the CPU requirement of the job (needs " +
            job.required.ToString() + ").";
   }
-  // Any host may do: the one with the most vCPUs may have too little memory or no GPU.
-  bool fits_a_host = std::any_of(hosts_.begin(), hosts_.end(), [&job](const auto& entry) {
-    return job.required.FitsIn(entry.second.total);
-  });
-  if (!fits_a_host) {
+  // What serves the queue: hosts of its compute environments and sizes the providers can launch.
+  // Any of them may do: the one with the most vCPUs may have too little memory or no GPU.
+  auto serves_queue = [&usable](const Host& host) {
+    return std::any_of(
+        usable.begin(), usable.end(),
+        [&host](const ComputeEnvironment* environment) { return host.Serves(environment->arn); });
+  };
+  Resources largest;
+  Resources free;
+  bool any_capacity = false;
+  bool fits_somewhere = false;
+  bool launching = false;
+  for (const auto& [id, host] : hosts_) {
+    if (!serves_queue(host)) continue;
+    any_capacity = true;
+    if (host.total.millivcpus >= largest.millivcpus) largest = host.total;
+    if (job.required.FitsIn(host.total)) fits_somewhere = true;
+    if (host.accepting) free += host.Free();
+    if (host.booting) launching = true;
+  }
+  std::string blocked;
+  for (const ComputeEnvironment* environment : usable) {
+    auto scaling = scaling_.find(environment->arn);
+    if (scaling == scaling_.end()) continue;
+    any_capacity = true;
+    for (const Resources& size : scaling->second.instance_sizes) {
+      if (size.millivcpus >= largest.millivcpus) largest = size;
+    }
+    if (scaling->second.AnySizeFits(job.required)) fits_somewhere = true;
+    if (!scaling->second.blocked_reason.empty()) {
+      blocked += " " + environment->name + ": " + scaling->second.blocked_reason;
+    }
+  }
+  if (!any_capacity) {
+    return "CAPACITY:WAITING_FOR_RESOURCES - The job needs " + job.required.ToString() +
+           "; no instance serves the compute environments of job queue " + queue->name +
+           " yet (an UNMANAGED compute environment gets capacity when an instance joins its ECS "
+           "cluster).";
+  }
+  if (!fits_somewhere) {
     return "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement "
            "(vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job "
            "queue (needs " +
-           job.required.ToString() + "; the largest host has " + largest_host.ToString() + ").";
-  }
-  Resources free;
-  for (const auto& [id, host] : hosts_) {
-    if (host.accepting) free += host.Free();
+           job.required.ToString() + "; the largest host has " + largest.ToString() + ").";
   }
   std::string reason = "CAPACITY:WAITING_FOR_RESOURCES - The job needs " + job.required.ToString() +
                        "; free now: " + free.ToString() + ".";
+  if (launching) reason += " Instances are launching.";
+  reason += blocked;
   int ahead = RunnableJobsAhead(job, *queue);
   if (ahead > 0) {
     reason +=

@@ -89,7 +89,7 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
     }
   }
 
-  while (!by_share.empty() && AnyHostHasRoom()) {
+  while (!by_share.empty() && CapacityLeftThisPass()) {
     std::vector<std::string> shares;
     for (const auto& [share, candidates] : by_share) shares.push_back(share);
     bool placed = false;

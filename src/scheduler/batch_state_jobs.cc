@@ -238,6 +238,11 @@ void BatchState::ReleasePlacement(Job& job) {
   const AttemptPlacement& placement = *job.placement;
   auto host = hosts_.find(placement.instance_id);
   if (host != hosts_.end()) host->second.used -= placement.reserved;
+  auto on_host = jobs_by_host_.find(placement.instance_id);
+  if (on_host != jobs_by_host_.end()) {
+    on_host->second.erase(job.job_id);
+    if (on_host->second.empty()) jobs_by_host_.erase(on_host);
+  }
   auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
   if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
   // What Place() told the tracker: FinishRestore() zeroes `reserved` (no host holds it), yet the
@@ -316,6 +321,14 @@ void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int t
   }
   if (term_signal != 0) {
     container.reason = "Container killed by signal " + std::to_string(term_signal);
+  }
+  // After an interruption notice, only a clean exit counts as the job's own: anything else is the
+  // interruption's doing, and the retry strategy sees it as such.
+  bool clean_exit = exit_code == 0 && term_signal == 0;
+  if (!job->placement->interruption_reason.empty() && !clean_exit) {
+    std::string reason = job->placement->interruption_reason;
+    EndAttempt(*job, container, reason, /*retryable=*/true);
+    return;
   }
   EndAttempt(*job, container, exit_code == 0 ? "" : kEssentialContainerExited,
              /*retryable=*/true);

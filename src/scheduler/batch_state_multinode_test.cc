@@ -345,8 +345,9 @@ TEST_F(MultiNodeTest, NodesNotStartedWhenTheMainNodeEndsFail) {
   RegisterMultinode();
   std::string parent = SubmitMultinode();
   // Room for the main node and one more.
-  state_.AddHost(
-      Host{kHostId, HostOf().container_instance_arn, Resources{2000, 2048, 0}, {}, true});
+  Host smaller = HostOf();
+  smaller.total = Resources{2000, 2048, 0};
+  state_.AddHost(smaller);
   ASSERT_THAT(ScheduleAndLaunch(), ElementsAre(NodeOf(parent, 0)));
   ASSERT_THAT(ScheduleAndLaunch(), ElementsAre(NodeOf(parent, 1)));
   EXPECT_EQ(StatusOf(NodeOf(parent, 2)), JobStatus::kRunnable);
@@ -530,8 +531,9 @@ TEST_F(MultiNodeTest, TerminateStopsEveryNode) {
   RegisterMultinode();
   std::string parent = SubmitMultinode();
   // Room for two nodes: node 2 waits.
-  state_.AddHost(
-      Host{kHostId, HostOf().container_instance_arn, Resources{2000, 2048, 0}, {}, true});
+  Host smaller = HostOf();
+  smaller.total = Resources{2000, 2048, 0};
+  state_.AddHost(smaller);
   ASSERT_THAT(ScheduleAndLaunch(), ElementsAre(NodeOf(parent, 0)));
   ASSERT_THAT(ScheduleAndLaunch(), ElementsAre(NodeOf(parent, 1)));
   MustOk(state_.TerminateJob({NodeOf(parent, 1), "stop it"}));

@@ -85,7 +85,7 @@ void Engine::Run() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       auto has_work = [this] { return stopping_ || !queue_.empty(); };
-      std::optional<EpochMillis> timer = state_.NextTimer();
+      std::optional<EpochMillis> timer = NextWakeUp();
       if (timer) {
         // Timers are in the injected clock's time; the wait itself is real time.
         int64_t wait_millis = std::max<int64_t>(0, *timer - clock_.NowMillis());
@@ -99,8 +99,27 @@ void Engine::Run() {
     std::vector<PendingReply> replies;
     for (WorkItem& item : batch) Process(item, replies);
     batch.clear();
-    CarryOut(state_.Schedule());
+    ScheduleAndCarryOut();
     Persist(std::move(replies));
+  }
+}
+
+std::optional<EpochMillis> Engine::NextWakeUp() const {
+  std::optional<EpochMillis> timer = state_.NextTimer();
+  if (provider_ == nullptr) return timer;
+  std::optional<EpochMillis> provider = provider_->NextEventAt();
+  if (!timer) return provider;
+  if (!provider) return timer;
+  return std::min(*timer, *provider);
+}
+
+void Engine::ScheduleAndCarryOut() {
+  if (provider_ != nullptr) provider_->Advance(state_);
+  Decisions decisions = state_.Schedule();
+  CarryOut(decisions);
+  if (provider_ != nullptr && !decisions.capacity_requests.empty()) {
+    provider_->Provide(state_, decisions.capacity_requests);
+    CarryOut(state_.Schedule());  // what is ready at once takes its jobs now
   }
 }
 
@@ -139,6 +158,10 @@ void Engine::OnLaunched(LaunchResult& result) {
   if (job != nullptr && job->placement && job->placement->termination_requested) {
     // Terminated (or timed out) while it was being launched: its SIGTERM is due now.
     launcher_->SignalGroup(pid, SIGTERM);
+  } else if (job != nullptr && job->placement && !job->placement->interruption_reason.empty()) {
+    // Its host got a notice while it was being launched, or is gone already.
+    bool host_gone = state_.FindHost(job->placement->instance_id) == nullptr;
+    launcher_->SignalGroup(pid, host_gone ? SIGKILL : SIGTERM);
   }
   auto early = early_exits_.find(pid);
   if (early != early_exits_.end()) {
@@ -193,6 +216,7 @@ void Engine::Launch(const std::string& job_id) {
       spec.environment.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1");
     }
   }
+  if (options_.attempt_environment) options_.attempt_environment(*job, spec.environment);
   spec.working_directory = options_.working_directory;
   spec.log_path = options_.log_directory + "/" + job->container.current.log_stream_name;
   launch_worker_->Submit(job_id, std::move(spec));

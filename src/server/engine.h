@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "api/batch_executor.h"
+#include "capacity/capacity_provider.h"
 #include "runtime/launcher.h"
 #include "scheduler/batch_state.h"
 #include "server/launch_worker.h"
@@ -24,6 +26,8 @@ struct EngineOptions {
   std::string log_directory;                  // attempt logs: <log_directory>/<logStreamName>
   std::string working_directory;              // where attempts start
   std::vector<std::string> base_environment;  // PATH, HOME, ... given to every attempt
+  // More variables for an attempt about to launch (its instance's metadata endpoint, ...).
+  std::function<void(const Job& job, std::vector<std::string>& environment)> attempt_environment;
 };
 
 // The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
@@ -37,6 +41,8 @@ class Engine final : public BatchExecutor {
   // The launcher is set before Start(); its exits come back through OnProcessExit. Launches run
   // on `launch_threads` threads of their own.
   void SetLauncher(Launcher* launcher, int launch_threads = 1);
+  // Set before Start(): hosts beyond the ones added to the state up front.
+  void SetCapacityProvider(CapacityProvider* provider) { provider_ = provider; }
   // Rebuilds state from the store, ends attempts lost with the previous server (killing their
   // orphaned processes) and starts the thread.
   Status Start();
@@ -65,6 +71,9 @@ class Engine final : public BatchExecutor {
   void Run();
   void Process(WorkItem& item, std::vector<PendingReply>& replies);
   void CarryOut(const Decisions& decisions);
+  // One pass: the provider catches up, the state decides, the provider adds what was asked for.
+  void ScheduleAndCarryOut();
+  std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const std::string& job_id);
   void OnLaunched(LaunchResult& result);
   void OnExit(const ProcessExit& exit);
@@ -75,6 +84,7 @@ class Engine final : public BatchExecutor {
   Store& store_;
   EngineOptions options_;
   Launcher* launcher_ = nullptr;
+  CapacityProvider* provider_ = nullptr;
   std::unique_ptr<LaunchWorker> launch_worker_;
 
   std::mutex mutex_;

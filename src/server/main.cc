@@ -2,7 +2,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <iostream>
 
+#include "cli/interrupt_command.h"
 #include "cli/logs_command.h"
 #include "server/up_command.h"
 
@@ -47,6 +49,34 @@ int main(int argc, char** argv) {
   up_command->add_option("--http-threads", up.http_threads, "HTTP threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  up_command
+      ->add_option("--capacity", up.capacity,
+                   "simspot: MANAGED compute environments launch simulated EC2 instances; local: "
+                   "this machine serves every compute environment")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"simspot", "local"}));
+  up_command
+      ->add_option("--interruption-profile", up.interruption_profile,
+                   "How the simulated cloud interrupts: aws (120 s notice), gcp (30 s, 24 h "
+                   "limit), gcp-spot, azure (30 s)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"aws", "gcp", "gcp-spot", "azure"}));
+  up_command
+      ->add_option("--boot-seconds", up.boot_seconds,
+                   "Seconds a simulated instance takes from launch to ready")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  up_command
+      ->add_option("--scale-in-idle-seconds", up.scale_in_idle_seconds,
+                   "Seconds an idle simulated instance lives before scale-in")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  up_command->add_flag("!--no-background-interruptions", up.background_interruptions,
+                       "Spot instances are interrupted only on request (gleaner interrupt)");
+  up_command->add_flag("!--no-signal-at-notice", up.signal_at_notice,
+                       "Jobs get no SIGTERM at the interruption notice, only SIGKILL at the "
+                       "deadline (they can still poll instance metadata)");
+  up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
 
   gleaner::LogsCommandOptions logs;
   logs.endpoint = DefaultEndpoint();
@@ -58,7 +88,45 @@ int main(int argc, char** argv) {
   logs_command->add_option("--endpoint", logs.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
       ->capture_default_str();
 
+  gleaner::InterruptCommandOptions interrupt;
+  interrupt.endpoint = DefaultEndpoint();
+  CLI::App* interrupt_command = app.add_subcommand(
+      "interrupt",
+      "Give simulated spot instances an interruption notice now: the job gets SIGTERM, and at "
+      "the deadline SIGKILL and the instance is gone");
+  auto* job_target =
+      interrupt_command->add_option("--job-id", interrupt.job_id, "The instance this job runs on");
+  auto* instance_target =
+      interrupt_command->add_option("--instance-id", interrupt.instance_id, "One instance");
+  auto* environment_target = interrupt_command->add_option(
+      "--compute-environment", interrupt.compute_environment,
+      "Instances of this compute environment (all, or --count / --percent of them)");
+  job_target->excludes(instance_target, environment_target);
+  instance_target->excludes(environment_target);
+  interrupt_command->add_option("--count", interrupt.count, "How many instances")
+      ->needs(environment_target)
+      ->check(CLI::PositiveNumber);
+  interrupt_command->add_option("--percent", interrupt.percent, "Which share of the instances")
+      ->needs(environment_target)
+      ->check(CLI::Range(0.0, 100.0));
+  interrupt_command->add_option("--notice", interrupt.notice,
+                                "Notice before the instance is gone, e.g. 5s, 2m (default: the "
+                                "interruption profile's, 120 s on aws)");
+  interrupt_command->add_option("--rebalance-lead", interrupt.rebalance_lead,
+                                "Send a rebalance recommendation this long before the notice");
+  interrupt_command
+      ->add_option("--endpoint", interrupt.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (interrupt_command->parsed()) {
+    if (interrupt.job_id.empty() && interrupt.instance_id.empty() &&
+        interrupt.compute_environment.empty()) {
+      std::cerr << "gleaner interrupt: give --job-id, --instance-id or --compute-environment\n";
+      return 2;
+    }
+    return gleaner::RunInterruptCommand(interrupt);
+  }
   if (up_command->parsed()) return gleaner::RunUpCommand(up);
   if (logs_command->parsed()) return gleaner::RunLogsCommand(logs);
   return 1;

@@ -15,7 +15,10 @@
 
 #include "api/batch_api.h"
 #include "api/http_server.h"
+#include "capacity/simulated_cloud.h"
 #include "server/engine.h"
+#include "server/instance_metadata_route.h"
+#include "server/interrupt_route.h"
 #include "server/local_host.h"
 
 namespace gleaner {
@@ -95,32 +98,70 @@ int RunUpCommand(const UpOptions& options) {
   state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
   state_options.job_retention_millis = std::llround(options.job_retention_days * 86'400'000.0);
   BatchState state(clock, state_options);
-  auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
-  if (!host.ok()) return Fail(host.status().message());
-  state.AddHost(*host);
+  std::string capacity_summary;
+  if (options.capacity == "local") {
+    auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
+    if (!host.ok()) return Fail(host.status().message());
+    capacity_summary = "local capacity: " + host->total.ToString();
+    state.AddHost(*host);
+  }
+  auto catalog = InstanceCatalog::BuiltIn();
+  if (!catalog.ok()) return Fail(catalog.status().message());
+  std::unique_ptr<SimulatedCloud> cloud;
+  if (options.capacity == "simspot") {
+    auto profile = InterruptionProfileNamed(options.interruption_profile);
+    if (!profile.ok()) return Fail(profile.status().message());
+    SimulatedCloudOptions cloud_options;
+    cloud_options.profile = *profile;
+    cloud_options.seed = options.seed.value_or(std::random_device{}());
+    cloud_options.boot_millis = std::llround(options.boot_seconds * 1000);
+    cloud_options.scale_in_idle_millis = std::llround(options.scale_in_idle_seconds * 1000);
+    cloud_options.background_interruptions = options.background_interruptions;
+    cloud_options.signal_at_notice = options.signal_at_notice;
+    cloud = std::make_unique<SimulatedCloud>(clock, *catalog, cloud_options);
+    capacity_summary = "capacity: simulated EC2 cloud (" + profile->name + " interruptions, seed " +
+                       std::to_string(cloud_options.seed) + ")";
+  }
 
+  // Attempts learn their instance's metadata endpoint, which exists once the server listens.
+  auto endpoint_url = std::make_shared<std::string>();
+  auto metadata = std::make_shared<InstanceMetadataRoute>(clock, cloud.get());
   EngineOptions engine_options;
   engine_options.log_directory = data_dir + "/logs";
   engine_options.working_directory = data_dir + "/work";
   engine_options.base_environment = BaseEnvironment();
+  engine_options.attempt_environment = [metadata, endpoint_url](
+                                           const Job& job, std::vector<std::string>& environment) {
+    metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
+  };
   Engine engine(clock, state, **store, engine_options);
   auto launcher =
       MakeProcessLauncher([&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); });
   engine.SetLauncher(launcher.get());
-  Status started = engine.Start();
-  if (!started.ok()) return Fail(started.message());
+  engine.SetCapacityProvider(cloud.get());
 
   HttpServerOptions http_options;
   http_options.host = listen->first;
   http_options.port = listen->second;
   http_options.threads = options.http_threads;
-  auto server =
-      StartHttpServer(http_options, MakeGleanerHttpHandler(engine, {engine_options.log_directory}));
+  GleanerApiOptions api_options;
+  api_options.log_directory = engine_options.log_directory;
+  api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
+  api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
+  // The server listens before the engine starts: requests wait in the engine's queue until the
+  // state is restored, and attempts relaunched at start already know the endpoint.
+  auto server = StartHttpServer(http_options, MakeGleanerHttpHandler(engine, api_options));
   if (!server.ok()) return Fail(server.status().message());
-
   std::string endpoint = "http://" + listen->first + ":" + std::to_string((*server)->port());
+  *endpoint_url = endpoint;
+  Status started = engine.Start();
+  if (!started.ok()) {
+    (*server)->Stop();
+    return Fail(started.message());
+  }
+
   std::cout << "gleaner listening on " << endpoint << std::endl;
-  std::cout << "  local capacity: " << host->total.ToString() << ", data in " << data_dir << "\n"
+  std::cout << "  " << capacity_summary << ", data in " << data_dir << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
 
   int signal_number = 0;

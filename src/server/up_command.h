@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace gleaner {
@@ -15,6 +16,15 @@ struct UpOptions {
   int stop_grace_seconds = 30;
   double job_retention_days = 7;  // finished jobs stay visible this long
   int http_threads = 2;
+  // Capacity: "simspot" (the simulated EC2 cloud behind MANAGED compute environments) or "local"
+  // (this machine serves every compute environment).
+  std::string capacity = "simspot";
+  std::string interruption_profile = "aws";  // aws | gcp | gcp-spot | azure
+  double boot_seconds = 0;                   // simulated instance launch to ready
+  double scale_in_idle_seconds = 60;
+  bool background_interruptions = true;
+  bool signal_at_notice = true;  // SIGTERM to jobs at the interruption notice
+  std::optional<uint64_t> seed;  // the simulated cloud's; default: random
 };
 
 // `gleaner up`: the all-in-one control plane with embedded SQLite and this machine as capacity.

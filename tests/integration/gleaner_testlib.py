@@ -291,7 +291,11 @@ def kill_leftover_jobs(pid_dir: Path) -> None:
 
 # Flags every server gets unless a test overrides them: a fixed capacity so scheduling does not
 # depend on the machine, and a short kill grace so terminated jobs end fast.
-DEFAULT_ARGS = ["--vcpus", "8", "--memory", "8192", "--stop-grace-seconds", "5"]
+# Most tests run on local capacity (this machine serves every compute environment); the spot tests
+# ask for the simulated cloud with SIMSPOT_ARGS.
+DEFAULT_ARGS = ["--capacity", "local", "--vcpus", "8", "--memory", "8192", "--stop-grace-seconds",
+                "5"]
+SIMSPOT_ARGS = ("--capacity", "simspot", "--seed", "1", "--no-background-interruptions")
 
 
 def merge_args(extra: list[str]) -> list[str]:

@@ -1,0 +1,370 @@
+#include "capacity/simulated_cloud.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "capacity/instance_type_resolution.h"
+#include "capacity/pool_offer.h"
+#include "scheduler/batch_state.h"
+
+namespace gleaner {
+namespace {
+
+// Fargate runs each job on capacity of exactly its size, at most 16 vCPU and 120 GiB.
+constexpr Resources kFargateLargestTask{16'000, 122'880, 0};
+constexpr char kFargateType[] = "fargate";
+constexpr int64_t kFargateIdleMillis = 1000;
+
+bool IsScaledByCloud(const ComputeEnvironment& environment) {
+  return environment.type == "MANAGED" && environment.compute_resources &&
+         environment.state == "ENABLED" && environment.status == "VALID";
+}
+
+std::vector<std::string> SubnetsOf(const ComputeResources& resources) {
+  std::vector<std::string> subnets;
+  auto found = resources.passthrough.find("subnets");
+  if (found != resources.passthrough.end() && found->is_array()) {
+    for (const auto& subnet : *found) {
+      if (subnet.is_string()) subnets.push_back(subnet.get<std::string>());
+    }
+  }
+  return subnets;
+}
+
+PurchaseOption PurchaseOf(const ComputeResources& resources) {
+  return resources.type == "SPOT" || resources.type == "FARGATE_SPOT" ? PurchaseOption::kSpot
+                                                                      : PurchaseOption::kOnDemand;
+}
+
+}  // namespace
+
+const char* InstanceStateName(InstanceState state) {
+  switch (state) {
+    case InstanceState::kPending:
+      return "pending";
+    case InstanceState::kRunning:
+      return "running";
+    case InstanceState::kShuttingDown:
+      return "shutting-down";
+    case InstanceState::kTerminated:
+      return "terminated";
+  }
+  return "terminated";
+}
+
+SimulatedCloud::SimulatedCloud(const Clock& clock, const InstanceCatalog& catalog,
+                               SimulatedCloudOptions options)
+    : clock_(clock),
+      catalog_(catalog),
+      options_(std::move(options)),
+      prices_(catalog, options_.seed),
+      interruptions_(catalog, options_.profile, options_.seed, clock.NowMillis()),
+      ids_(options_.seed) {}
+
+const SimulatedInstance* SimulatedCloud::FindInstance(const std::string& instance_id) const {
+  auto found = instances_.find(instance_id);
+  return found == instances_.end() ? nullptr : &found->second;
+}
+
+SimulatedCloud::Environment& SimulatedCloud::EnvironmentFor(const ComputeEnvironment& environment) {
+  const ComputeResources& resources = *environment.compute_resources;
+  Environment& cloud = environments_[environment.arn];
+  std::vector<std::string> subnets = SubnetsOf(resources);
+  if (cloud.types.empty() && cloud.invalid_reason.empty()) {
+    cloud.instance_types_requested = {"<unset>"};  // forces the first resolution below
+  }
+  if (cloud.instance_types_requested == resources.instance_types && cloud.subnets == subnets) {
+    return cloud;
+  }
+  cloud.instance_types_requested = resources.instance_types;
+  cloud.subnets = subnets;
+  cloud.zones = AvailabilityZonesForSubnets(subnets);
+  cloud.types.clear();
+  cloud.invalid_reason.clear();
+  if (environment.IsFargate()) return cloud;
+  std::vector<std::string> requested = resources.instance_types;
+  if (requested.empty()) requested = {"optimal"};
+  Result<std::vector<InstanceType>> types = ResolveInstanceTypes(catalog_, requested);
+  if (!types.ok()) {
+    cloud.invalid_reason = "computeResources.instanceTypes: " + types.status().message();
+    return cloud;
+  }
+  cloud.types = std::move(*types);
+  if (PurchaseOf(resources) == PurchaseOption::kSpot) {
+    std::erase_if(cloud.types, [](const InstanceType& type) { return !type.spot; });
+    if (cloud.types.empty()) {
+      cloud.invalid_reason = "computeResources.instanceTypes: none of them is offered as spot";
+    }
+  }
+  return cloud;
+}
+
+int64_t SimulatedCloud::MilliVcpusOf(const std::string& compute_environment_arn) const {
+  int64_t total = 0;
+  for (const auto& [id, instance] : instances_) {
+    if (instance.compute_environment_arn == compute_environment_arn &&
+        (instance.state == InstanceState::kPending || instance.state == InstanceState::kRunning)) {
+      total += instance.capacity.millivcpus;
+    }
+  }
+  return total;
+}
+
+std::string SimulatedCloud::BlockedReason(const ComputeEnvironment& environment,
+                                          const Environment& cloud, EpochMillis now) {
+  if (!cloud.invalid_reason.empty()) return cloud.invalid_reason;
+  const ComputeResources& resources = *environment.compute_resources;
+  if (environment.IsFargate() || PurchaseOf(resources) == PurchaseOption::kOnDemand) return "";
+  int bid = resources.bid_percentage.value_or(100);
+  bool any_in_gap = false;
+  bool any_above_bid = false;
+  for (const InstanceType& type : cloud.types) {
+    for (const std::string& zone : cloud.zones) {
+      CapacityPool pool{type.name, zone};
+      if (!interruptions_.CanLaunch(pool, now)) {
+        any_in_gap = true;
+        continue;
+      }
+      std::optional<MicroUsdPerHour> price = prices_.SpotPrice(pool, now);
+      if (!price || *price * 100 > type.on_demand_price * bid) {
+        any_above_bid = true;
+        continue;
+      }
+      return "";  // one pool can launch
+    }
+  }
+  if (any_above_bid && !any_in_gap) {
+    return "CAPACITY:SPOT_PRICE_ABOVE_BID - every spot pool's price is above bidPercentage " +
+           std::to_string(bid) + "% of on-demand.";
+  }
+  return "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - the compute environment's spot pools have no "
+         "capacity now (reclaimed, recovering" +
+         std::string(any_above_bid ? ", or priced above bidPercentage" : "") + ").";
+}
+
+void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
+  std::map<std::string, bool> present;
+  for (const auto& [name, environment] : state.compute_environments()) {
+    if (!IsScaledByCloud(environment)) continue;
+    present[environment.arn] = true;
+    Environment& cloud = EnvironmentFor(environment);
+    ScalingCapacity capacity;
+    capacity.room_millivcpus =
+        std::max<int64_t>(0, int64_t{environment.compute_resources->maxv_cpus} * 1000 -
+                                 MilliVcpusOf(environment.arn));
+    if (environment.IsFargate()) {
+      capacity.instance_sizes = {kFargateLargestTask};
+    } else {
+      for (const InstanceType& type : cloud.types) {
+        Resources size = type.Capacity();
+        if (std::find(capacity.instance_sizes.begin(), capacity.instance_sizes.end(), size) ==
+            capacity.instance_sizes.end()) {
+          capacity.instance_sizes.push_back(size);
+        }
+      }
+    }
+    capacity.blocked_reason = BlockedReason(environment, cloud, now);
+    state.SetScalingCapacity(environment.arn, std::move(capacity));
+  }
+  // Compute environments deleted or no longer scaled: their instances go.
+  for (auto it = environments_.begin(); it != environments_.end();) {
+    if (present.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    state.SetScalingCapacity(it->first, std::nullopt);
+    for (auto& [id, instance] : instances_) {
+      if (instance.compute_environment_arn == it->first &&
+          instance.state != InstanceState::kTerminated) {
+        Terminate(state, instance, "the compute environment is no longer ENABLED and VALID", now);
+      }
+    }
+    it = environments_.erase(it);
+  }
+}
+
+void SimulatedCloud::Provide(BatchState& state,
+                             const std::map<std::string, std::vector<Resources>>& requests) {
+  EpochMillis now = clock_.NowMillis();
+  for (const auto& [arn, jobs] : requests) {
+    const ComputeEnvironment* environment = state.FindComputeEnvironment(arn);
+    if (environment == nullptr || !IsScaledByCloud(*environment) || jobs.empty()) continue;
+    LaunchFor(state, *environment, jobs, now);
+  }
+  SyncEnvironments(state, now);
+}
+
+void SimulatedCloud::LaunchFor(BatchState& state, const ComputeEnvironment& environment,
+                               const std::vector<Resources>& jobs, EpochMillis now) {
+  const ComputeResources& resources = *environment.compute_resources;
+  Environment& cloud = EnvironmentFor(environment);
+  if (!cloud.invalid_reason.empty()) return;
+  if (environment.IsFargate()) {
+    int64_t room = int64_t{resources.maxv_cpus} * 1000 - MilliVcpusOf(environment.arn);
+    for (const Resources& job : jobs) {
+      if (!job.FitsIn(kFargateLargestTask) || job.millivcpus > room) continue;
+      PoolOffer offer;
+      offer.pool = {kFargateType, cloud.zones.front()};
+      offer.capacity = job;
+      LaunchInstance(state, environment, offer, PurchaseOf(resources), now);
+      room -= job.millivcpus;
+    }
+    return;
+  }
+  AllocationRequest request;
+  Result<AllocationStrategy> strategy = ParseAllocationStrategy(resources.allocation_strategy);
+  request.strategy = strategy.ok() ? *strategy : AllocationStrategy::kBestFit;
+  request.purchase = PurchaseOf(resources);
+  request.bid_percentage = resources.bid_percentage.value_or(100);
+  request.offers = BuildPoolOffers(cloud.types, cloud.zones, prices_, interruptions_, now);
+  request.jobs = jobs;
+  request.max_vcpus = resources.maxv_cpus;
+  request.current_vcpus = static_cast<int>(MilliVcpusOf(environment.arn) / 1000);
+  AllocationResult plan = Allocate(request);
+  if (plan.outcome != AllocationOutcome::kLaunch) return;
+  for (const PoolLaunch& launch : plan.launches) {
+    auto offer = std::find_if(request.offers.begin(), request.offers.end(),
+                              [&launch](const PoolOffer& o) { return o.pool == launch.pool; });
+    if (offer == request.offers.end()) continue;
+    for (int i = 0; i < launch.count; ++i) {
+      LaunchInstance(state, environment, *offer, request.purchase, now);
+    }
+  }
+}
+
+void SimulatedCloud::LaunchInstance(BatchState& state, const ComputeEnvironment& environment,
+                                    const PoolOffer& offer, PurchaseOption purchase,
+                                    EpochMillis now) {
+  SimulatedInstance instance;
+  instance.instance_id = ids_.Next();
+  instance.pool = offer.pool;
+  instance.compute_environment_arn = environment.arn;
+  instance.purchase = purchase;
+  instance.capacity = offer.capacity;
+  instance.hourly_price = purchase == PurchaseOption::kSpot && offer.spot_price
+                              ? *offer.spot_price
+                              : offer.on_demand_price;
+  instance.launched_at = now;
+  instance.ready_at = now + options_.boot_millis;
+  instance.idle_since = instance.ready_at;
+  instance.state = options_.boot_millis > 0 ? InstanceState::kPending : InstanceState::kRunning;
+
+  Host host;
+  host.instance_id = instance.instance_id;
+  host.container_instance_arn =
+      state.scope().EcsContainerInstance(environment.name + "/" + instance.instance_id);
+  host.compute_environment_arn = environment.arn;
+  host.total = instance.capacity;
+  host.booting = instance.state == InstanceState::kPending;
+  state.AddHost(std::move(host));
+  instances_[instance.instance_id] = std::move(instance);
+}
+
+void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {
+  RunningInstancesByPool running;
+  for (const auto& [id, instance] : instances_) {
+    if (instance.purchase != PurchaseOption::kSpot || instance.state != InstanceState::kRunning ||
+        instance.notice_at || instance.pool.instance_type == kFargateType) {
+      continue;
+    }
+    running[instance.pool].push_back({id, instance.launched_at});
+  }
+  for (const InterruptionEvent& event : interruptions_.Advance(now, running)) {
+    for (const InstanceNotice& notice : event.notices) {
+      auto instance = instances_.find(notice.instance_id);
+      if (instance == instances_.end() || instance->second.notice_at) continue;
+      instance->second.notice_at = notice.notice_at;
+      instance->second.deadline_at = notice.deadline_at;
+      instance->second.state_reason = "Spot interruption: the pool's capacity was reclaimed";
+    }
+  }
+}
+
+void SimulatedCloud::Advance(BatchState& state) {
+  EpochMillis now = clock_.NowMillis();
+  if (options_.background_interruptions) DeliverBackgroundReclaims(now);
+  for (auto& [id, instance] : instances_) {
+    if (instance.state == InstanceState::kPending && instance.ready_at <= now) {
+      instance.state = InstanceState::kRunning;
+      state.OnHostReady(id);
+    }
+    if (instance.state == InstanceState::kTerminated) continue;
+    if (instance.notice_at && *instance.notice_at <= now && !instance.notice_delivered) {
+      instance.notice_delivered = true;
+      state.OnInterruptionNotice(id, *instance.deadline_at, options_.signal_at_notice);
+    }
+    if (instance.deadline_at && *instance.deadline_at <= now) {
+      Terminate(state, instance, instance.state_reason, now);
+    }
+  }
+  ScaleIn(state, now);
+  std::erase_if(instances_, [this, now](const auto& entry) {
+    const SimulatedInstance& instance = entry.second;
+    return instance.terminated_at &&
+           *instance.terminated_at + options_.terminated_visible_millis <= now;
+  });
+  SyncEnvironments(state, now);
+}
+
+void SimulatedCloud::Terminate(BatchState& state, SimulatedInstance& instance,
+                               const std::string& reason, EpochMillis now) {
+  if (instance.state == InstanceState::kTerminated) return;
+  state.TerminateHost(instance.instance_id);
+  instance.state = InstanceState::kTerminated;
+  instance.terminated_at = now;
+  instance.state_reason = reason;
+}
+
+void SimulatedCloud::ScaleIn(BatchState& state, EpochMillis now) {
+  for (auto& [id, instance] : instances_) {
+    if (instance.state != InstanceState::kRunning || instance.notice_at) continue;
+    const Host* host = state.FindHost(id);
+    if (host == nullptr) continue;
+    if (host->used != Resources{} || !state.JobsOnHost(id).empty()) {
+      instance.idle_since = now;
+      continue;
+    }
+    bool fargate = instance.pool.instance_type == kFargateType;
+    // A Fargate task's capacity goes soon after its job; the short wait lets the job it was
+    // launched for be placed first.
+    int64_t idle_limit = fargate ? kFargateIdleMillis : options_.scale_in_idle_millis;
+    if (now - instance.idle_since < idle_limit) continue;
+    const ComputeEnvironment* environment =
+        state.FindComputeEnvironment(instance.compute_environment_arn);
+    int64_t min_millivcpus =
+        environment && environment->compute_resources && !fargate
+            ? int64_t{environment->compute_resources->minv_cpus.value_or(0)} * 1000
+            : 0;
+    if (MilliVcpusOf(instance.compute_environment_arn) - instance.capacity.millivcpus <
+        min_millivcpus) {
+      continue;
+    }
+    Terminate(state, instance, fargate ? "the task's job ended" : "scale-in: idle", now);
+  }
+}
+
+std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
+  std::optional<EpochMillis> next;
+  auto consider = [&next](EpochMillis at) {
+    if (!next || at < *next) next = at;
+  };
+  EpochMillis now = clock_.NowMillis();
+  for (const auto& [id, instance] : instances_) {
+    if (instance.state == InstanceState::kTerminated) continue;
+    if (instance.state == InstanceState::kPending) consider(instance.ready_at);
+    if (instance.notice_at && !instance.notice_delivered) consider(*instance.notice_at);
+    if (instance.deadline_at) consider(*instance.deadline_at);
+    if (instance.state == InstanceState::kRunning && !instance.notice_at) {
+      consider(instance.idle_since + (instance.pool.instance_type == kFargateType
+                                          ? kFargateIdleMillis
+                                          : options_.scale_in_idle_millis));
+      // The background hazard is checked every second while spot instances run.
+      if (instance.purchase == PurchaseOption::kSpot && options_.background_interruptions) {
+        consider(now + 1000);
+      }
+    }
+  }
+  return next;
+}
+
+}  // namespace gleaner

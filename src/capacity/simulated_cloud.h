@@ -1,0 +1,144 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capacity/allocation.h"
+#include "capacity/capacity_pool.h"
+#include "capacity/capacity_provider.h"
+#include "capacity/instance_catalog.h"
+#include "capacity/instance_ids.h"
+#include "capacity/interruption_model.h"
+#include "capacity/spot_price.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "model/compute_environment.h"
+#include "model/resources.h"
+
+namespace gleaner {
+
+class BatchState;
+
+struct SimulatedCloudOptions {
+  InterruptionProfile profile = InterruptionProfile::Aws();
+  uint64_t seed = 1;
+  int64_t boot_millis = 0;  // launch to ready
+  // An instance without attempts this long is terminated (scale-in), down to minvCpus.
+  int64_t scale_in_idle_millis = 60'000;
+  bool signal_at_notice = true;          // SIGTERM to the attempts at the notice
+  bool background_interruptions = true;  // the seeded hazard per pool
+  // How long an instance stays in DescribeInstances after it terminated (AWS: about an hour).
+  int64_t terminated_visible_millis = 3'600'000;
+};
+
+enum class InstanceState { kPending, kRunning, kShuttingDown, kTerminated };
+// EC2's names: pending, running, shutting-down, terminated.
+const char* InstanceStateName(InstanceState state);
+
+struct SimulatedInstance {
+  std::string instance_id;
+  CapacityPool pool;
+  std::string compute_environment_arn;  // the compute environment it serves
+  PurchaseOption purchase = PurchaseOption::kOnDemand;
+  Resources capacity;
+  MicroUsdPerHour hourly_price = 0;  // at launch
+  InstanceState state = InstanceState::kPending;
+  EpochMillis launched_at = 0;
+  EpochMillis ready_at = 0;
+  std::optional<EpochMillis> rebalance_at;  // rebalance recommendation
+  std::optional<EpochMillis> notice_at;     // interruption notice
+  std::optional<EpochMillis> deadline_at;   // gone at
+  bool notice_delivered = false;
+  std::optional<EpochMillis> terminated_at;
+  std::string state_reason;  // why it terminated
+  EpochMillis idle_since = 0;
+};
+
+// What `gleaner interrupt` asks for: exactly one target.
+struct InterruptRequest {
+  std::string job_id;
+  std::string instance_id;
+  std::string compute_environment;       // name or ARN
+  std::optional<int> count;              // with compute_environment: this many instances
+  std::optional<double> percent;         // with compute_environment: this share of its instances
+  std::optional<int64_t> notice_millis;  // default: the profile's notice
+  std::optional<int64_t> rebalance_lead_millis;  // a rebalance recommendation this long before
+};
+
+struct InterruptedInstance {
+  std::string instance_id;
+  EpochMillis notice_at = 0;
+  EpochMillis deadline_at = 0;
+};
+
+// The simulated EC2 cloud behind MANAGED EC2 and SPOT compute environments: it launches instances
+// for the capacity the scheduler asks for (by the compute environment's allocation strategy, over
+// its instance types and its subnets' zones), makes them ready after a boot time, scales idle ones
+// in, and takes spot instances back, by the seeded hazard of the interruption model or on demand
+// (Interrupt): notice, SIGTERM, deadline, gone. Every instance is a host of BatchState with its
+// type's vCPUs and memory.
+//
+// Single-threaded and deterministic: time from the Clock, randomness from the seed. The catalog
+// must outlive the cloud.
+class SimulatedCloud final : public CapacityProvider {
+ public:
+  SimulatedCloud(const Clock& clock, const InstanceCatalog& catalog, SimulatedCloudOptions options);
+
+  // Brings the cloud up to now and tells the state: instances ready, rebalance recommendations,
+  // notices, deadlines, background reclaims, scale-in; and what each compute environment may
+  // still launch (BatchState::SetScalingCapacity).
+  void Advance(BatchState& state) override;
+  // Launches instances for the capacity requests of a Schedule() pass.
+  void Provide(BatchState& state,
+               const std::map<std::string, std::vector<Resources>>& requests) override;
+  // When Advance next has something to do.
+  std::optional<EpochMillis> NextEventAt() const override;
+
+  // Fault injection: notices for the target's instances now (deterministic).
+  Result<std::vector<InterruptedInstance>> Interrupt(BatchState& state,
+                                                     const InterruptRequest& request);
+
+  const std::map<std::string, SimulatedInstance>& instances() const { return instances_; }
+  const SimulatedInstance* FindInstance(const std::string& instance_id) const;
+  const InterruptionProfile& profile() const { return options_.profile; }
+  const InstanceCatalog& catalog() const { return catalog_; }
+  const SpotPriceModel& prices() const { return prices_; }
+
+ private:
+  // A managed compute environment as the cloud sees it.
+  struct Environment {
+    std::vector<std::string> instance_types_requested;
+    std::vector<std::string> subnets;
+    std::vector<InstanceType> types;
+    std::vector<std::string> zones;
+    std::string invalid_reason;  // instanceTypes that do not resolve
+  };
+
+  void SyncEnvironments(BatchState& state, EpochMillis now);
+  Environment& EnvironmentFor(const ComputeEnvironment& environment);
+  std::string BlockedReason(const ComputeEnvironment& environment, const Environment& cloud,
+                            EpochMillis now);
+  int64_t MilliVcpusOf(const std::string& compute_environment_arn) const;
+  void LaunchFor(BatchState& state, const ComputeEnvironment& environment,
+                 const std::vector<Resources>& jobs, EpochMillis now);
+  void LaunchInstance(BatchState& state, const ComputeEnvironment& environment,
+                      const PoolOffer& offer, PurchaseOption purchase, EpochMillis now);
+  void DeliverBackgroundReclaims(EpochMillis now);
+  void Terminate(BatchState& state, SimulatedInstance& instance, const std::string& reason,
+                 EpochMillis now);
+  void ScaleIn(BatchState& state, EpochMillis now);
+
+  const Clock& clock_;
+  const InstanceCatalog& catalog_;
+  SimulatedCloudOptions options_;
+  SpotPriceModel prices_;
+  InterruptionModel interruptions_;
+  InstanceIdGenerator ids_;
+  std::map<std::string, SimulatedInstance> instances_;  // by id
+  std::map<std::string, Environment> environments_;     // by compute environment ARN
+};
+
+}  // namespace gleaner

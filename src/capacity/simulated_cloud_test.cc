@@ -1,0 +1,315 @@
+// The simulated cloud driving a real BatchState in virtual time.
+#include "capacity/simulated_cloud.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "scheduler/batch_state.h"
+
+namespace gleaner {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+const InstanceCatalog& Catalog() {
+  static const InstanceCatalog catalog = InstanceCatalog::BuiltIn().value();
+  return catalog;
+}
+
+class SimulatedCloudTest : public ::testing::Test {
+ protected:
+  SimulatedCloudTest() : state_(clock_, BatchStateOptions{}) {}
+
+  SimulatedCloud& Cloud(SimulatedCloudOptions options = {}) {
+    options.background_interruptions = background_;
+    cloud_.emplace(clock_, Catalog(), options);
+    return *cloud_;
+  }
+
+  std::string AddEnvironment(const std::string& name, const std::string& type, int maxv_cpus,
+                             std::vector<std::string> instance_types = {"optimal"},
+                             std::string strategy = "BEST_FIT_PROGRESSIVE") {
+    ComputeEnvironment environment;
+    environment.name = name;
+    environment.type = "MANAGED";
+    ComputeResources resources;
+    resources.type = type;
+    resources.maxv_cpus = maxv_cpus;
+    resources.minv_cpus = 0;
+    resources.instance_types = std::move(instance_types);
+    resources.allocation_strategy = std::move(strategy);
+    resources.passthrough["subnets"] = {"subnet-a", "subnet-b", "subnet-c"};
+    environment.compute_resources = resources;
+    return state_.CreateComputeEnvironment(environment).value()->arn;
+  }
+
+  void AddQueue(const std::vector<std::string>& environments) {
+    JobQueue queue;
+    queue.name = "q";
+    queue.priority = 1;
+    for (size_t i = 0; i < environments.size(); ++i) {
+      queue.compute_environment_order.push_back({static_cast<int>(i) + 1, environments[i]});
+    }
+    ASSERT_TRUE(state_.CreateJobQueue(queue).ok());
+    JobDefinition definition;
+    definition.name = "def";
+    definition.type = "container";
+    definition.container_properties = ContainerProperties{};
+    definition.container_properties->command = {"true"};
+    definition.container_properties->resource_requirements = {{"VCPU", "2"}, {"MEMORY", "2048"}};
+    definition.retry_strategy = RetryStrategy{};
+    definition.retry_strategy->attempts = 3;
+    definition.retry_strategy->evaluate_on_exit = {
+        EvaluateOnExit{"Host EC2*", std::nullopt, std::nullopt, "RETRY"},
+        EvaluateOnExit{std::nullopt, std::nullopt, "*", "EXIT"}};
+    ASSERT_TRUE(state_.RegisterJobDefinition(definition).ok());
+  }
+
+  std::string Submit(const std::string& name) {
+    SubmitJobRequest request;
+    request.job_name = name;
+    request.job_queue = "q";
+    request.job_definition = "def";
+    return state_.SubmitJob(request).value()->job_id;
+  }
+
+  // One engine iteration: the cloud catches up, the state schedules, the cloud provides what was
+  // asked for and the state schedules again. Launches are reported as running processes.
+  Decisions Step() {
+    cloud_->Advance(state_);
+    Decisions decisions = state_.Schedule();
+    cloud_->Provide(state_, decisions.capacity_requests);
+    Decisions more = state_.Schedule();
+    for (auto& start : more.starts) decisions.starts.push_back(start);
+    for (auto& signal : more.signals) decisions.signals.push_back(signal);
+    for (const StartAttempt& start : decisions.starts) {
+      ++next_pid_;
+      state_.OnAttemptLaunched(start.job_id, next_pid_, next_pid_);
+    }
+    return decisions;
+  }
+
+  const Job& JobOf(const std::string& id) { return *state_.FindJob(id); }
+  const SimulatedInstance& InstanceOf(const std::string& job_id) {
+    return *cloud_->FindInstance(JobOf(job_id).placement->instance_id);
+  }
+
+  FakeClock clock_;
+  BatchState state_;
+  std::optional<SimulatedCloud> cloud_;
+  bool background_ = false;
+  int64_t next_pid_ = 100;
+};
+
+TEST_F(SimulatedCloudTest, LaunchesAnInstanceForAWaitingJobAndRunsItWhenReady) {
+  SimulatedCloudOptions options;
+  options.boot_millis = 2000;
+  Cloud(options);
+  std::string spot = AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Decisions first = Step();
+  EXPECT_THAT(first.starts, IsEmpty()) << "the instance is booting";
+  ASSERT_THAT(cloud_->instances(), SizeIs(1));
+  const SimulatedInstance& instance = cloud_->instances().begin()->second;
+  EXPECT_EQ(instance.state, InstanceState::kPending);
+  EXPECT_EQ(instance.purchase, PurchaseOption::kSpot);
+  EXPECT_EQ(instance.compute_environment_arn, spot);
+  EXPECT_THAT(instance.instance_id, ::testing::MatchesRegex("i-[0-9a-f]{17}"));
+  EXPECT_THAT(Step().starts, IsEmpty()) << "still booting; no second instance either";
+  EXPECT_THAT(cloud_->instances(), SizeIs(1));
+  EXPECT_THAT(state_.ExplainWaiting(JobOf(job)), HasSubstr("Instances are launching"));
+
+  clock_.Advance(2000);
+  EXPECT_THAT(Step().starts, SizeIs(1));
+  EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
+  EXPECT_EQ(InstanceOf(job).state, InstanceState::kRunning);
+}
+
+TEST_F(SimulatedCloudTest, InterruptedJobGetsSigtermThenTheHostGoesAndTheRetryRunsElsewhere) {
+  Cloud();
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Step();
+  ASSERT_EQ(JobOf(job).status, JobStatus::kRunning);
+  std::string first_instance = JobOf(job).placement->instance_id;
+
+  InterruptRequest request;
+  request.job_id = job;
+  request.notice_millis = 5000;
+  auto interrupted = cloud_->Interrupt(state_, request);
+  ASSERT_TRUE(interrupted.ok()) << interrupted.status().message();
+  ASSERT_THAT(*interrupted, SizeIs(1));
+  EXPECT_EQ((*interrupted)[0].deadline_at, clock_.NowMillis() + 5000);
+  Decisions at_notice = Step();
+  ASSERT_THAT(at_notice.signals, SizeIs(1));
+  EXPECT_EQ(at_notice.signals[0].signal, SIGTERM);
+
+  clock_.Advance(5000);
+  Decisions at_deadline = Step();
+  ASSERT_THAT(at_deadline.signals, SizeIs(1));
+  EXPECT_EQ(at_deadline.signals[0].signal, SIGKILL);
+  EXPECT_EQ(cloud_->FindInstance(first_instance)->state, InstanceState::kTerminated);
+  state_.OnAttemptExited(job, 137, SIGKILL);
+  EXPECT_EQ(JobOf(job).status, JobStatus::kRunnable);
+  EXPECT_EQ(JobOf(job).attempts[0].status_reason,
+            "Host EC2 (instance " + first_instance + ") terminated.");
+
+  Step();  // replacement capacity
+  ASSERT_EQ(JobOf(job).status, JobStatus::kRunning);
+  EXPECT_NE(JobOf(job).placement->instance_id, first_instance);
+}
+
+TEST_F(SimulatedCloudTest, SpotAtMaxvCpusFallsBackToOnDemand) {
+  Cloud();
+  std::string spot = AddEnvironment("spot", "SPOT", 2, {"c5.large"});
+  std::string on_demand = AddEnvironment("ondemand", "EC2", 16, {"c5.large"});
+  AddQueue({"spot", "ondemand"});
+  std::string a = Submit("a");
+  std::string b = Submit("b");
+  Step();
+  Step();
+  ASSERT_EQ(JobOf(a).status, JobStatus::kRunning);
+  ASSERT_EQ(JobOf(b).status, JobStatus::kRunning);
+  EXPECT_EQ(JobOf(a).placement->compute_environment_arn, spot);
+  EXPECT_EQ(JobOf(b).placement->compute_environment_arn, on_demand);
+  EXPECT_EQ(InstanceOf(b).purchase, PurchaseOption::kOnDemand);
+}
+
+TEST_F(SimulatedCloudTest, SpotPricedAboveTheBidFallsBackToOnDemand) {
+  Cloud();
+  ComputeEnvironment low_bid;
+  low_bid.name = "lowbid";
+  low_bid.type = "MANAGED";
+  ComputeResources resources;
+  resources.type = "SPOT";
+  resources.maxv_cpus = 16;
+  resources.instance_types = {"c5.large"};
+  resources.bid_percentage = 1;  // no pool is that cheap
+  low_bid.compute_resources = resources;
+  ASSERT_TRUE(state_.CreateComputeEnvironment(low_bid).ok());
+  std::string on_demand = AddEnvironment("ondemand", "EC2", 16, {"c5.large"});
+  AddQueue({"lowbid", "ondemand"});
+  std::string a = Submit("a");
+  Step();
+  ASSERT_EQ(JobOf(a).status, JobStatus::kRunning);
+  EXPECT_EQ(JobOf(a).placement->compute_environment_arn, on_demand);
+}
+
+TEST_F(SimulatedCloudTest, IdleInstancesScaleIn) {
+  SimulatedCloudOptions options;
+  options.scale_in_idle_millis = 30'000;
+  Cloud(options);
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Step();
+  std::string instance = JobOf(job).placement->instance_id;
+  state_.OnAttemptExited(job, 0, 0);
+  clock_.Advance(29'000);
+  Step();
+  EXPECT_EQ(cloud_->FindInstance(instance)->state, InstanceState::kRunning);
+  clock_.Advance(1'000);
+  Step();
+  EXPECT_EQ(cloud_->FindInstance(instance)->state, InstanceState::kTerminated);
+  EXPECT_EQ(state_.FindHost(instance), nullptr);
+}
+
+TEST_F(SimulatedCloudTest, FargateGivesEachJobCapacityOfItsSize) {
+  Cloud();
+  AddEnvironment("fargate", "FARGATE", 16, {});
+  AddQueue({"fargate"});
+  std::string a = Submit("a");
+  std::string b = Submit("b");
+  Step();
+  ASSERT_EQ(JobOf(a).status, JobStatus::kRunning);
+  ASSERT_EQ(JobOf(b).status, JobStatus::kRunning);
+  EXPECT_NE(JobOf(a).placement->instance_id, JobOf(b).placement->instance_id);
+  EXPECT_EQ(InstanceOf(a).capacity, (Resources{2000, 2048, 0}));
+}
+
+TEST_F(SimulatedCloudTest, InterruptChecksItsTarget) {
+  Cloud();
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  InterruptRequest none;
+  EXPECT_FALSE(cloud_->Interrupt(state_, none).ok());
+  InterruptRequest unknown;
+  unknown.instance_id = "i-00000000000000000";
+  EXPECT_THAT(cloud_->Interrupt(state_, unknown).status().message(), HasSubstr("instanceId"));
+  InterruptRequest empty;
+  empty.compute_environment = "spot";
+  EXPECT_THAT(cloud_->Interrupt(state_, empty).status().message(),
+              HasSubstr("no running instance"));
+  InterruptRequest both;
+  both.compute_environment = "spot";
+  both.count = 1;
+  both.percent = 50;
+  EXPECT_FALSE(cloud_->Interrupt(state_, both).ok());
+}
+
+TEST_F(SimulatedCloudTest, InterruptAShareOfAComputeEnvironmentWithRebalanceLead) {
+  Cloud();
+  AddEnvironment("spot", "SPOT", 64, {"c5.large"});
+  AddQueue({"spot"});
+  for (int i = 0; i < 4; ++i) Submit("j" + std::to_string(i));
+  Step();
+  ASSERT_THAT(cloud_->instances(), SizeIs(4));
+  InterruptRequest request;
+  request.compute_environment = "spot";
+  request.percent = 50;
+  request.rebalance_lead_millis = 10'000;
+  request.notice_millis = 30'000;
+  auto interrupted = cloud_->Interrupt(state_, request);
+  ASSERT_TRUE(interrupted.ok());
+  ASSERT_THAT(*interrupted, SizeIs(2));
+  const SimulatedInstance& first = *cloud_->FindInstance((*interrupted)[0].instance_id);
+  EXPECT_EQ(first.rebalance_at, clock_.NowMillis());
+  EXPECT_EQ(first.notice_at, clock_.NowMillis() + 10'000);
+  EXPECT_EQ(first.deadline_at, clock_.NowMillis() + 40'000);
+  EXPECT_THAT(Step().signals, IsEmpty()) << "a rebalance recommendation is advisory";
+  clock_.Advance(10'000);
+  EXPECT_THAT(Step().signals, SizeIs(2));
+}
+
+// c7a.large is in the Spot Advisor's top bucket (>20 % interrupted per month): over half a year,
+// its three pools are reclaimed several times. The same seed gives the same reclaims.
+TEST_F(SimulatedCloudTest, BackgroundHazardReclaimsSpotInstancesDeterministically) {
+  background_ = true;
+  auto run = [this](uint64_t seed) {
+    clock_.Set(1'700'000'000'000);
+    state_.~BatchState();
+    new (&state_) BatchState(clock_, BatchStateOptions{});
+    SimulatedCloudOptions options;
+    options.seed = seed;
+    options.scale_in_idle_millis = INT64_MAX / 4;
+    Cloud(options);
+    AddEnvironment("spot", "SPOT", 400, {"c7a.large"});
+    AddQueue({"spot"});
+    for (int i = 0; i < 60; ++i) Submit("j" + std::to_string(i));  // they never exit
+    Step();
+    std::vector<std::string> reclaimed;
+    for (int hour = 0; hour < 180 * 24; ++hour) {
+      clock_.Advance(3600LL * 1000);
+      for (const StartAttempt& start : Step().starts) reclaimed.push_back("start " + start.job_id);
+      for (const auto& [id, instance] : cloud_->instances()) {
+        if (instance.notice_at &&
+            std::find(reclaimed.begin(), reclaimed.end(), id) == reclaimed.end()) {
+          reclaimed.push_back(id);
+        }
+      }
+    }
+    return reclaimed;
+  };
+  std::vector<std::string> first = run(4);
+  EXPECT_GE(first.size(), 10u) << "reclaims, and the retried jobs starting again";
+  EXPECT_EQ(run(4), first);
+}
+
+}  // namespace
+}  // namespace gleaner

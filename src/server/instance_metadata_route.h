@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/batch_executor.h"
+#include "api/http_server.h"
+#include "common/clock.h"
+#include "model/job.h"
+#include "runtime/instance_metadata.h"
+
+namespace gleaner {
+
+class SimulatedCloud;
+
+// Each simulated instance's metadata service, served on gleaner's endpoint at
+// /imds/<instance-id>/…, and the environment that points an attempt's SDKs there. Both run on
+// the scheduler thread (the handler through the executor), which owns the cloud and the
+// instances' IMDSv2 tokens. `cloud` may be null: then no instance has metadata.
+class InstanceMetadataRoute {
+ public:
+  InstanceMetadataRoute(const Clock& clock, SimulatedCloud* cloud) : clock_(clock), cloud_(cloud) {}
+
+  HttpHandler Handler(BatchExecutor& executor);
+  // Adds the metadata variables for the instance the job is placed on (scheduler thread).
+  void AddAttemptEnvironment(const Job& job, const std::string& endpoint,
+                             std::vector<std::string>& environment);
+
+ private:
+  std::optional<InstanceMetadata> FactsOf(const std::string& instance_id) const;
+  MetadataResponse Answer(const std::string& instance_id, const MetadataRequest& request);
+
+  const Clock& clock_;
+  SimulatedCloud* cloud_;
+  std::map<std::string, InstanceMetadataService> services_;  // by instance id
+};
+
+}  // namespace gleaner

@@ -1,0 +1,196 @@
+"""Spot capacity on the simulated EC2 cloud, driven with /usr/bin/aws and boto3: interruption
+notices that reach the job (SIGTERM and instance metadata), the host-terminated reason and the
+retry rule users write for it, on-demand fallback, and `gleaner interrupt`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from gleaner_testlib import SIMSPOT_ARGS, unique
+
+pytestmark = pytest.mark.gleaner_args(*SIMSPOT_ARGS)
+
+SPOT_TYPES = ["c5.large", "c5.xlarge", "m5.large", "m5.xlarge", "r5.large", "c6i.large"]
+SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"]
+HOST_TERMINATED = r"^Host EC2 \(instance i-[0-9a-f]{17}\) terminated\.$"
+RETRY_ON_HOST_LOSS = {
+    "attempts": 3,
+    "evaluateOnExit": [{"onStatusReason": "Host EC2*", "action": "RETRY"},
+                       {"onReason": "*", "action": "EXIT"}],
+}
+
+
+def spot_ce(name, max_vcpus=64, instance_types=None, strategy="SPOT_CAPACITY_OPTIMIZED"):
+    return json.dumps({
+        "type": "SPOT", "allocationStrategy": strategy, "minvCpus": 0, "maxvCpus": max_vcpus,
+        "instanceTypes": instance_types or SPOT_TYPES, "subnets": SUBNETS,
+        "securityGroupIds": ["sg-0123456789abcdef0"], "instanceRole": "ecsInstanceRole",
+    })
+
+
+def on_demand_ce(max_vcpus=64, instance_types=None):
+    return json.dumps({
+        "type": "EC2", "allocationStrategy": "BEST_FIT_PROGRESSIVE", "minvCpus": 0,
+        "maxvCpus": max_vcpus, "instanceTypes": instance_types or ["c5.large", "m5.large"],
+        "subnets": SUBNETS, "securityGroupIds": ["sg-0123456789abcdef0"],
+        "instanceRole": "ecsInstanceRole",
+    })
+
+
+def create_spot_stack(aws, helpers, command, spot_max=64, spot_types=None, retry=True):
+    """A SPOT CE and an on-demand CE behind one queue, and a job definition, with the AWS CLI."""
+    spot, on_demand, queue, definition = (unique("spot"), unique("ondemand"), unique("jq"),
+                                          unique("jd"))
+    for name, resources in ((spot, spot_ce(spot, spot_max, spot_types)),
+                            (on_demand, on_demand_ce())):
+        rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name",
+                           name, "--type", "MANAGED", "--compute-resources", resources)
+        assert rc == 0, err
+        helpers.wait_for_ce(name, "VALID")
+    rc, out, err = aws("batch", "create-job-queue", "--job-queue-name", queue, "--priority", "1",
+                       "--compute-environment-order",
+                       json.dumps([{"order": 1, "computeEnvironment": spot},
+                                   {"order": 2, "computeEnvironment": on_demand}]))
+    assert rc == 0, err
+    helpers.wait_for_queue(queue, "VALID")
+    arguments = ["batch", "register-job-definition", "--job-definition-name", definition,
+                 "--type", "container", "--container-properties",
+                 json.dumps({"image": "busybox", "command": command,
+                             "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                      {"type": "MEMORY", "value": "1024"}]})]
+    if retry:
+        arguments += ["--retry-strategy", json.dumps(RETRY_ON_HOST_LOSS)]
+    rc, out, err = aws(*arguments)
+    assert rc == 0, err
+    return spot, on_demand, queue, definition
+
+
+def submit(aws, queue, definition):
+    rc, out, err = aws("batch", "submit-job", "--job-name", unique("job"), "--job-queue", queue,
+                       "--job-definition", definition)
+    assert rc == 0, err
+    return out["jobId"]
+
+
+# (a) The scenario users rehearse: interrupted with a 5 s notice, SIGTERM, host terminated,
+# retried by the rule, the second attempt succeeds on replacement capacity.
+def test_interrupted_job_gets_sigterm_and_is_retried_on_replacement_capacity(
+        aws, helpers, gleaner_cli):
+    script = ('if [ "$AWS_BATCH_JOB_ATTEMPT" = 1 ]; then '
+              'trap "echo got SIGTERM; exit 143" TERM; echo ready; '
+              'while true; do sleep 0.1; done; '
+              'else echo "attempt $AWS_BATCH_JOB_ATTEMPT on $AWS_BATCH_CE_NAME"; fi')
+    spot, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", script])
+    job_id = submit(aws, queue, definition)
+    running = helpers.wait_for_status(job_id, "RUNNING")
+    first_stream = running["container"]["logStreamName"]
+    helpers.wait_for_log(first_stream, "ready")
+    first_instance = running["container"]["containerInstanceArn"]
+    assert spot in first_instance, "the job runs on the SPOT compute environment first"
+
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "5s", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("i-"), result.stdout
+    helpers.wait_for_log(first_stream, "got SIGTERM")
+
+    done = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+    assert len(done["attempts"]) == 2
+    assert done["attempts"][0]["statusReason"] == \
+        f"Host EC2 (instance {result.stdout.split()[0]}) terminated."
+    assert re.match(HOST_TERMINATED, done["attempts"][0]["statusReason"])
+    assert done["attempts"][1]["container"]["exitCode"] == 0
+    assert done["attempts"][1]["container"]["containerInstanceArn"] != first_instance
+    helpers.wait_for_log(done["attempts"][1]["container"]["logStreamName"], "attempt 2 on")
+
+
+# (b) A job that watches instance metadata (IMDSv2, as the AWS SDKs do) sees the notice and
+# finishes cleanly before the deadline: SUCCEEDED, one attempt.
+def test_job_polling_instance_metadata_sees_the_notice_and_succeeds(aws, helpers, gleaner_cli):
+    poller = (
+        "import os, signal, time, urllib.request, urllib.error\n"
+        "signal.signal(signal.SIGTERM, lambda *a: print('SIGTERM noted', flush=True))\n"
+        "base = os.environ['AWS_EC2_METADATA_SERVICE_ENDPOINT']\n"
+        "token = urllib.request.urlopen(urllib.request.Request(base + '/latest/api/token',\n"
+        "    method='PUT', headers={'X-aws-ec2-metadata-token-ttl-seconds': '60'})).read().decode()\n"
+        "def get(path):\n"
+        "    request = urllib.request.Request(base + '/latest/meta-data/' + path,\n"
+        "        headers={'X-aws-ec2-metadata-token': token})\n"
+        "    return urllib.request.urlopen(request).read().decode()\n"
+        "print('life-cycle', get('instance-life-cycle'), flush=True)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    try:\n"
+        "        print('notice', get('spot/instance-action'), flush=True)\n"
+        "        break\n"
+        "    except urllib.error.HTTPError as error:\n"
+        "        assert error.code == 404, error.code\n"
+        "        time.sleep(0.2)\n"
+        "print('checkpointed, exiting cleanly', flush=True)\n")
+    _, _, queue, definition = create_spot_stack(aws, helpers, ["/usr/bin/python3", "-c", poller])
+    job_id = submit(aws, queue, definition)
+    running = helpers.wait_for_status(job_id, "RUNNING")
+    stream = running["container"]["logStreamName"]
+    lines = helpers.wait_for_log(stream, "ready")
+    assert "life-cycle spot" in lines
+
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "20s", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=20)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert len(done["attempts"]) == 1
+    lines = helpers.log_lines(stream)
+    notice = next(line for line in lines if line.startswith("notice "))
+    action = json.loads(notice[len("notice "):])
+    assert action["action"] == "terminate"
+    assert action["time"].endswith("Z")
+
+
+# (d) Spot cannot provide more (maxvCpus reached): the queue's on-demand CE takes the rest.
+def test_work_falls_back_to_on_demand_when_spot_is_full(aws, helpers):
+    spot, on_demand, queue, definition = create_spot_stack(
+        aws, helpers, ["sh", "-c", "echo ran on $AWS_BATCH_CE_NAME; sleep 3"], spot_max=2,
+        spot_types=["c5.large"])
+    jobs = [submit(aws, queue, definition) for _ in range(2)]
+    environments = []
+    for job_id in jobs:
+        done = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+        lines = helpers.wait_for_log(done["container"]["logStreamName"], "ran on")
+        environments.append(next(line for line in lines if line.startswith("ran on")).split()[-1])
+    assert sorted(environments) == sorted([spot, on_demand])
+
+
+def test_waiting_job_explains_spot_capacity_and_interrupt_rejects_bad_targets(
+        aws, helpers, gleaner_cli):
+    # A CE whose instance types can never hold the job: AWS's misconfiguration reason.
+    spot, _, queue, definition = create_spot_stack(
+        aws, helpers, ["true"], spot_types=["c5.large"], retry=False)
+    rc, out, err = aws("batch", "submit-job", "--job-name", "too-big", "--job-queue", queue,
+                       "--job-definition", definition, "--container-overrides",
+                       json.dumps({"resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                            {"type": "MEMORY",
+                                                             "value": "900000"}]}))
+    assert rc == 0, err
+    waiting = helpers.wait_for_status(out["jobId"], "RUNNABLE")
+    assert waiting["statusReason"].startswith("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT")
+
+    for args, message in (
+            (["--job-id", out["jobId"]], "only a job placed on an instance"),
+            (["--instance-id", "i-0123456789abcdef0"], "not a running instance"),
+            (["--compute-environment", unique("nope")], "does not exist"),
+            (["--compute-environment", spot, "--notice", "soon"], "is not a duration")):
+        result = gleaner_cli("interrupt", *args, "--endpoint", helpers.server.endpoint)
+        assert result.returncode != 0
+        assert message in result.stderr, result.stderr
+
+
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_interrupt_needs_the_simulated_cloud(helpers, gleaner_cli):
+    result = gleaner_cli("interrupt", "--instance-id", "i-0123456789abcdef0", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 1
+    assert "--capacity simspot" in result.stderr
