@@ -68,13 +68,15 @@ build() {
 
 # ---------------------------------------------------------------- server
 
-# Starts `gleaner up` on a fresh data directory; sets SERVER_PID and ENDPOINT.
+# Starts `gleaner up` on a fresh data directory with local capacity (these figures measure the API,
+# the store and the process runtime; bench/spot_bench.py measures the simulated cloud); sets
+# SERVER_PID and ENDPOINT.
 start_server() { # name [gleaner up options...]
   local dir=$WORK/$1
   shift
   mkdir -p "$dir"
   : >"$dir/stdout" # exists before the background job's redirection runs
-  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" "$@" >"$dir/stdout" 2>"$dir/stderr" &
+  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" --capacity local "$@" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   ENDPOINT=""
   local i

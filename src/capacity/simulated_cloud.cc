@@ -286,6 +286,7 @@ void SimulatedCloud::Advance(BatchState& state) {
   for (auto& [id, instance] : instances_) {
     if (instance.state == InstanceState::kPending && instance.ready_at <= now) {
       instance.state = InstanceState::kRunning;
+      instance.idle_since = now;  // the jobs it was launched for are placed by the next pass
       state.OnHostReady(id);
     }
     if (instance.state == InstanceState::kTerminated) continue;
@@ -328,7 +329,8 @@ void SimulatedCloud::ScaleIn(BatchState& state, EpochMillis now) {
     // A Fargate task's capacity goes soon after its job; the short wait lets the job it was
     // launched for be placed first.
     int64_t idle_limit = fargate ? kFargateIdleMillis : options_.scale_in_idle_millis;
-    if (now - instance.idle_since < idle_limit) continue;
+    // Never in the pass it became ready: the jobs waiting for it have not been placed yet.
+    if (now == instance.idle_since || now - instance.idle_since < idle_limit) continue;
     const ComputeEnvironment* environment =
         state.FindComputeEnvironment(instance.compute_environment_arn);
     int64_t min_millivcpus =
@@ -355,9 +357,10 @@ std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
     if (instance.notice_at && !instance.notice_delivered) consider(*instance.notice_at);
     if (instance.deadline_at) consider(*instance.deadline_at);
     if (instance.state == InstanceState::kRunning && !instance.notice_at) {
-      consider(instance.idle_since + (instance.pool.instance_type == kFargateType
-                                          ? kFargateIdleMillis
-                                          : options_.scale_in_idle_millis));
+      int64_t idle_limit = instance.pool.instance_type == kFargateType
+                               ? kFargateIdleMillis
+                               : options_.scale_in_idle_millis;
+      consider(instance.idle_since + std::max<int64_t>(idle_limit, 1));
       // The background hazard is checked every second while spot instances run.
       if (instance.purchase == PurchaseOption::kSpot && options_.background_interruptions) {
         consider(now + 1000);

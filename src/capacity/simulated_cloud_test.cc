@@ -220,6 +220,24 @@ TEST_F(SimulatedCloudTest, IdleInstancesScaleIn) {
   EXPECT_EQ(state_.FindHost(instance), nullptr);
 }
 
+TEST_F(SimulatedCloudTest, ABootedInstanceTakesItsJobEvenWithImmediateScaleIn) {
+  SimulatedCloudOptions options;
+  options.boot_millis = 2000;
+  options.scale_in_idle_millis = 0;
+  Cloud(options);
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Step();
+  clock_.Advance(2000);
+  EXPECT_THAT(Step().starts, SizeIs(1));
+  std::string instance = JobOf(job).placement->instance_id;
+  state_.OnAttemptExited(job, 0, 0);
+  clock_.Advance(1);
+  Step();
+  EXPECT_EQ(cloud_->FindInstance(instance)->state, InstanceState::kTerminated) << "idle: scaled in";
+}
+
 TEST_F(SimulatedCloudTest, FargateGivesEachJobCapacityOfItsSize) {
   Cloud();
   AddEnvironment("fargate", "FARGATE", 16, {});

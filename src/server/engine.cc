@@ -223,7 +223,9 @@ void Engine::Launch(const std::string& job_id) {
 }
 
 void Engine::Persist(std::vector<PendingReply> replies) {
-  std::vector<Mutation> mutations = MutationsFor(state_, state_.TakeChanges());
+  StateChanges changes = state_.TakeChanges();
+  if (options_.observe_changes) options_.observe_changes(state_, changes);
+  std::vector<Mutation> mutations = MutationsFor(state_, changes);
   if (mutations.empty()) {
     for (PendingReply& pending : replies) pending.reply(std::move(pending.result));
     return;

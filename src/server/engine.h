@@ -26,6 +26,8 @@ struct EngineOptions {
   std::string log_directory;                  // attempt logs: <log_directory>/<logStreamName>
   std::string working_directory;              // where attempts start
   std::vector<std::string> base_environment;  // PATH, HOME, ... given to every attempt
+  // Sees every pass's changes before they are persisted (events), on the scheduler thread.
+  std::function<void(const BatchState& state, const StateChanges& changes)> observe_changes;
   // More variables for an attempt about to launch (its instance's metadata endpoint, ...).
   std::function<void(const Job& job, std::vector<std::string>& environment)> attempt_environment;
 };

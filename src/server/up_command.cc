@@ -17,6 +17,7 @@
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
 #include "server/engine.h"
+#include "server/event_log.h"
 #include "server/instance_metadata_route.h"
 #include "server/interrupt_route.h"
 #include "server/local_host.h"
@@ -130,6 +131,12 @@ int RunUpCommand(const UpOptions& options) {
   engine_options.log_directory = data_dir + "/logs";
   engine_options.working_directory = data_dir + "/work";
   engine_options.base_environment = BaseEnvironment();
+  auto events = std::make_shared<EventLog>(clock, state_options.scope, data_dir + "/events.jsonl",
+                                           state_options.seed);
+  engine_options.observe_changes = [events, cloud = cloud.get()](const BatchState& observed,
+                                                                 const StateChanges& changes) {
+    events->Observe(observed, changes, cloud);
+  };
   engine_options.attempt_environment = [metadata, endpoint_url](
                                            const Job& job, std::vector<std::string>& environment) {
     metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
@@ -148,6 +155,7 @@ int RunUpCommand(const UpOptions& options) {
   api_options.log_directory = engine_options.log_directory;
   api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
   api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
+  api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
   // The server listens before the engine starts: requests wait in the engine's queue until the
   // state is restored, and attempts relaunched at start already know the endpoint.
   auto server = StartHttpServer(http_options, MakeGleanerHttpHandler(engine, api_options));

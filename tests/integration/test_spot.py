@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 
 import pytest
 
@@ -105,6 +106,20 @@ def test_interrupted_job_gets_sigterm_and_is_retried_on_replacement_capacity(
     assert done["attempts"][1]["container"]["exitCode"] == 0
     assert done["attempts"][1]["container"]["containerInstanceArn"] != first_instance
     helpers.wait_for_log(done["attempts"][1]["container"]["logStreamName"], "attempt 2 on")
+
+    # The same story as EventBridge-shaped events.
+    with urllib.request.urlopen(helpers.server.endpoint + "/gleaner/v1/events?after=0") as reply:
+        events = json.load(reply)["events"]
+    instance_id = result.stdout.split()[0]
+    warnings = [e for e in events if e["detail-type"] == "EC2 Spot Instance Interruption Warning"]
+    assert [e["detail"] for e in warnings] == [
+        {"instance-id": instance_id, "instance-action": "terminate"}]
+    assert warnings[0]["source"] == "aws.ec2" and warnings[0]["resources"][0].endswith(instance_id)
+    job_events = [e for e in events if e["detail-type"] == "Batch Job State Change"
+                  and e["detail"]["jobId"] == job_id]
+    statuses = [e["detail"]["status"] for e in job_events]
+    assert statuses[-1] == "SUCCEEDED" and statuses.count("RUNNING") == 2, statuses
+    assert all(e["source"] == "aws.batch" and e["version"] == "0" for e in job_events)
 
 
 # (b) A job that watches instance metadata (IMDSv2, as the AWS SDKs do) sees the notice and

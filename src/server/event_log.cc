@@ -1,0 +1,118 @@
+#include "server/event_log.h"
+
+#include "api/aws_errors.h"
+#include "capacity/simulated_cloud.h"
+#include "model/json_codec.h"
+
+namespace gleaner {
+
+using nlohmann::json;
+
+EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, uint64_t seed,
+                   size_t capacity)
+    : clock_(clock),
+      scope_(std::move(scope)),
+      capacity_(capacity),
+      file_(path, std::ios::app),
+      ids_(clock, seed) {}
+
+void EventLog::Append(const std::string& detail_type, const std::string& source,
+                      std::vector<std::string> resources, json detail) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++sequence_;
+  json event = {{"version", "0"},
+                {"id", ids_.Next()},
+                {"detail-type", detail_type},
+                {"source", source},
+                {"account", scope_.account_id},
+                {"time", FormatIso8601Seconds(clock_.NowMillis())},
+                {"region", scope_.region},
+                {"resources", std::move(resources)},
+                {"detail", std::move(detail)}};
+  if (file_) file_ << event.dump() << '\n' << std::flush;
+  event["gleanerSequence"] = sequence_;
+  recent_.push_back(std::move(event));
+  if (recent_.size() > capacity_) recent_.pop_front();
+}
+
+void EventLog::Observe(const BatchState& state, const StateChanges& changes,
+                       const SimulatedCloud* cloud) {
+  for (const std::string& id : changes.jobs) {
+    const Job* job = state.FindJob(id);
+    if (job == nullptr) continue;
+    auto last = last_status_.find(id);
+    if (last != last_status_.end() && last->second == job->status) continue;
+    Append("Batch Job State Change", "aws.batch", {job->job_arn}, ToJson(*job));
+    if (IsTerminal(job->status)) {
+      if (last != last_status_.end()) last_status_.erase(last);
+    } else {
+      last_status_[id] = job->status;
+    }
+  }
+  if (cloud != nullptr) ObserveCloud(*cloud);
+}
+
+void EventLog::ObserveCloud(const SimulatedCloud& cloud) {
+  EpochMillis now = clock_.NowMillis();
+  for (const auto& [id, instance] : cloud.instances()) {
+    std::string arn = "arn:aws:ec2:" + instance.pool.availability_zone + ":" + scope_.account_id +
+                      ":instance/" + id;
+    if (instance.rebalance_at && *instance.rebalance_at <= now && rebalanced_.insert(id).second) {
+      Append("EC2 Instance Rebalance Recommendation", "aws.ec2", {arn}, {{"instance-id", id}});
+    }
+    if (instance.notice_at && *instance.notice_at <= now && warned_.insert(id).second) {
+      Append("EC2 Spot Instance Interruption Warning", "aws.ec2", {arn},
+             {{"instance-id", id}, {"instance-action", "terminate"}});
+    }
+  }
+  std::erase_if(warned_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
+  std::erase_if(rebalanced_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
+}
+
+std::vector<json> EventLog::Since(uint64_t after, size_t limit) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<json> events;
+  for (const json& event : recent_) {
+    if (event["gleanerSequence"].get<uint64_t>() <= after) continue;
+    events.push_back(event);
+    if (events.size() >= limit) break;
+  }
+  return events;
+}
+
+namespace {
+
+// A non-negative integer query parameter; nullopt when malformed.
+std::optional<uint64_t> QueryNumber(const std::map<std::string, std::vector<std::string>>& query,
+                                    const std::string& name, uint64_t fallback) {
+  auto found = query.find(name);
+  if (found == query.end() || found->second.empty()) return fallback;
+  const std::string& text = found->second.front();
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(text);
+}
+
+}  // namespace
+
+HttpHandler MakeEventsRoute(const EventLog& log) {
+  return [&log](HttpRequest&& request, Responder respond) {
+    if (request.method != "GET") {
+      return respond(BatchErrorResponse(Status::InvalidArgument("events must be read with GET")));
+    }
+    auto query = ParseQuery(request.query);
+    std::optional<uint64_t> after = QueryNumber(query, "after", 0);
+    std::optional<uint64_t> limit = QueryNumber(query, "limit", 1000);
+    if (!after || !limit || *limit < 1 || *limit > 10'000) {
+      return respond(BatchErrorResponse(Status::InvalidArgument(
+          "after must be a sequence number and limit a number from 1 to 10000")));
+    }
+    std::vector<json> events = log.Since(*after, *limit);
+    uint64_t next = events.empty() ? *after : events.back()["gleanerSequence"].get<uint64_t>();
+    respond(JsonResponse(json{{"events", events}, {"next", next}}.dump()));
+  };
+}
+
+}  // namespace gleaner

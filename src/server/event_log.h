@@ -1,0 +1,63 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/http_server.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "model/arn.h"
+#include "scheduler/batch_state.h"
+
+namespace gleaner {
+
+class SimulatedCloud;
+
+// Events in EventBridge's shape ({"version":"0","id","detail-type","source","account","time",
+// "region","resources","detail"}): "Batch Job State Change" (source aws.batch, the JobDetail as
+// detail) whenever a job's status changes, and "EC2 Spot Instance Interruption Warning" /
+// "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them.
+// Appended to a JSON-lines file and kept in memory (the newest `capacity`) for
+// GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; Since on any.
+class EventLog {
+ public:
+  EventLog(const Clock& clock, ArnScope scope, const std::string& path, uint64_t seed,
+           size_t capacity = 10'000);
+
+  // Looks at what changed in a pass: jobs whose status moved, instances with a new notice.
+  void Observe(const BatchState& state, const StateChanges& changes, const SimulatedCloud* cloud);
+  // Events with a sequence number above `after`, oldest first, at most `limit`.
+  std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
+
+ private:
+  void Append(const std::string& detail_type, const std::string& source,
+              std::vector<std::string> resources, nlohmann::json detail);
+  void ObserveCloud(const SimulatedCloud& cloud);
+
+  const Clock& clock_;
+  ArnScope scope_;
+  size_t capacity_;
+  std::ofstream file_;
+  mutable std::mutex mutex_;
+  UuidV7Generator ids_;
+  std::deque<nlohmann::json> recent_;
+  uint64_t sequence_ = 0;
+  // Scheduler thread only.
+  std::map<std::string, JobStatus> last_status_;  // jobs not finished yet
+  std::set<std::string> warned_;                  // instance ids already announced
+  std::set<std::string> rebalanced_;
+};
+
+// GET /gleaner/v1/events[?after=<sequence>][&limit=<n>]: {"events": [...], "next": <sequence>};
+// each event carries its "gleanerSequence". Poll with after=<next> to follow.
+HttpHandler MakeEventsRoute(const EventLog& log);
+
+}  // namespace gleaner
