@@ -31,6 +31,8 @@ struct StateChanges {
   std::set<std::string> deleted_job_queues;
   std::set<std::string> deleted_scheduling_policies;
   std::set<std::string> deleted_jobs;  // purged after the retention period
+  // Every status a job moved to, in order (several per job when a pass moves it more than once).
+  std::vector<std::pair<std::string, JobStatus>> status_transitions;
 
   bool empty() const {
     return compute_environments.empty() && job_queues.empty() && job_definitions.empty() &&

@@ -38,6 +38,7 @@ void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
   job.status = status;
   job.status_reason = std::move(reason);
   if (from != status) {
+    changes_.status_transitions.emplace_back(job.job_id, status);
     if (status == JobStatus::kRunnable) job.runnable_since = clock_.NowMillis();
     MoveInIndex(job, from);
     if (job.IsArrayChild()) {

@@ -37,17 +37,13 @@ void EventLog::Append(const std::string& detail_type, const std::string& source,
 
 void EventLog::Observe(const BatchState& state, const StateChanges& changes,
                        const SimulatedCloud* cloud) {
-  for (const std::string& id : changes.jobs) {
+  for (const auto& [id, status] : changes.status_transitions) {
     const Job* job = state.FindJob(id);
     if (job == nullptr) continue;
-    auto last = last_status_.find(id);
-    if (last != last_status_.end() && last->second == job->status) continue;
-    Append("Batch Job State Change", "aws.batch", {job->job_arn}, ToJson(*job));
-    if (IsTerminal(job->status)) {
-      if (last != last_status_.end()) last_status_.erase(last);
-    } else {
-      last_status_[id] = job->status;
-    }
+    // The job as it is after the pass, with the status of this transition.
+    json detail = ToJson(*job);
+    detail["status"] = ToString(status);
+    Append("Batch Job State Change", "aws.batch", {job->job_arn}, std::move(detail));
   }
   if (cloud != nullptr) ObserveCloud(*cloud);
 }

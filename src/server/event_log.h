@@ -23,7 +23,7 @@ class SimulatedCloud;
 
 // Events in EventBridge's shape ({"version":"0","id","detail-type","source","account","time",
 // "region","resources","detail"}): "Batch Job State Change" (source aws.batch, the JobDetail as
-// detail) whenever a job's status changes, and "EC2 Spot Instance Interruption Warning" /
+// detail) for every status a job moves to, and "EC2 Spot Instance Interruption Warning" /
 // "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them.
 // Appended to a JSON-lines file and kept in memory (the newest `capacity`) for
 // GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; Since on any.
@@ -51,8 +51,7 @@ class EventLog {
   std::deque<nlohmann::json> recent_;
   uint64_t sequence_ = 0;
   // Scheduler thread only.
-  std::map<std::string, JobStatus> last_status_;  // jobs not finished yet
-  std::set<std::string> warned_;                  // instance ids already announced
+  std::set<std::string> warned_;  // instance ids already announced
   std::set<std::string> rebalanced_;
 };
 
