@@ -9,16 +9,22 @@
 
 namespace gleaner {
 
+class SimulatedCloud;
+
 struct GleanerApiOptions {
   std::string log_directory;  // where attempt logs live, for the CloudWatch Logs subset
   // More services on the same endpoint, by path prefix ("/imds/", "/gleaner/v1/interrupt"),
   // tried before the Batch routes.
   std::vector<std::pair<std::string, HttpHandler>> routes;
+  // The simulated cloud behind EC2 (and what ECS knows of instances); null with local capacity.
+  SimulatedCloud* cloud = nullptr;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and
-// /v1/tags/<arn>), the CloudWatch Logs subset (json-1.1, X-Amz-Target: Logs_20140328.*) and
-// /healthz. Every response carries x-amzn-RequestId; every error is an AWS-shaped JSON error.
+// /v1/tags/<arn>), the CloudWatch Logs subset (json-1.1, X-Amz-Target: Logs_20140328.*), the ECS
+// subset (json-1.1, X-Amz-Target: AmazonEC2ContainerServiceV20141113.*), the EC2 subset (query
+// protocol, form-encoded POST / with Action=...) and /healthz. Every response carries
+// x-amzn-RequestId; every error is shaped as its service's clients expect (JSON, EC2's XML).
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options);
 
 }  // namespace gleaner

@@ -6,6 +6,8 @@
 #include "api/aws_errors.h"
 #include "api/batch_api.h"
 #include "api/batch_operations.h"
+#include "api/ec2_api.h"
+#include "api/ecs_api.h"
 #include "api/logs_api.h"
 #include "api/requests/batch_request_parser.h"
 
@@ -17,6 +19,7 @@ using nlohmann::json;
 constexpr std::string_view kBatchPrefix = "/v1/";
 constexpr std::string_view kTagsPrefix = "/v1/tags/";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
+constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
 
 // Request ids look like AWS's (a UUID); a per-process random prefix and a counter keep them unique
 // without a lock.
@@ -106,9 +109,11 @@ void RouteBatch(HttpRequest& request, BatchExecutor& executor, Responder respond
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
   auto ids = std::make_shared<RequestIds>();
   auto logs = std::make_shared<LogsApi>(options.log_directory);
+  auto ec2 = std::make_shared<Ec2Api>(executor, options.cloud);
+  auto ecs = std::make_shared<EcsApi>(executor, options.cloud);
   auto routes =
       std::make_shared<std::vector<std::pair<std::string, HttpHandler>>>(std::move(options.routes));
-  return [&executor, ids, logs, routes](HttpRequest&& request, Responder respond) {
+  return [&executor, ids, logs, ec2, ecs, routes](HttpRequest&& request, Responder respond) {
     std::string request_id = ids->Next();
     Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
       response.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -123,6 +128,11 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     if (target != request.headers.end() && target->second.rfind(kLogsTargetPrefix, 0) == 0) {
       return tagged(logs->Handle(target->second.substr(kLogsTargetPrefix.size()), request));
     }
+    if (target != request.headers.end() && target->second.rfind(kEcsTargetPrefix, 0) == 0) {
+      return ecs->Handle(target->second.substr(kEcsTargetPrefix.size()), request,
+                         std::move(tagged));
+    }
+    if (IsEc2Request(request)) return ec2->Handle(request, request_id, std::move(tagged));
     if (path.rfind(kTagsPrefix, 0) == 0) return RouteTags(request, executor, std::move(tagged));
     if (path.rfind(kBatchPrefix, 0) == 0) return RouteBatch(request, executor, std::move(tagged));
     HttpResponse not_found = BatchErrorResponse(

@@ -103,6 +103,7 @@ int64_t SimulatedCloud::MilliVcpusOf(const std::string& compute_environment_arn)
   int64_t total = 0;
   for (const auto& [id, instance] : instances_) {
     if (instance.compute_environment_arn == compute_environment_arn &&
+        instance.spot_instance_request_id.empty() &&
         (instance.state == InstanceState::kPending || instance.state == InstanceState::kRunning)) {
       total += instance.capacity.millivcpus;
     }
@@ -175,6 +176,7 @@ void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
     state.SetScalingCapacity(it->first, std::nullopt);
     for (auto& [id, instance] : instances_) {
       if (instance.compute_environment_arn == it->first &&
+          instance.spot_instance_request_id.empty() &&
           instance.state != InstanceState::kTerminated) {
         Terminate(state, instance, "the compute environment is no longer ENABLED and VALID", now);
       }
@@ -264,7 +266,8 @@ void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {
   RunningInstancesByPool running;
   for (const auto& [id, instance] : instances_) {
     if (instance.purchase != PurchaseOption::kSpot || instance.state != InstanceState::kRunning ||
-        instance.notice_at || instance.pool.instance_type == kFargateType) {
+        instance.notice_at || instance.block_ends_at ||
+        instance.pool.instance_type == kFargateType) {
       continue;
     }
     running[instance.pool].push_back({id, instance.launched_at});
@@ -283,6 +286,7 @@ void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {
 void SimulatedCloud::Advance(BatchState& state) {
   EpochMillis now = clock_.NowMillis();
   if (options_.background_interruptions) DeliverBackgroundReclaims(now);
+  AdvanceSpotInstanceRequests(state, now);
   for (auto& [id, instance] : instances_) {
     if (instance.state == InstanceState::kPending && instance.ready_at <= now) {
       instance.state = InstanceState::kRunning;
@@ -314,11 +318,15 @@ void SimulatedCloud::Terminate(BatchState& state, SimulatedInstance& instance,
   instance.state = InstanceState::kTerminated;
   instance.terminated_at = now;
   instance.state_reason = reason;
+  if (!instance.spot_instance_request_id.empty()) OnSpotInstanceGone(instance, now);
 }
 
 void SimulatedCloud::ScaleIn(BatchState& state, EpochMillis now) {
   for (auto& [id, instance] : instances_) {
-    if (instance.state != InstanceState::kRunning || instance.notice_at) continue;
+    if (instance.state != InstanceState::kRunning || instance.notice_at ||
+        !instance.spot_instance_request_id.empty()) {
+      continue;
+    }
     const Host* host = state.FindHost(id);
     if (host == nullptr) continue;
     if (host->used != Resources{} || !state.JobsOnHost(id).empty()) {
@@ -356,7 +364,8 @@ std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
     if (instance.state == InstanceState::kPending) consider(instance.ready_at);
     if (instance.notice_at && !instance.notice_delivered) consider(*instance.notice_at);
     if (instance.deadline_at) consider(*instance.deadline_at);
-    if (instance.state == InstanceState::kRunning && !instance.notice_at) {
+    if (instance.state == InstanceState::kRunning && !instance.notice_at &&
+        instance.spot_instance_request_id.empty()) {
       int64_t idle_limit = instance.pool.instance_type == kFargateType
                                ? kFargateIdleMillis
                                : options_.scale_in_idle_millis;
@@ -367,6 +376,7 @@ std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
       }
     }
   }
+  if (std::optional<EpochMillis> spot = NextSpotInstanceRequestEventAt()) consider(*spot);
   return next;
 }
 

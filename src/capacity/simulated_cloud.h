@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "capacity/instance_catalog.h"
 #include "capacity/instance_ids.h"
 #include "capacity/interruption_model.h"
+#include "capacity/seeded_random.h"
+#include "capacity/spot_instance_request.h"
 #include "capacity/spot_price.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -41,7 +44,7 @@ const char* InstanceStateName(InstanceState state);
 struct SimulatedInstance {
   std::string instance_id;
   CapacityPool pool;
-  std::string compute_environment_arn;  // the compute environment it serves
+  std::string compute_environment_arn;  // the compute environment it serves ("" for none)
   PurchaseOption purchase = PurchaseOption::kOnDemand;
   Resources capacity;
   MicroUsdPerHour hourly_price = 0;  // at launch
@@ -55,6 +58,18 @@ struct SimulatedInstance {
   std::optional<EpochMillis> terminated_at;
   std::string state_reason;  // why it terminated
   EpochMillis idle_since = 0;
+  // Launched for a spot instance request: never scaled in, and kept when compute environments
+  // change; it serves the compute environment whose ECS cluster its user data joined, if any.
+  std::string spot_instance_request_id;
+  std::optional<EpochMillis> block_ends_at;  // a spot block: no background reclaim before then
+  std::string spot_termination_code;         // its request's status code when it goes
+};
+
+// One entry of TerminateInstances' answer.
+struct InstanceStateChange {
+  std::string instance_id;
+  InstanceState previous_state = InstanceState::kPending;
+  InstanceState current_state = InstanceState::kPending;
 };
 
 // What `gleaner interrupt` asks for: exactly one target.
@@ -103,6 +118,28 @@ class SimulatedCloud final : public CapacityProvider {
 
   const std::map<std::string, SimulatedInstance>& instances() const { return instances_; }
   const SimulatedInstance* FindInstance(const std::string& instance_id) const;
+
+  // The EC2 API (simulated_cloud_ec2.cc). Spot instance requests launch instances that join the
+  // ECS cluster their user data names: that is how UNMANAGED compute environments get capacity.
+  // Errors: InvalidArgument (EC2's InvalidParameterValue) and NotFound (an unknown id).
+  Result<std::vector<SpotInstanceRequest>> RequestSpotInstances(
+      BatchState& state, const RequestSpotInstancesSpec& spec);
+  Result<std::vector<InstanceStateChange>> TerminateInstances(
+      BatchState& state, const std::vector<std::string>& instance_ids);
+  Result<std::vector<CancelledSpotInstanceRequest>> CancelSpotInstanceRequests(
+      const std::vector<std::string>& spot_instance_request_ids);
+  // simulated_cloud_ec2_describe.cc. In creation order; unknown ids are NotFound, unknown filter
+  // names InvalidArgument.
+  Result<std::vector<const SpotInstanceRequest*>> DescribeSpotInstanceRequests(
+      const std::vector<std::string>& spot_instance_request_ids,
+      const std::vector<Ec2Filter>& filters) const;
+  // Every EC2 instance (managed ones too; Fargate capacity is not an instance), by launch time.
+  Result<std::vector<const SimulatedInstance*>> DescribeInstances(
+      const std::vector<std::string>& instance_ids, const std::vector<Ec2Filter>& filters) const;
+  // One entry per pool per hourly price period in the window, newest first.
+  Result<std::vector<SpotPriceHistoryEntry>> DescribeSpotPriceHistory(
+      const SpotPriceHistoryQuery& query) const;
+  const SpotInstanceRequest* FindSpotInstanceRequest(const std::string& id) const;
   const InterruptionProfile& profile() const { return options_.profile; }
   const InstanceCatalog& catalog() const { return catalog_; }
   const SpotPriceModel& prices() const { return prices_; }
@@ -130,6 +167,14 @@ class SimulatedCloud final : public CapacityProvider {
   void Terminate(BatchState& state, SimulatedInstance& instance, const std::string& reason,
                  EpochMillis now);
   void ScaleIn(BatchState& state, EpochMillis now);
+  // Spot instance requests (simulated_cloud_ec2.cc).
+  void EvaluateSpotInstanceRequest(BatchState& state, SpotInstanceRequest& request,
+                                   EpochMillis now);
+  void LaunchSpotInstance(BatchState& state, SpotInstanceRequest& request, const CapacityPool& pool,
+                          MicroUsdPerHour price, EpochMillis now);
+  void AdvanceSpotInstanceRequests(BatchState& state, EpochMillis now);
+  void OnSpotInstanceGone(const SimulatedInstance& instance, EpochMillis now);
+  std::optional<EpochMillis> NextSpotInstanceRequestEventAt() const;
 
   const Clock& clock_;
   const InstanceCatalog& catalog_;
@@ -139,6 +184,9 @@ class SimulatedCloud final : public CapacityProvider {
   InstanceIdGenerator ids_;
   std::map<std::string, SimulatedInstance> instances_;  // by id
   std::map<std::string, Environment> environments_;     // by compute environment ARN
+  std::mt19937_64 spot_request_ids_{MixSeed(options_.seed, StableHash("spot-instance-request"))};
+  std::map<std::string, SpotInstanceRequest> spot_requests_;  // by id
+  int64_t spot_request_sequence_ = 0;
 };
 
 }  // namespace gleaner

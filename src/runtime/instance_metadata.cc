@@ -166,15 +166,6 @@ CivilTime ToCivil(EpochMillis millis) {
           chrono::weekday{day}.c_encoding()};
 }
 
-// "2026-11-24T08:22:00Z", as AWS prints instance-action and termination-time.
-std::string Iso8601(EpochMillis millis) {
-  CivilTime t = ToCivil(millis);
-  char out[32];
-  std::snprintf(out, sizeof(out), "%04d-%02u-%02uT%02u:%02u:%02uZ", t.year, t.month, t.day, t.hour,
-                t.minute, t.second);
-  return out;
-}
-
 // "Tue, 24 Nov 2026 08:22:00 GMT", as Azure prints NotBefore.
 std::string Rfc1123(EpochMillis millis) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -310,7 +301,7 @@ MetadataTree AwsTree(const InstanceMetadata& instance, EpochMillis now) {
   tree[md + "services/domain"] = "amazonaws.com";
   tree[md + "services/partition"] = "aws";
   if (NoticeVisible(instance, now)) {
-    std::string deadline = Iso8601(Deadline(instance));
+    std::string deadline = FormatIso8601Seconds(Deadline(instance));
     tree[md + "spot/instance-action"] =
         Dump(Json{{"action", instance.instance_action}, {"time", deadline}});
     tree[md + "spot/termination-time"] = deadline;
@@ -318,7 +309,7 @@ MetadataTree AwsTree(const InstanceMetadata& instance, EpochMillis now) {
   std::optional<EpochMillis> rebalance_at = RebalanceAt(instance);
   if (rebalance_at.has_value() && now >= *rebalance_at) {
     tree[md + "events/recommendations/rebalance"] =
-        Dump(Json{{"noticeTime", Iso8601(*rebalance_at)}});
+        Dump(Json{{"noticeTime", FormatIso8601Seconds(*rebalance_at)}});
   }
   Json identity = {{"accountId", "000000000000"},
                    {"architecture", Architecture(instance.instance_type)},

@@ -153,6 +153,7 @@ int RunUpCommand(const UpOptions& options) {
   http_options.threads = options.http_threads;
   GleanerApiOptions api_options;
   api_options.log_directory = engine_options.log_directory;
+  api_options.cloud = cloud.get();
   api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
   api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
