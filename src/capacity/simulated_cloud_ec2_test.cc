@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "capacity/simulated_cloud.h"
+#include "capacity/simulated_cloud_test_support.h"
 #include "model/arn.h"
 #include "scheduler/batch_state.h"
 
@@ -14,11 +15,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-const InstanceCatalog& Catalog() {
-  static const InstanceCatalog catalog = InstanceCatalog::BuiltIn().value();
-  return catalog;
-}
 
 std::string Base64(const std::string& text) {
   static constexpr char kAlphabet[] =
@@ -38,7 +34,7 @@ std::string Base64(const std::string& text) {
 
 // A spot type with the highest interruption bucket, so the test can find a reclaim near.
 std::string FrequentlyReclaimedType() {
-  for (const auto& [name, type] : Catalog().types()) {
+  for (const auto& [name, type] : testing::BuiltInCatalog().types()) {
     if (type.spot && type.spot->interruption_bucket == 4 && type.vcpus >= 2 &&
         type.memory_mib >= 4096 && type.gpus == 0) {
       return name;
@@ -47,16 +43,8 @@ std::string FrequentlyReclaimedType() {
   return "";
 }
 
-class SimulatedCloudEc2Test : public ::testing::Test {
+class SimulatedCloudEc2Test : public testing::SimulatedCloudFixture {
  protected:
-  SimulatedCloudEc2Test() : state_(clock_, BatchStateOptions{}) {}
-
-  SimulatedCloud& Cloud(SimulatedCloudOptions options = {}) {
-    options.background_interruptions = false;
-    cloud_.emplace(clock_, Catalog(), options);
-    return *cloud_;
-  }
-
   // An UNMANAGED compute environment, a queue on it and a job definition; returns its cluster.
   std::string AddUnmanagedStack() {
     ComputeEnvironment environment;
@@ -64,27 +52,9 @@ class SimulatedCloudEc2Test : public ::testing::Test {
     environment.type = "UNMANAGED";
     const ComputeEnvironment* created = state_.CreateComputeEnvironment(environment).value();
     ce_arn_ = created->arn;
-    JobQueue queue;
-    queue.name = "q";
-    queue.priority = 1;
-    queue.compute_environment_order.push_back({1, "unmanaged"});
-    EXPECT_TRUE(state_.CreateJobQueue(queue).ok());
-    JobDefinition definition;
-    definition.name = "def";
-    definition.type = "container";
-    definition.container_properties = ContainerProperties{};
-    definition.container_properties->command = {"true"};
-    definition.container_properties->resource_requirements = {{"VCPU", "2"}, {"MEMORY", "2048"}};
-    EXPECT_TRUE(state_.RegisterJobDefinition(definition).ok());
+    AddQueue({"unmanaged"});
+    RegisterDefinition("2", "2048");
     return ArnResourceName(created->ecs_cluster_arn, "cluster");
-  }
-
-  std::string Submit(const std::string& name) {
-    SubmitJobRequest request;
-    request.job_name = name;
-    request.job_queue = "q";
-    request.job_definition = "def";
-    return state_.SubmitJob(request).value()->job_id;
   }
 
   static RequestSpotInstancesSpec Spec(const std::string& cluster,
@@ -111,23 +81,7 @@ class SimulatedCloudEc2Test : public ::testing::Test {
     return *cloud_->FindSpotInstanceRequest(id);
   }
 
-  // One engine iteration, launches reported as running processes.
-  Decisions Step() {
-    cloud_->Advance(state_);
-    Decisions decisions = state_.Schedule();
-    cloud_->Provide(state_, decisions.capacity_requests);
-    for (const StartAttempt& start : decisions.starts) {
-      ++next_pid_;
-      state_.OnAttemptLaunched(start.job_id, next_pid_, next_pid_);
-    }
-    return decisions;
-  }
-
-  FakeClock clock_;
-  BatchState state_;
-  std::optional<SimulatedCloud> cloud_;
   std::string ce_arn_;
-  int64_t next_pid_ = 100;
 };
 
 TEST_F(SimulatedCloudEc2Test, AnInstanceJoiningTheClusterRunsTheWaitingJob) {
@@ -258,7 +212,7 @@ TEST_F(SimulatedCloudEc2Test, InstanceCountMakesOneRequestPerInstanceFromTheSeed
 
   FakeClock other_clock;
   BatchState other_state(other_clock, BatchStateOptions{});
-  SimulatedCloud same_seed(other_clock, Catalog(), SimulatedCloudOptions{});
+  SimulatedCloud same_seed(other_clock, testing::BuiltInCatalog(), SimulatedCloudOptions{});
   auto again = same_seed.RequestSpotInstances(other_state, spec);
   ASSERT_TRUE(again.ok());
   for (size_t i = 0; i < 3; ++i) {
@@ -292,7 +246,8 @@ TEST_F(SimulatedCloudEc2Test, APoolInARecoveryGapHasNoCapacityUntilTheGapEnds) {
   Cloud(options);
   CapacityPool pool{type, "us-east-1a"};
   // The same seed and start give the same reclaim timeline: find the pool's first reclaim.
-  InterruptionModel twin(Catalog(), options.profile, options.seed, clock_.NowMillis());
+  InterruptionModel twin(testing::BuiltInCatalog(), options.profile, options.seed,
+                         clock_.NowMillis());
   std::optional<EpochMillis> reclaim = twin.NextInterruption(pool, clock_.NowMillis());
   ASSERT_TRUE(reclaim);
   clock_.Set(*reclaim);
@@ -470,27 +425,9 @@ TEST_F(SimulatedCloudEc2Test, DescribeSpotInstanceRequestsFilters) {
 
 TEST_F(SimulatedCloudEc2Test, DescribeInstancesShowsManagedAndRequestedInstances) {
   Cloud();
-  ComputeEnvironment managed;
-  managed.name = "managed";
-  managed.type = "MANAGED";
-  ComputeResources resources;
-  resources.type = "EC2";
-  resources.maxv_cpus = 16;
-  resources.instance_types = {"c5.large"};
-  managed.compute_resources = resources;
-  ASSERT_TRUE(state_.CreateComputeEnvironment(managed).ok());
-  JobQueue queue;
-  queue.name = "q";
-  queue.priority = 1;
-  queue.compute_environment_order.push_back({1, "managed"});
-  ASSERT_TRUE(state_.CreateJobQueue(queue).ok());
-  JobDefinition definition;
-  definition.name = "def";
-  definition.type = "container";
-  definition.container_properties = ContainerProperties{};
-  definition.container_properties->command = {"true"};
-  definition.container_properties->resource_requirements = {{"VCPU", "1"}, {"MEMORY", "512"}};
-  ASSERT_TRUE(state_.RegisterJobDefinition(definition).ok());
+  AddEnvironment("managed", "EC2", 16, {"c5.large"});
+  AddQueue({"managed"});
+  RegisterDefinition("1", "512");
   Submit("a");
   Step();
   ASSERT_THAT(cloud_->instances(), SizeIs(1));

@@ -6,6 +6,7 @@
 
 #include <csignal>
 
+#include "capacity/simulated_cloud_test_support.h"
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
@@ -15,94 +16,17 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-const InstanceCatalog& Catalog() {
-  static const InstanceCatalog catalog = InstanceCatalog::BuiltIn().value();
-  return catalog;
-}
-
-class SimulatedCloudTest : public ::testing::Test {
+class SimulatedCloudTest : public testing::SimulatedCloudFixture {
  protected:
-  SimulatedCloudTest() : state_(clock_, BatchStateOptions{}) {}
-
-  SimulatedCloud& Cloud(SimulatedCloudOptions options = {}) {
-    options.background_interruptions = background_;
-    cloud_.emplace(clock_, Catalog(), options);
-    return *cloud_;
-  }
-
-  std::string AddEnvironment(const std::string& name, const std::string& type, int maxv_cpus,
-                             std::vector<std::string> instance_types = {"optimal"},
-                             std::string strategy = "BEST_FIT_PROGRESSIVE") {
-    ComputeEnvironment environment;
-    environment.name = name;
-    environment.type = "MANAGED";
-    ComputeResources resources;
-    resources.type = type;
-    resources.maxv_cpus = maxv_cpus;
-    resources.minv_cpus = 0;
-    resources.instance_types = std::move(instance_types);
-    resources.allocation_strategy = std::move(strategy);
-    resources.passthrough["subnets"] = {"subnet-a", "subnet-b", "subnet-c"};
-    environment.compute_resources = resources;
-    return state_.CreateComputeEnvironment(environment).value()->arn;
-  }
-
+  // Queue "q" over `environments` and a 2-vCPU definition that retries on host loss.
   void AddQueue(const std::vector<std::string>& environments) {
-    JobQueue queue;
-    queue.name = "q";
-    queue.priority = 1;
-    for (size_t i = 0; i < environments.size(); ++i) {
-      queue.compute_environment_order.push_back({static_cast<int>(i) + 1, environments[i]});
-    }
-    ASSERT_TRUE(state_.CreateJobQueue(queue).ok());
-    JobDefinition definition;
-    definition.name = "def";
-    definition.type = "container";
-    definition.container_properties = ContainerProperties{};
-    definition.container_properties->command = {"true"};
-    definition.container_properties->resource_requirements = {{"VCPU", "2"}, {"MEMORY", "2048"}};
-    definition.retry_strategy = RetryStrategy{};
-    definition.retry_strategy->attempts = 3;
-    definition.retry_strategy->evaluate_on_exit = {
-        EvaluateOnExit{"Host EC2*", std::nullopt, std::nullopt, "RETRY"},
-        EvaluateOnExit{std::nullopt, std::nullopt, "*", "EXIT"}};
-    ASSERT_TRUE(state_.RegisterJobDefinition(definition).ok());
+    SimulatedCloudFixture::AddQueue(environments);
+    RegisterDefinition("2", "2048", /*retry_on_host_loss=*/true);
   }
 
-  std::string Submit(const std::string& name) {
-    SubmitJobRequest request;
-    request.job_name = name;
-    request.job_queue = "q";
-    request.job_definition = "def";
-    return state_.SubmitJob(request).value()->job_id;
-  }
-
-  // One engine iteration: the cloud catches up, the state schedules, the cloud provides what was
-  // asked for and the state schedules again. Launches are reported as running processes.
-  Decisions Step() {
-    cloud_->Advance(state_);
-    Decisions decisions = state_.Schedule();
-    cloud_->Provide(state_, decisions.capacity_requests);
-    Decisions more = state_.Schedule();
-    for (auto& start : more.starts) decisions.starts.push_back(start);
-    for (auto& signal : more.signals) decisions.signals.push_back(signal);
-    for (const StartAttempt& start : decisions.starts) {
-      ++next_pid_;
-      state_.OnAttemptLaunched(start.job_id, next_pid_, next_pid_);
-    }
-    return decisions;
-  }
-
-  const Job& JobOf(const std::string& id) { return *state_.FindJob(id); }
   const SimulatedInstance& InstanceOf(const std::string& job_id) {
     return *cloud_->FindInstance(JobOf(job_id).placement->instance_id);
   }
-
-  FakeClock clock_;
-  BatchState state_;
-  std::optional<SimulatedCloud> cloud_;
-  bool background_ = false;
-  int64_t next_pid_ = 100;
 };
 
 TEST_F(SimulatedCloudTest, LaunchesAnInstanceForAWaitingJobAndRunsItWhenReady) {
