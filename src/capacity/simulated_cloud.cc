@@ -80,7 +80,9 @@ SimulatedCloud::Environment& SimulatedCloud::EnvironmentFor(const ComputeEnviron
   cloud.subnets = subnets;
   cloud.zones = AvailabilityZonesForSubnets(subnets);
   cloud.types.clear();
+  cloud.instance_sizes.clear();
   cloud.invalid_reason.clear();
+  cloud.blocked_second = -1;
   if (environment.IsFargate()) return cloud;
   std::vector<std::string> requested = resources.instance_types;
   if (requested.empty()) requested = {"optimal"};
@@ -94,6 +96,13 @@ SimulatedCloud::Environment& SimulatedCloud::EnvironmentFor(const ComputeEnviron
     std::erase_if(cloud.types, [](const InstanceType& type) { return !type.spot; });
     if (cloud.types.empty()) {
       cloud.invalid_reason = "computeResources.instanceTypes: none of them is offered as spot";
+    }
+  }
+  for (const InstanceType& type : cloud.types) {
+    Resources size = type.Capacity();
+    if (std::find(cloud.instance_sizes.begin(), cloud.instance_sizes.end(), size) ==
+        cloud.instance_sizes.end()) {
+      cloud.instance_sizes.push_back(size);
     }
   }
   return cloud;
@@ -153,18 +162,15 @@ void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
     capacity.room_millivcpus =
         std::max<int64_t>(0, int64_t{environment.compute_resources->maxv_cpus} * 1000 -
                                  MilliVcpusOf(environment.arn));
-    if (environment.IsFargate()) {
-      capacity.instance_sizes = {kFargateLargestTask};
-    } else {
-      for (const InstanceType& type : cloud.types) {
-        Resources size = type.Capacity();
-        if (std::find(capacity.instance_sizes.begin(), capacity.instance_sizes.end(), size) ==
-            capacity.instance_sizes.end()) {
-          capacity.instance_sizes.push_back(size);
-        }
-      }
+    capacity.instance_sizes = environment.IsFargate() ? std::vector<Resources>{kFargateLargestTask}
+                                                      : cloud.instance_sizes;
+    int bid = environment.compute_resources->bid_percentage.value_or(100);
+    if (cloud.blocked_second != now / 1000 || cloud.blocked_bid != bid) {
+      cloud.blocked_reason = BlockedReason(environment, cloud, now);
+      cloud.blocked_second = now / 1000;
+      cloud.blocked_bid = bid;
     }
-    capacity.blocked_reason = BlockedReason(environment, cloud, now);
+    capacity.blocked_reason = cloud.blocked_reason;
     state.SetScalingCapacity(environment.arn, std::move(capacity));
   }
   // Compute environments deleted or no longer scaled: their instances go.

@@ -151,7 +151,13 @@ class SimulatedCloud final : public CapacityProvider {
     std::vector<std::string> subnets;
     std::vector<InstanceType> types;
     std::vector<std::string> zones;
-    std::string invalid_reason;  // instanceTypes that do not resolve
+    std::string invalid_reason;             // instanceTypes that do not resolve
+    std::vector<Resources> instance_sizes;  // distinct capacities of `types`
+    // Whether any pool can launch is asked on every engine pass but walks every pool: it is
+    // worked out at most once per second of clock time (and again when bidPercentage changes).
+    std::string blocked_reason;
+    int64_t blocked_second = -1;
+    int blocked_bid = -1;
   };
 
   void SyncEnvironments(BatchState& state, EpochMillis now);
