@@ -29,7 +29,10 @@ void EventLog::Append(const std::string& detail_type, const std::string& source,
                 {"region", scope_.region},
                 {"resources", std::move(resources)},
                 {"detail", std::move(detail)}};
-  if (file_) file_ << event.dump() << '\n' << std::flush;
+  if (file_) {
+    file_ << event.dump() << '\n';  // flushed once per pass, at the end of Observe
+    unflushed_ = true;
+  }
   event["gleanerSequence"] = sequence_;
   recent_.push_back(std::move(event));
   if (recent_.size() > capacity_) recent_.pop_front();
@@ -46,6 +49,9 @@ void EventLog::Observe(const BatchState& state, const StateChanges& changes,
     Append("Batch Job State Change", "aws.batch", {job->job_arn}, std::move(detail));
   }
   if (cloud != nullptr) ObserveCloud(*cloud);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (unflushed_) file_.flush();
+  unflushed_ = false;
 }
 
 void EventLog::ObserveCloud(const SimulatedCloud& cloud) {

@@ -50,6 +50,7 @@ class EventLog {
   UuidV7Generator ids_;
   std::deque<nlohmann::json> recent_;
   uint64_t sequence_ = 0;
+  bool unflushed_ = false;
   // Scheduler thread only.
   std::set<std::string> warned_;  // instance ids already announced
   std::set<std::string> rebalanced_;
