@@ -26,8 +26,11 @@ Result<InterruptRequest> ParseInterruptRequest(const std::string& body) {
        : key == "instanceId" ? request.instance_id
                              : request.compute_environment) = text;
     } else if (key == "count") {
-      if (!value.is_number_integer()) return Status::InvalidArgument("count must be an integer");
-      request.count = value.get<int>();
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+          value.get<int64_t>() > 1'000'000) {
+        return Status::InvalidArgument("count must be an integer from 1 to 1000000");
+      }
+      request.count = static_cast<int>(value.get<int64_t>());
     } else if (key == "percent" || key == "noticeSeconds" || key == "rebalanceLeadSeconds") {
       if (!value.is_number()) return Status::InvalidArgument(key + " must be a number");
       double number = value.get<double>();

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 
 import pytest
@@ -201,6 +202,20 @@ def test_waiting_job_explains_spot_capacity_and_interrupt_rejects_bad_targets(
         result = gleaner_cli("interrupt", *args, "--endpoint", helpers.server.endpoint)
         assert result.returncode != 0
         assert message in result.stderr, result.stderr
+
+
+def test_interrupt_over_http_names_the_member_and_the_rule(helpers):
+    for body, message in (({"computeEnvironment": "x", "count": 2 ** 40}, "count must be"),
+                          ({"jobId": 7}, "jobId must be a non-empty string"),
+                          ({"instanceId": "i-1", "colour": "red"}, 'Unknown member "colour"'),
+                          ({"computeEnvironment": "x", "percent": "half"}, "percent must be")):
+        request = urllib.request.Request(helpers.server.endpoint + "/gleaner/v1/interrupt",
+                                         data=json.dumps(body).encode(), method="POST")
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(request)
+        assert error.value.code == 400
+        reply = json.load(error.value)
+        assert reply["__type"] == "ClientException" and message in reply["message"], reply
 
 
 @pytest.mark.gleaner_args("--capacity", "local")
