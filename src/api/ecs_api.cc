@@ -25,18 +25,6 @@ constexpr const char* kReservedPorts[] = {"22", "2375", "2376", "51678", "51679"
 using EcsOperation = Result<json> (*)(const json& body, const BatchState& state,
                                       const SimulatedCloud* cloud);
 
-// The compute environment whose ECS cluster `reference` (a name or an ARN) is.
-const ComputeEnvironment* FindCluster(const BatchState& state, const std::string& reference) {
-  for (const auto& [name, environment] : state.compute_environments()) {
-    if (LooksLikeArn(reference)
-            ? environment.ecs_cluster_arn == reference
-            : ArnResourceName(environment.ecs_cluster_arn, "cluster") == reference) {
-      return &environment;
-    }
-  }
-  return nullptr;
-}
-
 std::string ClusterArnOf(const BatchState& state, const std::string& reference) {
   return LooksLikeArn(reference) ? reference : state.scope().EcsCluster(reference);
 }
@@ -46,7 +34,7 @@ Result<const ComputeEnvironment*> RequiredCluster(const json& body, const BatchS
   if (auto it = body.find("cluster"); it != body.end() && it->is_string()) {
     reference = it->get<std::string>();
   }
-  const ComputeEnvironment* environment = FindCluster(state, reference);
+  const ComputeEnvironment* environment = state.FindComputeEnvironmentOfCluster(reference);
   if (environment == nullptr) return Status::NotFound("Cluster not found.");
   return environment;
 }
@@ -152,7 +140,7 @@ Result<json> DescribeClusters(const json& body, const BatchState& state, const S
   json clusters = json::array();
   json failures = json::array();
   for (const std::string& reference : references) {
-    const ComputeEnvironment* environment = FindCluster(state, reference);
+    const ComputeEnvironment* environment = state.FindComputeEnvironmentOfCluster(reference);
     if (environment == nullptr) {
       failures.push_back({{"arn", ClusterArnOf(state, reference)}, {"reason", "MISSING"}});
       continue;

@@ -67,16 +67,6 @@ EpochMillis NextPricePeriod(EpochMillis now) {
   return (now / SpotPriceModel::kPricePeriodMillis + 1) * SpotPriceModel::kPricePeriodMillis;
 }
 
-// The compute environment whose ECS cluster is `cluster` (a name), if any.
-const ComputeEnvironment* ComputeEnvironmentOfCluster(const BatchState& state,
-                                                      const std::string& cluster) {
-  if (cluster.empty()) return nullptr;
-  for (const auto& [name, environment] : state.compute_environments()) {
-    if (ArnResourceName(environment.ecs_cluster_arn, "cluster") == cluster) return &environment;
-  }
-  return nullptr;
-}
-
 Status ValidateSpec(const RequestSpotInstancesSpec& spec, const InstanceCatalog& catalog) {
   if (spec.instance_count < 1 || spec.instance_count > kMaxInstanceCount) {
     return Status::InvalidArgument("InstanceCount must be between 1 and " +
@@ -277,7 +267,7 @@ void SimulatedCloud::LaunchSpotInstance(BatchState& state, SpotInstanceRequest& 
   // The ECS agent registers with the cluster its user data names; a compute environment's cluster
   // makes the instance one of its hosts. Any other cluster (or none: "default") serves nothing.
   if (const ComputeEnvironment* environment =
-          ComputeEnvironmentOfCluster(state, request.ecs_cluster)) {
+          state.FindComputeEnvironmentOfCluster(request.ecs_cluster)) {
     instance.compute_environment_arn = environment->arn;
     Host host;
     host.instance_id = instance.instance_id;

@@ -96,6 +96,8 @@ class BatchState {
   Status DeregisterJobDefinition(const std::string& name_rev_or_arn);
 
   const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const;
+  // The compute environment whose ECS cluster (ecsClusterArn) `cluster` names, by name or ARN.
+  const ComputeEnvironment* FindComputeEnvironmentOfCluster(const std::string& cluster) const;
   const std::map<std::string, ComputeEnvironment>& compute_environments() const {
     return compute_environments_;
   }
@@ -155,6 +157,9 @@ class BatchState {
   // The host is gone: its attempts get SIGKILL and end with the interruption reason (the retry
   // strategy decides); the host is forgotten.
   void TerminateHost(const std::string& instance_id);
+  // The host vanished together with its processes (an agent that stopped answering): as
+  // TerminateHost, but no exits will come, so its attempts end now, as killed.
+  void LoseHost(const std::string& instance_id);
   // The ids of the jobs with an attempt placed on the host.
   std::vector<std::string> JobsOnHost(const std::string& instance_id) const;
   // A provider scales this compute environment (nullopt: it does not any more).

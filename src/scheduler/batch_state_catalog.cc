@@ -50,6 +50,19 @@ const ComputeEnvironment* BatchState::FindComputeEnvironment(const std::string& 
   return &it->second;
 }
 
+const ComputeEnvironment* BatchState::FindComputeEnvironmentOfCluster(
+    const std::string& cluster) const {
+  if (cluster.empty()) return nullptr;
+  bool is_arn = LooksLikeArn(cluster);
+  for (const auto& [name, environment] : compute_environments_) {
+    if (is_arn ? environment.ecs_cluster_arn == cluster
+               : ArnResourceName(environment.ecs_cluster_arn, "cluster") == cluster) {
+      return &environment;
+    }
+  }
+  return nullptr;
+}
+
 const JobQueue* BatchState::FindJobQueue(const std::string& name_or_arn) const {
   auto it = job_queues_.find(QueueNameFromReference(name_or_arn));
   if (it == job_queues_.end()) return nullptr;

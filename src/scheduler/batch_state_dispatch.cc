@@ -31,6 +31,18 @@ constexpr int kMaxCountedAhead = 10'000;
 constexpr int kMaxCapacityRequestsPerJob = 10'000;
 constexpr char kAttemptTimedOut[] = "Job attempt duration exceeded timeout";
 
+// The lowest-numbered free GPUs of `host`, marked taken (the placement already checked they fit).
+std::vector<int> TakeGpus(Host& host, int64_t count) {
+  std::vector<int> taken;
+  for (int gpu = 0; gpu < 64 && gpu < host.total.gpus && std::ssize(taken) < count; ++gpu) {
+    uint64_t bit = uint64_t{1} << gpu;
+    if ((host.gpus_in_use & bit) != 0) continue;
+    host.gpus_in_use |= bit;
+    taken.push_back(gpu);
+  }
+  return taken;
+}
+
 }  // namespace
 
 std::optional<EpochMillis> BatchState::NextTimer() const {
@@ -186,6 +198,7 @@ void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decis
   placement.compute_environment_arn = choice.environment->arn;
   placement.instance_id = choice.host->instance_id;
   placement.reserved = job.required;
+  placement.gpu_ids = TakeGpus(*choice.host, job.required.gpus);
   job.placement = placement;
 
   std::string task_id = RandomHex(random_, 32);

@@ -74,6 +74,17 @@ void BatchState::TerminateHost(const std::string& instance_id) {
   room_cursor_ = hosts_.end();
 }
 
+void BatchState::LoseHost(const std::string& instance_id) {
+  std::vector<std::string> jobs = JobsOnHost(instance_id);
+  TerminateHost(instance_id);
+  for (const std::string& job_id : jobs) {
+    const Job* job = FindJob(job_id);
+    if (job == nullptr || !job->placement) continue;
+    if (job->status == JobStatus::kStarting) OnAttemptLaunched(job_id, 0, 0);
+    OnAttemptExited(job_id, 128 + SIGKILL, SIGKILL);
+  }
+}
+
 void BatchState::SetScalingCapacity(const std::string& compute_environment_arn,
                                     std::optional<ScalingCapacity> capacity) {
   if (capacity) {

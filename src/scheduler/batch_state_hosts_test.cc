@@ -68,6 +68,38 @@ class BatchStateHostsTest : public BatchStateTest {
   }
 };
 
+TEST_F(BatchStateHostsTest, GpuJobsGoWhereGpusAreAndEachHoldsItsOwnGpus) {
+  AddEnvironment("gpu");
+  AddQueue("q", 1, {"gpu"});
+  MustOk(state_
+             .RegisterJobDefinition(
+                 Definition("one-gpu",
+                            [] {
+                              ContainerProperties container = Container("1", "1024");
+                              container.resource_requirements.push_back({"GPU", "1"});
+                              return container;
+                            }()))
+             .status());
+  AddInstance("i-cpu", "gpu", 8000, 16384);
+  std::string first = Submit("a", "q", "one-gpu");
+  EXPECT_THAT(Started(state_.Schedule()), IsEmpty());  // no host has a GPU
+  Host gpu_host;
+  gpu_host.instance_id = "i-gpu";
+  gpu_host.compute_environment_arn = ArnOf("gpu");
+  gpu_host.total = Resources{8000, 16384, 2};
+  state_.AddHost(gpu_host);
+  std::string second = Submit("b", "q", "one-gpu");
+  std::string third = Submit("c", "q", "one-gpu");
+  EXPECT_THAT(Started(state_.Schedule()), ElementsAre(first, second));
+  EXPECT_EQ(JobOf(first).placement->instance_id, "i-gpu");
+  EXPECT_THAT(JobOf(first).placement->gpu_ids, ElementsAre(0));
+  EXPECT_THAT(JobOf(second).placement->gpu_ids, ElementsAre(1));
+  state_.OnAttemptLaunched(first, 10, 100);
+  state_.OnAttemptExited(first, 0, 0);
+  EXPECT_THAT(Started(state_.Schedule()), ElementsAre(third));
+  EXPECT_THAT(JobOf(third).placement->gpu_ids, ElementsAre(0));  // the GPU the first gave back
+}
+
 TEST_F(BatchStateHostsTest, AHostServesOnlyItsComputeEnvironment) {
   AddEnvironment("spot");
   AddEnvironment("other");
@@ -213,6 +245,20 @@ TEST_F(BatchStateHostsTest, TerminatedHostKillsItsAttemptsWhichEndWithTheHostRea
   EXPECT_EQ(StatusOf(job), JobStatus::kFailed);
   EXPECT_EQ(JobOf(job).status_reason, "Host EC2 (instance i-spot) terminated.");
   EXPECT_THAT(state_.JobsOnHost("i-spot"), IsEmpty());
+}
+
+TEST_F(BatchStateHostsTest, LostHostEndsItsAttemptsAtOnceAndTheRetryStrategyDecides) {
+  std::string running = RunOnInstance("i-agent");  // retried on "Host EC2*"
+  std::string starting = Submit("b", "q", "spot-def");
+  ASSERT_THAT(Started(state_.Schedule()), ElementsAre(starting));  // not launched yet
+  state_.LoseHost("i-agent");
+  EXPECT_EQ(state_.FindHost("i-agent"), nullptr);
+  for (const std::string& job : {running, starting}) {
+    EXPECT_EQ(StatusOf(job), JobStatus::kRunnable) << job;
+    ASSERT_EQ(JobOf(job).attempts.size(), 1u);
+    EXPECT_EQ(JobOf(job).attempts[0].status_reason, "Host EC2 (instance i-agent) terminated.");
+  }
+  EXPECT_THAT(state_.JobsOnHost("i-agent"), IsEmpty());
 }
 
 TEST_F(BatchStateHostsTest, RetriedAttemptRunsOnReplacementCapacity) {

@@ -238,7 +238,10 @@ void BatchState::ReleasePlacement(Job& job) {
   if (!job.placement) return;
   const AttemptPlacement& placement = *job.placement;
   auto host = hosts_.find(placement.instance_id);
-  if (host != hosts_.end()) host->second.used -= placement.reserved;
+  if (host != hosts_.end()) {
+    host->second.used -= placement.reserved;
+    for (int gpu : placement.gpu_ids) host->second.gpus_in_use &= ~(uint64_t{1} << gpu);
+  }
   auto on_host = jobs_by_host_.find(placement.instance_id);
   if (on_host != jobs_by_host_.end()) {
     on_host->second.erase(job.job_id);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct Host {
   // Launched but not ready: jobs waiting for capacity count on it instead of asking for more.
   bool booting = false;
   std::optional<EpochMillis> interruption_deadline;  // set by the interruption notice
+  // Which of its GPUs (0 .. total.gpus - 1) attempts hold: bit i set while GPU i is taken.
+  uint64_t gpus_in_use = 0;
 
   Resources Free() const { return total - used; }
   bool Serves(const std::string& compute_environment_arn_wanted) const {

@@ -105,20 +105,22 @@ void Engine::Run() {
 }
 
 std::optional<EpochMillis> Engine::NextWakeUp() const {
-  std::optional<EpochMillis> timer = state_.NextTimer();
-  if (provider_ == nullptr) return timer;
-  std::optional<EpochMillis> provider = provider_->NextEventAt();
-  if (!timer) return provider;
-  if (!provider) return timer;
-  return std::min(*timer, *provider);
+  std::optional<EpochMillis> earliest = state_.NextTimer();
+  for (const CapacityProvider* provider : providers_) {
+    std::optional<EpochMillis> next = provider->NextEventAt();
+    if (next && (!earliest || *next < *earliest)) earliest = next;
+  }
+  return earliest;
 }
 
 void Engine::ScheduleAndCarryOut() {
-  if (provider_ != nullptr) provider_->Advance(state_);
+  for (CapacityProvider* provider : providers_) provider->Advance(state_);
   Decisions decisions = state_.Schedule();
   CarryOut(decisions);
-  if (provider_ != nullptr && !decisions.capacity_requests.empty()) {
-    provider_->Provide(state_, decisions.capacity_requests);
+  if (!providers_.empty() && !decisions.capacity_requests.empty()) {
+    for (CapacityProvider* provider : providers_) {
+      provider->Provide(state_, decisions.capacity_requests);
+    }
     CarryOut(state_.Schedule());  // what is ready at once takes its jobs now
   }
 }
@@ -175,9 +177,19 @@ void Engine::CarryOut(const Decisions& decisions) {
   for (const StartAttempt& start : decisions.starts) Launch(start.job_id);
   for (const SignalAttempt& signal : decisions.signals) {
     const Job* job = state_.FindJob(signal.job_id);
+    // Not launched yet: OnLaunched (or the agent's first report) signals it once it is.
     if (job == nullptr || !job->placement || job->placement->pid <= 0) continue;
-    launcher_->SignalGroup(static_cast<pid_t>(job->placement->pid), signal.signal);
+    if (RunsRemotely(*job)) {
+      remote_->Signal(job->placement->instance_id,
+                      {{job->job_id, job->AttemptNumber()}, signal.signal});
+    } else {
+      launcher_->SignalGroup(static_cast<pid_t>(job->placement->pid), signal.signal);
+    }
   }
+}
+
+bool Engine::RunsRemotely(const Job& job) const {
+  return remote_ != nullptr && job.placement && remote_->Runs(job.placement->instance_id);
 }
 
 void Engine::Launch(const std::string& job_id) {
@@ -191,35 +203,59 @@ void Engine::Launch(const std::string& job_id) {
         "the job definition or containerOverrides.command in SubmitJob");
     return;
   }
+  const std::string& log_stream = job->container.current.log_stream_name;
+  if (RunsRemotely(*job)) {
+    // The agent puts its own PATH, HOME, ... under the job's variables.
+    remote_->Launch(
+        job->placement->instance_id,
+        {{job_id, job->AttemptNumber()}, container.command, AttemptVariables(*job), log_stream});
+    return;
+  }
   LaunchSpec spec;
   spec.argv = container.command;
   spec.environment = options_.base_environment;
-  for (const KeyValuePair& variable : container.environment) {
-    spec.environment.push_back(variable.name + "=" + variable.value);
+  for (std::string& variable : AttemptVariables(*job)) {
+    spec.environment.push_back(std::move(variable));
   }
-  spec.environment.push_back("AWS_BATCH_JOB_ID=" + job->job_id);
-  spec.environment.push_back("AWS_BATCH_JOB_ATTEMPT=" + std::to_string(job->AttemptNumber()));
-  spec.environment.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job->job_queue));
-  spec.environment.push_back("AWS_BATCH_CE_NAME=" +
-                             NameFromArn(job->placement->compute_environment_arn));
-  if (job->array_index) {
-    spec.environment.push_back("AWS_BATCH_JOB_ARRAY_INDEX=" + std::to_string(*job->array_index));
-    spec.environment.push_back("AWS_BATCH_JOB_ARRAY_SIZE=" + std::to_string(*job->array_size));
+  spec.working_directory = options_.working_directory;
+  spec.log_path = options_.log_directory + "/" + log_stream;
+  launch_worker_->Submit(job_id, std::move(spec));
+}
+
+std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
+  std::vector<std::string> variables;
+  for (const KeyValuePair& variable : job.container.properties.environment) {
+    variables.push_back(variable.name + "=" + variable.value);
   }
-  if (job->node_index && job->node_properties) {
-    const NodeProperties& nodes = *job->node_properties;
-    spec.environment.push_back("AWS_BATCH_JOB_NODE_INDEX=" + std::to_string(*job->node_index));
-    spec.environment.push_back("AWS_BATCH_JOB_MAIN_NODE_INDEX=" + std::to_string(nodes.main_node));
-    spec.environment.push_back("AWS_BATCH_JOB_NUM_NODES=" + std::to_string(nodes.num_nodes));
-    if (!job->IsMainNode()) {
+  variables.push_back("AWS_BATCH_JOB_ID=" + job.job_id);
+  variables.push_back("AWS_BATCH_JOB_ATTEMPT=" + std::to_string(job.AttemptNumber()));
+  variables.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job.job_queue));
+  variables.push_back("AWS_BATCH_CE_NAME=" + NameFromArn(job.placement->compute_environment_arn));
+  if (job.array_index) {
+    variables.push_back("AWS_BATCH_JOB_ARRAY_INDEX=" + std::to_string(*job.array_index));
+    variables.push_back("AWS_BATCH_JOB_ARRAY_SIZE=" + std::to_string(*job.array_size));
+  }
+  if (job.node_index && job.node_properties) {
+    const NodeProperties& nodes = *job.node_properties;
+    variables.push_back("AWS_BATCH_JOB_NODE_INDEX=" + std::to_string(*job.node_index));
+    variables.push_back("AWS_BATCH_JOB_MAIN_NODE_INDEX=" + std::to_string(nodes.main_node));
+    variables.push_back("AWS_BATCH_JOB_NUM_NODES=" + std::to_string(nodes.num_nodes));
+    if (!job.IsMainNode()) {
       // Every node runs on this machine (local capacity is one host): the main node is here.
-      spec.environment.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1");
+      variables.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1");
     }
   }
-  if (options_.attempt_environment) options_.attempt_environment(*job, spec.environment);
-  spec.working_directory = options_.working_directory;
-  spec.log_path = options_.log_directory + "/" + job->container.current.log_stream_name;
-  launch_worker_->Submit(job_id, std::move(spec));
+  if (!job.placement->gpu_ids.empty()) {
+    // What the ECS agent gives a container with GPUs: the devices it may use, by index.
+    std::string devices;
+    for (int gpu : job.placement->gpu_ids) {
+      devices += (devices.empty() ? "" : ",") + std::to_string(gpu);
+    }
+    variables.push_back("NVIDIA_VISIBLE_DEVICES=" + devices);
+    variables.push_back("CUDA_VISIBLE_DEVICES=" + devices);
+  }
+  if (options_.attempt_environment) options_.attempt_environment(job, variables);
+  return variables;
 }
 
 void Engine::Persist(std::vector<PendingReply> replies) {

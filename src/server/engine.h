@@ -18,6 +18,7 @@
 #include "runtime/launcher.h"
 #include "scheduler/batch_state.h"
 #include "server/launch_worker.h"
+#include "server/remote_attempts.h"
 #include "store/store.h"
 
 namespace gleaner {
@@ -43,8 +44,12 @@ class Engine final : public BatchExecutor {
   // The launcher is set before Start(); its exits come back through OnProcessExit. Launches run
   // on `launch_threads` threads of their own.
   void SetLauncher(Launcher* launcher, int launch_threads = 1);
-  // Set before Start(): hosts beyond the ones added to the state up front.
-  void SetCapacityProvider(CapacityProvider* provider) { provider_ = provider; }
+  // Added before Start(): where hosts beyond the ones added to the state up front come from.
+  void AddCapacityProvider(CapacityProvider* provider) {
+    if (provider != nullptr) providers_.push_back(provider);
+  }
+  // Set before Start(): hosts whose attempts run elsewhere (agents).
+  void SetRemoteAttempts(RemoteAttempts* remote) { remote_ = remote; }
   // Rebuilds state from the store, ends attempts lost with the previous server (killing their
   // orphaned processes) and starts the thread.
   Status Start();
@@ -77,6 +82,10 @@ class Engine final : public BatchExecutor {
   void ScheduleAndCarryOut();
   std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const std::string& job_id);
+  // The job's own variables (AWS_BATCH_*, its environment, GPUs, its instance's metadata).
+  std::vector<std::string> AttemptVariables(const Job& job) const;
+  // Whether the job's attempt runs on a host of remote_ rather than through launcher_.
+  bool RunsRemotely(const Job& job) const;
   void OnLaunched(LaunchResult& result);
   void OnExit(const ProcessExit& exit);
   void Persist(std::vector<PendingReply> replies);
@@ -86,7 +95,8 @@ class Engine final : public BatchExecutor {
   Store& store_;
   EngineOptions options_;
   Launcher* launcher_ = nullptr;
-  CapacityProvider* provider_ = nullptr;
+  std::vector<CapacityProvider*> providers_;
+  RemoteAttempts* remote_ = nullptr;
   std::unique_ptr<LaunchWorker> launch_worker_;
 
   std::mutex mutex_;

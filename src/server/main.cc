@@ -77,6 +77,16 @@ int main(int argc, char** argv) {
                        "Jobs get no SIGTERM at the interruption notice, only SIGKILL at the "
                        "deadline (they can still poll instance metadata)");
   up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
+  up_command
+      ->add_option("--agent-token", up.agent_token,
+                   "Agents must present this token to join (env GLEANER_AGENT_TOKEN; default: "
+                   "any agent may join)")
+      ->envname("GLEANER_AGENT_TOKEN");
+  up_command
+      ->add_option("--agent-lost-after", up.agent_lost_after_seconds,
+                   "Seconds without a report or poll after which an agent is declared lost")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
 
   gleaner::LogsCommandOptions logs;
   logs.endpoint = DefaultEndpoint();

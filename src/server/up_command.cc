@@ -16,6 +16,7 @@
 #include "api/batch_api.h"
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
+#include "server/agent_hub.h"
 #include "server/engine.h"
 #include "server/event_log.h"
 #include "server/instance_metadata_route.h"
@@ -145,7 +146,16 @@ int RunUpCommand(const UpOptions& options) {
   auto launcher =
       MakeProcessLauncher([&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); });
   engine.SetLauncher(launcher.get());
-  engine.SetCapacityProvider(cloud.get());
+  engine.AddCapacityProvider(cloud.get());
+  AgentHubOptions agent_options;
+  agent_options.token = options.agent_token;
+  agent_options.lost_after_millis = std::llround(options.agent_lost_after_seconds * 1000);
+  agent_options.report_interval_millis =
+      std::clamp<int64_t>(agent_options.lost_after_millis / 5, 100, 2'000);
+  agent_options.log_directory = engine_options.log_directory;
+  AgentHub agents(clock, engine, agent_options);
+  engine.AddCapacityProvider(&agents);
+  engine.SetRemoteAttempts(&agents);
 
   HttpServerOptions http_options;
   http_options.host = listen->first;
@@ -157,6 +167,10 @@ int RunUpCommand(const UpOptions& options) {
   api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
   api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
+  api_options.routes.emplace_back("/gleaner/v1/agent/",
+                                  [&agents](HttpRequest&& request, Responder respond) {
+                                    agents.Handle(std::move(request), std::move(respond));
+                                  });
   // The server listens before the engine starts: requests wait in the engine's queue until the
   // state is restored, and attempts relaunched at start already know the endpoint.
   auto server = StartHttpServer(http_options, MakeGleanerHttpHandler(engine, api_options));

@@ -23,8 +23,10 @@ struct UpOptions {
   double boot_seconds = 0;                   // simulated instance launch to ready
   double scale_in_idle_seconds = 60;
   bool background_interruptions = true;
-  bool signal_at_notice = true;  // SIGTERM to jobs at the interruption notice
-  std::optional<uint64_t> seed;  // the simulated cloud's; default: random
+  bool signal_at_notice = true;          // SIGTERM to jobs at the interruption notice
+  std::optional<uint64_t> seed;          // the simulated cloud's; default: random
+  std::string agent_token;               // agents must present it; empty: any agent may join
+  double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost
 };
 
 // `gleaner up`: the all-in-one control plane with embedded SQLite and this machine as capacity.

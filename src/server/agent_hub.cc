@@ -1,0 +1,226 @@
+// AgentHub: what agents mean for the state, on the scheduler thread.
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <random>
+#include <set>
+
+#include "api/aws_errors.h"
+#include "scheduler/batch_state.h"
+#include "server/agent_hub.h"
+
+namespace gleaner {
+namespace {
+
+bool IsPlacedHere(const Job* job, const std::string& instance_id, int attempt) {
+  return job != nullptr && job->placement && job->placement->instance_id == instance_id &&
+         job->AttemptNumber() == attempt &&
+         (job->status == JobStatus::kStarting || job->status == JobStatus::kRunning);
+}
+
+}  // namespace
+
+AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions options)
+    : clock_(clock),
+      executor_(executor),
+      options_(std::move(options)),
+      instance_ids_(std::random_device{}()) {
+  poll_timer_ = std::thread([this] { RunPollTimer(); });
+}
+
+AgentHub::~AgentHub() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  polls_changed_.notify_all();
+  if (poll_timer_.joinable()) poll_timer_.join();
+}
+
+Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registration,
+                             AgentRegistered& registered) {
+  const ComputeEnvironment* environment =
+      state.FindComputeEnvironmentOfCluster(registration.cluster);
+  if (environment == nullptr) {
+    return Status::InvalidArgument("cluster: no compute environment has the ECS cluster \"" +
+                                   registration.cluster +
+                                   "\" (see ecsClusterArn in describe-compute-environments)");
+  }
+  std::string instance_id = registration.instance_id;
+  if (instance_id.empty()) {
+    do {
+      instance_id = instance_ids_.Next();
+    } while (state.FindHost(instance_id) != nullptr);
+  }
+  const Host* existing = state.FindHost(instance_id);
+  if (existing != nullptr && existing->compute_environment_arn != environment->arn) {
+    return Status::InvalidArgument("instanceId: " + instance_id +
+                                   " is already a container instance of another compute "
+                                   "environment's cluster");
+  }
+  std::string cluster = ArnResourceName(environment->ecs_cluster_arn, "cluster");
+  if (existing == nullptr) {
+    Host host;
+    host.instance_id = instance_id;
+    host.container_instance_arn = state.scope().EcsContainerInstance(cluster + "/" + instance_id);
+    host.compute_environment_arn = environment->arn;
+    host.total = registration.resources;
+    state.AddHost(std::move(host));
+    spdlog::info("agent {} ({}) joined cluster {} with {}", instance_id, registration.hostname,
+                 cluster, registration.resources.ToString());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    departed_.erase(instance_id);
+    Agent& agent = agents_[instance_id];
+    agent.last_seen = clock_.NowMillis();
+    // Assignments it never heard of (answers lost with its previous run) go out again.
+    std::set<AttemptKey> held(registration.attempts.begin(), registration.attempts.end());
+    agent.assignments.clear();
+    for (const auto& [key, assignment] : agent.unconfirmed) {
+      if (held.count(key) == 0) agent.assignments.push_back(assignment);
+    }
+  }
+  registered.instance_id = instance_id;
+  registered.container_instance_arn = state.FindHost(instance_id)->container_instance_arn;
+  registered.compute_environment_arn = environment->arn;
+  registered.poll_wait_millis = std::min<int64_t>(10'000, options_.lost_after_millis / 3);
+  registered.report_interval_millis = options_.report_interval_millis;
+  return Status::Ok();
+}
+
+AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& report) {
+  const std::string& instance_id = report.instance_id;
+  AgentReportReply reply;
+  std::vector<AttemptSignal> due;  // for attempts that got a signal while they were launching
+  std::vector<AttemptKey> ended;
+  for (const AttemptReport& attempt : report.attempts) {
+    const std::string& job_id = attempt.key.job_id;
+    const Job* job = state.FindJob(job_id);
+    bool current = IsPlacedHere(job, instance_id, attempt.key.attempt);
+    switch (attempt.state) {
+      case AttemptState::kRunning:
+        if (!current) {
+          // Ended while the agent was away (lost, or the server restarted): stop it.
+          reply.signals.push_back({attempt.key, SIGKILL});
+        } else if (job->placement->pid == 0) {
+          state.OnAttemptLaunched(job_id, attempt.pid, attempt.start_ticks);
+          if (job->placement->termination_requested) {
+            due.push_back({attempt.key, SIGTERM});
+          } else if (!job->placement->interruption_reason.empty()) {
+            bool host_gone = state.FindHost(instance_id) == nullptr;
+            due.push_back({attempt.key, host_gone ? SIGKILL : SIGTERM});
+          }
+        }
+        break;
+      case AttemptState::kExited:
+        if (current) {
+          // Started and ended between two reports: it ran, then exited.
+          if (job->status == JobStatus::kStarting) state.OnAttemptLaunched(job_id, 0, 0);
+          state.OnAttemptExited(job_id, attempt.exit_code, attempt.signal);
+        }
+        ended.push_back(attempt.key);
+        break;
+      case AttemptState::kLaunchFailed:
+        if (current) state.OnAttemptLaunchFailed(job_id, attempt.reason);
+        ended.push_back(attempt.key);
+        break;
+    }
+  }
+  reply.acknowledged = ended;
+  std::optional<Answer> answer;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto agent = agents_.find(instance_id);
+    if (agent != agents_.end()) {
+      for (const AttemptReport& attempt : report.attempts) {
+        agent->second.unconfirmed.erase(attempt.key);
+      }
+      for (const AttemptKey& key : ended) agent->second.log_streams.erase(key);
+      for (AttemptSignal& signal : due) agent->second.signals.push_back(std::move(signal));
+      if (!due.empty()) answer = TakeHeldPollLocked(agent->second);
+    }
+  }
+  if (answer) answer->respond(JsonResponse(EncodeAgentWork(answer->work)));
+  return reply;
+}
+
+void AgentHub::Advance(BatchState& state) {
+  EpochMillis now = clock_.NowMillis();
+  std::vector<std::string> lost;
+  std::vector<Responder> polls;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = agents_.begin(); it != agents_.end();) {
+      if (it->second.last_seen + options_.lost_after_millis > now) {
+        ++it;
+        continue;
+      }
+      lost.push_back(it->first);
+      departed_.insert(it->first);
+      if (it->second.poll) polls.push_back(std::move(it->second.poll->respond));
+      it = agents_.erase(it);
+    }
+  }
+  for (const std::string& instance_id : lost) {
+    spdlog::warn("agent {} sent nothing for {} ms: declared lost, its attempts end", instance_id,
+                 options_.lost_after_millis);
+    if (state.FindHost(instance_id) != nullptr) state.LoseHost(instance_id);
+  }
+  for (Responder& respond : polls) {
+    respond(JsonProtocolError(std::string(kAgentNotRegistered),
+                              "the agent was declared lost; register again", 404));
+  }
+}
+
+std::optional<EpochMillis> AgentHub::NextEventAt() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<EpochMillis> earliest;
+  for (const auto& [id, agent] : agents_) {
+    EpochMillis due = agent.last_seen + options_.lost_after_millis;
+    if (!earliest || due < *earliest) earliest = due;
+  }
+  return earliest;
+}
+
+bool AgentHub::Runs(const std::string& instance_id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return agents_.count(instance_id) != 0 || departed_.count(instance_id) != 0;
+}
+
+void AgentHub::Launch(const std::string& instance_id, AttemptAssignment assignment) {
+  std::optional<Answer> answer;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto agent = agents_.find(instance_id);
+    if (agent == agents_.end()) return;  // lost meanwhile: its host's attempts are ended already
+    agent->second.log_streams[assignment.key] = assignment.log_stream_name;
+    agent->second.unconfirmed[assignment.key] = assignment;
+    agent->second.assignments.push_back(std::move(assignment));
+    answer = TakeHeldPollLocked(agent->second);
+  }
+  if (answer) answer->respond(JsonResponse(EncodeAgentWork(answer->work)));
+}
+
+void AgentHub::Signal(const std::string& instance_id, const AttemptSignal& signal) {
+  std::optional<Answer> answer;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto agent = agents_.find(instance_id);
+    if (agent == agents_.end()) return;
+    agent->second.signals.push_back(signal);
+    answer = TakeHeldPollLocked(agent->second);
+  }
+  if (answer) answer->respond(JsonResponse(EncodeAgentWork(answer->work)));
+}
+
+std::optional<AgentHub::Answer> AgentHub::TakeHeldPollLocked(Agent& agent) {
+  if (!agent.poll) return std::nullopt;
+  Answer answer{std::move(agent.poll->respond), {}};
+  agent.poll.reset();
+  answer.work.assignments.swap(agent.assignments);
+  answer.work.signals.swap(agent.signals);
+  return answer;
+}
+
+}  // namespace gleaner

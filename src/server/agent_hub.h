@@ -1,0 +1,109 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/agent_protocol.h"
+#include "api/batch_executor.h"
+#include "api/http_server.h"
+#include "capacity/capacity_provider.h"
+#include "capacity/instance_ids.h"
+#include "common/clock.h"
+#include "server/remote_attempts.h"
+
+namespace gleaner {
+
+struct AgentHubOptions {
+  std::string token;  // agents must present it (Authorization: Bearer); empty: any agent may join
+  int64_t lost_after_millis = 30'000;  // no report or poll for this long: the agent is lost
+  int64_t report_interval_millis = 2'000;
+  std::string log_directory;  // where attempt logs live (<log_directory>/<logStreamName>)
+};
+
+// The server's side of the agent protocol (src/api/README.md, "Agent protocol"): agents join the
+// compute environment of an ECS cluster as hosts, long-poll for assignments and signals, ship
+// logs and report their attempts; an agent silent for lost_after_millis is declared lost and its
+// host terminated. HTTP requests arrive on the server's threads; everything that touches the
+// state runs on the scheduler thread, through the executor or as the engine's CapacityProvider
+// and RemoteAttempts.
+class AgentHub final : public CapacityProvider, public RemoteAttempts {
+ public:
+  AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions options);
+  ~AgentHub() override;
+  AgentHub(const AgentHub&) = delete;
+  AgentHub& operator=(const AgentHub&) = delete;
+
+  // Serves every path under /gleaner/v1/agent/.
+  void Handle(HttpRequest&& request, Responder respond);
+
+  // CapacityProvider: declares silent agents lost.
+  void Advance(BatchState& state) override;
+  void Provide(BatchState&, const std::map<std::string, std::vector<Resources>>&) override {}
+  std::optional<EpochMillis> NextEventAt() const override;
+
+  // RemoteAttempts: the attempts of agents' hosts.
+  bool Runs(const std::string& instance_id) const override;
+  void Launch(const std::string& instance_id, AttemptAssignment assignment) override;
+  void Signal(const std::string& instance_id, const AttemptSignal& signal) override;
+
+ private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  struct HeldPoll {
+    Responder respond;
+    SteadyTime deadline;
+  };
+  struct Agent {
+    EpochMillis last_seen = 0;
+    std::vector<AttemptAssignment> assignments;  // to send with the next poll
+    std::vector<AttemptSignal> signals;          // to send with the next poll
+    // Assigned but not reported by the agent yet: sent again when it registers again.
+    std::map<AttemptKey, AttemptAssignment> unconfirmed;
+    // Streams it may ship logs to: those of its attempts not yet acknowledged as ended.
+    std::map<AttemptKey, std::string> log_streams;
+    std::optional<HeldPoll> poll;
+  };
+  // A held poll and what to answer it with, to call once the lock is released.
+  struct Answer {
+    Responder respond;
+    AgentWork work;
+  };
+
+  void Register(const HttpRequest& request, Responder respond);
+  void Poll(const HttpRequest& request, Responder respond);
+  void Report(const HttpRequest& request, Responder respond);
+  void ReceiveLogs(const HttpRequest& request, Responder respond);
+  // Scheduler thread: adds (or keeps) the agent's host; fills `registered`.
+  Status JoinCluster(BatchState& state, const AgentRegistration& registration,
+                     AgentRegistered& registered);
+  // Scheduler thread: what the agent's report means for its attempts.
+  AgentReportReply ApplyReport(BatchState& state, const AgentReport& report);
+  // Marks the agent seen; false when it is not registered.
+  bool Touch(const std::string& instance_id);
+  // Under mutex_: the agent's pending work as the answer to its held poll, if it holds one.
+  std::optional<Answer> TakeHeldPollLocked(Agent& agent);
+  // Answers held polls whose wait ran out; runs on a thread of its own.
+  void RunPollTimer();
+
+  const Clock& clock_;
+  BatchExecutor& executor_;
+  const AgentHubOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable polls_changed_;
+  std::map<std::string, Agent> agents_;  // by instance id
+  // Agents declared lost: their attempts' signals must never reach this machine's processes.
+  std::set<std::string> departed_;
+  InstanceIdGenerator instance_ids_;
+  bool stopping_ = false;
+  std::thread poll_timer_;
+};
+
+}  // namespace gleaner

@@ -1,0 +1,228 @@
+// AgentHub: the agent protocol's HTTP side (register, long polls, reports, logs).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "api/aws_errors.h"
+#include "scheduler/batch_state.h"
+#include "server/agent_hub.h"
+
+namespace gleaner {
+namespace {
+
+constexpr int64_t kMaxPollWaitMillis = 30'000;
+
+// "i-" and 8 or 17 lower-case hex digits, as EC2's.
+bool IsInstanceId(const std::string& id) {
+  if (id.size() != 10 && id.size() != 19) return false;
+  if (id.compare(0, 2, "i-") != 0) return false;
+  return id.find_first_not_of("0123456789abcdef", 2) == std::string::npos;
+}
+
+HttpResponse NotRegistered(const std::string& instance_id) {
+  return JsonProtocolError(std::string(kAgentNotRegistered),
+                           "instanceId: " + instance_id +
+                               " is not a registered agent (the server restarted, or declared it "
+                               "lost); register again",
+                           404);
+}
+
+HttpResponse ClientError(const std::string& message, int http_status = 400) {
+  return JsonProtocolError("ClientException", message, http_status);
+}
+
+std::string FirstQueryValue(const std::map<std::string, std::vector<std::string>>& query,
+                            const std::string& name) {
+  auto it = query.find(name);
+  return it == query.end() || it->second.empty() ? "" : it->second.front();
+}
+
+// Appends what `path` lacks of `data`, which starts at byte `offset` of the stream; returns the
+// stream's size afterwards.
+Result<int64_t> AppendFrom(const std::string& path, int64_t offset, std::string_view data) {
+  std::error_code error;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Internal("cannot open the log " + path);
+  struct stat info {};
+  fstat(fd, &info);
+  int64_t size = info.st_size;
+  int64_t skip = std::min<int64_t>(std::max<int64_t>(size - offset, 0), std::ssize(data));
+  data.remove_prefix(static_cast<size_t>(skip));
+  while (!data.empty()) {
+    ssize_t written = write(fd, data.data(), data.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) break;
+    data.remove_prefix(static_cast<size_t>(written));
+    size += written;
+  }
+  close(fd);
+  return size;
+}
+
+}  // namespace
+
+void AgentHub::Handle(HttpRequest&& request, Responder respond) {
+  if (!options_.token.empty()) {
+    auto header = request.headers.find("authorization");
+    if (header == request.headers.end() || header->second != "Bearer " + options_.token) {
+      return respond(ClientError(
+          "Authorization: agents must present the server's --agent-token as \"Bearer <token>\"",
+          403));
+    }
+  }
+  if (request.method != "POST") {
+    return respond(ClientError("the agent protocol takes POST requests only", 405));
+  }
+  if (request.body_too_large) return respond(ClientError("the request body is too large", 413));
+  if (request.path == kAgentRegisterPath) return Register(request, std::move(respond));
+  if (request.path == kAgentPollPath) return Poll(request, std::move(respond));
+  if (request.path == kAgentReportPath) return Report(request, std::move(respond));
+  if (request.path == kAgentLogsPath) return ReceiveLogs(request, std::move(respond));
+  respond(ClientError("no agent operation at " + request.path, 404));
+}
+
+void AgentHub::Register(const HttpRequest& request, Responder respond) {
+  Result<AgentRegistration> registration = DecodeAgentRegistration(request.body);
+  if (!registration.ok()) return respond(ClientError(registration.status().message()));
+  const Resources& offered = registration->resources;
+  if (offered.millivcpus <= 0 || offered.memory_mib <= 0 || offered.gpus < 0 || offered.gpus > 64) {
+    return respond(ClientError(
+        "resources: an agent offers more than 0 vCPUs and 0 MiB of memory, and 0 to 64 GPUs"));
+  }
+  const std::string& id = registration->instance_id;
+  if (!id.empty() && !IsInstanceId(id)) {
+    return respond(ClientError("instanceId: \"" + id +
+                               "\" is not an EC2 instance id (i- and 8 or "
+                               "17 lower-case hex digits)"));
+  }
+  auto registered = std::make_shared<AgentRegistered>();
+  executor_.Execute(
+      [this, registration = std::move(*registration),
+       registered](BatchState& state) -> Result<nlohmann::json> {
+        GLEANER_RETURN_IF_ERROR(JoinCluster(state, registration, *registered));
+        return nlohmann::json::object();
+      },
+      [respond = std::move(respond), registered](Result<nlohmann::json> result) {
+        if (!result.ok()) return respond(BatchErrorResponse(result.status()));
+        respond(JsonResponse(EncodeAgentRegistered(*registered)));
+      });
+}
+
+bool AgentHub::Touch(const std::string& instance_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto agent = agents_.find(instance_id);
+  if (agent == agents_.end()) return false;
+  agent->second.last_seen = clock_.NowMillis();
+  return true;
+}
+
+void AgentHub::Poll(const HttpRequest& request, Responder respond) {
+  Result<AgentPoll> poll = DecodeAgentPoll(request.body);
+  if (!poll.ok()) return respond(ClientError(poll.status().message()));
+  std::optional<Answer> now;
+  std::optional<Responder> replaced;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto agent = agents_.find(poll->instance_id);
+    if (agent == agents_.end()) return respond(NotRegistered(poll->instance_id));
+    Agent& polling = agent->second;
+    polling.last_seen = clock_.NowMillis();
+    if (polling.poll) {  // a newer poll replaces a held one (the agent gave up on it)
+      replaced = std::move(polling.poll->respond);
+      polling.poll.reset();
+    }
+    if (!polling.assignments.empty() || !polling.signals.empty() || poll->wait_millis == 0) {
+      now = Answer{std::move(respond), {}};
+      now->work.assignments.swap(polling.assignments);
+      now->work.signals.swap(polling.signals);
+    } else {
+      int64_t wait = std::min(poll->wait_millis, kMaxPollWaitMillis);
+      polling.poll = HeldPoll{std::move(respond),
+                              std::chrono::steady_clock::now() + std::chrono::milliseconds(wait)};
+    }
+  }
+  polls_changed_.notify_all();
+  if (replaced) (*replaced)(JsonResponse(EncodeAgentWork({})));
+  if (now) now->respond(JsonResponse(EncodeAgentWork(now->work)));
+}
+
+void AgentHub::Report(const HttpRequest& request, Responder respond) {
+  Result<AgentReport> report = DecodeAgentReport(request.body);
+  if (!report.ok()) return respond(ClientError(report.status().message()));
+  if (!Touch(report->instance_id)) return respond(NotRegistered(report->instance_id));
+  auto reply = std::make_shared<AgentReportReply>();
+  executor_.Execute(
+      [this, report = std::move(*report), reply](BatchState& state) -> Result<nlohmann::json> {
+        *reply = ApplyReport(state, report);
+        return nlohmann::json::object();
+      },
+      [respond = std::move(respond), reply](Result<nlohmann::json> result) {
+        if (!result.ok()) return respond(BatchErrorResponse(result.status()));
+        respond(JsonResponse(EncodeAgentReportReply(*reply)));
+      });
+}
+
+void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
+  auto query = ParseQuery(request.query);
+  std::string instance_id = FirstQueryValue(query, "instanceId");
+  std::string stream = FirstQueryValue(query, "logStreamName");
+  std::string offset_text = FirstQueryValue(query, "offset");
+  int64_t offset = 0;
+  if (offset_text.empty() || offset_text.size() > 18 ||
+      offset_text.find_first_not_of("0123456789") != std::string::npos) {
+    return respond(ClientError("offset: must be a byte offset (a non-negative integer)"));
+  }
+  offset = std::stoll(offset_text);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto agent = agents_.find(instance_id);
+    if (agent == agents_.end()) return respond(NotRegistered(instance_id));
+    agent->second.last_seen = clock_.NowMillis();
+    bool assigned = false;
+    for (const auto& [key, name] : agent->second.log_streams) assigned |= name == stream;
+    if (!assigned) {
+      return respond(ClientError("logStreamName: \"" + stream +
+                                 "\" is not the stream of an attempt running on " + instance_id));
+    }
+  }
+  // One agent ships one stream at a time; the server's name for it was checked above.
+  Result<int64_t> size = AppendFrom(options_.log_directory + "/" + stream, offset, request.body);
+  if (!size.ok()) return respond(BatchErrorResponse(size.status()));
+  respond(JsonResponse(nlohmann::json{{"size", *size}}.dump()));
+}
+
+void AgentHub::RunPollTimer() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    SteadyTime now = std::chrono::steady_clock::now();
+    std::vector<Responder> expired;
+    std::optional<SteadyTime> earliest;
+    for (auto& [id, agent] : agents_) {
+      if (!agent.poll) continue;
+      if (stopping_ || agent.poll->deadline <= now) {
+        expired.push_back(std::move(agent.poll->respond));
+        agent.poll.reset();
+      } else if (!earliest || agent.poll->deadline < *earliest) {
+        earliest = agent.poll->deadline;
+      }
+    }
+    if (!expired.empty()) {
+      lock.unlock();
+      for (Responder& respond : expired) respond(JsonResponse(EncodeAgentWork({})));
+      lock.lock();
+      continue;
+    }
+    if (stopping_) return;
+    if (earliest) {
+      polls_changed_.wait_until(lock, *earliest);
+    } else {
+      polls_changed_.wait(lock);
+    }
+  }
+}
+
+}  // namespace gleaner

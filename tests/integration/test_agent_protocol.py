@@ -1,0 +1,210 @@
+"""The server's side of the agent protocol (src/api/README.md, "Agent protocol"), driven directly
+over HTTP the way `gleaner agent` drives it: registration into an UNMANAGED compute environment's
+ECS cluster, assignments by long poll, log shipping, reports, lost agents, tokens and GPUs. The
+agent daemon itself is exercised end to end in test_agent.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from gleaner_testlib import SIMSPOT_ARGS, unique
+
+pytestmark = pytest.mark.gleaner_args(*SIMSPOT_ARGS)
+
+INSTANCE_ID = re.compile(r"^i-[0-9a-f]{17}$")
+HOST_TERMINATED = re.compile(r"^Host EC2 \(instance i-[0-9a-f]{17}\) terminated\.$")
+
+
+def call(gleaner, path, body, token=None, raw=False, query=None):
+    """POST to the agent protocol; returns (HTTP status, decoded JSON body)."""
+    url = gleaner.endpoint + "/gleaner/v1/agent/" + path
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    data = body if raw else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="POST")
+    request.add_header("Content-Type", "application/octet-stream" if raw else "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=40) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def unmanaged_stack(helpers, batch, resources=None):
+    """An UNMANAGED CE, a queue on it and a definition; returns (cluster name, queue, definition)."""
+    ce = unique("agents")
+    batch.create_compute_environment(computeEnvironmentName=ce, type="UNMANAGED")
+    environment = helpers.wait_for_ce(ce, "VALID")
+    queue = helpers.create_queue(ces=[environment["computeEnvironmentArn"]])["jobQueueName"]
+    container = {"resourceRequirements": resources} if resources else None
+    definition = helpers.register(command=["sh", "-c", "echo hi"], container=container)
+    return environment["ecsClusterArn"].split("cluster/", 1)[1], queue, definition["jobDefinitionName"]
+
+
+def register(gleaner, cluster, gpus=0, token=None, instance_id=None, attempts=()):
+    body = {"cluster": cluster, "hostname": "test-host",
+            "resources": {"millivcpus": 4000, "memoryMib": 8192, "gpus": gpus},
+            "attempts": [{"jobId": job, "attempt": n} for job, n in attempts]}
+    if instance_id:
+        body["instanceId"] = instance_id
+    status, reply = call(gleaner, "register", body, token=token)
+    assert status == 200, reply
+    assert INSTANCE_ID.match(reply["instanceId"]), reply
+    return reply
+
+
+def poll_assignments(gleaner, instance_id, count=1):
+    """Long-polls until `count` assignments arrived; returns them."""
+    assignments = []
+    for _ in range(6):
+        status, work = call(gleaner, "poll", {"instanceId": instance_id, "waitMillis": 5000})
+        assert status == 200, work
+        assignments += work["assignments"]
+        if len(assignments) >= count:
+            return assignments
+    raise AssertionError(f"{len(assignments)} of {count} assignments arrived")
+
+
+def poll_assignment(gleaner, instance_id):
+    return poll_assignments(gleaner, instance_id)[0]
+
+
+def report(gleaner, instance_id, *attempts):
+    status, reply = call(gleaner, "report", {"instanceId": instance_id, "attempts": list(attempts)})
+    assert status == 200, reply
+    return reply
+
+
+def test_an_agent_runs_an_assigned_attempt_to_success(gleaner, batch, helpers, aws):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    job_id = helpers.submit(queue, definition)
+    helpers.wait_for_status(job_id, "RUNNABLE")
+
+    joined = register(gleaner, cluster)
+    instance_id = joined["instanceId"]
+    assert joined["computeEnvironmentArn"].endswith(":compute-environment/" + cluster.split("_Batch_")[0])
+    rc, out, err = aws("ecs", "list-container-instances", "--cluster", cluster)
+    assert rc == 0, err
+    assert out["containerInstanceArns"] == [joined["containerInstanceArn"]]
+
+    assignment = poll_assignment(gleaner, instance_id)
+    assert assignment["jobId"] == job_id and assignment["attempt"] == 1
+    assert assignment["argv"] == ["sh", "-c", "echo hi"]
+    assert f"AWS_BATCH_JOB_ID={job_id}" in assignment["environment"]
+    assert not any(variable.startswith("PATH=") for variable in assignment["environment"])
+    assert helpers.describe(job_id)["status"] == "STARTING"
+
+    reply = report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "RUNNING",
+                                          "pid": 4242, "startTicks": 1})
+    assert reply == {"acknowledged": [], "signals": []}
+    assert helpers.describe(job_id)["status"] == "RUNNING"
+
+    stream = assignment["logStreamName"]
+    query = {"instanceId": instance_id, "logStreamName": stream, "offset": 0}
+    assert call(gleaner, "logs", b"hi\nthere\n", raw=True, query=query) == (200, {"size": 9})
+    # A resend from an earlier offset only adds what the server lacks.
+    query["offset"] = 3
+    assert call(gleaner, "logs", b"there\nagain\n", raw=True, query=query) == (200, {"size": 15})
+
+    reply = report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "EXITED",
+                                          "exitCode": 0, "signal": 0})
+    assert reply["acknowledged"] == [{"jobId": job_id, "attempt": 1}]
+    job = helpers.wait_for_status(job_id, "SUCCEEDED")
+    assert job["container"]["exitCode"] == 0
+    assert helpers.log_lines(stream) == ["hi", "there", "again"]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--agent-lost-after", "1")
+def test_a_silent_agent_is_declared_lost_and_its_attempt_ends_as_a_terminated_host(
+        gleaner, batch, helpers):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    job_id = helpers.submit(queue, definition)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    poll_assignment(gleaner, instance_id)
+    report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "RUNNING", "pid": 1,
+                                  "startTicks": 1})
+    # --agent-lost-after 1: one silent second later the host is gone.
+    job = helpers.wait_for_status(job_id, "FAILED", timeout=15)
+    assert HOST_TERMINATED.match(job["statusReason"]), job["statusReason"]
+    assert instance_id in job["statusReason"]
+    status, error = call(gleaner, "poll", {"instanceId": instance_id, "waitMillis": 0})
+    assert status == 404 and error["__type"] == "AgentNotRegisteredException", error
+
+    # It comes back with the same id and still runs that attempt: the server has it killed.
+    register(gleaner, cluster, instance_id=instance_id, attempts=[(job_id, 1)])
+    reply = report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "RUNNING",
+                                          "pid": 1, "startTicks": 1})
+    assert reply["signals"] == [{"jobId": job_id, "attempt": 1, "signal": signal.SIGKILL}]
+
+
+def test_assignments_lost_with_an_agent_restart_are_sent_again(gleaner, batch, helpers):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    job_id = helpers.submit(queue, definition)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    first = poll_assignment(gleaner, instance_id)
+    # The agent died before starting it, and registers again holding nothing.
+    register(gleaner, cluster, instance_id=instance_id)
+    again = poll_assignment(gleaner, instance_id)
+    assert again == first
+
+
+def test_gpu_jobs_get_their_own_devices(gleaner, batch, helpers):
+    resources = [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"},
+                 {"type": "GPU", "value": "1"}]
+    cluster, queue, definition = unmanaged_stack(helpers, batch, resources)
+    first, second = helpers.submit(queue, definition), helpers.submit(queue, definition)
+    instance_id = register(gleaner, cluster, gpus=2)["instanceId"]
+    devices = {}
+    for assignment in poll_assignments(gleaner, instance_id, 2):
+        variables = dict(variable.split("=", 1) for variable in assignment["environment"])
+        assert variables["CUDA_VISIBLE_DEVICES"] == variables["NVIDIA_VISIBLE_DEVICES"]
+        devices[assignment["jobId"]] = variables["CUDA_VISIBLE_DEVICES"]
+    assert sorted(devices.values()) == ["0", "1"]
+    assert set(devices) == {first, second}
+
+
+def test_protocol_errors_are_client_errors(gleaner, batch, helpers):
+    status, error = call(gleaner, "register", {"cluster": "nope", "resources": {
+        "millivcpus": 1000, "memoryMib": 512}})
+    assert status == 400 and error["__type"] == "ClientException"
+    assert "cluster" in error["message"] and "nope" in error["message"]
+    cluster, _, _ = unmanaged_stack(helpers, batch)
+    status, error = call(gleaner, "register", {"cluster": cluster, "resources": {
+        "millivcpus": 0, "memoryMib": 512}})
+    assert status == 400 and "resources" in error["message"]
+    status, error = call(gleaner, "register", {"cluster": cluster, "instanceId": "host-1",
+                                               "resources": {"millivcpus": 1000, "memoryMib": 1}})
+    assert status == 400 and "instanceId" in error["message"]
+    status, error = call(gleaner, "report", {"instanceId": "i-0123456789abcdef0", "attempts": []})
+    assert status == 404 and error["__type"] == "AgentNotRegisteredException"
+    instance_id = register(gleaner, cluster)["instanceId"]
+    status, error = call(gleaner, "logs", b"x", raw=True, query={
+        "instanceId": instance_id, "logStreamName": "jd/default/abc", "offset": 0})
+    assert status == 400 and "logStreamName" in error["message"]
+    status, error = call(gleaner, "logs", b"x", raw=True, query={
+        "instanceId": instance_id, "logStreamName": "jd/default/abc", "offset": -1})
+    assert status == 400 and "offset" in error["message"]
+    # A report about an attempt the server never gave this agent: stop it.
+    reply = report(gleaner, instance_id, {"jobId": "no-such-job", "attempt": 1, "state": "RUNNING",
+                                          "pid": 7, "startTicks": 7})
+    assert reply["signals"] == [{"jobId": "no-such-job", "attempt": 1, "signal": signal.SIGKILL}]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--agent-token", "s3cret")
+def test_a_server_with_a_token_admits_only_agents_presenting_it(gleaner, batch, helpers):
+    cluster, _, _ = unmanaged_stack(helpers, batch)
+    body = {"cluster": cluster, "resources": {"millivcpus": 1000, "memoryMib": 512}}
+    status, error = call(gleaner, "register", body)
+    assert status == 403 and "agent-token" in error["message"], error
+    status, error = call(gleaner, "register", body, token="wrong")
+    assert status == 403
+    register(gleaner, cluster, token="s3cret")
