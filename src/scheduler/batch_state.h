@@ -255,6 +255,9 @@ class BatchState {
   // the first compute environment of the queue that can scale for them.
   void RequestCapacity(const Resources& required, const JobQueue& queue, int copies);
   bool UsableForPlacement(const ComputeEnvironment* environment) const;
+  // Whether any usable compute environment of the queue has hosts or can get some: when none
+  // has, its backlog is not even looked at.
+  bool QueueMayPlace(const JobQueue& queue) const;
   // Whether this pass may still place or request anything.
   bool CapacityLeftThisPass();
   bool CanRequestCapacityThisPass() const;
@@ -307,6 +310,8 @@ class BatchState {
   std::map<std::string, std::set<std::string>> jobs_by_host_;  // instance id -> placed job ids
   std::map<std::string, ScalingCapacity> scaling_;             // CE ARN -> what it can still add
   int hosts_booting_ = 0;
+  // Hosts per compute environment ARN they serve ("" for hosts that serve every one).
+  std::map<std::string, int> hosts_by_environment_;
   // Per pass: what booting hosts were promised, and capacity requested per CE ARN.
   std::map<std::string, Resources> promised_this_pass_;
   std::map<std::string, int64_t> requested_millivcpus_this_pass_;

@@ -121,6 +121,7 @@ void BatchState::DispatchQueues(Decisions& decisions) {
 
   int examined = 0;
   for (const JobQueue* queue : queues) {
+    if (!QueueMayPlace(*queue)) continue;
     if (!queue->scheduling_policy_arn.empty()) {
       DispatchFairShare(*queue, decisions, examined);
       if (examined >= options_.max_jobs_examined_per_pass) return;

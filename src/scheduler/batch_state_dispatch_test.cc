@@ -366,5 +366,41 @@ TEST_F(TimeLimitActionTest, CancelsAJobBlockedForTooLongWithAwsReason) {
   EXPECT_NE(StatusOf(fits), JobStatus::kFailed);
 }
 
+// A pass looks at a bounded number of jobs; queues that cannot place anything must not use it up.
+class BoundedPassTest : public BatchStateTest {
+ protected:
+  BoundedPassTest()
+      : BatchStateTest([] {
+          BatchStateOptions options;
+          options.max_jobs_examined_per_pass = 10;
+          return options;
+        }()) {}
+};
+
+TEST_F(BoundedPassTest, BacklogOfAQueueWithNoUsableCapacityIsNotExamined) {
+  AddEnvironment("disabled");
+  AddEnvironment("unmanned");
+  AddEnvironment("working");
+  AddQueue("stuck", 10, {"disabled"});
+  AddQueue("unserved", 9, {"unmanned"});
+  AddQueue("low", 1, {"working"});
+  Register("def");
+  UpdateComputeEnvironmentRequest disable;
+  disable.compute_environment = "disabled";
+  disable.state = "DISABLED";
+  Must(state_.UpdateComputeEnvironment(disable));
+  Host host;  // serves only "working": "unserved" has no host and cannot scale
+  host.instance_id = "i-working";
+  host.compute_environment_arn = state_.FindComputeEnvironment("working")->arn;
+  host.total = Resources{4000, 8192, 0};
+  state_.AddHost(host);
+  for (int i = 0; i < 20; ++i) {
+    Submit("stuck-" + std::to_string(i), "stuck");
+    Submit("unserved-" + std::to_string(i), "unserved");
+  }
+  std::string low = Submit("low", "low");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{low});
+}
+
 }  // namespace
 }  // namespace gleaner

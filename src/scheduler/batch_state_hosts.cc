@@ -8,7 +8,11 @@ namespace gleaner {
 void BatchState::AddHost(Host host) {
   std::string id = host.instance_id;
   auto existing = hosts_.find(id);
-  if (existing != hosts_.end() && existing->second.booting) --hosts_booting_;
+  if (existing != hosts_.end()) {
+    if (existing->second.booting) --hosts_booting_;
+    --hosts_by_environment_[existing->second.compute_environment_arn];
+  }
+  ++hosts_by_environment_[host.compute_environment_arn];
   if (host.booting) {
     host.accepting = false;
     ++hosts_booting_;
@@ -70,6 +74,7 @@ void BatchState::TerminateHost(const std::string& instance_id) {
   }
   // The attempts still hold their reservations; releasing them finds no host, which is right.
   if (host->second.booting) --hosts_booting_;
+  --hosts_by_environment_[host->second.compute_environment_arn];
   hosts_.erase(host);
   room_cursor_ = hosts_.end();
 }
@@ -97,6 +102,20 @@ void BatchState::SetScalingCapacity(const std::string& compute_environment_arn,
 bool BatchState::UsableForPlacement(const ComputeEnvironment* environment) const {
   return environment != nullptr && environment->state == "ENABLED" &&
          environment->status == "VALID";
+}
+
+bool BatchState::QueueMayPlace(const JobQueue& queue) const {
+  auto has_hosts = [this](const std::string& arn) {
+    auto count = hosts_by_environment_.find(arn);
+    return count != hosts_by_environment_.end() && count->second > 0;
+  };
+  if (has_hosts("")) return true;
+  for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
+    const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
+    if (!UsableForPlacement(environment)) continue;
+    if (has_hosts(environment->arn) || scaling_.count(environment->arn) != 0) return true;
+  }
+  return false;
 }
 
 bool BatchState::CanRequestCapacityThisPass() const {

@@ -44,6 +44,7 @@ class BatchStateTest : public ::testing::Test {
   static constexpr char kHostId[] = "i-0000000000000001";
 
   BatchStateTest() : state_(clock_, BatchStateOptions{}) {}
+  explicit BatchStateTest(BatchStateOptions options) : state_(clock_, std::move(options)) {}
 
   // ---- catalog builders ----
 
