@@ -156,8 +156,15 @@ void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
   std::map<std::string, bool> present;
   for (const auto& [name, environment] : state.compute_environments()) {
     if (!IsScaledByCloud(environment)) continue;
-    present[environment.arn] = true;
     Environment& cloud = EnvironmentFor(environment);
+    if (!cloud.invalid_reason.empty()) {
+      // As AWS: the compute environment turns INVALID and says why; nothing launches for it.
+      state.MarkComputeEnvironmentInvalid(environment.arn,
+                                          "CLIENT_ERROR - " + cloud.invalid_reason);
+      continue;
+    }
+    present[environment.arn] = true;
+    LaunchUpToMinimum(state, environment, now);
     ScalingCapacity capacity;
     capacity.room_millivcpus =
         std::max<int64_t>(0, int64_t{environment.compute_resources->maxv_cpus} * 1000 -
@@ -238,6 +245,17 @@ void SimulatedCloud::LaunchFor(BatchState& state, const ComputeEnvironment& envi
       LaunchInstance(state, environment, *offer, request.purchase, now);
     }
   }
+}
+
+void SimulatedCloud::LaunchUpToMinimum(BatchState& state, const ComputeEnvironment& environment,
+                                       EpochMillis now) {
+  if (environment.IsFargate()) return;
+  int64_t minimum = int64_t{environment.compute_resources->minv_cpus.value_or(0)} * 1000;
+  int64_t missing = minimum - MilliVcpusOf(environment.arn);
+  if (missing <= 0) return;
+  // As many 1-vCPU slots as are missing: the allocation strategy picks the instances for them.
+  int64_t slots = std::min<int64_t>((missing + 999) / 1000, 10'000);
+  LaunchFor(state, environment, std::vector<Resources>(slots, Resources{1000, 1, 0}), now);
 }
 
 void SimulatedCloud::LaunchInstance(BatchState& state, const ComputeEnvironment& environment,

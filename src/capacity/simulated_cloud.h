@@ -173,6 +173,8 @@ class SimulatedCloud final : public CapacityProvider {
   void Terminate(BatchState& state, SimulatedInstance& instance, const std::string& reason,
                  EpochMillis now);
   void ScaleIn(BatchState& state, EpochMillis now);
+  // Launches what minvCpus asks for beyond the instances there are, ahead of any demand.
+  void LaunchUpToMinimum(BatchState& state, const ComputeEnvironment& environment, EpochMillis now);
   // Spot instance requests (simulated_cloud_ec2.cc).
   void EvaluateSpotInstanceRequest(BatchState& state, SpotInstanceRequest& request,
                                    EpochMillis now);

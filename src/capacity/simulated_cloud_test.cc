@@ -54,6 +54,48 @@ TEST_F(SimulatedCloudTest, LaunchesAnInstanceForAWaitingJobAndRunsItWhenReady) {
   EXPECT_EQ(InstanceOf(job).state, InstanceState::kRunning);
 }
 
+TEST_F(SimulatedCloudTest, InstanceTypesThatDoNotResolveMakeTheComputeEnvironmentInvalid) {
+  Cloud();
+  std::string arn = AddEnvironment("bad", "EC2", 16, {"m5.nosuchsize"});
+  Step();
+  const ComputeEnvironment* environment = state_.FindComputeEnvironment(arn);
+  EXPECT_EQ(environment->status, "INVALID");
+  EXPECT_THAT(environment->status_reason, HasSubstr("CLIENT_ERROR"));
+  EXPECT_THAT(environment->status_reason, HasSubstr("m5.nosuchsize"));
+  EXPECT_THAT(cloud_->instances(), IsEmpty());
+
+  UpdateComputeEnvironmentRequest fix;
+  fix.compute_environment = "bad";
+  fix.instance_types = std::vector<std::string>{"m5"};
+  ASSERT_TRUE(state_.UpdateComputeEnvironment(fix).ok());
+  AddQueue({"bad"});
+  std::string job = Submit("a");
+  EXPECT_THAT(Step().starts, SizeIs(1));
+  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, "VALID");
+  EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
+}
+
+TEST_F(SimulatedCloudTest, MinvCpusAreLaunchedAheadOfDemandAndKeptThroughScaleIn) {
+  SimulatedCloudOptions options;
+  options.scale_in_idle_millis = 1000;
+  Cloud(options);
+  ComputeEnvironment environment = *state_.FindComputeEnvironment(
+      AddEnvironment("warm", "EC2", 64, {"m5.xlarge"}));  // 4 vCPUs each
+  UpdateComputeEnvironmentRequest warm;
+  warm.compute_environment = "warm";
+  warm.minv_cpus = 6;
+  ASSERT_TRUE(state_.UpdateComputeEnvironment(warm).ok());
+  Step();
+  ASSERT_THAT(cloud_->instances(), SizeIs(2)) << "6 vCPUs take two 4-vCPU instances";
+  clock_.Advance(60'000);
+  Step();
+  EXPECT_THAT(cloud_->instances(), SizeIs(2)) << "idle, but minvCpus keeps them";
+  AddQueue({"warm"});
+  std::string job = Submit("a");
+  EXPECT_THAT(Step().starts, SizeIs(1)) << "a waiting job starts on warm capacity at once";
+  EXPECT_THAT(cloud_->instances(), SizeIs(2));
+}
+
 TEST_F(SimulatedCloudTest, InterruptedJobGetsSigtermThenTheHostGoesAndTheRetryRunsElsewhere) {
   Cloud();
   AddEnvironment("spot", "SPOT", 16);

@@ -85,6 +85,9 @@ class BatchState {
   Result<const ComputeEnvironment*> CreateComputeEnvironment(CreateComputeEnvironmentRequest req);
   Result<const ComputeEnvironment*> UpdateComputeEnvironment(
       const UpdateComputeEnvironmentRequest& req);
+  // A capacity provider found the compute environment unusable as configured (INVALID with
+  // `status_reason`, as AWS reports it). Updating its compute resources makes it VALID again.
+  void MarkComputeEnvironmentInvalid(const std::string& arn, const std::string& status_reason);
   Status DeleteComputeEnvironment(const std::string& name_or_arn);
   Result<const JobQueue*> CreateJobQueue(CreateJobQueueRequest req);
   Result<const JobQueue*> UpdateJobQueue(const UpdateJobQueueRequest& req);

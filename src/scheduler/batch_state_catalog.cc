@@ -187,10 +187,22 @@ Result<const ComputeEnvironment*> BatchState::UpdateComputeEnvironment(
       resources.desiredv_cpus = resources.minv_cpus;
     }
     GLEANER_RETURN_IF_ERROR(CheckVcpuBounds(resources));
+    // Whatever made it INVALID may be fixed now: the provider checks again.
+    updated.status = "VALID";
+    updated.status_reason = "ComputeEnvironment Healthy";
   }
   it->second = std::move(updated);
   changes_.compute_environments.insert(it->first);
   return &it->second;
+}
+
+void BatchState::MarkComputeEnvironmentInvalid(const std::string& arn,
+                                               const std::string& status_reason) {
+  auto it = compute_environments_.find(CeNameFromReference(arn));
+  if (it == compute_environments_.end() || it->second.arn != arn) return;
+  it->second.status = "INVALID";
+  it->second.status_reason = status_reason;
+  changes_.compute_environments.insert(it->first);
 }
 
 Status BatchState::DeleteComputeEnvironment(const std::string& name_or_arn) {

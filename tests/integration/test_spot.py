@@ -180,6 +180,37 @@ def test_work_falls_back_to_on_demand_when_spot_is_full(aws, helpers):
     assert sorted(environments) == sorted([spot, on_demand])
 
 
+def test_unknown_instance_types_make_the_compute_environment_invalid_until_fixed(aws, helpers):
+    name = unique("badtypes")
+    rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name", name,
+                       "--type", "MANAGED", "--compute-resources",
+                       on_demand_ce(instance_types=["m5.nosuchsize"]))
+    assert rc == 0, err
+    invalid = helpers.wait_for_ce(name, "INVALID")
+    assert invalid["statusReason"].startswith("CLIENT_ERROR - "), invalid["statusReason"]
+    assert "m5.nosuchsize" in invalid["statusReason"]
+    rc, out, err = aws("batch", "update-compute-environment", "--compute-environment", name,
+                       "--compute-resources", json.dumps({"instanceTypes": ["m5.large"]}))
+    assert rc == 0, err
+    helpers.wait_for_ce(name, "VALID")
+
+
+def test_min_vcpus_are_launched_before_any_job_arrives(aws, helpers):
+    name = unique("warm")
+    resources = json.loads(on_demand_ce(instance_types=["m5.large"]))
+    resources["minvCpus"] = 4
+    rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name", name,
+                       "--type", "MANAGED", "--compute-resources", json.dumps(resources))
+    assert rc == 0, err
+    cluster = helpers.wait_for_ce(name, "VALID")["ecsClusterArn"]
+
+    def warm_instances():
+        rc, out, err = aws("ecs", "list-container-instances", "--cluster", cluster)
+        assert rc == 0, err
+        return out["containerInstanceArns"] if len(out["containerInstanceArns"]) == 2 else None
+    helpers.poll(warm_instances, 15, "two m5.large (2 vCPUs each) for minvCpus 4")
+
+
 def test_waiting_job_explains_spot_capacity_and_interrupt_rejects_bad_targets(
         aws, helpers, gleaner_cli):
     # A CE whose instance types can never hold the job: AWS's misconfiguration reason.
