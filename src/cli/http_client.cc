@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -30,6 +31,11 @@ HttpClient& HttpClient::operator=(HttpClient&& other) noexcept {
 HttpClient::~HttpClient() { delete connection_; }
 
 Result<HttpClient> HttpClient::Connect(const std::string& endpoint) {
+  return Connect(endpoint, std::chrono::milliseconds::zero());
+}
+
+Result<HttpClient> HttpClient::Connect(const std::string& endpoint,
+                                       std::chrono::milliseconds timeout) {
   const std::string scheme = "http://";
   if (endpoint.rfind(scheme, 0) != 0) {
     return Status::InvalidArgument("--endpoint \"" + endpoint + "\" must start with http://");
@@ -43,7 +49,15 @@ Result<HttpClient> HttpClient::Connect(const std::string& endpoint) {
   boost::system::error_code error;
   tcp::resolver resolver(connection->io);
   auto addresses = resolver.resolve(connection->host, connection->port, error);
-  if (!error) connection->stream.connect(addresses, error);
+  if (!error && timeout == std::chrono::milliseconds::zero()) {
+    connection->stream.connect(addresses, error);
+  } else if (!error) {
+    connection->stream.expires_after(timeout);
+    connection->stream.async_connect(addresses, [&error](boost::system::error_code result,
+                                                         const tcp::endpoint&) { error = result; });
+    connection->io.run();
+    connection->stream.expires_never();
+  }
   if (error) {
     return Status::InvalidArgument("cannot reach gleaner at " + endpoint + ": " + error.message());
   }
@@ -63,6 +77,45 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
   if (!error) http::read(connection_->stream, connection_->buffer, response, error);
   if (error) return Status::Internal("request to gleaner failed: " + error.message());
   return HttpClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
+}
+
+Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
+                                            const std::map<std::string, std::string>& headers,
+                                            std::chrono::milliseconds timeout) {
+  http::request<http::string_body> request{http::verb::post, path, 11};
+  request.set(http::field::host, connection_->host);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  http::response<http::string_body> response;
+  boost::system::error_code error;
+  Connection& connection = *connection_;
+  // Synchronous Beast operations ignore the stream's timer; the asynchronous ones, run to
+  // completion here, honour it (the stream is closed when it expires).
+  connection.io.restart();
+  connection.stream.expires_after(timeout);
+  http::async_write(connection.stream, request,
+                    [&connection, &response, &error](boost::system::error_code written, size_t) {
+                      if (written) {
+                        error = written;
+                        return;
+                      }
+                      http::async_read(
+                          connection.stream, connection.buffer, response,
+                          [&error](boost::system::error_code read, size_t) { error = read; });
+                    });
+  connection.io.run();
+  connection.stream.expires_never();
+  if (error) {
+    connection.stream.close();
+    return Status::Internal("request to gleaner failed: " + error.message());
+  }
+  return HttpClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
+}
+
+void HttpClient::Interrupt() {
+  Connection* connection = connection_;
+  boost::asio::post(connection->io, [connection] { connection->stream.cancel(); });
 }
 
 }  // namespace gleaner

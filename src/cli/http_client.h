@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -17,12 +18,22 @@ class HttpClient {
  public:
   // `endpoint` like "http://127.0.0.1:8686".
   static Result<HttpClient> Connect(const std::string& endpoint);
+  // Same, giving up when the connection is not made within `timeout` (zero: no limit).
+  static Result<HttpClient> Connect(const std::string& endpoint, std::chrono::milliseconds timeout);
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;
   ~HttpClient();
 
   Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers);
+  // Same, failing when the whole exchange takes longer than `timeout`. After any failure the
+  // connection is closed and this client fails every later request: Connect again.
+  Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
+                                  const std::map<std::string, std::string>& headers,
+                                  std::chrono::milliseconds timeout);
+  // Makes the timed Post in progress (or else the next one) fail at once. The one member that may
+  // be called from another thread, while this client exists.
+  void Interrupt();
 
  private:
   struct Connection;

@@ -48,9 +48,6 @@ struct AttemptPlacement {
   std::string compute_environment_arn;
   std::string instance_id;  // the host the attempt runs on ("local" capacity has one)
   Resources reserved;
-  // The host's GPUs this attempt holds (CUDA_VISIBLE_DEVICES); not kept across restarts, which
-  // end every placed attempt anyway.
-  std::vector<int> gpu_ids;
   int64_t pid = 0;                  // process group leader; 0 before launch
   int64_t process_start_ticks = 0;  // /proc/<pid>/stat start time, to tell a reused pid apart
   EpochMillis started_at = 0;       // when the attempt entered RUNNING
@@ -59,6 +56,9 @@ struct AttemptPlacement {
   // Set when the host gets an interruption notice (or is lost): unless the attempt exits 0, it
   // ends with this reason ("Host EC2 (instance i-...) terminated.") and the retry strategy decides.
   std::string interruption_reason;
+  // The host's GPUs this attempt holds (CUDA_VISIBLE_DEVICES); not kept across restarts, which
+  // end every placed attempt anyway.
+  std::vector<int> gpu_ids;
 };
 
 struct Job {

@@ -93,7 +93,8 @@ Job FullJob() {
                                    1'700'000'010'000,
                                    true,
                                    "Terminated by user",
-                                   "Host EC2 (instance i-0123456789abcdef0) terminated."};
+                                   "Host EC2 (instance i-0123456789abcdef0) terminated.",
+                                   {}};
   return job;
 }
 

@@ -20,8 +20,8 @@ struct LaunchSpec {
 };
 
 struct LaunchedProcess {
-  pid_t pid = 0;                  // also the process group id: each attempt leads its own group
-  int64_t start_ticks = 0;        // /proc/<pid>/stat field 22, to recognise the process later
+  pid_t pid = 0;            // also the process group id: each attempt leads its own group
+  int64_t start_ticks = 0;  // /proc/<pid>/stat field 22, to recognise the process later
 };
 
 // How a process ended.
@@ -46,6 +46,13 @@ class Launcher {
 
 // `on_exit` is called on the launcher's reaper thread for every process it launched.
 std::unique_ptr<Launcher> MakeProcessLauncher(std::function<void(const ProcessExit&)> on_exit);
+
+// Whether `spec.argv` names a program Launch could start, resolved as Launch resolves it (a name
+// with a '/' relative to the working directory, any other on the PATH of `spec.environment`);
+// otherwise why not, in the words of a failed launch ("CannotStartContainerError: command ...").
+// For launchers that start the program through another one (the agent's attempt shim). Without a
+// PATH in the environment the name is left to posix_spawnp's default search.
+Status CheckProgram(const LaunchSpec& spec);
 
 // The process's start time from /proc/<pid>/stat, or 0 when there is no such process.
 int64_t ReadProcessStartTicks(pid_t pid);

@@ -531,4 +531,22 @@ bool KillOrphanedGroup(pid_t pgid, int64_t start_ticks) {
   return kill(-pgid, SIGKILL) == 0;
 }
 
+Status CheckProgram(const LaunchSpec& spec) {
+  if (spec.argv.empty() || spec.argv.front().empty()) {
+    return Status::InvalidArgument(std::string(kReason) + "the command is empty");
+  }
+  Result<Program> program = ResolveProgram(spec);
+  if (!program.ok()) return program.status();
+  if (program->search_launcher_path) return Status::Ok();
+  const std::string& command = spec.argv.front();
+  std::string checked = program->path.front() != '/' && !spec.working_directory.empty()
+                            ? spec.working_directory + "/" + program->path
+                            : program->path;
+  if (!IsRegularFile(checked)) return Status::InvalidArgument(NotFoundMessage(command));
+  if (access(checked.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument(PermissionDeniedMessage(command));
+  }
+  return Status::Ok();
+}
+
 }  // namespace gleaner

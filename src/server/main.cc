@@ -1,11 +1,16 @@
-// gleaner: one binary, subcommands `up` (all-in-one server) and client tools.
+// gleaner: one binary, subcommands `up` (all-in-one server), `agent` and client tools.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "agent/agent_command.h"
 #include "cli/interrupt_command.h"
 #include "cli/logs_command.h"
+#include "runtime/attempt_shim.h"
 #include "server/up_command.h"
 
 namespace {
@@ -18,6 +23,11 @@ std::string DefaultEndpoint() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `gleaner attempt-shim --exit-file PATH -- COMMAND...`, what `gleaner agent` runs each attempt
+  // under: parsed by hand (CLI11 would rewrite the command's words) and not listed in --help.
+  if (argc >= 2 && std::string_view(argv[1]) == "attempt-shim") {
+    return gleaner::RunAttemptShimCommand(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CLI::App app{"gleaner: a self-hosted batch scheduler that speaks the AWS Batch API"};
   app.require_subcommand(1);
 
@@ -128,7 +138,31 @@ int main(int argc, char** argv) {
       ->add_option("--endpoint", interrupt.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
       ->capture_default_str();
 
+  gleaner::AgentCommandOptions agent;
+  CLI::App* agent_command = app.add_subcommand(
+      "agent", "Join a compute environment of a gleaner server and run its jobs on this machine");
+  agent_command->add_option("--server", agent.server, "The server's URL, http://HOST:PORT")
+      ->required();
+  agent_command
+      ->add_option("--cluster", agent.cluster,
+                   "ECS cluster name or ARN of the compute environment to join")
+      ->required();
+  agent_command->add_option("--token", agent.token,
+                            "The server's agent token (env GLEANER_AGENT_TOKEN)");
+  agent_command->add_option("--vcpus", agent.vcpus, "vCPUs to offer (default: the machine's)")
+      ->check(CLI::NonNegativeNumber);
+  agent_command
+      ->add_option("--memory", agent.memory_mib, "Memory to offer in MiB (default: the machine's)")
+      ->check(CLI::NonNegativeNumber);
+  agent_command
+      ->add_option("--gpus", agent.gpus, "GPUs to offer (default: the machine's /dev/nvidiaN)")
+      ->check(CLI::NonNegativeNumber);
+  agent_command->add_option("--work-dir", agent.work_dir,
+                            "Where attempts, their logs and the agent's state live (default "
+                            "~/.gleaner/agent)");
+
   CLI11_PARSE(app, argc, argv);
+  if (agent_command->parsed()) return gleaner::RunAgentCommand(agent);
   if (interrupt_command->parsed()) {
     if (interrupt.job_id.empty() && interrupt.instance_id.empty() &&
         interrupt.compute_environment.empty()) {

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -16,6 +15,7 @@
 #include "api/batch_api.h"
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
+#include "runtime/daemon_setup.h"
 #include "server/agent_hub.h"
 #include "server/engine.h"
 #include "server/event_log.h"
@@ -53,22 +53,11 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Each running attempt holds a descriptor (its pidfd) and each client connection one: use the hard
-// limit rather than the usual soft 1,024.
-void RaiseOpenFileLimit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
 }  // namespace
 
 int RunUpCommand(const UpOptions& options) {
   // Logs go to stderr: stdout carries the endpoint line that scripts and tests read.
   spdlog::set_default_logger(spdlog::stderr_color_mt("gleaner"));
-  RaiseOpenFileLimit();
   auto listen = ParseListen(options.listen);
   if (!listen.ok()) return Fail(listen.status().message());
   std::string data_dir = options.data_dir;
@@ -81,14 +70,7 @@ int RunUpCommand(const UpOptions& options) {
   std::filesystem::create_directories(data_dir + "/work", error);
   if (error) return Fail("cannot create --data-dir " + data_dir + ": " + error.message());
 
-  // Block the stop signals before any thread starts, so every thread inherits the mask and only
-  // sigwait below sees them. Children get a clean mask from the launcher.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals = PrepareDaemonProcess();  // before any thread starts
 
   auto store = OpenSqliteStore({data_dir + "/gleaner.db", true});
   if (!store.ok()) return Fail(store.status().message());

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace gleaner {
+
+struct AgentCommandOptions {
+  std::string server;           // "http://HOST:PORT" of the gleaner server
+  std::string cluster;          // ECS cluster name or ARN of the compute environment to join
+  std::string token;            // default: $GLEANER_AGENT_TOKEN
+  double vcpus = 0;             // 0: what the machine has
+  int64_t memory_mib = 0;       // 0: what the machine has
+  std::optional<int64_t> gpus;  // default: the NVIDIA GPUs the machine has
+  std::string work_dir;         // default: $HOME/.gleaner/agent
+};
+
+// `gleaner agent`: joins a compute environment and runs its attempts on this machine until
+// SIGINT or SIGTERM (which leave the attempts running). Returns the process exit code.
+int RunAgentCommand(const AgentCommandOptions& options);
+
+}  // namespace gleaner

@@ -1,0 +1,62 @@
+#pragma once
+
+// The agent's side of the wire: the agent protocol's requests over one HTTP connection to the
+// server (made again after any failure), and the server's answers turned into values.
+//
+// Errors, as Status codes:
+//   kNotFound         AgentNotRegisteredException: register again, then go on
+//   kInvalidArgument  the server refused the request (HTTP 4xx); the message is the server's
+//   kInternal         the server could not be reached, timed out or failed: try again later
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "api/agent_protocol.h"
+#include "common/status.h"
+
+namespace gleaner {
+
+class HttpClient;
+
+class AgentConnection {
+ public:
+  // `server` like "http://10.0.0.1:8686"; `token` empty when the server wants none.
+  AgentConnection(std::string server, std::string token);
+  ~AgentConnection();
+  AgentConnection(const AgentConnection&) = delete;
+  AgentConnection& operator=(const AgentConnection&) = delete;
+
+  Result<AgentRegistered> Register(const AgentRegistration& registration);
+  // Waits up to poll.wait_millis on the server, plus a margin.
+  Result<AgentWork> Poll(const AgentPoll& poll);
+  Result<AgentReportReply> Report(const AgentReport& report);
+  // Sends `bytes`, the log from byte `offset`; returns how many bytes the server now holds.
+  Result<int64_t> ShipLog(const std::string& instance_id, const std::string& log_stream_name,
+                          int64_t offset, const std::string& bytes);
+
+  // Makes the request in progress fail at once, and every later one (shutdown). The one member
+  // that may be called from another thread.
+  void Interrupt();
+
+ private:
+  Result<std::string> Send(const std::string& path, const std::string& body,
+                           std::string_view content_type, std::chrono::milliseconds timeout);
+
+  const std::string server_;
+  const std::string token_;
+  std::mutex mutex_;  // guards client_ (replaced only by the calling thread) and interrupted_
+  std::unique_ptr<HttpClient> client_;
+  bool interrupted_ = false;
+};
+
+// The Status for a non-200 answer (see the error codes above).
+Status AgentErrorFromResponse(int http_status, std::string_view body);
+
+// `text` percent-encoded for a query value: every byte but A-Z a-z 0-9 - . _ ~ as %XX.
+std::string PercentEncodeQueryValue(std::string_view text);
+
+}  // namespace gleaner

@@ -1,0 +1,70 @@
+#include "agent/agent_inbox.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace gleaner {
+
+void AgentInbox::AddWork(AgentWork work) {
+  std::lock_guard lock(mutex_);
+  for (AttemptAssignment& assignment : work.assignments) {
+    pending_.assignments.push_back(std::move(assignment));
+  }
+  for (AttemptSignal& signal : work.signals) pending_.signals.push_back(std::move(signal));
+  changed_.notify_all();
+}
+
+void AgentInbox::AddExit(const ProcessExit& exit) {
+  std::lock_guard lock(mutex_);
+  pending_.exits.push_back(exit);
+  changed_.notify_all();
+}
+
+void AgentInbox::RequestRegistration(uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  pending_.refused_generation = std::max(pending_.refused_generation, generation);
+  changed_.notify_all();
+}
+
+void AgentInbox::Stop() {
+  std::lock_guard lock(mutex_);
+  pending_.stopping = true;
+  changed_.notify_all();
+}
+
+bool AgentInbox::stopping() const {
+  std::lock_guard lock(mutex_);
+  return pending_.stopping;
+}
+
+AgentInbox::Batch AgentInbox::Take(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_until(lock, deadline, [this] {
+    return pending_.stopping || pending_.refused_generation != 0 || !pending_.assignments.empty() ||
+           !pending_.signals.empty() || !pending_.exits.empty();
+  });
+  Batch batch = std::move(pending_);
+  pending_ = Batch{};
+  pending_.stopping = batch.stopping;  // the stop stays
+  return batch;
+}
+
+bool AgentInbox::SleepUntil(Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return !changed_.wait_until(lock, deadline, [this] { return pending_.stopping; });
+}
+
+void AgentInbox::SetSession(AgentSession session) {
+  std::lock_guard lock(mutex_);
+  session_ = std::move(session);
+  changed_.notify_all();
+}
+
+std::optional<AgentSession> AgentInbox::WaitForSessionAfter(uint64_t generation) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return pending_.stopping || session_.generation > generation; });
+  if (pending_.stopping) return std::nullopt;
+  return session_;
+}
+
+}  // namespace gleaner

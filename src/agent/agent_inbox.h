@@ -1,0 +1,63 @@
+#pragma once
+
+// What the agent's other threads hand to its core thread: work from the poll thread, exits from
+// the launcher's reaper, requests to register again, and the stop. Also the registration the poll
+// thread polls with. Thread-safe.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/agent_protocol.h"
+#include "runtime/launcher.h"
+
+namespace gleaner {
+
+// The registration the server currently knows the agent by.
+struct AgentSession {
+  std::string instance_id;
+  int64_t poll_wait_millis = 0;
+  uint64_t generation = 0;  // 1 for the first registration, +1 for each later one
+};
+
+class AgentInbox {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Batch {
+    std::vector<AttemptAssignment> assignments;
+    std::vector<AttemptSignal> signals;
+    std::vector<ProcessExit> exits;
+    // The newest registration the poll thread found the server no longer knows; 0: none.
+    uint64_t refused_generation = 0;
+    bool stopping = false;
+  };
+
+  void AddWork(AgentWork work);
+  void AddExit(const ProcessExit& exit);
+  // The server no longer knows the registration of `generation` (AgentSession::generation).
+  void RequestRegistration(uint64_t generation);
+  void Stop();
+  bool stopping() const;
+
+  // Waits until something arrives, the stop, or `deadline`; then takes everything there is.
+  Batch Take(Clock::time_point deadline);
+  // Sleeps until `deadline` or the stop; returns false on the stop.
+  bool SleepUntil(Clock::time_point deadline);
+
+  void SetSession(AgentSession session);
+  // Waits for a registration newer than `generation`; nullopt on the stop.
+  std::optional<AgentSession> WaitForSessionAfter(uint64_t generation);
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  Batch pending_;
+  AgentSession session_;
+};
+
+}  // namespace gleaner

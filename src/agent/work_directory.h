@@ -1,0 +1,52 @@
+#pragma once
+
+// The agent's files under --work-dir:
+//   agent.json                  the instance id the server gave this agent
+//   attempts/<name>.json        one AttemptRecord per attempt held (see attempt_record.h)
+//   attempts/<name>.exit        written by the attempt shim when the attempt ends
+//   logs/<logStreamName>        each attempt's stdout and stderr (kept after the attempt)
+//   work/                       the attempts' working directory
+
+#include <string>
+#include <vector>
+
+#include "agent/attempt_record.h"
+#include "common/status.h"
+
+namespace gleaner {
+
+class WorkDirectory {
+ public:
+  explicit WorkDirectory(std::string root);
+
+  // Creates the directories above (and the root) when missing.
+  Status Create() const;
+
+  const std::string& root() const { return root_; }
+  std::string WorkingDirectory() const;
+  std::string LogPath(const std::string& log_stream_name) const;
+  std::string RecordPath(const AttemptKey& key) const;
+  std::string ExitFilePath(const AttemptKey& key) const;
+
+  // The instance id saved by an earlier run; empty when there is none.
+  std::string LoadInstanceId() const;
+  Status SaveInstanceId(const std::string& instance_id, const std::string& cluster) const;
+
+  // `durable`: fsync before the rename. Without it a crash may lose the update (not the old
+  // record), which is fine for a log offset: the server skips bytes it already has.
+  Status SaveRecord(const AttemptRecord& record, bool durable) const;
+  // Deletes the attempt's record and exit file (the log stays).
+  void ForgetAttempt(const AttemptKey& key) const;
+  // Every record in attempts/, ordered by file name; unreadable ones are described in `problems`.
+  std::vector<AttemptRecord> LoadRecords(std::vector<std::string>& problems) const;
+
+ private:
+  std::string AttemptsDirectory() const;
+
+  std::string root_;
+};
+
+// Writes `text` to PATH.tmp, optionally fsyncs it, and renames it over `path`.
+Status WriteFileAtomically(const std::string& path, const std::string& text, bool durable);
+
+}  // namespace gleaner

@@ -1,0 +1,219 @@
+#include "runtime/attempt_shim.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+// Why a shim, and why it behaves this way:
+// - The agent's launcher learns an attempt's exit status by reaping it, which only the parent can
+//   do. After an agent restart the attempts are someone else's children, so the status would be
+//   lost; the shim (the attempt's parent) writes it to a file the new agent reads.
+// - The shim leads the process group the agent signals. It catches (and ignores) the signals a
+//   job is usually stopped with, so it outlives the command and can record how the command ended;
+//   the command, in the same group, receives them directly. SIGKILL ends both, and then there is
+//   no exit file: the agent counts that as killed by SIGKILL.
+// - Ending the way the command ended keeps the agent's own reaper (and anyone watching the shim)
+//   seeing the command's status.
+
+namespace gleaner {
+namespace {
+
+constexpr std::string_view kLaunchFailedPrefix = "launch-failed: ";
+constexpr std::string_view kUsage =
+    "usage: gleaner attempt-shim --exit-file PATH -- COMMAND [ARG...]";
+constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void IgnoreSignal(int) {}
+
+void InstallSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = IgnoreSignal;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : kForwardedSignals) sigaction(signal_number, &action, nullptr);
+  signal(SIGCHLD, SIG_DFL);  // waitpid needs the status kept
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void PrintError(std::string_view message) {
+  std::string line = "gleaner attempt-shim: " + std::string(message) + "\n";
+  (void)!write(STDERR_FILENO, line.data(), line.size());
+}
+
+bool WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t written = write(fd, text.data(), text.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    text.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
+}
+
+// Write to PATH.tmp, fsync, rename: a reader sees the whole outcome or none.
+void WriteExitFile(const std::string& path, const AttemptOutcome& outcome) {
+  std::string temporary = path + ".tmp";
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool written = fd >= 0 && WriteAll(fd, FormatAttemptOutcome(outcome)) && fsync(fd) == 0;
+  int error = errno;
+  if (fd >= 0) close(fd);
+  if (written && rename(temporary.c_str(), path.c_str()) == 0) {
+    std::string directory = std::filesystem::path(path).parent_path().string();
+    int directory_fd = open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
+    if (directory_fd >= 0) {
+      fsync(directory_fd);
+      close(directory_fd);
+    }
+    return;
+  }
+  if (written) error = errno;
+  PrintError("cannot write exit file " + path + ": " + std::strerror(error));
+}
+
+// Returns 0 or the errno of the failed spawn.
+int SpawnCommand(const std::vector<std::string>& argv, pid_t* pid) {
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t all;
+  sigfillset(&all);
+  // Same process group as the shim (no SETPGROUP); every signal at its default action and none
+  // blocked, whatever the shim does with them.
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  std::vector<char*> arguments;
+  for (const std::string& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
+  arguments.push_back(nullptr);
+  // posix_spawnp searches the shim's own PATH, which is the job's environment.
+  int error = posix_spawnp(pid, arguments[0], nullptr, &attributes, arguments.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  return error;
+}
+
+AttemptOutcome WaitForCommand(pid_t pid) {
+  AttemptOutcome outcome;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno == EINTR) continue;
+    outcome.exit_code = -1;  // cannot happen: the command is our own child
+    return outcome;
+  }
+  if (WIFSIGNALED(status)) {
+    outcome.term_signal = WTERMSIG(status);
+    outcome.exit_code = 128 + outcome.term_signal;
+  } else {
+    outcome.exit_code = WEXITSTATUS(status);
+  }
+  return outcome;
+}
+
+[[noreturn]] void EndLike(const AttemptOutcome& outcome) {
+  if (outcome.term_signal != 0) {
+    // The command already dumped its core if it was going to; the shim must not dump another.
+    rlimit no_core{};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(outcome.term_signal, SIG_DFL);
+    sigset_t just_this;
+    sigemptyset(&just_this);
+    sigaddset(&just_this, outcome.term_signal);
+    sigprocmask(SIG_UNBLOCK, &just_this, nullptr);
+    raise(outcome.term_signal);
+  }
+  _exit(outcome.exit_code & 0xff);
+}
+
+}  // namespace
+
+std::string FormatAttemptOutcome(const AttemptOutcome& outcome) {
+  std::string text = std::to_string(outcome.exit_code) + " " + std::to_string(outcome.term_signal);
+  if (!outcome.launch_failure.empty()) {
+    std::string reason = outcome.launch_failure;
+    for (char& character : reason) {
+      if (character == '\n') character = ' ';
+    }
+    text += " " + std::string(kLaunchFailedPrefix) + reason;
+  }
+  return text + "\n";
+}
+
+std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  AttemptOutcome outcome;
+  const char* end = text.data() + text.size();
+  auto [after_code, code_error] = std::from_chars(text.data(), end, outcome.exit_code);
+  if (code_error != std::errc() || after_code == end || *after_code != ' ') return std::nullopt;
+  auto [after_signal, signal_error] = std::from_chars(after_code + 1, end, outcome.term_signal);
+  if (signal_error != std::errc() || outcome.term_signal < 0) return std::nullopt;
+  std::string_view rest(after_signal, static_cast<size_t>(end - after_signal));
+  if (rest.empty()) return outcome;
+  if (!rest.starts_with(' ') || !rest.substr(1).starts_with(kLaunchFailedPrefix)) {
+    return std::nullopt;
+  }
+  outcome.launch_failure = std::string(rest.substr(1 + kLaunchFailedPrefix.size()));
+  return outcome;
+}
+
+std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseAttemptOutcome(text.str());
+}
+
+std::vector<std::string> AttemptShimArgv(const std::string& executable,
+                                         const std::string& exit_file,
+                                         const std::vector<std::string>& argv) {
+  std::vector<std::string> shim_argv{executable, "attempt-shim", "--exit-file", exit_file, "--"};
+  shim_argv.insert(shim_argv.end(), argv.begin(), argv.end());
+  return shim_argv;
+}
+
+int RunAttemptShimCommand(const std::vector<std::string>& arguments) {
+  if (arguments.size() < 4 || arguments[0] != "--exit-file" || arguments[2] != "--") {
+    PrintError(kUsage);
+    return 2;
+  }
+  return RunAttemptShim(arguments[1],
+                        std::vector<std::string>(arguments.begin() + 3, arguments.end()));
+}
+
+int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv) {
+  if (exit_file.empty() || argv.empty() || argv.front().empty()) {
+    PrintError(kUsage);
+    return 2;
+  }
+  InstallSignalHandlers();
+  pid_t pid = 0;
+  if (int error = SpawnCommand(argv, &pid); error != 0) {
+    // A shell's codes: 127 when the command is not there, 126 when it cannot be run.
+    AttemptOutcome failed;
+    failed.exit_code = error == ENOENT || error == ENOTDIR ? 127 : 126;
+    failed.launch_failure =
+        "cannot start command \"" + argv.front() + "\": " + std::strerror(error);
+    PrintError(failed.launch_failure);
+    WriteExitFile(exit_file, failed);
+    _exit(failed.exit_code);
+  }
+  AttemptOutcome outcome = WaitForCommand(pid);
+  WriteExitFile(exit_file, outcome);
+  EndLike(outcome);
+}
+
+}  // namespace gleaner
