@@ -128,16 +128,35 @@ def test_a_waiting_job_runs_on_the_agent_that_joins_its_cluster(gleaner, batch, 
     assert lines[0] == "on " + cluster.split("_Batch_")[0]
 
 
-# Scenario (e): the agent running an attempt dies with its machine; the server declares it lost
-# after --agent-lost-after, the attempt ends as a terminated host, and the retry runs elsewhere.
-def test_an_attempt_on_a_killed_agent_is_retried_on_another(gleaner, batch, helpers, agents):
-    cluster, queue_name = unmanaged_queue(helpers, batch)
+# Scenario (e), with /usr/bin/aws as a user would drive it: the agent running an attempt dies with
+# its machine; the server declares it lost after --agent-lost-after, the attempt ends as a terminated
+# host, and the retry strategy runs it again on another agent.
+def test_an_attempt_on_a_killed_agent_is_retried_on_another(gleaner, aws, helpers, agents):
+    ce, queue_name, definition = unique("fleet"), unique("jq"), unique("jd")
+    rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name", ce,
+                       "--type", "UNMANAGED")
+    assert rc == 0, err
+    cluster = helpers.wait_for_ce(ce, "VALID")["ecsClusterArn"].split("cluster/", 1)[1]
+    rc, out, err = aws("batch", "create-job-queue", "--job-queue-name", queue_name, "--priority",
+                       "1", "--compute-environment-order",
+                       json.dumps([{"order": 1, "computeEnvironment": ce}]))
+    assert rc == 0, err
+    helpers.wait_for_queue(queue_name, "VALID")
     pidfile = gleaner.pid_dir / "first-attempt.pid"
     command = ["sh", "-c", f'if [ "$AWS_BATCH_JOB_ATTEMPT" = 1 ]; then echo $$ > {pidfile}; '
                            f'exec sleep 300; fi; echo second attempt on $AWS_BATCH_JOB_ATTEMPT']
-    definition = helpers.register(command=command, retryStrategy=RETRY_ON_HOST_LOSS)
+    rc, out, err = aws("batch", "register-job-definition", "--job-definition-name", definition,
+                       "--type", "container", "--retry-strategy", json.dumps(RETRY_ON_HOST_LOSS),
+                       "--container-properties",
+                       json.dumps({"image": "busybox", "command": command,
+                                   "resourceRequirements": [{"type": "VCPU", "value": "1"},
+                                                            {"type": "MEMORY", "value": "256"}]}))
+    assert rc == 0, err
     first = agents(cluster)
-    job_id = helpers.submit(queue_name, definition["jobDefinitionName"])
+    rc, out, err = aws("batch", "submit-job", "--job-name", unique("job"), "--job-queue",
+                       queue_name, "--job-definition", definition)
+    assert rc == 0, err
+    job_id = out["jobId"]
     helpers.wait_for_status(job_id, "RUNNING")
     pid = helpers.wait_for_pid("first-attempt")
     second = agents(cluster)
@@ -146,15 +165,16 @@ def test_an_attempt_on_a_killed_agent_is_retried_on_another(gleaner, batch, help
     first.kill()
     os.killpg(os.getpgid(pid), signal.SIGKILL)
 
-    job = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+    helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+    rc, out, err = aws("batch", "describe-jobs", "--jobs", job_id)
+    assert rc == 0, err
+    [job] = out["jobs"]
     assert len(job["attempts"]) == 2
     lost, retried = job["attempts"]
     assert lost["statusReason"] == f"Host EC2 (instance {first.instance_id}) terminated."
     assert first.instance_id != second.instance_id
-    second_instance = retried["container"]["containerInstanceArn"]
-    assert second_instance.endswith("/" + second.instance_id)
-    assert helpers.log_lines(retried["container"]["logStreamName"]) == [
-        "second attempt on 2"]
+    assert retried["container"]["containerInstanceArn"].endswith("/" + second.instance_id)
+    assert helpers.log_lines(retried["container"]["logStreamName"]) == ["second attempt on 2"]
 
 
 def test_a_restarted_agent_reattaches_to_the_attempt_it_left_running(gleaner, batch, helpers,
