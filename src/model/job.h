@@ -56,9 +56,11 @@ struct AttemptPlacement {
   // Set when the host gets an interruption notice (or is lost): unless the attempt exits 0, it
   // ends with this reason ("Host EC2 (instance i-...) terminated.") and the retry strategy decides.
   std::string interruption_reason;
-  // The host's GPUs this attempt holds (CUDA_VISIBLE_DEVICES); not kept across restarts, which
-  // end every placed attempt anyway.
+  // The host's GPUs this attempt holds (CUDA_VISIBLE_DEVICES).
   std::vector<int> gpu_ids;
+  // The attempt runs on an agent's machine: it outlives a restart of the server, and its agent
+  // reports on it once it registers again.
+  bool remote = false;
 };
 
 struct Job {

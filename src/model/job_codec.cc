@@ -245,6 +245,8 @@ json ToJson(const AttemptPlacement& placement) {
       {"terminationRequested", placement.termination_requested},
       {"terminationReason", placement.termination_reason},
       {"interruptionReason", placement.interruption_reason},
+      {"gpuIds", placement.gpu_ids},
+      {"remote", placement.remote},
   };
 }
 
@@ -258,6 +260,14 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
   in.Read("terminationRequested", out.termination_requested);
   in.Read("terminationReason", out.termination_reason);
   in.Read("interruptionReason", out.interruption_reason);
+  json gpu_ids;
+  in.ReadRaw("gpuIds", gpu_ids);
+  if (gpu_ids.is_array()) {
+    for (const json& gpu : gpu_ids) {
+      if (gpu.is_number_integer()) out.gpu_ids.push_back(gpu.get<int>());
+    }
+  }
+  in.Read("remote", out.remote);
 }
 
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {

@@ -94,7 +94,8 @@ Job FullJob() {
                                    true,
                                    "Terminated by user",
                                    "Host EC2 (instance i-0123456789abcdef0) terminated.",
-                                   {}};
+                                   {0, 2},
+                                   true};
   return job;
 }
 
@@ -311,7 +312,8 @@ TEST(JobRecord, CarriesRequiredResourcesAndPlacement) {
       "reserved": {"millivcpus": 250, "memoryMib": 512, "gpus": 1},
       "pid": 4242, "processStartTicks": 987654321, "startedAt": 1700000010000,
       "terminationRequested": true, "terminationReason": "Terminated by user",
-      "interruptionReason": "Host EC2 (instance i-0123456789abcdef0) terminated."
+      "interruptionReason": "Host EC2 (instance i-0123456789abcdef0) terminated.",
+      "gpuIds": [0, 2], "remote": true
     }
   })"));
 }

@@ -147,7 +147,11 @@ class BatchState {
   Status TerminateJob(const StopJobRequest& req);
 
   // Capacity and execution.
+  // A host whose attempts survived a restart (an agent registering again) takes them back: their
+  // resources and GPUs are reserved on it again.
   void AddHost(Host host);
+  // Agents' machines with attempts still placed on them but not registered since the restart.
+  const std::set<std::string>& adrift_hosts() const { return adrift_hosts_; }
   const std::map<std::string, Host>& hosts() const { return hosts_; }
   const Host* FindHost(const std::string& instance_id) const;
   // A booting host is ready: it takes attempts from the next Schedule() on.
@@ -160,8 +164,9 @@ class BatchState {
   // The host is gone: its attempts get SIGKILL and end with the interruption reason (the retry
   // strategy decides); the host is forgotten.
   void TerminateHost(const std::string& instance_id);
-  // The host vanished together with its processes (an agent that stopped answering): as
-  // TerminateHost, but no exits will come, so its attempts end now, as killed.
+  // The host vanished together with its processes (an agent that stopped answering, or never came
+  // back after a restart): as TerminateHost, but no exits will come, so its attempts end now, as
+  // killed.
   void LoseHost(const std::string& instance_id);
   // The ids of the jobs with an attempt placed on the host.
   std::vector<std::string> JobsOnHost(const std::string& instance_id) const;
@@ -313,6 +318,9 @@ class BatchState {
   std::map<std::string, std::set<std::string>> jobs_by_host_;  // instance id -> placed job ids
   std::map<std::string, ScalingCapacity> scaling_;             // CE ARN -> what it can still add
   int hosts_booting_ = 0;
+  // Agents' machines whose attempts survived a restart of the server, until the agent registers
+  // again (AddHost) or is given up (LoseHost).
+  std::set<std::string> adrift_hosts_;
   // Hosts per compute environment ARN they serve ("" for hosts that serve every one).
   std::map<std::string, int> hosts_by_environment_;
   // Per pass: what booting hosts were promised, and capacity requested per CE ARN.

@@ -200,6 +200,7 @@ void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decis
   placement.instance_id = choice.host->instance_id;
   placement.reserved = job.required;
   placement.gpu_ids = TakeGpus(*choice.host, job.required.gpus);
+  placement.remote = choice.host->remote;
   job.placement = placement;
 
   std::string task_id = RandomHex(random_, 32);

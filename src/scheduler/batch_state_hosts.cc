@@ -17,6 +17,14 @@ void BatchState::AddHost(Host host) {
     host.accepting = false;
     ++hosts_booting_;
   }
+  if (adrift_hosts_.erase(id) != 0) {
+    for (const std::string& job_id : JobsOnHost(id)) {
+      const Job* job = FindJob(job_id);
+      if (job == nullptr || !job->placement) continue;
+      host.used += job->placement->reserved;
+      for (int gpu : job->placement->gpu_ids) host.gpus_in_use |= uint64_t{1} << gpu;
+    }
+  }
   hosts_[id] = std::move(host);
   room_cursor_ = hosts_.end();
 }
@@ -82,9 +90,13 @@ void BatchState::TerminateHost(const std::string& instance_id) {
 void BatchState::LoseHost(const std::string& instance_id) {
   std::vector<std::string> jobs = JobsOnHost(instance_id);
   TerminateHost(instance_id);
+  adrift_hosts_.erase(instance_id);
   for (const std::string& job_id : jobs) {
-    const Job* job = FindJob(job_id);
+    Job* job = MutableJob(job_id);
     if (job == nullptr || !job->placement) continue;
+    if (job->placement->interruption_reason.empty()) {  // adrift: TerminateHost found no host
+      job->placement->interruption_reason = "Host EC2 (instance " + instance_id + ") terminated.";
+    }
     if (job->status == JobStatus::kStarting) OnAttemptLaunched(job_id, 0, 0);
     OnAttemptExited(job_id, 128 + SIGKILL, SIGKILL);
   }

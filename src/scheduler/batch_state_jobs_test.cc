@@ -730,6 +730,52 @@ TEST_F(RestoreTest, PlacedAttemptsAreLostAndRetriedOrFailed) {
   EXPECT_FALSE(restored.NextTimer().has_value());
 }
 
+TEST_F(RestoreTest, AttemptsRunningOnAnAgentOutliveTheRestartUntilItReturnsOrIsLost) {
+  Host agent;
+  agent.instance_id = "i-0000000000000000";  // before the local host: placed first
+  agent.total = Resources{2000, 2048, 0};
+  agent.remote = true;
+  state_.AddHost(agent);
+  SubmitJobRequest request = Request("on-agent");
+  request.retry_strategy = Attempts(2);
+  std::string running = Submit(request);
+  std::string returns = Submit(request);
+  ASSERT_EQ(Started(state_.Schedule()).size(), 2u);
+  ASSERT_TRUE(JobOf(running).placement->remote);
+  state_.OnAttemptLaunched(running, 777, 7);
+  state_.OnAttemptLaunched(returns, 778, 8);
+  std::string starting = Submit("starting");  // on the local host, never launched
+  ASSERT_EQ(Started(state_.Schedule()).size(), 1u);
+  std::vector<Job> saved = {JobOf(running), JobOf(returns), JobOf(starting)};
+
+  for (bool agent_returns : {true, false}) {
+    SCOPED_TRACE(agent_returns ? "the agent registers again" : "the agent never returns");
+    BatchState restored(clock_, BatchStateOptions{});
+    RestoreInto(restored, saved);
+    std::vector<AttemptPlacement> lost = restored.FinishRestore();
+    ASSERT_EQ(lost.size(), 1u);
+    EXPECT_EQ(lost[0].instance_id, kHostId);
+    EXPECT_EQ(restored.FindJob(running)->status, JobStatus::kRunning);
+    EXPECT_THAT(restored.adrift_hosts(), ElementsAre(agent.instance_id));
+    if (agent_returns) {
+      restored.AddHost(agent);
+      EXPECT_TRUE(restored.adrift_hosts().empty());
+      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{2000, 2048, 0}));
+      restored.OnAttemptExited(running, 0, 0);
+      EXPECT_EQ(restored.FindJob(running)->status, JobStatus::kSucceeded);
+      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{1000, 1024, 0}));
+    } else {
+      restored.LoseHost(agent.instance_id);
+      EXPECT_TRUE(restored.adrift_hosts().empty());
+      const Job& retried = *restored.FindJob(running);
+      EXPECT_EQ(retried.status, JobStatus::kRunnable);
+      ASSERT_EQ(retried.attempts.size(), 1u);
+      EXPECT_EQ(retried.attempts[0].status_reason,
+                "Host EC2 (instance i-0000000000000000) terminated.");
+    }
+  }
+}
+
 TEST_F(RestoreTest, PendingJobWhoseDependencyAlreadySucceededBecomesRunnable) {
   std::string dependency = Submit("dependency");
   std::string dependent = SubmitAfter("dependent", {dependency});

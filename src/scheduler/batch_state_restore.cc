@@ -56,6 +56,18 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
   for (const std::string& id : placed) {
     Job& job = jobs_.at(id);
     AttemptPlacement placement = *job.placement;
+    if (placement.remote && job.status == JobStatus::kRunning) {
+      // Still running on its agent's machine: the attempt is its again once the agent registers
+      // (AddHost), or ends with the host if it never does (LoseHost).
+      jobs_by_host_[placement.instance_id].insert(id);
+      used_by_compute_environment_[placement.compute_environment_arn] += placement.reserved;
+      adrift_hosts_.insert(placement.instance_id);
+      if (job.timeout && job.timeout->attempt_duration_seconds) {
+        SetAttemptTimer(
+            id, placement.started_at + int64_t{*job.timeout->attempt_duration_seconds} * 1000);
+      }
+      continue;
+    }
     lost.push_back(placement);
     // The new server never reserved this placement on its hosts: forget it, then end the attempt.
     job.placement->reserved = Resources{};

@@ -24,6 +24,8 @@ struct Host {
   // Launched but not ready: jobs waiting for capacity count on it instead of asking for more.
   bool booting = false;
   std::optional<EpochMillis> interruption_deadline;  // set by the interruption notice
+  // An agent's machine: its attempts outlive a restart of the server (see BatchState::AddHost).
+  bool remote = false;
   // Which of its GPUs (0 .. total.gpus - 1) attempts hold: bit i set while GPU i is taken.
   uint64_t gpus_in_use = 0;
 

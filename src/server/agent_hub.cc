@@ -65,6 +65,7 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     host.container_instance_arn = state.scope().EcsContainerInstance(cluster + "/" + instance_id);
     host.compute_environment_arn = environment->arn;
     host.total = registration.resources;
+    host.remote = true;
     state.AddHost(std::move(host));
     spdlog::info("agent {} ({}) joined cluster {} with {}", instance_id, registration.hostname,
                  cluster, registration.resources.ToString());
@@ -73,12 +74,19 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     std::lock_guard<std::mutex> lock(mutex_);
     departed_.erase(instance_id);
     Agent& agent = agents_[instance_id];
+    agent.awaiting_registration = false;
     agent.last_seen = clock_.NowMillis();
     // Assignments it never heard of (answers lost with its previous run) go out again.
     std::set<AttemptKey> held(registration.attempts.begin(), registration.attempts.end());
     agent.assignments.clear();
     for (const auto& [key, assignment] : agent.unconfirmed) {
       if (held.count(key) == 0) agent.assignments.push_back(assignment);
+    }
+    // Its attempts may ship logs (also those that outlived a restart of this server).
+    for (const std::string& job_id : state.JobsOnHost(instance_id)) {
+      const Job* job = state.FindJob(job_id);
+      if (job == nullptr || !job->placement) continue;
+      agent.log_streams[{job_id, job->AttemptNumber()}] = job->container.current.log_stream_name;
     }
   }
   registered.instance_id = instance_id;
@@ -151,6 +159,15 @@ void AgentHub::Advance(BatchState& state) {
   std::vector<Responder> polls;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Agents whose attempts outlived a restart of this server get lost_after_millis to register
+    // again, as if they had just been heard from.
+    for (const std::string& instance_id : state.adrift_hosts()) {
+      if (agents_.count(instance_id) != 0) continue;
+      Agent& awaited = agents_[instance_id];
+      awaited.last_seen = now;
+      awaited.awaiting_registration = true;
+    }
+    restored_agents_awaited_ = true;
     for (auto it = agents_.begin(); it != agents_.end();) {
       if (it->second.last_seen + options_.lost_after_millis > now) {
         ++it;
@@ -165,7 +182,7 @@ void AgentHub::Advance(BatchState& state) {
   for (const std::string& instance_id : lost) {
     spdlog::warn("agent {} sent nothing for {} ms: declared lost, its attempts end", instance_id,
                  options_.lost_after_millis);
-    if (state.FindHost(instance_id) != nullptr) state.LoseHost(instance_id);
+    state.LoseHost(instance_id);
   }
   for (Responder& respond : polls) {
     respond(JsonProtocolError(std::string(kAgentNotRegistered),
@@ -175,6 +192,7 @@ void AgentHub::Advance(BatchState& state) {
 
 std::optional<EpochMillis> AgentHub::NextEventAt() const {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!restored_agents_awaited_) return clock_.NowMillis();  // the first pass looks for them
   std::optional<EpochMillis> earliest;
   for (const auto& [id, agent] : agents_) {
     EpochMillis due = agent.last_seen + options_.lost_after_millis;

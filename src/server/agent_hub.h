@@ -62,6 +62,9 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   };
   struct Agent {
     EpochMillis last_seen = 0;
+    // Its attempts outlived a restart of this server, but it has not registered since: its
+    // requests are answered "register again" until it does.
+    bool awaiting_registration = false;
     std::vector<AttemptAssignment> assignments;  // to send with the next poll
     std::vector<AttemptSignal> signals;          // to send with the next poll
     // Assigned but not reported by the agent yet: sent again when it registers again.
@@ -102,6 +105,7 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   // Agents declared lost: their attempts' signals must never reach this machine's processes.
   std::set<std::string> departed_;
   InstanceIdGenerator instance_ids_;
+  bool restored_agents_awaited_ = false;  // Advance has looked for attempts that outlived a restart
   bool stopping_ = false;
   std::thread poll_timer_;
 };

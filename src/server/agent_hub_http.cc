@@ -115,7 +115,7 @@ void AgentHub::Register(const HttpRequest& request, Responder respond) {
 bool AgentHub::Touch(const std::string& instance_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto agent = agents_.find(instance_id);
-  if (agent == agents_.end()) return false;
+  if (agent == agents_.end() || agent->second.awaiting_registration) return false;
   agent->second.last_seen = clock_.NowMillis();
   return true;
 }
@@ -128,7 +128,9 @@ void AgentHub::Poll(const HttpRequest& request, Responder respond) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto agent = agents_.find(poll->instance_id);
-    if (agent == agents_.end()) return respond(NotRegistered(poll->instance_id));
+    if (agent == agents_.end() || agent->second.awaiting_registration) {
+      return respond(NotRegistered(poll->instance_id));
+    }
     Agent& polling = agent->second;
     polling.last_seen = clock_.NowMillis();
     if (polling.poll) {  // a newer poll replaces a held one (the agent gave up on it)
@@ -180,7 +182,9 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto agent = agents_.find(instance_id);
-    if (agent == agents_.end()) return respond(NotRegistered(instance_id));
+    if (agent == agents_.end() || agent->second.awaiting_registration) {
+      return respond(NotRegistered(instance_id));
+    }
     agent->second.last_seen = clock_.NowMillis();
     bool assigned = false;
     for (const auto& [key, name] : agent->second.log_streams) assigned |= name == stream;

@@ -99,6 +99,7 @@ class GleanerServer:
         self.endpoint: str | None = None
         self.port: int | None = None
         self.starts = 0
+        self.listen = "127.0.0.1:0"  # any free port, unless a restart keeps the one it had
         self.stderr_path: Path | None = None
         self._expected_exit = False
 
@@ -109,7 +110,7 @@ class GleanerServer:
                 f"gleaner binary not found at {self.binary} (set GLEANER_BINARY or build it)")
         self.starts += 1
         self.stderr_path = self.workdir / f"server-{self.starts}.stderr"
-        command = [str(self.binary), "up", "--listen", "127.0.0.1:0", "--data-dir",
+        command = [str(self.binary), "up", "--listen", self.listen, "--data-dir",
                    str(self.data_dir), *self.args]
         stderr = open(self.stderr_path, "wb")
         try:
@@ -222,9 +223,12 @@ class GleanerServer:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
-    def restart(self, graceful: bool = True) -> None:
+    def restart(self, graceful: bool = True, same_port: bool = False) -> None:
         """Stops the server (SIGTERM, or SIGKILL when graceful=False) and starts it again on the
-        same data directory. The port changes: clients from the fixtures follow `endpoint`."""
+        same data directory. The port changes unless `same_port` (for clients that cannot follow,
+        like agents); clients from the fixtures follow `endpoint`."""
+        if same_port:
+            self.listen = f"127.0.0.1:{self.port}"
         if self.proc is not None and self.proc.poll() is None:
             if graceful:
                 self.stop()

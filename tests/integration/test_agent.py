@@ -198,6 +198,41 @@ def test_a_restarted_agent_reattaches_to_the_attempt_it_left_running(gleaner, ba
     assert helpers.log_lines(job["container"]["logStreamName"]) == ["started", "finished"]
 
 
+def test_an_attempt_on_an_agent_outlives_a_restart_of_the_server(gleaner, batch, helpers, agents,
+                                                                 tmp_path):
+    cluster, queue_name = unmanaged_queue(helpers, batch)
+    gate = tmp_path / "gate"
+    command = ["sh", "-c", f"echo started; while [ ! -e {gate} ]; do sleep 0.05; done; "
+                           "echo finished"]
+    definition = helpers.register(command=command)
+    agent = agents(cluster)
+    job_id = helpers.submit(queue_name, definition["jobDefinitionName"])
+    job = helpers.wait_for_status(job_id, "RUNNING")
+    helpers.wait_for_log(job["container"]["logStreamName"], "started")
+
+    gleaner.restart(graceful=False, same_port=True)  # a crash: the agent finds the server back
+    assert helpers.describe(job_id)["status"] == "RUNNING"
+    gate.touch()
+    job = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+    assert len(job["attempts"]) == 1
+    assert job["container"]["containerInstanceArn"].endswith("/" + agent.instance_id)
+    assert helpers.log_lines(job["container"]["logStreamName"]) == ["started", "finished"]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--agent-lost-after", "2")
+def test_an_attempt_whose_agent_never_returns_after_a_restart_ends_with_its_host(
+        gleaner, batch, helpers, agents):
+    cluster, queue_name = unmanaged_queue(helpers, batch)
+    definition = helpers.register(command=["sleep", "300"])
+    agent = agents(cluster)
+    job_id = helpers.submit(queue_name, definition["jobDefinitionName"])
+    helpers.wait_for_status(job_id, "RUNNING")
+    agent.kill()
+    gleaner.restart(graceful=True)
+    job = helpers.wait_for_status(job_id, "FAILED", timeout=30)
+    assert job["statusReason"] == f"Host EC2 (instance {agent.instance_id}) terminated."
+
+
 def test_terminate_job_signals_the_attempt_on_its_agent(gleaner, batch, helpers, agents):
     cluster, queue_name = unmanaged_queue(helpers, batch)
     command = ["sh", "-c", "trap 'echo got TERM; exit 0' TERM; echo ready; "
