@@ -191,9 +191,11 @@ own timestamps; the agent runs on the same machine, over loopback.
 | … → the retried attempt RUNNING on another agent | {summary(replaced)} | — | — |
 
 What it shows: an assignment travels by long poll and the start and the exit come back in reports, so a
-job on an agent starts and ends within milliseconds of one on the server's own machine. A dead agent is
-noticed once it has been silent for `--agent-lost-after` (plus up to one report interval), and its
-attempt runs again on another agent within milliseconds of that.
+job on an agent starts and ends a few milliseconds after one on the server's own machine would, and an
+agent sustains about half the server's own launch rate (each attempt costs an HTTP round trip for the
+assignment, a shim process, and a report). A dead agent is declared lost `--agent-lost-after` after its
+last report (so a little less than that after the kill), and its attempt runs again on another agent
+within milliseconds.
 """
     replace_block(Path(options.out), BEGIN, END, block)
     print(block)
