@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "model/json_members.h"
 
 namespace gleaner {
@@ -80,18 +82,25 @@ void ReadReport(JsonObjectReader& in, AttemptReport& report) {
   in.Read("state", state);
   in.Read("pid", report.pid);
   in.Read("startTicks", report.start_ticks);
-  in.Read("exitCode", report.exit_code);
+  std::optional<int> exit_code;
+  in.Read("exitCode", exit_code);
   in.Read("signal", report.signal);
   in.Read("reason", report.reason);
   if (!in.ok()) return;
-  for (AttemptState candidate :
-       {AttemptState::kRunning, AttemptState::kExited, AttemptState::kLaunchFailed}) {
-    if (state == StateName(candidate)) {
-      report.state = candidate;
-      return;
-    }
+  if (state == StateName(AttemptState::kRunning)) {
+    report.state = AttemptState::kRunning;
+    if (report.pid < 1) in.Fail("pid", "is required for a RUNNING attempt and must be at least 1");
+  } else if (state == StateName(AttemptState::kExited)) {
+    report.state = AttemptState::kExited;
+    if (!exit_code) in.Fail("exitCode", "is required for an EXITED attempt");
+    report.exit_code = exit_code.value_or(0);
+    if (report.signal < 0 || report.signal > 64) in.Fail("signal", "must be 0 to 64");
+  } else if (state == StateName(AttemptState::kLaunchFailed)) {
+    report.state = AttemptState::kLaunchFailed;
+    if (report.reason.empty()) in.Fail("reason", "is required for a LAUNCH_FAILED attempt");
+  } else {
+    in.Fail("state", "must be RUNNING, EXITED or LAUNCH_FAILED");
   }
-  in.Fail("state", "must be RUNNING, EXITED or LAUNCH_FAILED");
 }
 
 json ResourcesJson(const Resources& resources) {

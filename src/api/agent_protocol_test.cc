@@ -72,6 +72,16 @@ TEST(AgentProtocolTest, ReportRejectsUnknownStateAndBadAttempt) {
       R"({"instanceId": "i-1", "attempts": [{"jobId": "a", "attempt": 1, "state": "DONE"}]})");
   ASSERT_FALSE(bad_state.ok());
   EXPECT_NE(bad_state.status().message().find("state"), std::string::npos);
+  for (const char* bad :
+       {R"({"jobId": "a", "attempt": 1, "state": "RUNNING"})",
+        R"({"jobId": "a", "attempt": 1, "state": "RUNNING", "pid": 0})",
+        R"({"jobId": "a", "attempt": 1, "state": "EXITED", "signal": 0})",
+        R"({"jobId": "a", "attempt": 1, "state": "EXITED", "exitCode": 1, "signal": 99})",
+        R"({"jobId": "a", "attempt": 1, "state": "LAUNCH_FAILED"})"}) {
+    auto decoded =
+        DecodeAgentReport(std::string(R"({"instanceId": "i-1", "attempts": [)") + bad + "]}");
+    EXPECT_FALSE(decoded.ok()) << bad;
+  }
   auto bad_attempt = DecodeAgentReport(
       R"({"instanceId": "i-1", "attempts": [{"jobId": "a", "attempt": 0, "state": "RUNNING"}]})");
   ASSERT_FALSE(bad_attempt.ok());

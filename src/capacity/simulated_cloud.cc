@@ -15,9 +15,14 @@ constexpr Resources kFargateLargestTask{16'000, 122'880, 0};
 constexpr char kFargateType[] = "fargate";
 constexpr int64_t kFargateIdleMillis = 1000;
 
-bool IsScaledByCloud(const ComputeEnvironment& environment) {
+// A compute environment whose instances the cloud keeps (while it is ENABLED).
+bool IsManagedAndEnabled(const ComputeEnvironment& environment) {
   return environment.type == "MANAGED" && environment.compute_resources &&
-         environment.state == "ENABLED" && environment.status == "VALID";
+         environment.state == "ENABLED";
+}
+
+bool IsScaledByCloud(const ComputeEnvironment& environment) {
+  return IsManagedAndEnabled(environment) && environment.status == "VALID";
 }
 
 std::vector<std::string> SubnetsOf(const ComputeResources& resources) {
@@ -155,28 +160,31 @@ std::string SimulatedCloud::BlockedReason(const ComputeEnvironment& environment,
 void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
   std::map<std::string, bool> present;
   for (const auto& [name, environment] : state.compute_environments()) {
-    if (!IsScaledByCloud(environment)) continue;
+    if (!IsManagedAndEnabled(environment)) continue;
+    present[environment.arn] = true;  // its instances stay, even while it is INVALID
     Environment& cloud = EnvironmentFor(environment);
-    if (!cloud.invalid_reason.empty()) {
+    if (environment.status == "VALID" && !cloud.invalid_reason.empty()) {
       // As AWS: the compute environment turns INVALID and says why; nothing launches for it.
       state.MarkComputeEnvironmentInvalid(environment.arn,
                                           "CLIENT_ERROR - " + cloud.invalid_reason);
+    }
+    if (state.FindComputeEnvironment(environment.arn)->status != "VALID") {
+      state.SetScalingCapacity(environment.arn, std::nullopt);
       continue;
     }
-    present[environment.arn] = true;
-    LaunchUpToMinimum(state, environment, now);
-    ScalingCapacity capacity;
-    capacity.room_millivcpus =
-        std::max<int64_t>(0, int64_t{environment.compute_resources->maxv_cpus} * 1000 -
-                                 MilliVcpusOf(environment.arn));
-    capacity.instance_sizes = environment.IsFargate() ? std::vector<Resources>{kFargateLargestTask}
-                                                      : cloud.instance_sizes;
     int bid = environment.compute_resources->bid_percentage.value_or(100);
     if (cloud.blocked_second != now / 1000 || cloud.blocked_bid != bid) {
       cloud.blocked_reason = BlockedReason(environment, cloud, now);
       cloud.blocked_second = now / 1000;
       cloud.blocked_bid = bid;
     }
+    if (cloud.blocked_reason.empty()) LaunchUpToMinimum(state, environment, now);
+    ScalingCapacity capacity;
+    capacity.room_millivcpus =
+        std::max<int64_t>(0, int64_t{environment.compute_resources->maxv_cpus} * 1000 -
+                                 MilliVcpusOf(environment.arn));
+    capacity.instance_sizes = environment.IsFargate() ? std::vector<Resources>{kFargateLargestTask}
+                                                      : cloud.instance_sizes;
     capacity.blocked_reason = cloud.blocked_reason;
     state.SetScalingCapacity(environment.arn, std::move(capacity));
   }
@@ -191,7 +199,7 @@ void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
       if (instance.compute_environment_arn == it->first &&
           instance.spot_instance_request_id.empty() &&
           instance.state != InstanceState::kTerminated) {
-        Terminate(state, instance, "the compute environment is no longer ENABLED and VALID", now);
+        Terminate(state, instance, "the compute environment was disabled or deleted", now);
       }
     }
     it = environments_.erase(it);

@@ -73,6 +73,14 @@ TEST_F(SimulatedCloudTest, InstanceTypesThatDoNotResolveMakeTheComputeEnvironmen
   EXPECT_THAT(Step().starts, SizeIs(1));
   EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, "VALID");
   EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
+
+  // A typo in a later update: INVALID again, but what runs keeps running (as on AWS).
+  fix.instance_types = std::vector<std::string>{"m5.typo"};
+  ASSERT_TRUE(state_.UpdateComputeEnvironment(fix).ok());
+  Step();
+  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, "INVALID");
+  EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
+  EXPECT_EQ(InstanceOf(job).state, InstanceState::kRunning);
 }
 
 TEST_F(SimulatedCloudTest, MinvCpusAreLaunchedAheadOfDemandAndKeptThroughScaleIn) {

@@ -178,6 +178,10 @@ class BatchState {
   // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).
   void OnAttemptLaunched(const std::string& job_id, int64_t pid, int64_t process_start_ticks);
   void OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason);
+  // The signal a just-launched attempt is due (0: none): SIGTERM when it was terminated or timed
+  // out, or its host got an interruption notice, while it was being launched; SIGKILL when its
+  // host is gone already.
+  int SignalDueAtLaunch(const std::string& job_id) const;
   // The attempt's process ended: exit_code as the shell reports it, term_signal when signalled.
   void OnAttemptExited(const std::string& job_id, int exit_code, int term_signal);
   // Why a RUNNABLE job is not running now, in AWS's words where AWS has them. Computed on demand

@@ -70,7 +70,11 @@ void BatchState::FireTimers(Decisions& decisions) {
     ClearAttemptTimer(job_id);
     Job* job = MutableJob(job_id);
     if (job == nullptr || !job->placement) continue;
-    if (job->placement->termination_requested) {
+    if (job->placement->termination_requested && job->placement->pid <= 0) {
+      // Not launched yet: it gets its SIGTERM once it is (SignalDueAtLaunch), and a full grace
+      // period before the SIGKILL.
+      SetAttemptTimer(job_id, now + options_.stop_grace_millis);
+    } else if (job->placement->termination_requested) {
       decisions.signals.push_back({job_id, SIGKILL});
     } else {
       RequestTermination(*job, kAttemptTimedOut);

@@ -295,11 +295,20 @@ void BatchState::OnAttemptLaunched(const std::string& job_id, int64_t pid,
   job->placement->process_start_ticks = process_start_ticks;
   job->placement->started_at = now;
   job->started_at = now;
-  if (job->timeout && job->timeout->attempt_duration_seconds) {
+  if (job->timeout && job->timeout->attempt_duration_seconds &&
+      !job->placement->termination_requested) {
     // AWS counts the timeout from the attempt's start; every attempt gets a fresh one.
     SetAttemptTimer(job_id, now + int64_t{*job->timeout->attempt_duration_seconds} * 1000);
   }
   SetStatus(*job, JobStatus::kRunning, "");
+}
+
+int BatchState::SignalDueAtLaunch(const std::string& job_id) const {
+  const Job* job = FindJob(job_id);
+  if (job == nullptr || !job->placement) return 0;
+  if (job->placement->termination_requested) return SIGTERM;
+  if (job->placement->interruption_reason.empty()) return 0;
+  return FindHost(job->placement->instance_id) == nullptr ? SIGKILL : SIGTERM;
 }
 
 void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason) {

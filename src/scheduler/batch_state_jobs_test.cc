@@ -417,6 +417,19 @@ TEST_F(StopJobTest, CancelFailsAWaitingJob) {
   EXPECT_TRUE(state_.Schedule().starts.empty());
 }
 
+TEST_F(StopJobTest, TerminatedWhileLaunchingGetsSigtermAtLaunchAndAFullGraceBeforeSigkill) {
+  std::string id = Submit("job");
+  ASSERT_EQ(Started(state_.Schedule()), std::vector<std::string>{id});  // STARTING, no pid yet
+  MustOk(state_.TerminateJob({id, "stop"}));
+  state_.Schedule();
+  clock_.Advance(30'000);  // the grace runs out before the launch is reported
+  EXPECT_TRUE(Signals(state_.Schedule()).empty()) << "nothing to SIGKILL yet";
+  state_.OnAttemptLaunched(id, 4242, 1);
+  EXPECT_EQ(state_.SignalDueAtLaunch(id), SIGTERM);
+  clock_.Advance(30'000);
+  EXPECT_EQ(Signals(state_.Schedule()), (std::vector<std::pair<std::string, int>>{{id, SIGKILL}}));
+}
+
 TEST_F(StopJobTest, CancelPendingJobFailsItsDependents) {
   std::string a = Submit("a");
   std::string b = SubmitAfter("b", {a});

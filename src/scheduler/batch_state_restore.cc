@@ -1,4 +1,6 @@
 // BatchState: rebuilding memory from the store after a restart.
+#include <csignal>
+
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
@@ -62,7 +64,11 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
       jobs_by_host_[placement.instance_id].insert(id);
       used_by_compute_environment_[placement.compute_environment_arn] += placement.reserved;
       adrift_hosts_.insert(placement.instance_id);
-      if (job.timeout && job.timeout->attempt_duration_seconds) {
+      if (placement.termination_requested) {
+        // Its SIGTERM may have been lost with the previous server: again, with a fresh grace.
+        pending_.signals.push_back({id, SIGTERM});
+        SetAttemptTimer(id, clock_.NowMillis() + options_.stop_grace_millis);
+      } else if (job.timeout && job.timeout->attempt_duration_seconds) {
         SetAttemptTimer(
             id, placement.started_at + int64_t{*job.timeout->attempt_duration_seconds} * 1000);
       }

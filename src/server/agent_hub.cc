@@ -18,6 +18,19 @@ bool IsPlacedHere(const Job* job, const std::string& instance_id, int attempt) {
          (job->status == JobStatus::kStarting || job->status == JobStatus::kRunning);
 }
 
+// Whether every attempt placed on `instance_id` belongs to `compute_environment_arn`.
+bool PlacedIn(const BatchState& state, const std::string& instance_id,
+              const std::string& compute_environment_arn) {
+  for (const std::string& job_id : state.JobsOnHost(instance_id)) {
+    const Job* job = state.FindJob(job_id);
+    if (job != nullptr && job->placement &&
+        job->placement->compute_environment_arn != compute_environment_arn) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions options)
@@ -52,11 +65,20 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
       instance_id = instance_ids_.Next();
     } while (state.FindHost(instance_id) != nullptr);
   }
+  // An agent may take back only its own instance: one it registered before (still there, or
+  // with attempts that outlived a restart of this server), in the same compute environment.
   const Host* existing = state.FindHost(instance_id);
-  if (existing != nullptr && existing->compute_environment_arn != environment->arn) {
-    return Status::InvalidArgument("instanceId: " + instance_id +
-                                   " is already a container instance of another compute "
-                                   "environment's cluster");
+  bool taken_by_other =
+      existing != nullptr
+          ? !existing->remote || existing->compute_environment_arn != environment->arn
+          : !state.JobsOnHost(instance_id).empty() &&
+                (state.adrift_hosts().count(instance_id) == 0 ||
+                 !PlacedIn(state, instance_id, environment->arn));
+  if (taken_by_other) {
+    return Status::InvalidArgument(
+        "instanceId: " + instance_id +
+        " is not this agent's to take: it is a container instance of another kind or of another "
+        "compute environment (register without an instanceId to get a new one)");
   }
   std::string cluster = ArnResourceName(environment->ecs_cluster_arn, "cluster");
   if (existing == nullptr) {
@@ -72,15 +94,13 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    departed_.erase(instance_id);
     Agent& agent = agents_[instance_id];
     agent.awaiting_registration = false;
     agent.last_seen = clock_.NowMillis();
     // Assignments it never heard of (answers lost with its previous run) go out again.
     std::set<AttemptKey> held(registration.attempts.begin(), registration.attempts.end());
-    agent.assignments.clear();
-    for (const auto& [key, assignment] : agent.unconfirmed) {
-      if (held.count(key) == 0) agent.assignments.push_back(assignment);
+    for (auto& [key, unconfirmed] : agent.unconfirmed) {
+      if (held.count(key) == 0) unconfirmed.sent_at.reset();
     }
     // Its attempts may ship logs (also those that outlived a restart of this server).
     for (const std::string& job_id : state.JobsOnHost(instance_id)) {
@@ -113,12 +133,7 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
           reply.signals.push_back({attempt.key, SIGKILL});
         } else if (job->placement->pid == 0) {
           state.OnAttemptLaunched(job_id, attempt.pid, attempt.start_ticks);
-          if (job->placement->termination_requested) {
-            due.push_back({attempt.key, SIGTERM});
-          } else if (!job->placement->interruption_reason.empty()) {
-            bool host_gone = state.FindHost(instance_id) == nullptr;
-            due.push_back({attempt.key, host_gone ? SIGKILL : SIGTERM});
-          }
+          if (int signal = state.SignalDueAtLaunch(job_id)) due.push_back({attempt.key, signal});
         }
         break;
       case AttemptState::kExited:
@@ -134,6 +149,18 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
         ended.push_back(attempt.key);
         break;
     }
+  }
+  // An attempt it reported running before but lists no more is gone with whatever the agent
+  // lost (its work directory, say): it ends without an exit status, and may be retried.
+  std::set<std::string> listed;
+  for (const AttemptReport& attempt : report.attempts) listed.insert(attempt.key.job_id);
+  for (const std::string& job_id : state.JobsOnHost(instance_id)) {
+    const Job* job = state.FindJob(job_id);
+    if (job == nullptr || !job->placement || job->placement->pid <= 0 || listed.count(job_id)) {
+      continue;
+    }
+    state.OnAttemptLaunchFailed(job_id, "CannotInspectContainerError: the agent on instance " +
+                                            instance_id + " no longer reports this attempt");
   }
   reply.acknowledged = ended;
   std::optional<Answer> answer;
@@ -174,7 +201,6 @@ void AgentHub::Advance(BatchState& state) {
         continue;
       }
       lost.push_back(it->first);
-      departed_.insert(it->first);
       if (it->second.poll) polls.push_back(std::move(it->second.poll->respond));
       it = agents_.erase(it);
     }
@@ -201,11 +227,6 @@ std::optional<EpochMillis> AgentHub::NextEventAt() const {
   return earliest;
 }
 
-bool AgentHub::Runs(const std::string& instance_id) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return agents_.count(instance_id) != 0 || departed_.count(instance_id) != 0;
-}
-
 void AgentHub::Launch(const std::string& instance_id, AttemptAssignment assignment) {
   std::optional<Answer> answer;
   {
@@ -213,8 +234,8 @@ void AgentHub::Launch(const std::string& instance_id, AttemptAssignment assignme
     auto agent = agents_.find(instance_id);
     if (agent == agents_.end()) return;  // lost meanwhile: its host's attempts are ended already
     agent->second.log_streams[assignment.key] = assignment.log_stream_name;
-    agent->second.unconfirmed[assignment.key] = assignment;
-    agent->second.assignments.push_back(std::move(assignment));
+    AttemptKey key = assignment.key;
+    agent->second.unconfirmed[key] = Unconfirmed{std::move(assignment), std::nullopt};
     answer = TakeHeldPollLocked(agent->second);
   }
   if (answer) answer->respond(JsonResponse(EncodeAgentWork(answer->work)));
@@ -232,12 +253,24 @@ void AgentHub::Signal(const std::string& instance_id, const AttemptSignal& signa
   if (answer) answer->respond(JsonResponse(EncodeAgentWork(answer->work)));
 }
 
+AgentWork AgentHub::TakeWorkLocked(Agent& agent, SteadyTime now) {
+  // An assignment unconfirmed for two heartbeats was lost on its way.
+  auto resend_after =
+      std::chrono::milliseconds(std::max<int64_t>(1000, 2 * options_.report_interval_millis));
+  AgentWork work;
+  for (auto& [key, unconfirmed] : agent.unconfirmed) {
+    if (unconfirmed.sent_at && *unconfirmed.sent_at + resend_after > now) continue;
+    unconfirmed.sent_at = now;
+    work.assignments.push_back(unconfirmed.assignment);
+  }
+  work.signals.swap(agent.signals);
+  return work;
+}
+
 std::optional<AgentHub::Answer> AgentHub::TakeHeldPollLocked(Agent& agent) {
   if (!agent.poll) return std::nullopt;
-  Answer answer{std::move(agent.poll->respond), {}};
+  Answer answer{std::move(agent.poll->respond), TakeWorkLocked(agent, SteadyTime::clock::now())};
   agent.poll.reset();
-  answer.work.assignments.swap(agent.assignments);
-  answer.work.signals.swap(agent.signals);
   return answer;
 }
 

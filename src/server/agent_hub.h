@@ -49,8 +49,7 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   void Provide(BatchState&, const std::map<std::string, std::vector<Resources>>&) override {}
   std::optional<EpochMillis> NextEventAt() const override;
 
-  // RemoteAttempts: the attempts of agents' hosts.
-  bool Runs(const std::string& instance_id) const override;
+  // RemoteAttempts: the attempts placed on agents' hosts.
   void Launch(const std::string& instance_id, AttemptAssignment assignment) override;
   void Signal(const std::string& instance_id, const AttemptSignal& signal) override;
 
@@ -60,15 +59,19 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
     Responder respond;
     SteadyTime deadline;
   };
+  struct Unconfirmed {
+    AttemptAssignment assignment;
+    std::optional<SteadyTime> sent_at;  // nullopt: not sent yet
+  };
   struct Agent {
     EpochMillis last_seen = 0;
     // Its attempts outlived a restart of this server, but it has not registered since: its
     // requests are answered "register again" until it does.
     bool awaiting_registration = false;
-    std::vector<AttemptAssignment> assignments;  // to send with the next poll
-    std::vector<AttemptSignal> signals;          // to send with the next poll
-    // Assigned but not reported by the agent yet: sent again when it registers again.
-    std::map<AttemptKey, AttemptAssignment> unconfirmed;
+    std::vector<AttemptSignal> signals;  // to send with the next poll
+    // Assigned but not reported by the agent yet: sent with the next poll, and again while no
+    // report mentions it (the poll that carried it may have died with its connection).
+    std::map<AttemptKey, Unconfirmed> unconfirmed;
     // Streams it may ship logs to: those of its attempts not yet acknowledged as ended.
     std::map<AttemptKey, std::string> log_streams;
     std::optional<HeldPoll> poll;
@@ -90,7 +93,10 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   AgentReportReply ApplyReport(BatchState& state, const AgentReport& report);
   // Marks the agent seen; false when it is not registered.
   bool Touch(const std::string& instance_id);
-  // Under mutex_: the agent's pending work as the answer to its held poll, if it holds one.
+  // Under mutex_: what a poll of the agent gets now (new assignments, ones due to be sent again,
+  // signals), marked sent.
+  AgentWork TakeWorkLocked(Agent& agent, SteadyTime now);
+  // Under mutex_: the agent's new work as the answer to its held poll, if it holds one.
   std::optional<Answer> TakeHeldPollLocked(Agent& agent);
   // Answers held polls whose wait ran out; runs on a thread of its own.
   void RunPollTimer();
@@ -102,8 +108,7 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   mutable std::mutex mutex_;
   std::condition_variable polls_changed_;
   std::map<std::string, Agent> agents_;  // by instance id
-  // Agents declared lost: their attempts' signals must never reach this machine's processes.
-  std::set<std::string> departed_;
+  std::mutex logs_mutex_;  // one log write at a time: a resent chunk must not be written twice
   InstanceIdGenerator instance_ids_;
   bool restored_agents_awaited_ = false;  // Advance has looked for attempts that outlived a restart
   bool stopping_ = false;

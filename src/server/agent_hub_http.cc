@@ -40,8 +40,8 @@ std::string FirstQueryValue(const std::map<std::string, std::vector<std::string>
   return it == query.end() || it->second.empty() ? "" : it->second.front();
 }
 
-// Appends what `path` lacks of `data`, which starts at byte `offset` of the stream; returns the
-// stream's size afterwards.
+// Appends what `path` lacks of `data`, which starts at byte `offset` of the stream (nothing when
+// bytes before it are missing); returns the stream's size afterwards.
 Result<int64_t> AppendFrom(const std::string& path, int64_t offset, std::string_view data) {
   std::error_code error;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
@@ -50,7 +50,11 @@ Result<int64_t> AppendFrom(const std::string& path, int64_t offset, std::string_
   struct stat info {};
   fstat(fd, &info);
   int64_t size = info.st_size;
-  int64_t skip = std::min<int64_t>(std::max<int64_t>(size - offset, 0), std::ssize(data));
+  if (offset > size) {  // bytes before `offset` never arrived: the agent goes on from `size`
+    close(fd);
+    return size;
+  }
+  int64_t skip = std::min<int64_t>(size - offset, std::ssize(data));
   data.remove_prefix(static_cast<size_t>(skip));
   while (!data.empty()) {
     ssize_t written = write(fd, data.data(), data.size());
@@ -89,9 +93,11 @@ void AgentHub::Register(const HttpRequest& request, Responder respond) {
   Result<AgentRegistration> registration = DecodeAgentRegistration(request.body);
   if (!registration.ok()) return respond(ClientError(registration.status().message()));
   const Resources& offered = registration->resources;
-  if (offered.millivcpus <= 0 || offered.memory_mib <= 0 || offered.gpus < 0 || offered.gpus > 64) {
+  if (offered.millivcpus <= 0 || offered.millivcpus > 100'000'000 || offered.memory_mib <= 0 ||
+      offered.memory_mib > (int64_t{1} << 36) || offered.gpus < 0 || offered.gpus > 64) {
     return respond(ClientError(
-        "resources: an agent offers more than 0 vCPUs and 0 MiB of memory, and 0 to 64 GPUs"));
+        "resources: an agent offers 1 to 100,000,000 millivcpus, 1 MiB to 64 TiB of memory, and 0 "
+        "to 64 GPUs"));
   }
   const std::string& id = registration->instance_id;
   if (!id.empty() && !IsInstanceId(id)) {
@@ -123,33 +129,34 @@ bool AgentHub::Touch(const std::string& instance_id) {
 void AgentHub::Poll(const HttpRequest& request, Responder respond) {
   Result<AgentPoll> poll = DecodeAgentPoll(request.body);
   if (!poll.ok()) return respond(ClientError(poll.status().message()));
-  std::optional<Answer> now;
+  std::optional<AgentWork> now;
   std::optional<Responder> replaced;
+  bool registered = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto agent = agents_.find(poll->instance_id);
-    if (agent == agents_.end() || agent->second.awaiting_registration) {
-      return respond(NotRegistered(poll->instance_id));
-    }
-    Agent& polling = agent->second;
-    polling.last_seen = clock_.NowMillis();
-    if (polling.poll) {  // a newer poll replaces a held one (the agent gave up on it)
-      replaced = std::move(polling.poll->respond);
-      polling.poll.reset();
-    }
-    if (!polling.assignments.empty() || !polling.signals.empty() || poll->wait_millis == 0) {
-      now = Answer{std::move(respond), {}};
-      now->work.assignments.swap(polling.assignments);
-      now->work.signals.swap(polling.signals);
-    } else {
-      int64_t wait = std::min(poll->wait_millis, kMaxPollWaitMillis);
-      polling.poll = HeldPoll{std::move(respond),
-                              std::chrono::steady_clock::now() + std::chrono::milliseconds(wait)};
+    registered = agent != agents_.end() && !agent->second.awaiting_registration;
+    if (registered) {
+      Agent& polling = agent->second;
+      polling.last_seen = clock_.NowMillis();
+      if (polling.poll) {  // a newer poll replaces a held one (the agent gave up on it)
+        replaced = std::move(polling.poll->respond);
+        polling.poll.reset();
+      }
+      SteadyTime steady_now = std::chrono::steady_clock::now();
+      AgentWork work = TakeWorkLocked(polling, steady_now);
+      if (!work.assignments.empty() || !work.signals.empty() || poll->wait_millis == 0) {
+        now = std::move(work);
+      } else {
+        int64_t wait = std::min(poll->wait_millis, kMaxPollWaitMillis);
+        polling.poll = HeldPoll{std::move(respond), steady_now + std::chrono::milliseconds(wait)};
+      }
     }
   }
+  if (!registered) return respond(NotRegistered(poll->instance_id));
   polls_changed_.notify_all();
   if (replaced) (*replaced)(JsonResponse(EncodeAgentWork({})));
-  if (now) now->respond(JsonResponse(EncodeAgentWork(now->work)));
+  if (now) respond(JsonResponse(EncodeAgentWork(*now)));
 }
 
 void AgentHub::Report(const HttpRequest& request, Responder respond) {
@@ -173,28 +180,32 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
   std::string instance_id = FirstQueryValue(query, "instanceId");
   std::string stream = FirstQueryValue(query, "logStreamName");
   std::string offset_text = FirstQueryValue(query, "offset");
-  int64_t offset = 0;
+  if (instance_id.empty()) return respond(ClientError("instanceId: required"));
   if (offset_text.empty() || offset_text.size() > 18 ||
       offset_text.find_first_not_of("0123456789") != std::string::npos) {
     return respond(ClientError("offset: must be a byte offset (a non-negative integer)"));
   }
-  offset = std::stoll(offset_text);
+  int64_t offset = std::stoll(offset_text);
+  bool registered = false;
+  bool assigned = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto agent = agents_.find(instance_id);
-    if (agent == agents_.end() || agent->second.awaiting_registration) {
-      return respond(NotRegistered(instance_id));
-    }
-    agent->second.last_seen = clock_.NowMillis();
-    bool assigned = false;
-    for (const auto& [key, name] : agent->second.log_streams) assigned |= name == stream;
-    if (!assigned) {
-      return respond(ClientError("logStreamName: \"" + stream +
-                                 "\" is not the stream of an attempt running on " + instance_id));
+    registered = agent != agents_.end() && !agent->second.awaiting_registration;
+    if (registered) {
+      agent->second.last_seen = clock_.NowMillis();
+      for (const auto& [key, name] : agent->second.log_streams) assigned |= name == stream;
     }
   }
-  // One agent ships one stream at a time; the server's name for it was checked above.
-  Result<int64_t> size = AppendFrom(options_.log_directory + "/" + stream, offset, request.body);
+  if (!registered) return respond(NotRegistered(instance_id));
+  if (!assigned) {
+    return respond(ClientError("logStreamName: \"" + stream +
+                               "\" is not the stream of an attempt running on " + instance_id));
+  }
+  Result<int64_t> size = [&] {
+    std::lock_guard<std::mutex> lock(logs_mutex_);
+    return AppendFrom(options_.log_directory + "/" + stream, offset, request.body);
+  }();
   if (!size.ok()) return respond(BatchErrorResponse(size.status()));
   respond(JsonResponse(nlohmann::json{{"size", *size}}.dump()));
 }

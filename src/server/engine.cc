@@ -39,7 +39,8 @@ Status Engine::Start() {
   GLEANER_RETURN_IF_ERROR(RestoreFromRecords(*snapshot, state_));
   std::vector<AttemptPlacement> lost = state_.FinishRestore();
   for (const AttemptPlacement& placement : lost) {
-    if (placement.pid > 0 &&
+    // An agent's pid names a process on its own machine, not one here.
+    if (placement.pid > 0 && !placement.remote &&
         KillOrphanedGroup(static_cast<pid_t>(placement.pid), placement.process_start_ticks)) {
       spdlog::warn("killed process group {} left running by the previous server", placement.pid);
     }
@@ -156,15 +157,7 @@ void Engine::OnLaunched(LaunchResult& result) {
   pid_t pid = result.launched->pid;
   job_by_pid_[pid] = result.job_id;
   state_.OnAttemptLaunched(result.job_id, pid, result.launched->start_ticks);
-  const Job* job = state_.FindJob(result.job_id);
-  if (job != nullptr && job->placement && job->placement->termination_requested) {
-    // Terminated (or timed out) while it was being launched: its SIGTERM is due now.
-    launcher_->SignalGroup(pid, SIGTERM);
-  } else if (job != nullptr && job->placement && !job->placement->interruption_reason.empty()) {
-    // Its host got a notice while it was being launched, or is gone already.
-    bool host_gone = state_.FindHost(job->placement->instance_id) == nullptr;
-    launcher_->SignalGroup(pid, host_gone ? SIGKILL : SIGTERM);
-  }
+  if (int due = state_.SignalDueAtLaunch(result.job_id)) launcher_->SignalGroup(pid, due);
   auto early = early_exits_.find(pid);
   if (early != early_exits_.end()) {
     ProcessExit exit = early->second;
@@ -189,7 +182,7 @@ void Engine::CarryOut(const Decisions& decisions) {
 }
 
 bool Engine::RunsRemotely(const Job& job) const {
-  return remote_ != nullptr && job.placement && remote_->Runs(job.placement->instance_id);
+  return remote_ != nullptr && job.placement && job.placement->remote;
 }
 
 void Engine::Launch(const std::string& job_id) {

@@ -208,3 +208,61 @@ def test_a_server_with_a_token_admits_only_agents_presenting_it(gleaner, batch, 
     status, error = call(gleaner, "register", body, token="wrong")
     assert status == 403
     register(gleaner, cluster, token="s3cret")
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--agent-lost-after", "5")
+def test_an_assignment_whose_poll_answer_was_lost_is_sent_again(gleaner, batch, helpers):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    job_id = helpers.submit(queue, definition)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    first = poll_assignment(gleaner, instance_id)  # ... and the agent never got this answer
+    status, work = call(gleaner, "poll", {"instanceId": instance_id, "waitMillis": 0})
+    assert status == 200 and work["assignments"] == [], "not sent again at once"
+    again = None
+    for _ in range(40):  # sent again once two heartbeats (2 × 1 s here) passed unconfirmed
+        report(gleaner, instance_id)
+        status, work = call(gleaner, "poll", {"instanceId": instance_id, "waitMillis": 250})
+        assert status == 200, work
+        if work["assignments"]:
+            again = work["assignments"][0]
+            break
+    assert again == first
+    report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "RUNNING", "pid": 9,
+                                  "startTicks": 9})
+    assert helpers.describe(job_id)["status"] == "RUNNING"
+
+
+def test_a_running_attempt_the_agent_stops_reporting_ends(gleaner, batch, helpers):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    job_id = helpers.submit(queue, definition)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    poll_assignment(gleaner, instance_id)
+    report(gleaner, instance_id, {"jobId": job_id, "attempt": 1, "state": "RUNNING", "pid": 9,
+                                  "startTicks": 9})
+    report(gleaner, instance_id)  # it lost track of it (its work directory was wiped, say)
+    job = helpers.wait_for_status(job_id, "FAILED")
+    assert job["statusReason"] == (f"CannotInspectContainerError: the agent on instance "
+                                   f"{instance_id} no longer reports this attempt")
+
+
+def test_an_agent_cannot_take_an_instance_id_that_is_not_its_own(gleaner, batch, helpers):
+    first_cluster, _, _ = unmanaged_stack(helpers, batch)
+    second_cluster, _, _ = unmanaged_stack(helpers, batch)
+    instance_id = register(gleaner, first_cluster)["instanceId"]
+    status, error = call(gleaner, "register", {
+        "cluster": second_cluster, "instanceId": instance_id,
+        "resources": {"millivcpus": 1000, "memoryMib": 512}})
+    assert status == 400 and error["message"].startswith(f"instanceId: {instance_id}"), error
+    # Its own agent registering again (a restart) is welcome.
+    assert register(gleaner, first_cluster, instance_id=instance_id)["instanceId"] == instance_id
+
+
+def test_reports_missing_what_their_state_needs_are_refused(gleaner, batch, helpers):
+    cluster, _, _ = unmanaged_stack(helpers, batch)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    for attempt, field in [({"state": "RUNNING"}, "pid"),
+                           ({"state": "EXITED", "signal": 0}, "exitCode"),
+                           ({"state": "LAUNCH_FAILED"}, "reason")]:
+        status, error = call(gleaner, "report", {"instanceId": instance_id, "attempts": [
+            {"jobId": "j", "attempt": 1, **attempt}]})
+        assert status == 400 and field in error["message"], (attempt, error)
