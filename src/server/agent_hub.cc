@@ -91,6 +91,11 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     state.AddHost(std::move(host));
     spdlog::info("agent {} ({}) joined cluster {} with {}", instance_id, registration.hostname,
                  cluster, registration.resources.ToString());
+  } else if (existing->total != registration.resources) {
+    // Restarted with other --vcpus/--memory/--gpus: what it offers now (what runs there stays).
+    Host updated = *existing;
+    updated.total = registration.resources;
+    state.AddHost(std::move(updated));
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

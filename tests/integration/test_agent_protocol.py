@@ -245,7 +245,7 @@ def test_a_running_attempt_the_agent_stops_reporting_ends(gleaner, batch, helper
                                    f"{instance_id} no longer reports this attempt")
 
 
-def test_an_agent_cannot_take_an_instance_id_that_is_not_its_own(gleaner, batch, helpers):
+def test_an_agent_cannot_take_an_instance_id_that_is_not_its_own(gleaner, batch, helpers, aws):
     first_cluster, _, _ = unmanaged_stack(helpers, batch)
     second_cluster, _, _ = unmanaged_stack(helpers, batch)
     instance_id = register(gleaner, first_cluster)["instanceId"]
@@ -253,8 +253,17 @@ def test_an_agent_cannot_take_an_instance_id_that_is_not_its_own(gleaner, batch,
         "cluster": second_cluster, "instanceId": instance_id,
         "resources": {"millivcpus": 1000, "memoryMib": 512}})
     assert status == 400 and error["message"].startswith(f"instanceId: {instance_id}"), error
-    # Its own agent registering again (a restart) is welcome.
-    assert register(gleaner, first_cluster, instance_id=instance_id)["instanceId"] == instance_id
+    # Its own agent registering again (a restart) is welcome, with what it offers now.
+    status, again = call(gleaner, "register", {
+        "cluster": first_cluster, "instanceId": instance_id,
+        "resources": {"millivcpus": 6000, "memoryMib": 1024}})
+    assert status == 200 and again["instanceId"] == instance_id, again
+    rc, out, err = aws("ecs", "describe-container-instances", "--cluster", first_cluster,
+                       "--container-instances", instance_id)
+    assert rc == 0, err
+    registered = {r["name"]: r.get("integerValue")
+                  for r in out["containerInstances"][0]["registeredResources"]}
+    assert registered["CPU"] == 6144 and registered["MEMORY"] == 1024, registered
 
 
 def test_reports_missing_what_their_state_needs_are_refused(gleaner, batch, helpers):
