@@ -22,6 +22,7 @@ Usage: /usr/bin/python3 bench/agent_bench.py [--reps N] [--jobs N] [--out BENCHM
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import os
 import re
 import signal
@@ -79,8 +80,9 @@ def stack(server: Server, unmanaged: bool, command: list[str]) -> str | None:
     return ce["ecsClusterArn"].split("cluster/", 1)[1]
 
 
-def one_at_a_time(binary: Path, work: Path, on_agent: bool, reps: int) -> tuple[list, list]:
-    """(createdAt -> startedAt, createdAt -> stoppedAt) of `reps` jobs of `true`, in turn."""
+@contextmanager
+def serving(binary: Path, work: Path, on_agent: bool):
+    """A server with queue "q" running `true` on 8 vCPUs: one agent's, or its own (`local`)."""
     args = ["--capacity", "simspot"] if on_agent else ["--capacity", "local", "--vcpus", "8"]
     server = Server(binary, work, [*args, "--no-background-interruptions"])
     agent = None
@@ -88,35 +90,31 @@ def one_at_a_time(binary: Path, work: Path, on_agent: bool, reps: int) -> tuple[
         cluster = stack(server, on_agent, ["true"])
         if on_agent:
             agent = start_agent(binary, server.endpoint, cluster, work, 8)
+        yield server
+    finally:
+        if agent:
+            agent.kill()
+        server.stop()
+
+
+def one_at_a_time(binary: Path, work: Path, on_agent: bool, reps: int) -> tuple[list, list]:
+    """(createdAt -> startedAt, createdAt -> stoppedAt) of `reps` jobs of `true`, in turn."""
+    with serving(binary, work, on_agent) as server:
         started, stopped = [], []
         for _ in range(reps):
             job = server.wait(server.submit(), ("SUCCEEDED",))
             started.append(job["startedAt"] - job["createdAt"])
             stopped.append(job["stoppedAt"] - job["createdAt"])
         return started, stopped
-    finally:
-        if agent:
-            agent.kill()
-        server.stop()
 
 
 def throughput(binary: Path, work: Path, on_agent: bool, jobs: int) -> float:
     """Jobs per second: first createdAt to last stoppedAt of `jobs` jobs of `true` on 8 vCPUs."""
-    args = ["--capacity", "simspot"] if on_agent else ["--capacity", "local", "--vcpus", "8"]
-    server = Server(binary, work, [*args, "--no-background-interruptions"])
-    agent = None
-    try:
-        cluster = stack(server, on_agent, ["true"])
-        if on_agent:
-            agent = start_agent(binary, server.endpoint, cluster, work, 8)
+    with serving(binary, work, on_agent) as server:
         ids = [server.submit() for _ in range(jobs)]
         done = [server.wait(job_id, ("SUCCEEDED",), timeout=300) for job_id in ids]
         span = max(j["stoppedAt"] for j in done) - min(j["createdAt"] for j in done)
         return jobs / (span / 1000)
-    finally:
-        if agent:
-            agent.kill()
-        server.stop()
 
 
 def lost_agent(binary: Path, work: Path, reps: int) -> tuple[list, list]:

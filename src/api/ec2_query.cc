@@ -187,35 +187,6 @@ std::string Ec2Time(EpochMillis at) {
   return seconds.substr(0, seconds.size() - 1) + millis;
 }
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // Control characters other than tab and line breaks are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "&#xFFFD;";
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
-}
-
 XmlWriter& XmlWriter::Open(std::string_view name) {
   out_.append("<").append(name).append(">");
   open_.emplace_back(name);

@@ -12,6 +12,7 @@
 
 #include "capacity/spot_instance_request.h"
 #include "common/clock.h"
+#include "common/markup_escape.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -41,8 +42,6 @@ Result<std::optional<EpochMillis>> Ec2TimeParam(const Ec2Params& params, std::st
 
 // "2026-11-24T08:22:00.000Z", as EC2 writes times.
 std::string Ec2Time(EpochMillis at);
-
-std::string XmlEscape(std::string_view text);
 
 // Builds XML with every text escaped; Open/Close nest, Element is a leaf.
 class XmlWriter {

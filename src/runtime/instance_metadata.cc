@@ -1,5 +1,7 @@
 #include "runtime/instance_metadata.h"
 
+#include "common/markup_escape.h"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -111,30 +113,6 @@ std::string StableUuid(std::string_view seed_text, bool upper_case) {
   std::string hex = Hex(high, 16, upper_case) + Hex(low, 16, upper_case);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
-}
-
-// `text` inside an HTML page: the request's path is echoed back in GCE's 403 page.
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 std::string Dump(const Json& json, int indent = -1) {
@@ -427,7 +405,7 @@ MetadataResponse AnswerGcp(const MetadataRequest& request, const InstanceMetadat
   const std::string* flavor = FindHeader(request, "metadata-flavor");
   if (flavor == nullptr || *flavor != "Google") {
     return GcpResponse(403, "text/html; charset=UTF-8",
-                       "Your client does not have permission to get URL <code>" + HtmlEscape(path) +
+                       "Your client does not have permission to get URL <code>" + XmlEscape(path) +
                            "</code> from this server. Missing Metadata-Flavor:Google header.\n");
   }
   if (path == "/computeMetadata" || path == "/computeMetadata/") {
