@@ -259,6 +259,7 @@ void SimulatedCloud::LaunchUpToMinimum(BatchState& state, const ComputeEnvironme
                                        EpochMillis now) {
   if (environment.IsFargate()) return;
   int64_t minimum = int64_t{environment.compute_resources->minv_cpus.value_or(0)} * 1000;
+  if (minimum <= 0) return;  // the usual case: nothing to count
   int64_t missing = minimum - MilliVcpusOf(environment.arn);
   if (missing <= 0) return;
   // As many 1-vCPU slots as are missing: the allocation strategy picks the instances for them.
