@@ -11,8 +11,10 @@ constexpr int kColonsBeforeResource = 5;
 
 std::string ServiceArn(std::string_view service, const ArnScope& scope,
                        std::string_view resource_type, std::string_view resource) {
-  std::string arn = "arn:aws:";
-  arn.append(service).append(":");
+  std::string arn;
+  arn.reserve(16 + service.size() + scope.region.size() + scope.account_id.size() +
+              resource_type.size() + resource.size());
+  arn.append("arn:aws:").append(service).append(":");
   arn.append(scope.region).append(":");
   arn.append(scope.account_id).append(":");
   arn.append(resource_type).append("/");

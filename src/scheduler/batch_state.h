@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
-#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -16,6 +16,7 @@
 #include "model/arn.h"
 #include "scheduler/fair_share.h"
 #include "scheduler/host.h"
+#include "scheduler/host_finder.h"
 #include "scheduler/requests.h"
 
 namespace gleaner {
@@ -78,6 +79,8 @@ struct BatchStateOptions {
 class BatchState {
  public:
   BatchState(const Clock& clock, BatchStateOptions options);
+  BatchState(const BatchState&) = delete;  // its indexes point into itself
+  BatchState& operator=(const BatchState&) = delete;
 
   const ArnScope& scope() const { return options_.scope; }
 
@@ -253,14 +256,24 @@ class BatchState {
   void FailWithoutRunning(Job& job, const std::string& reason);
   void OnJobFinished(const Job& job);
   bool DependenciesSatisfied(const Job& job, std::string* failed_dependency) const;
-  void IndexJob(const Job& job);
-  void MoveInIndex(const Job& job, JobStatus from);
+  void IndexJob(Job& job);
+  void MoveInIndex(Job& job, JobStatus from);
   Result<Job> BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
                        const JobDefinition& definition);
   struct PlacementChoice {
     const ComputeEnvironment* environment = nullptr;
     Host* host = nullptr;
+    Resources* environment_used = nullptr;  // its entry in used_by_compute_environment_
   };
+  // A usable compute environment of a queue, resolved once per pass.
+  struct PlacementTarget {
+    const ComputeEnvironment* environment = nullptr;
+    Resources* used = nullptr;  // its entry in used_by_compute_environment_
+    int64_t max_millivcpus = 0;
+    HostFinder::Environment* hosts = nullptr;
+  };
+  // The queue's ENABLED and VALID compute environments, in order (cached for the pass).
+  const std::vector<PlacementTarget>& PlacementTargetsOf(const JobQueue& queue);
   std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue,
                                                int copies = 1);
   // No host has room for `copies` jobs of `required`: counts them against booting hosts, or asks
@@ -273,7 +286,7 @@ class BatchState {
   // Whether this pass may still place or request anything.
   bool CapacityLeftThisPass();
   bool CanRequestCapacityThisPass() const;
-  void Place(Job& job, const PlacementChoice& choice, Decisions& decisions);
+  void Place(Job& job, const JobQueue& queue, const PlacementChoice& choice, Decisions& decisions);
   bool AnyHostHasRoom();
   FairShareTracker* FairShareOf(const std::string& queue_arn);
   void OnPolicyChanged(const SchedulingPolicy& policy);
@@ -307,20 +320,25 @@ class BatchState {
   std::map<std::string, std::map<int, JobDefinition>> job_definitions_;
   std::map<std::string, Job> jobs_;  // by id: UUIDv7 order is submission order
 
-  // Indexes over jobs_.
-  std::map<std::string, std::map<JobStatus, std::set<std::string>>> jobs_by_queue_;  // queue ARN
+  // Indexes over jobs_, whose nodes never move: a job is in them from its insertion into jobs_ to
+  // its erasure.
+  struct ByJobId {
+    bool operator()(const Job* a, const Job* b) const { return a->job_id < b->job_id; }
+  };
+  using JobSet = std::set<Job*, ByJobId>;                             // submission (id) order
+  std::map<std::string, std::map<JobStatus, JobSet>> jobs_by_queue_;  // queue ARN
   std::map<std::string, std::vector<std::string>> dependents_;    // dependency id -> waiting jobs
   std::map<std::string, Resources> used_by_compute_environment_;  // CE ARN -> reserved
   // Array parents whose next children may start now, per queue ARN, in submission order.
-  std::map<std::string, std::set<std::string>> ready_arrays_by_queue_;
+  std::map<std::string, JobSet> ready_arrays_by_queue_;
   // Made children per array parent, by status.
   std::map<std::string, std::array<int, kJobStatusCount>> array_counts_;
   // Array parent -> the arrays whose children wait N_TO_N on its children.
   std::map<std::string, std::vector<std::string>> n_to_n_dependents_;
 
-  std::map<std::string, Host> hosts_;                          // by instance id
-  std::map<std::string, std::set<std::string>> jobs_by_host_;  // instance id -> placed job ids
-  std::map<std::string, ScalingCapacity> scaling_;             // CE ARN -> what it can still add
+  std::map<std::string, Host> hosts_;                     // by instance id
+  std::unordered_map<std::string, JobSet> jobs_by_host_;  // instance id -> placed jobs
+  std::map<std::string, ScalingCapacity> scaling_;        // CE ARN -> what it can still add
   int hosts_booting_ = 0;
   // Agents' machines whose attempts survived a restart of the server, until the agent registers
   // again (AddHost) or is given up (LoseHost).
@@ -331,14 +349,10 @@ class BatchState {
   std::map<std::string, Resources> promised_this_pass_;
   std::map<std::string, int64_t> requested_millivcpus_this_pass_;
   std::map<std::string, std::vector<Resources>> capacity_requests_this_pass_;
-  // Per Schedule() pass (see AnyHostHasRoom): hosts before the cursor are full; requirements at
-  // least as large as one of these found no host.
+  // Per Schedule() pass (see AnyHostHasRoom): hosts before the cursor are full.
   std::map<std::string, Host>::iterator room_cursor_ = hosts_.end();
-  std::vector<Resources> unplaceable_this_pass_;
-  // Per pass: for each requirement shape, the host where it last fitted (hosts before it are full
-  // for that shape).
-  std::map<std::tuple<int64_t, int64_t, int64_t>, std::map<std::string, Host>::iterator>
-      shape_cursors_;
+  HostFinder host_finder_{hosts_};
+  std::map<const JobQueue*, std::vector<PlacementTarget>> placement_targets_;  // per pass
   // SIGKILL deadlines of terminated attempts: (due, job id).
   // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
   // has been sent SIGTERM. (due, job id), soonest first.

@@ -224,6 +224,7 @@ Status BatchState::DeleteComputeEnvironment(const std::string& name_or_arn) {
     }
   }
   std::string name = environment->name;
+  host_finder_.Forget(environment->arn);
   compute_environments_.erase(name);
   changes_.compute_environments.erase(name);
   changes_.deleted_compute_environments.insert(name);
@@ -323,8 +324,9 @@ Status BatchState::DeleteJobQueue(const std::string& name_or_arn) {
   }
   // AWS terminates the jobs of a deleted queue.
   std::vector<std::string> unfinished;
-  for (const auto& [status, ids] : jobs_by_queue_[queue->arn]) {
-    if (!IsTerminal(status)) unfinished.insert(unfinished.end(), ids.begin(), ids.end());
+  for (const auto& [status, jobs] : jobs_by_queue_[queue->arn]) {
+    if (IsTerminal(status)) continue;
+    for (const Job* job : jobs) unfinished.push_back(job->job_id);
   }
   std::string reason = "Job queue " + queue->name + " was deleted";
   for (const std::string& id : unfinished) {

@@ -101,8 +101,8 @@ Decisions BatchState::Schedule() {
   Decisions decisions = std::move(pending_);
   pending_ = {};
   room_cursor_ = hosts_.begin();
-  unplaceable_this_pass_.clear();
-  shape_cursors_.clear();
+  host_finder_.BeginPass();
+  placement_targets_.clear();
   promised_this_pass_.clear();
   requested_millivcpus_this_pass_.clear();
   capacity_requests_this_pass_.clear();
@@ -132,25 +132,28 @@ void BatchState::DispatchQueues(Decisions& decisions) {
       continue;
     }
     auto by_queue = jobs_by_queue_.find(queue->arn);
-    std::set<std::string> no_jobs;
-    std::set<std::string>& runnable =
+    JobSet no_jobs;
+    JobSet& runnable =
         by_queue == jobs_by_queue_.end() ? no_jobs : by_queue->second[JobStatus::kRunnable];
-    std::set<std::string>& arrays = ready_arrays_by_queue_[queue->arn];
+    JobSet& arrays = ready_arrays_by_queue_[queue->arn];
     // Runnable jobs and arrays with children to start, merged in submission (id) order.
     auto job_it = runnable.begin();
     auto array_it = arrays.begin();
     while (job_it != runnable.end() || array_it != arrays.end()) {
       if (examined++ >= options_.max_jobs_examined_per_pass || !CapacityLeftThisPass()) return;
-      if (array_it != arrays.end() && (job_it == runnable.end() || *array_it < *job_it)) {
-        Job& parent = jobs_.at(*array_it);
+      if (array_it != arrays.end() &&
+          (job_it == runnable.end() || (*array_it)->job_id < (*job_it)->job_id)) {
+        Job& parent = **array_it;
         ++array_it;  // starting its last child takes the parent out of `arrays`
         DispatchArrayChildren(parent, *queue, decisions);
         continue;
       }
-      Job& job = jobs_.at(*job_it);
+      Job& job = **job_it;
       ++job_it;                               // placing moves the job out of `runnable`
       if (job.IsMultiNodeParent()) continue;  // its nodes are placed, not itself
-      if (auto choice = FindPlacement(job.required, *queue)) Place(job, *choice, decisions);
+      if (auto choice = FindPlacement(job.required, *queue)) {
+        Place(job, *queue, *choice, decisions);
+      }
     }
   }
 }
@@ -164,9 +167,22 @@ void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decis
     if (!choice) return;
     Job& child = MaterializeChild(parent, parent.array_next_index++, JobStatus::kRunnable, "");
     MarkJobChanged(parent);
-    Place(child, *choice, decisions);
+    Place(child, queue, *choice, decisions);
   }
-  ready_arrays_by_queue_[parent.job_queue].erase(parent.job_id);
+  ready_arrays_by_queue_[parent.job_queue].erase(&parent);
+}
+
+const std::vector<BatchState::PlacementTarget>& BatchState::PlacementTargetsOf(
+    const JobQueue& queue) {
+  auto [cached, inserted] = placement_targets_.try_emplace(&queue);
+  if (!inserted) return cached->second;
+  for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
+    const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
+    if (!UsableForPlacement(environment)) continue;
+    cached->second.push_back({environment, &used_by_compute_environment_[environment->arn],
+                              MaxMilliVcpus(*environment), &host_finder_.Of(environment->arn)});
+  }
+  return cached->second;
 }
 
 // The first compute environment of the queue, in order, with a host that has room now. When none
@@ -174,15 +190,10 @@ void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decis
 std::optional<BatchState::PlacementChoice> BatchState::FindPlacement(const Resources& required,
                                                                      const JobQueue& queue,
                                                                      int copies) {
-  for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
-    const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment);
-    if (!UsableForPlacement(environment)) continue;
-    const Resources& used = used_by_compute_environment_[environment->arn];
-    if (used.millivcpus + required.millivcpus > MaxMilliVcpus(*environment)) continue;
-    for (auto& [id, host] : hosts_) {
-      if (host.accepting && host.Serves(environment->arn) && required.FitsIn(host.Free())) {
-        return PlacementChoice{environment, &host};
-      }
+  for (const PlacementTarget& target : PlacementTargetsOf(queue)) {
+    if (target.used->millivcpus + required.millivcpus > target.max_millivcpus) continue;
+    if (Host* host = host_finder_.FindHost(*target.hosts, required)) {
+      return PlacementChoice{target.environment, host, target.used};
     }
   }
   if (!scaling_.empty() || hosts_booting_ > 0) {
@@ -191,12 +202,14 @@ std::optional<BatchState::PlacementChoice> BatchState::FindPlacement(const Resou
   return std::nullopt;
 }
 
-void BatchState::Place(Job& job, const PlacementChoice& choice, Decisions& decisions) {
+void BatchState::Place(Job& job, const JobQueue& queue, const PlacementChoice& choice,
+                       Decisions& decisions) {
   choice.host->used += job.required;
-  jobs_by_host_[choice.host->instance_id].insert(job.job_id);
-  used_by_compute_environment_[choice.environment->arn] += job.required;
-  if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {
-    tracker->OnAttemptStarted(job.share_identifier, job.required.millivcpus, clock_.NowMillis());
+  jobs_by_host_[choice.host->instance_id].insert(&job);
+  *choice.environment_used += job.required;
+  if (!queue.scheduling_policy_arn.empty()) {
+    FairShareOf(queue.arn)->OnAttemptStarted(job.share_identifier, job.required.millivcpus,
+                                             clock_.NowMillis());
   }
 
   AttemptPlacement placement;
@@ -315,8 +328,8 @@ int BatchState::RunnableJobsAhead(const Job& job, const JobQueue& queue) const {
     if (by_queue == jobs_by_queue_.end()) continue;
     auto runnable = by_queue->second.find(JobStatus::kRunnable);
     if (runnable == by_queue->second.end()) continue;
-    for (const std::string& id : runnable->second) {
-      if (own_queue && id >= job.job_id) break;
+    for (const Job* other_job : runnable->second) {
+      if (own_queue && other_job->job_id >= job.job_id) break;
       if (++ahead >= kMaxCountedAhead) return ahead;
     }
   }

@@ -59,19 +59,18 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
   // Candidates per share, best first: (-schedulingPriority, id). Array parents stand for their
   // next child.
   std::map<std::string, std::set<std::pair<int, std::string>>> by_share;
-  auto add_candidate = [&](const std::string& id) {
-    const Job& job = jobs_.at(id);
-    if (job.IsMultiNodeParent()) return;  // its nodes are placed, not itself
-    by_share[job.share_identifier].insert({-job.scheduling_priority.value_or(0), id});
+  auto add_candidate = [&](const Job* job) {
+    if (job->IsMultiNodeParent()) return;  // its nodes are placed, not itself
+    by_share[job->share_identifier].insert({-job->scheduling_priority.value_or(0), job->job_id});
   };
   auto by_queue = jobs_by_queue_.find(queue.arn);
   if (by_queue != jobs_by_queue_.end()) {
-    for (const std::string& id : by_queue->second[JobStatus::kRunnable]) {
+    for (const Job* job : by_queue->second[JobStatus::kRunnable]) {
       if (examined++ >= options_.max_jobs_examined_per_pass) break;
-      add_candidate(id);
+      add_candidate(job);
     }
   }
-  for (const std::string& id : ready_arrays_by_queue_[queue.arn]) add_candidate(id);
+  for (const Job* parent : ready_arrays_by_queue_[queue.arn]) add_candidate(parent);
 
   int64_t queue_max = 0;
   for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
@@ -83,9 +82,7 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
   int64_t queue_running = 0;
   if (by_queue != jobs_by_queue_.end()) {
     for (JobStatus status : {JobStatus::kStarting, JobStatus::kRunning}) {
-      for (const std::string& id : by_queue->second[status]) {
-        queue_running += jobs_.at(id).required.millivcpus;
-      }
+      for (const Job* job : by_queue->second[status]) queue_running += job->required.millivcpus;
     }
   }
 
@@ -107,13 +104,13 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
       if (job.IsArrayParent()) {
         Job& child = MaterializeChild(job, job.array_next_index++, JobStatus::kRunnable, "");
         MarkJobChanged(job);
-        Place(child, *choice, decisions);
+        Place(child, queue, *choice, decisions);
         if (job.array_next_index >= *job.array_size) {
-          ready_arrays_by_queue_[queue.arn].erase(job.job_id);
+          ready_arrays_by_queue_[queue.arn].erase(&job);
           candidates.erase(candidates.begin());
         }
       } else {
-        Place(job, *choice, decisions);
+        Place(job, queue, *choice, decisions);
         candidates.erase(candidates.begin());
       }
       queue_running += job.required.millivcpus;

@@ -27,6 +27,7 @@ void BatchState::AddHost(Host host) {
   }
   hosts_[id] = std::move(host);
   room_cursor_ = hosts_.end();
+  host_finder_.OnHostsChanged();
 }
 
 const Host* BatchState::FindHost(const std::string& instance_id) const {
@@ -45,7 +46,9 @@ void BatchState::OnHostReady(const std::string& instance_id) {
 std::vector<std::string> BatchState::JobsOnHost(const std::string& instance_id) const {
   auto placed = jobs_by_host_.find(instance_id);
   if (placed == jobs_by_host_.end()) return {};
-  return {placed->second.begin(), placed->second.end()};
+  std::vector<std::string> ids;
+  for (const Job* job : placed->second) ids.push_back(job->job_id);
+  return ids;
 }
 
 std::vector<std::string> BatchState::OnInterruptionNotice(const std::string& instance_id,
@@ -85,6 +88,7 @@ void BatchState::TerminateHost(const std::string& instance_id) {
   --hosts_by_environment_[host->second.compute_environment_arn];
   hosts_.erase(host);
   room_cursor_ = hosts_.end();
+  host_finder_.OnHostsChanged();
 }
 
 void BatchState::LoseHost(const std::string& instance_id) {

@@ -23,14 +23,12 @@ const Job* BatchState::FindJob(const std::string& job_id) const {
   return it == jobs_.end() ? nullptr : &it->second;
 }
 
-void BatchState::IndexJob(const Job& job) {
-  jobs_by_queue_[job.job_queue][job.status].insert(job.job_id);
-}
+void BatchState::IndexJob(Job& job) { jobs_by_queue_[job.job_queue][job.status].insert(&job); }
 
-void BatchState::MoveInIndex(const Job& job, JobStatus from) {
+void BatchState::MoveInIndex(Job& job, JobStatus from) {
   auto& by_status = jobs_by_queue_[job.job_queue];
-  by_status[from].erase(job.job_id);
-  by_status[job.status].insert(job.job_id);
+  by_status[from].erase(&job);
+  by_status[job.status].insert(&job);
 }
 
 void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
@@ -241,10 +239,12 @@ void BatchState::ReleasePlacement(Job& job) {
   if (host != hosts_.end()) {
     host->second.used -= placement.reserved;
     for (int gpu : placement.gpu_ids) host->second.gpus_in_use &= ~(uint64_t{1} << gpu);
+    host_finder_.BeginPass();  // a pass in progress must look at this host again
+    room_cursor_ = hosts_.begin();
   }
   auto on_host = jobs_by_host_.find(placement.instance_id);
   if (on_host != jobs_by_host_.end()) {
-    on_host->second.erase(job.job_id);
+    on_host->second.erase(&job);
     if (on_host->second.empty()) jobs_by_host_.erase(on_host);
   }
   auto used = used_by_compute_environment_.find(placement.compute_environment_arn);

@@ -173,11 +173,11 @@ Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
   auto keep = [&req, this](const Job& job) { return MatchesListFilters(job, req.filters); };
   auto collect = [&](auto begin, auto end) {
     for (auto it = begin; it != end; ++it) {
-      const std::string& id = *it;
+      const Job& job = **it;
+      const std::string& id = job.job_id;
       if (!req.page.next_token.empty() && id >= req.page.next_token) continue;
       // Array children and multi-node nodes: ListJobs --array-job-id / --multi-node-job-id.
       if (id.find_first_of(":#") != std::string::npos) continue;
-      const Job& job = jobs_.at(id);
       if (!keep(job)) continue;
       if (found.size() == limit) {
         *next_token = found.back()->job_id;
@@ -195,8 +195,8 @@ Result<std::vector<const Job*>> BatchState::ListJobs(const ListJobsRequest& req,
     return found;
   }
   // With a filter every status is listed: merge the per-status sets newest first.
-  std::set<std::string> all;
-  for (const auto& [status, ids] : by_queue->second) all.insert(ids.begin(), ids.end());
+  JobSet all;
+  for (const auto& [status, jobs] : by_queue->second) all.insert(jobs.begin(), jobs.end());
   collect(all.rbegin(), all.rend());
   return found;
 }

@@ -27,8 +27,10 @@ void BatchState::RestoreJobDefinition(JobDefinition definition) {
 }
 
 void BatchState::RestoreJob(Job job) {
-  std::string id = job.job_id;
-  Job& restored = jobs_[id] = std::move(job);
+  // Records arrive in key order: hinted at the end, each insertion is constant time.
+  std::string key = job.job_id;
+  Job& restored = jobs_.insert_or_assign(jobs_.end(), std::move(key), std::move(job))->second;
+  const std::string& id = restored.job_id;
   IndexJob(restored);
   if (restored.IsArrayChild()) {
     array_counts_[id.substr(0, id.rfind(':'))][static_cast<size_t>(restored.status)]++;
@@ -39,7 +41,7 @@ void BatchState::RestoreJob(Job job) {
     if (restored.array_released && !restored.array_stopped && !IsTerminal(restored.status) &&
         ModeOf(restored) == ArrayMode::kAllAtOnce &&
         restored.array_next_index < *restored.array_size) {
-      ready_arrays_by_queue_[restored.job_queue].insert(id);
+      ready_arrays_by_queue_[restored.job_queue].insert(&restored);
     }
   }
   if (restored.status == JobStatus::kPending && !restored.array_released) {
@@ -61,7 +63,7 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
     if (placement.remote && job.status == JobStatus::kRunning) {
       // Still running on its agent's machine: the attempt is its again once the agent registers
       // (AddHost), or ends with the host if it never does (LoseHost).
-      jobs_by_host_[placement.instance_id].insert(id);
+      jobs_by_host_[placement.instance_id].insert(&job);
       used_by_compute_environment_[placement.compute_environment_arn] += placement.reserved;
       adrift_hosts_.insert(placement.instance_id);
       if (placement.termination_requested) {

@@ -43,8 +43,9 @@ void BatchState::ApplyTimeLimitActions() {
     if (queue.job_state_time_limit_actions.empty()) continue;
     auto by_queue = jobs_by_queue_.find(queue.arn);
     if (by_queue == jobs_by_queue_.end()) continue;
-    for (const std::string& id : by_queue->second[JobStatus::kRunnable]) {
-      const Job& job = jobs_.at(id);
+    for (const Job* runnable : by_queue->second[JobStatus::kRunnable]) {
+      const Job& job = *runnable;
+      const std::string& id = job.job_id;
       std::string waiting = job.status_reason.empty() ? ExplainWaiting(job) : job.status_reason;
       for (const JobStateTimeLimitAction& action : queue.job_state_time_limit_actions) {
         bool expired = now - job.runnable_since >= int64_t{action.max_time_seconds} * 1000;
@@ -65,9 +66,11 @@ void BatchState::ApplyTimeLimitActions() {
 void BatchState::ForgetJob(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return;
-  const Job& job = it->second;
+  Job& job = it->second;
   auto by_queue = jobs_by_queue_.find(job.job_queue);
-  if (by_queue != jobs_by_queue_.end()) by_queue->second[job.status].erase(job_id);
+  if (by_queue != jobs_by_queue_.end()) by_queue->second[job.status].erase(&job);
+  auto arrays = ready_arrays_by_queue_.find(job.job_queue);
+  if (arrays != ready_arrays_by_queue_.end()) arrays->second.erase(&job);
   array_counts_.erase(job_id);
   n_to_n_dependents_.erase(job_id);
   dependents_.erase(job_id);
