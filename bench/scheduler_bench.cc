@@ -32,6 +32,7 @@
 #include "bench/scheduler_bench.h"
 #include "model/json_codec.h"
 #include "scheduler/batch_state.h"
+#include "server/state_records.h"
 #include "store/store.h"
 
 namespace gleaner::bench {
@@ -308,6 +309,8 @@ json RunMemoryFigure(const Options& options, bool environment) {
   for (int64_t i = 0; i < options.jobs; ++i) {
     std::string id = Submit(world, TypicalRequest(world, i, JobMix::kSmallOnly, environment));
     if (i == options.jobs / 2) sample = id;
+    // The engine persists and takes the changes after every batch of requests.
+    if (i % 1'000 == 999) (void)world.state.TakeChanges();
   }
   int64_t rss_submitted = ResidentBytes();
   int64_t heap_submitted = HeapInUse();
@@ -426,8 +429,8 @@ json WriteStore(const Options& options) {
       }
       world.clock.Advance(30'000);
       for (const StartAttempt& start : decisions.starts) {
-        bool flaky =
-            world.state.FindJob(start.job_id)->job_definition.find("flaky") != std::string::npos;
+        bool flaky = world.state.FindJob(start.job_id)->job_definition.str().find("flaky") !=
+                     std::string::npos;
         world.state.OnAttemptExited(start.job_id, flaky ? 1 : 0, 0);
       }
     }
@@ -490,19 +493,7 @@ void EvictFromPageCache(const std::string& path) {
   close(fd);
 }
 
-// Decodes records as the engine's start-up does: parse, <Kind>FromRecord, Restore<Kind>.
-template <typename Decode, typename Restore>
-void RestoreRecords(const std::vector<StoredRecord>& records, Decode decode, Restore restore,
-                    double& parse_seconds, double& decode_seconds, double& restore_seconds) {
-  for (const StoredRecord& record : records) {
-    json parsed = Timed(parse_seconds, [&] { return json::parse(record.document); });
-    auto decoded = Timed(decode_seconds, [&] { return decode(parsed); });
-    if (!decoded.ok())
-      throw std::runtime_error("record " + record.key + ": " + decoded.status().message());
-    Timed(restore_seconds, [&] { restore(std::move(decoded).value()); });
-  }
-}
-
+// What `gleaner up` does at start (Engine::Start): Load(), RestoreFromRecords(), FinishRestore().
 json RunRestore(const Options& options, bool cold) {
   if (cold) {
     EvictFromPageCache(DatabasePath(options));
@@ -516,31 +507,14 @@ json RunRestore(const Options& options, bool cold) {
   SqliteStoreOptions store_options;
   store_options.path = DatabasePath(options);
   double load_seconds = 0;
-  double parse_seconds = 0;
-  double decode_seconds = 0;
-  double restore_seconds = 0;
+  double decode_and_restore_seconds = 0;
   double finish_seconds = 0;
+  ParallelDecodeStats stats;
   std::unique_ptr<Store> store = Must(OpenSqliteStore(store_options), "OpenSqliteStore");
   StoreSnapshot snapshot = Timed(load_seconds, [&] { return Must(store->Load(), "Load"); });
-  RestoreRecords(
-      snapshot.compute_environments, ComputeEnvironmentFromRecord,
-      [&](ComputeEnvironment value) { state.RestoreComputeEnvironment(std::move(value)); },
-      parse_seconds, decode_seconds, restore_seconds);
-  RestoreRecords(
-      snapshot.scheduling_policies, SchedulingPolicyFromRecord,
-      [&](SchedulingPolicy value) { state.RestoreSchedulingPolicy(std::move(value)); },
-      parse_seconds, decode_seconds, restore_seconds);
-  RestoreRecords(
-      snapshot.job_queues, JobQueueFromRecord,
-      [&](JobQueue value) { state.RestoreJobQueue(std::move(value)); }, parse_seconds,
-      decode_seconds, restore_seconds);
-  RestoreRecords(
-      snapshot.job_definitions, JobDefinitionFromRecord,
-      [&](JobDefinition value) { state.RestoreJobDefinition(std::move(value)); }, parse_seconds,
-      decode_seconds, restore_seconds);
-  RestoreRecords(
-      snapshot.jobs, JobFromRecord, [&](Job value) { state.RestoreJob(std::move(value)); },
-      parse_seconds, decode_seconds, restore_seconds);
+  Status restored_status = Timed(decode_and_restore_seconds,
+                                 [&] { return RestoreFromRecords(snapshot, state, &stats); });
+  if (!restored_status.ok()) throw std::runtime_error(restored_status.message());
   Timed(finish_seconds, [&] { (void)state.FinishRestore(); });
   double total_seconds = SecondsSince(start);
   double cpu_seconds = CpuSeconds() - cpu_start;
@@ -551,9 +525,11 @@ json RunRestore(const Options& options, bool cold) {
   return json{{"seconds", total_seconds},
               {"cpu_seconds", cpu_seconds},
               {"load_seconds", load_seconds},
-              {"parse_seconds", parse_seconds},
-              {"decode_seconds", decode_seconds},
-              {"restore_job_seconds", restore_seconds},
+              {"decode_and_restore_seconds", decode_and_restore_seconds},
+              {"decode_threads", stats.threads},
+              {"decode_cpu_seconds", stats.decode_cpu_seconds},
+              {"restore_job_seconds", stats.consume_seconds},
+              {"restore_wait_seconds", stats.wait_seconds},
               {"finish_restore_seconds", finish_seconds},
               {"release_snapshot_seconds", release_seconds},
               {"jobs_restored", restored},

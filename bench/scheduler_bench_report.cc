@@ -160,11 +160,12 @@ std::string MarkdownBlock(const Options& options, const std::vector<Figure>& fig
           << "/s.\n";
     } else if (figure.name == "memory_bytes_per_queued_job") {
       out << "- **Memory**: RSS growth over " << Format(options.jobs) << " SubmitJob calls "
-          << "(1 vCPU/1 GiB definition, command `sh -c \"sleep 30\"`, no overrides) / count; "
-          << "heap in use (mallinfo2) " << Format(DetailMedian(figure, "heap_bytes_per_job"))
-          << " B/job, " << Format(DetailMedian(figure, "heap_bytes_per_job_after_take_changes"))
-          << " B/job once the engine has taken the pending changes. Where one job's heap goes "
-          << "(bytes, malloc chunks included): ";
+          << "(1 vCPU/1 GiB definition, command `sh -c \"sleep 30\"`, no overrides; the changes "
+          << "taken after every 1,000, as the engine persists them) / count; heap in use "
+          << "(mallinfo2) " << Format(DetailMedian(figure, "heap_bytes_per_job")) << " B/job. "
+          << "Where one job's heap goes (bytes, malloc chunks included; the job definition's "
+          << "containerProperties and the queue and definition ARNs are stored once, not per "
+          << "job): ";
       const json& breakdown = figure.details.at(0).at("breakdown");
       std::string separator;
       for (const auto& [item, bytes] : breakdown.at("heap").items()) {
@@ -204,11 +205,17 @@ std::string MarkdownBlock(const Options& options, const std::vector<Figure>& fig
           << "(60% SUCCEEDED, 10% FAILED after 3 attempts, 30% RUNNABLE; 20% with 3 environment "
           << "overrides) in SQLite: " << Format(store.value("db_bytes", 0.0) / 1048576.0) << " MiB "
           << "database, " << Format(store.value("document_bytes", 0.0) / 1048576.0)
-          << " MiB of JSON. Time from OpenSqliteStore to FinishRestore, page cache warm: Load() "
-          << Format(DetailMedian(figure, "load_seconds"), 2) << " s, JSON parse "
-          << Format(DetailMedian(figure, "parse_seconds"), 2) << " s, *FromRecord "
-          << Format(DetailMedian(figure, "decode_seconds"), 2) << " s, Restore* "
-          << Format(DetailMedian(figure, "restore_job_seconds"), 2) << " s, FinishRestore "
+          << " MiB of JSON. Time from OpenSqliteStore to FinishRestore, page cache warm, as "
+             "`gleaner "
+          << "up` starts: Load() " << Format(DetailMedian(figure, "load_seconds"), 2)
+          << " s, RestoreFromRecords "
+          << Format(DetailMedian(figure, "decode_and_restore_seconds"), 2) << " s (JSON parse and "
+          << "*FromRecord on " << Format(DetailMedian(figure, "decode_threads")) << " threads, "
+          << Format(DetailMedian(figure, "decode_cpu_seconds"), 2) << " s of CPU; Restore* "
+          << Format(DetailMedian(figure, "restore_job_seconds"), 2)
+          << " s on the calling thread, which waited "
+          << Format(DetailMedian(figure, "restore_wait_seconds"), 2)
+          << " s for decoded records), FinishRestore "
           << Format(DetailMedian(figure, "finish_restore_seconds"), 2) << " s; CPU time "
           << Format(DetailMedian(figure, "cpu_seconds"), 2) << " s; peak RSS "
           << Format(DetailMedian(figure, "peak_rss_bytes") / 1048576.0) << " MiB.\n";

@@ -141,8 +141,9 @@ size_t HeapOf(const json& value) {
 }  // namespace
 
 json JobBreakdown(const Job& job) {
-  const size_t string_node = NominalChunk(32 + sizeof(std::string));
-  const ContainerProperties& container = job.container.properties;
+  const ContainerProperties& container = *job.container.properties;
+  // Shared with the job definition: stored once, not per job.
+  const bool container_shared = job.container.properties.Shared();
   size_t command = BufferOf(container.command);
   for (const std::string& word : container.command) command += HeapOf(word);
   size_t requirements = BufferOf(container.resource_requirements);
@@ -157,15 +158,16 @@ json JobBreakdown(const Job& job) {
       HeapOf(job.status_reason) + HeapOf(job.share_identifier) + HeapOf(container.instance_type) +
       BufferOf(job.depends_on) + BufferOf(job.attempts) + BufferOf(job.platform_capabilities) +
       job.parameters.size() * NominalChunk(32 + 64) + job.tags.size() * NominalChunk(32 + 64);
-  const AttemptContainer& current = job.container.current;
+  const AttemptContainer& current = *job.container.current;
   other += HeapOf(current.container_instance_arn) + HeapOf(current.task_arn) +
            HeapOf(current.reason) + HeapOf(current.log_stream_name);
-  size_t key_heap = HeapOf(job.job_id);  // the id again as a key: jobs_, the queue index
+  size_t key_heap = HeapOf(job.job_id);  // the id again as the key of jobs_
+  size_t container_heap = HeapOf(container.image) + command + requirements + environment +
+                          HeapOf(container.passthrough);
   // Inline members of Job by group (sizeof, inside the jobs_ node).
-  size_t inline_strings =
-      7 * sizeof(std::string);  // id, name, arn, queue, definition, reason, share
-  size_t inline_attempt = sizeof(AttemptContainer) + sizeof(std::optional<AttemptPlacement>);
-  size_t inline_container = sizeof(ContainerProperties);
+  size_t inline_strings = 6 * sizeof(std::string);  // id, name, queue, definition, reason, share
+  size_t inline_attempt = sizeof(job.container.current) + sizeof(job.placement);
+  size_t inline_container = sizeof(job.container.properties);
   return json{
       {"heap",
        {{"jobs_map_node (Job inline + key + links)",
@@ -173,22 +175,15 @@ json JobBreakdown(const Job& job) {
         {"jobs_map_key", key_heap},
         {"job_id", HeapOf(job.job_id)},
         {"job_name", HeapOf(job.job_name)},
-        {"job_arn", HeapOf(job.job_arn)},
-        {"job_queue_arn", HeapOf(job.job_queue)},
-        {"job_definition_arn", HeapOf(job.job_definition)},
-        {"image", HeapOf(container.image)},
-        {"command", command},
-        {"resource_requirements", requirements},
-        {"environment", environment},
-        {"passthrough_json", HeapOf(container.passthrough)},
+        {"container_properties (image, command, requirements, environment, passthrough)",
+         container_shared ? 0 : container_heap},
         {"other", other},
-        {"queue_index_node_and_key", string_node + key_heap},
-        {"pending_changes_node_and_key (until TakeChanges)", string_node + key_heap}}},
+        {"queue_index_node", NominalChunk(32 + sizeof(Job*))}}},
       {"inline",
        {{"sizeof_job", sizeof(Job)},
-        {"seven_strings", inline_strings},
-        {"container_properties", inline_container},
-        {"current_attempt_container_and_placement", inline_attempt},
+        {"six_strings", inline_strings},
+        {"container_properties_handle", inline_container},
+        {"current_attempt_container_and_placement_handles", inline_attempt},
         {"rest", sizeof(Job) - inline_strings - inline_attempt - inline_container}}},
   };
 }

@@ -30,7 +30,7 @@ void SubmitJob(const json& body, BatchExecutor& executor, BatchReply reply) {
                   [](BatchState& state, SubmitJobRequest& req) -> Result<json> {
                     auto job = state.SubmitJob(req);
                     if (!job.ok()) return job.status();
-                    return json{{"jobArn", (*job)->job_arn},
+                    return json{{"jobArn", (*job)->JobArn()},
                                 {"jobName", (*job)->job_name},
                                 {"jobId", (*job)->job_id}};
                   });

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/boxed.h"
+#include "common/shared_string.h"
+#include "common/shared_value.h"
 #include "model/job_definition.h"
 #include "model/job_status.h"
 #include "model/node_properties.h"
@@ -25,6 +28,7 @@ struct AttemptContainer {
   std::optional<int> exit_code;
   std::string reason;
   std::string log_stream_name;
+  bool operator==(const AttemptContainer&) const = default;
 };
 
 // One trip to RUNNING that has ended.
@@ -38,8 +42,11 @@ struct AttemptDetail {
 // The container of the job: the definition's containerProperties with SubmitJob's overrides and
 // parameters applied, plus the state of the current (or last) attempt.
 struct JobContainer {
-  ContainerProperties properties;  // command already substituted
-  AttemptContainer current;        // exitCode, reason, logStreamName, ... of the latest attempt
+  // Command already substituted. Jobs that run their definition's container as it is share it
+  // (BatchState keeps one copy per definition revision).
+  SharedValue<ContainerProperties> properties;
+  // exitCode, reason, logStreamName, ... of the latest attempt; nothing stored before the first.
+  SharedValue<AttemptContainer> current;
 };
 
 // Where and how the current attempt runs. Not part of the AWS shape; persisted so that a restarted
@@ -66,9 +73,10 @@ struct AttemptPlacement {
 struct Job {
   std::string job_id;
   std::string job_name;
-  std::string job_arn;
-  std::string job_queue;       // ARN
-  std::string job_definition;  // ARN of the revision used
+  // ARNs of the job queue and of the definition revision used: the same few for many jobs, so
+  // BatchState stores each once (StringPool).
+  SharedString job_queue;
+  SharedString job_definition;
   JobStatus status = JobStatus::kSubmitted;
   std::string status_reason;
   EpochMillis created_at = 0;
@@ -93,9 +101,9 @@ struct Job {
 
   // gleaner's own bookkeeping (not in the AWS shape).
   Resources required;
-  EpochMillis runnable_since = 0;  // when it last became RUNNABLE (jobStateTimeLimitActions) //
-                                   // what one attempt reserves
-  std::optional<AttemptPlacement> placement;  // set from STARTING until the attempt ends
+  EpochMillis runnable_since = 0;     // when it last became RUNNABLE (jobStateTimeLimitActions) //
+                                      // what one attempt reserves
+  Boxed<AttemptPlacement> placement;  // set from STARTING until the attempt ends
 
   // Array parents only: children [array_next_index, array_size) are not made yet; they may start
   // once the parent's own dependencies are met (array_released). array_stopped: no further
@@ -120,6 +128,9 @@ struct Job {
     return node_index && node_properties && *node_index == node_properties->main_node;
   }
   int AttemptNumber() const { return static_cast<int>(attempts.size()) + 1; }
+  // arn:aws:batch:<region>:<account>:job/<id>, in the scope of its job queue's ARN (not stored:
+  // it would cost every job its bytes).
+  std::string JobArn() const;
 };
 
 }  // namespace gleaner

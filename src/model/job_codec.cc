@@ -150,14 +150,19 @@ json ToJson(const AttemptDetail& attempt) {
 }
 
 void ReadJobContainer(JsonObjectReader& in, JobContainer& out) {
-  ReadContainerTypedMembers(in, out.properties);
-  ReadAttemptContainer(in, out.current);
-  out.properties.passthrough = in.UnreadMembers();
+  ContainerProperties properties;
+  ReadContainerTypedMembers(in, properties);
+  AttemptContainer current;
+  ReadAttemptContainer(in, current);
+  // Nothing stored for a job that never started an attempt.
+  if (!(current == AttemptContainer{})) out.current = std::move(current);
+  properties.passthrough = in.UnreadMembers();
+  out.properties = std::move(properties);
 }
 
 json ToJson(const JobContainer& container) {
-  json out = ToJson(container.properties);
-  WriteAttemptContainer(container.current, out);
+  json out = ToJson(*container.properties);
+  WriteAttemptContainer(*container.current, out);
   return out;
 }
 
@@ -192,11 +197,16 @@ json ArrayPropertiesOf(const Job& job) {
 void ReadJobDetail(JsonObjectReader& in, Job& out) {
   in.Require("jobId");
   in.Require("status");
-  in.Read("jobArn", out.job_arn);
+  std::string job_arn;  // derived from the job queue's ARN (Job::JobArn)
+  in.Read("jobArn", job_arn);
   in.Read("jobName", out.job_name);
   in.Read("jobId", out.job_id);
-  in.Read("jobQueue", out.job_queue);
-  in.Read("jobDefinition", out.job_definition);
+  std::string job_queue;
+  std::string job_definition;
+  in.Read("jobQueue", job_queue);
+  in.Read("jobDefinition", job_definition);
+  out.job_queue = std::move(job_queue);
+  out.job_definition = std::move(job_definition);
   ReadJobStatus(in, out.status);
   in.Read("statusReason", out.status_reason);
   in.Read("createdAt", out.created_at);
@@ -273,12 +283,19 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {
   in.ReadObject("required", out.required, ReadResources);
   in.Read("runnableSince", out.runnable_since);
-  in.ReadObject("placement", out.placement, ReadAttemptPlacement);
+  std::optional<AttemptPlacement> placement;
+  in.ReadObject("placement", placement, ReadAttemptPlacement);
+  if (placement) out.placement = std::move(*placement);
   in.Read("arrayNextIndex", out.array_next_index);
   in.Read("arrayReleased", out.array_released);
   in.Read("arrayStopped", out.array_stopped);
   in.Read("arrayStopReason", out.array_stop_reason);
   in.ReadObject("node", out.node_properties, ReadNodeCounts);
+}
+
+void ReadJobRecord(JsonObjectReader& in, Job& out) {
+  ReadJobDetail(in, out);
+  in.ReadObject(kBookkeepingMember, out, ReadJobBookkeeping);
 }
 
 }  // namespace
@@ -399,11 +416,11 @@ json ToJson(const Job& job) {
   }
   // attempts, dependsOn and parameters appear even when empty, as on AWS.
   json out = {
-      {"jobArn", job.job_arn},
+      {"jobArn", job.JobArn()},
       {"jobName", job.job_name},
       {"jobId", job.job_id},
-      {"jobQueue", job.job_queue},
-      {"jobDefinition", job.job_definition},
+      {"jobQueue", job.job_queue.str()},
+      {"jobDefinition", job.job_definition.str()},
       {"status", ToString(job.status)},
       {"createdAt", job.created_at},
       {"parameters", job.parameters},
@@ -413,7 +430,7 @@ json ToJson(const Job& job) {
   if (job.IsMultiNodeParent()) {
     // The nodes run the containers (nodeProperties); the parent shows the main node's exit.
     json container = json::object();
-    WriteAttemptContainer(job.container.current, container);
+    WriteAttemptContainer(*job.container.current, container);
     if (!container.empty()) out["container"] = std::move(container);
     out["nodeProperties"] = ToJson(*job.node_properties);
   } else {
@@ -438,16 +455,16 @@ json ToJson(const Job& job) {
 
 json ToJobSummary(const Job& job) {
   json out = {
-      {"jobArn", job.job_arn},          {"jobId", job.job_id},
+      {"jobArn", job.JobArn()},         {"jobId", job.job_id},
       {"jobName", job.job_name},        {"createdAt", job.created_at},
-      {"status", ToString(job.status)}, {"jobDefinition", job.job_definition},
+      {"status", ToString(job.status)}, {"jobDefinition", job.job_definition.str()},
   };
   SetIfNotEmpty(out, "statusReason", job.status_reason);
   SetIfPresent(out, "startedAt", job.started_at);
   SetIfPresent(out, "stoppedAt", job.stopped_at);
   json container = json::object();
-  SetIfPresent(container, "exitCode", job.container.current.exit_code);
-  SetIfNotEmpty(container, "reason", job.container.current.reason);
+  SetIfPresent(container, "exitCode", job.container.current->exit_code);
+  SetIfNotEmpty(container, "reason", job.container.current->reason);
   if (!container.empty()) out["container"] = std::move(container);
   if (job.array_size) out["arrayProperties"] = ArrayPropertiesOf(job);
   if (job.node_properties) {
@@ -481,10 +498,11 @@ json ToRecord(const Job& job) {
 }
 
 Result<Job> JobFromRecord(const json& record) {
-  return ParseObject<Job>(record, "", [](JsonObjectReader& in, Job& out) {
-    ReadJobDetail(in, out);
-    in.ReadObject(kBookkeepingMember, out, ReadJobBookkeeping);
-  });
+  return ParseObject<Job>(record, "", ReadJobRecord);
+}
+
+Result<Job> JobFromRecord(json&& record) {
+  return ParseObject<Job>(std::move(record), "", ReadJobRecord);
 }
 
 }  // namespace gleaner

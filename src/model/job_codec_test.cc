@@ -61,7 +61,6 @@ Job FullJob() {
   Job job;
   job.job_id = "0190b6c2-8f3a-7c1e-9a4b-1d2e3f4a5b6c";
   job.job_name = "hello-1";
-  job.job_arn = "arn:aws:batch:us-east-1:123456789012:job/0190b6c2-8f3a-7c1e-9a4b-1d2e3f4a5b6c";
   job.job_queue = "arn:aws:batch:us-east-1:123456789012:job-queue/high";
   job.job_definition = "arn:aws:batch:us-east-1:123456789012:job-definition/hello:4";
   job.status = JobStatus::kRunning;
@@ -73,9 +72,9 @@ Job FullJob() {
   job.scheduling_priority = 7;
   job.parameters = {{"greeting", "hello"}};
   job.container.properties = FullContainerProperties();
-  job.container.properties.command = {"echo", "hello"};
+  job.container.properties.Mutable().command = {"echo", "hello"};
   job.container.current = FullAttemptContainer(0);
-  job.container.current.reason = "";
+  job.container.current.Mutable().reason = "";
   job.retry_strategy = FullRetryStrategy();
   job.timeout = JobTimeout{600};
   job.depends_on = {{"0190b6c2-0000-7000-8000-000000000001", "N_TO_N"}, {"", "SEQUENTIAL"}};
@@ -268,12 +267,12 @@ TEST(JobJson, ANewJobShowsOnlyWhatItHas) {
   Job job;
   job.job_id = "id";
   job.job_name = "n";
-  job.job_arn = "arn:job/id";
-  job.job_queue = "arn:q";
+  job.job_queue = "arn:aws:batch:us-east-1:123456789012:job-queue/q";
   job.job_definition = "arn:d:1";
   job.created_at = 5;
-  EXPECT_EQ(ToJson(job), json::parse(R"({"jobArn": "arn:job/id", "jobName": "n", "jobId": "id",
-      "jobQueue": "arn:q", "jobDefinition": "arn:d:1", "status": "SUBMITTED", "createdAt": 5,
+  EXPECT_EQ(ToJson(job), json::parse(R"({"jobArn": "arn:aws:batch:us-east-1:123456789012:job/id",
+      "jobName": "n", "jobId": "id",
+      "jobQueue": "arn:aws:batch:us-east-1:123456789012:job-queue/q", "jobDefinition": "arn:d:1", "status": "SUBMITTED", "createdAt": 5,
       "parameters": {}, "container": {"environment": []}, "attempts": [], "dependsOn": []})"));
 }
 
@@ -330,8 +329,8 @@ TEST(JobRecord, RoundTripsEveryField) {
   EXPECT_EQ(parsed->placement->pid, 4242);
   EXPECT_EQ(parsed->placement->reserved, original.placement->reserved);
   EXPECT_TRUE(parsed->placement->termination_requested);
-  EXPECT_EQ(parsed->container.current.exit_code, 0);
-  EXPECT_EQ(parsed->container.properties.passthrough, original.container.properties.passthrough);
+  EXPECT_EQ(parsed->container.current->exit_code, 0);
+  EXPECT_EQ(parsed->container.properties->passthrough, original.container.properties->passthrough);
   ASSERT_EQ(parsed->attempts.size(), 1u);
   EXPECT_EQ(parsed->attempts[0].container.exit_code, 137);
   EXPECT_EQ(parsed->attempts[0].stopped_at, 1'700'000'002'000);
@@ -352,15 +351,15 @@ TEST(JobRecord, RoundTripsAJobWithoutPlacement) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_FALSE(parsed->placement.has_value());
   EXPECT_FALSE(parsed->started_at.has_value());
-  EXPECT_FALSE(parsed->container.current.exit_code.has_value());
+  EXPECT_FALSE(parsed->container.current->exit_code.has_value());
   EXPECT_EQ(ToRecord(*parsed), record);
 }
 
 TEST(JobRecord, TypedContainerMembersWinOverPassthrough) {
   Job job = FullJob();
-  job.container.current.exit_code.reset();
-  job.container.properties.passthrough["exitCode"] = 99;
-  job.container.properties.passthrough["image"] = "stale";
+  job.container.current.Mutable().exit_code.reset();
+  job.container.properties.Mutable().passthrough["exitCode"] = 99;
+  job.container.properties.Mutable().passthrough["image"] = "stale";
   json container = ToJson(job)["container"];
   EXPECT_FALSE(container.contains("exitCode"));
   EXPECT_EQ(container["image"], "busybox:1.36");

@@ -32,6 +32,7 @@ struct ContainerProperties {
   std::optional<int> memory;  // legacy, MiB
   std::string instance_type;
   nlohmann::json passthrough = nlohmann::json::object();
+  bool operator==(const ContainerProperties&) const = default;
 };
 
 struct EvaluateOnExit {

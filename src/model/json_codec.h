@@ -50,5 +50,8 @@ Result<JobQueue> JobQueueFromRecord(const nlohmann::json& record);
 Result<SchedulingPolicy> SchedulingPolicyFromRecord(const nlohmann::json& record);
 Result<JobDefinition> JobDefinitionFromRecord(const nlohmann::json& record);
 Result<Job> JobFromRecord(const nlohmann::json& record);
+// Same, moving strings out of `record` instead of copying them: for a caller that parsed the
+// record only to decode it (restoring from the store).
+Result<Job> JobFromRecord(nlohmann::json&& record);
 
 }  // namespace gleaner

@@ -1,5 +1,6 @@
 #include "model/json_members.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace gleaner {
@@ -38,16 +39,62 @@ JsonObjectReader::JsonObjectReader(const json& object, std::string path)
   }
 }
 
+JsonObjectReader::JsonObjectReader(json& object, std::string path, ReadMode mode)
+    : JsonObjectReader(static_cast<const json&>(object), std::move(path)) {
+  take_ = mode == ReadMode::kTake;
+}
+
+JsonObjectReader::JsonObjectReader(const json& object, const JsonObjectReader& parent,
+                                   std::string_view name, std::optional<size_t> index)
+    : object_(object), take_(parent.take_), parent_(&parent), name_(name), index_(index) {
+  if (!object_.is_object()) Fail(Status::InvalidArgument(Path() + " must be an object"));
+}
+
 const json* JsonObjectReader::Take(std::string_view name) {
   if (!ok()) return nullptr;
-  read_.emplace(name);
-  auto member = object_.find(std::string(name));
-  if (member == object_.end() || member->is_null()) return nullptr;
+  auto member = object_.find(name);
+  if (member == object_.end()) return nullptr;
+  MarkRead(member.key());
+  if (member->is_null()) return nullptr;
   return &*member;
 }
 
+void JsonObjectReader::MarkRead(const std::string& key) {
+  if (read_count_ < read_.size()) {
+    read_[read_count_++] = &key;
+  } else {
+    more_read_.push_back(&key);
+  }
+}
+
+bool JsonObjectReader::WasRead(const std::string& key) const {
+  auto first = read_.begin();
+  auto last = first + static_cast<std::ptrdiff_t>(read_count_);
+  return std::find(first, last, &key) != last ||
+         std::find(more_read_.begin(), more_read_.end(), &key) != more_read_.end();
+}
+
+// The const_casts are safe: in ReadMode::kTake the reader was given the document as non-const.
+std::string JsonObjectReader::StringOf(const json& value) const {
+  if (take_) return std::move(const_cast<json&>(value).get_ref<std::string&>());
+  return value.get<std::string>();
+}
+
+json JsonObjectReader::ValueOf(const json& value) const {
+  if (take_) return std::move(const_cast<json&>(value));
+  return value;
+}
+
+std::string JsonObjectReader::Path() const {
+  if (parent_ == nullptr) return path_;
+  std::string path = parent_->PathOf(name_);
+  if (index_) path += "[" + std::to_string(*index_) + "]";
+  return path;
+}
+
 std::string JsonObjectReader::PathOf(std::string_view name) const {
-  return path_.empty() ? std::string(name) : path_ + "." + std::string(name);
+  std::string path = Path();
+  return path.empty() ? std::string(name) : path + "." + std::string(name);
 }
 
 void JsonObjectReader::Fail(std::string_view name, std::string_view problem) {
@@ -62,14 +109,14 @@ void JsonObjectReader::Read(std::string_view name, std::string& out) {
   const json* member = Take(name);
   if (member == nullptr) return;
   if (!member->is_string()) return Fail(name, "must be a string");
-  out = member->get<std::string>();
+  out = StringOf(*member);
 }
 
 void JsonObjectReader::Read(std::string_view name, std::optional<std::string>& out) {
   const json* member = Take(name);
   if (member == nullptr) return;
   if (!member->is_string()) return Fail(name, "must be a string");
-  out = member->get<std::string>();
+  out = StringOf(*member);
 }
 
 void JsonObjectReader::Read(std::string_view name, int& out) {
@@ -127,7 +174,7 @@ void JsonObjectReader::Read(std::string_view name, std::vector<std::string>& out
   std::vector<std::string> values;
   for (const json& item : *member) {
     if (!item.is_string()) return Fail(name, "must be a list of strings");
-    values.push_back(item.get<std::string>());
+    values.push_back(StringOf(item));
   }
   out = std::move(values);
 }
@@ -139,26 +186,26 @@ void JsonObjectReader::Read(std::string_view name, std::map<std::string, std::st
   std::map<std::string, std::string> values;
   for (const auto& [key, value] : member->items()) {
     if (!value.is_string()) return Fail(std::string(name) + "." + key, "must be a string");
-    values.emplace(key, value.get<std::string>());
+    values.emplace(key, StringOf(value));
   }
   out = std::move(values);
 }
 
 void JsonObjectReader::ReadRaw(std::string_view name, json& out) {
-  if (const json* member = Take(name)) out = *member;
+  if (const json* member = Take(name)) out = ValueOf(*member);
 }
 
 void JsonObjectReader::Require(std::string_view name) {
   if (!ok()) return;
-  auto member = object_.find(std::string(name));
+  auto member = object_.find(name);
   if (member == object_.end() || member->is_null()) Fail(name, "is required");
 }
 
-json JsonObjectReader::UnreadMembers() const {
+json JsonObjectReader::UnreadMembers() {
   json unread = json::object();
   if (!object_.is_object()) return unread;
-  for (const auto& [key, value] : object_.items()) {
-    if (!read_.contains(key)) unread[key] = value;
+  for (auto member = object_.begin(); member != object_.end(); ++member) {
+    if (!WasRead(member.key())) unread[member.key()] = ValueOf(*member);
   }
   return unread;
 }

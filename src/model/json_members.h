@@ -5,11 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,17 @@ inline constexpr char kBookkeepingMember[] = "gleaner";
 // naming it by its path ("computeResources.maxvCpus must be an integer"). Only the first error is
 // kept and reading stops there, like a stream's fail bit, so callers read every member and check
 // status() once.
+//
+// A reader made with ReadMode::kTake moves strings and raw members out of the document as it reads
+// them instead of copying them: for a caller that discards the document afterwards (a store record
+// parsed only to be decoded).
+enum class ReadMode { kCopy, kTake };
+
 class JsonObjectReader {
  public:
   // `path` names the object in error messages; empty for a whole document.
   JsonObjectReader(const nlohmann::json& object, std::string path);
+  JsonObjectReader(nlohmann::json& object, std::string path, ReadMode mode);
 
   void Read(std::string_view name, std::string& out);
   void Read(std::string_view name, std::optional<std::string>& out);
@@ -58,8 +66,9 @@ class JsonObjectReader {
   template <typename T, typename ReadFields>
   void ReadObjectList(std::string_view name, std::vector<T>& out, ReadFields read_fields);
 
-  // The members nothing has read yet: what a passthrough keeps.
-  nlohmann::json UnreadMembers() const;
+  // The members nothing has read yet: what a passthrough keeps (taken out of the document in
+  // ReadMode::kTake).
+  nlohmann::json UnreadMembers();
 
   // Records that member `name` has an unacceptable value ("... is not a job status").
   void Fail(std::string_view name, std::string_view problem);
@@ -68,17 +77,38 @@ class JsonObjectReader {
   const Status& status() const { return status_; }
 
  private:
+  // A member object (`index` set: an item of the list `name`) read by `parent`. Its path is only
+  // spelled out when an error needs it, so reading a valid document builds no path strings.
+  JsonObjectReader(const nlohmann::json& object, const JsonObjectReader& parent,
+                   std::string_view name, std::optional<size_t> index);
+
   // The member to read, marking it read; nullptr when it is absent or null, or after an error.
   const nlohmann::json* Take(std::string_view name);
+  // The string `value` (a member being read): moved out of the document in ReadMode::kTake.
+  std::string StringOf(const nlohmann::json& value) const;
+  // Any member being read, likewise.
+  nlohmann::json ValueOf(const nlohmann::json& value) const;
+  std::string Path() const;
   std::string PathOf(std::string_view name) const;
   void Fail(Status status);
+  void MarkRead(const std::string& key);
+  bool WasRead(const std::string& key) const;
   // Reads into `out` through a sub-reader; false (and the error recorded) when it failed.
   template <typename T, typename ReadFields>
-  bool ReadNested(const nlohmann::json& json, std::string path, T& out, ReadFields& read_fields);
+  bool ReadNested(const nlohmann::json& json, std::string_view name, std::optional<size_t> index,
+                  T& out, ReadFields& read_fields);
 
   const nlohmann::json& object_;
-  std::string path_;
-  std::set<std::string, std::less<>> read_;
+  bool take_ = false;  // ReadMode::kTake: object_ is not const, its members may be moved from
+  std::string path_;   // of a whole document; a member object's is its parent's path and name_
+  const JsonObjectReader* parent_ = nullptr;
+  std::string_view name_;
+  std::optional<size_t> index_;
+  // The keys (in object_, compared by address) of the members read so far: the first few inline,
+  // so a record's many small objects cost no allocation for it.
+  std::array<const std::string*, 24> read_{};
+  size_t read_count_ = 0;
+  std::vector<const std::string*> more_read_;
   Status status_;
 };
 
@@ -86,6 +116,10 @@ class JsonObjectReader {
 // exception, into an InvalidArgument Status.
 template <typename T, typename ReadFields>
 Result<T> ParseObject(const nlohmann::json& json, std::string path, ReadFields read_fields);
+// Same, moving what it reads out of `json` (ReadMode::kTake), which is left in a valid but
+// unspecified state.
+template <typename T, typename ReadFields>
+Result<T> ParseObject(nlohmann::json&& json, std::string path, ReadFields read_fields);
 
 // Writers: absent optionals and empty values are left out, as AWS leaves them out.
 void SetIfNotEmpty(nlohmann::json& out, std::string_view name, const std::string& value);
@@ -106,9 +140,9 @@ nlohmann::json PassthroughWithout(const nlohmann::json& passthrough,
 // ---- template definitions ----
 
 template <typename T, typename ReadFields>
-bool JsonObjectReader::ReadNested(const nlohmann::json& json, std::string path, T& out,
-                                  ReadFields& read_fields) {
-  JsonObjectReader nested(json, std::move(path));
+bool JsonObjectReader::ReadNested(const nlohmann::json& json, std::string_view name,
+                                  std::optional<size_t> index, T& out, ReadFields& read_fields) {
+  JsonObjectReader nested(json, *this, name, index);
   read_fields(nested, out);
   if (nested.ok()) return true;
   Fail(nested.status());
@@ -118,7 +152,7 @@ bool JsonObjectReader::ReadNested(const nlohmann::json& json, std::string path, 
 template <typename T, typename ReadFields>
 void JsonObjectReader::ReadObject(std::string_view name, T& out, ReadFields read_fields) {
   if (const nlohmann::json* member = Take(name)) {
-    ReadNested(*member, PathOf(name), out, read_fields);
+    ReadNested(*member, name, std::nullopt, out, read_fields);
   }
 }
 
@@ -127,7 +161,7 @@ void JsonObjectReader::ReadObject(std::string_view name, std::optional<T>& out,
                                   ReadFields read_fields) {
   if (const nlohmann::json* member = Take(name)) {
     T value;
-    if (ReadNested(*member, PathOf(name), value, read_fields)) out = std::move(value);
+    if (ReadNested(*member, name, std::nullopt, value, read_fields)) out = std::move(value);
   }
 }
 
@@ -138,19 +172,19 @@ void JsonObjectReader::ReadObjectList(std::string_view name, std::vector<T>& out
   if (member == nullptr) return;
   if (!member->is_array()) return Fail(name, "must be a list");
   std::vector<T> values;
+  values.reserve(member->size());
   for (size_t index = 0; index < member->size(); ++index) {
     T value;
-    std::string item_path = PathOf(name) + "[" + std::to_string(index) + "]";
-    if (!ReadNested((*member)[index], std::move(item_path), value, read_fields)) return;
+    if (!ReadNested((*member)[index], name, index, value, read_fields)) return;
     values.push_back(std::move(value));
   }
   out = std::move(values);
 }
 
+// What both ParseObject overloads do once they have made their reader.
 template <typename T, typename ReadFields>
-Result<T> ParseObject(const nlohmann::json& json, std::string path, ReadFields read_fields) {
+Result<T> ParseObjectWith(JsonObjectReader& reader, ReadFields& read_fields) {
   try {
-    JsonObjectReader reader(json, std::move(path));
     T out;
     read_fields(reader, out);
     if (!reader.ok()) return reader.status();
@@ -158,6 +192,18 @@ Result<T> ParseObject(const nlohmann::json& json, std::string path, ReadFields r
   } catch (const nlohmann::json::exception& error) {
     return Status::InvalidArgument(std::string("malformed JSON document: ") + error.what());
   }
+}
+
+template <typename T, typename ReadFields>
+Result<T> ParseObject(const nlohmann::json& json, std::string path, ReadFields read_fields) {
+  JsonObjectReader reader(json, std::move(path));
+  return ParseObjectWith<T>(reader, read_fields);
+}
+
+template <typename T, typename ReadFields>
+Result<T> ParseObject(nlohmann::json&& json, std::string path, ReadFields read_fields) {
+  JsonObjectReader reader(json, std::move(path), ReadMode::kTake);
+  return ParseObjectWith<T>(reader, read_fields);
 }
 
 }  // namespace gleaner

@@ -140,7 +140,6 @@ Job BaseJob(const std::string& id) {
   Job job;
   job.job_id = id;
   job.job_name = "mpi-run";
-  job.job_arn = "arn:aws:batch:us-east-1:123456789012:job/" + id;
   job.job_queue = "arn:aws:batch:us-east-1:123456789012:job-queue/high";
   job.job_definition = "arn:aws:batch:us-east-1:123456789012:job-definition/mpi:1";
   job.status = JobStatus::kRunning;
@@ -152,8 +151,8 @@ Job BaseJob(const std::string& id) {
 Job Parent() {
   Job parent = BaseJob("0190b6c2-8f3a-7c1e-9a4b-1d2e3f4a5b6c");
   parent.node_properties = *NodePropertiesFromJson(DefinitionNodeProperties());
-  parent.container.current.exit_code = 3;
-  parent.container.current.reason = "it broke";
+  parent.container.current.Mutable().exit_code = 3;
+  parent.container.current.Mutable().reason = "it broke";
   parent.retry_strategy = RetryStrategy{2, {}};
   return parent;
 }
@@ -162,8 +161,8 @@ Job Node(int index) {
   Job node = BaseJob("0190b6c2-8f3a-7c1e-9a4b-1d2e3f4a5b6c#" + std::to_string(index));
   node.node_index = index;
   node.node_properties = NodeProperties{3, 0, {}};
-  node.container.properties.image = "worker";
-  node.container.properties.command = {"work"};
+  node.container.properties.Mutable().image = "worker";
+  node.container.properties.Mutable().command = {"work"};
   node.required = Resources{1000, 512, 0};
   return node;
 }

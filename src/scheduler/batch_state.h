@@ -260,6 +260,9 @@ class BatchState {
   void MoveInIndex(Job& job, JobStatus from);
   Result<Job> BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
                        const JobDefinition& definition);
+  // The definition revision's containerProperties, stored once for the jobs that run it as it is.
+  const SharedValue<ContainerProperties>& DefinitionContainer(const JobDefinition& definition);
+  void ShareDefinitionContainer(Job& job);
   struct PlacementChoice {
     const ComputeEnvironment* environment = nullptr;
     Host* host = nullptr;
@@ -319,6 +322,9 @@ class BatchState {
   // by name, then revision
   std::map<std::string, std::map<int, JobDefinition>> job_definitions_;
   std::map<std::string, Job> jobs_;  // by id: UUIDv7 order is submission order
+  // Definition ARN (with revision; immutable) -> its containerProperties, shared by its jobs.
+  std::map<std::string, SharedValue<ContainerProperties>> definition_containers_;
+  StringPool arns_;  // job queue and job definition ARNs of jobs, stored once
 
   // Indexes over jobs_, whose nodes never move: a job is in them from its insertion into jobs_ to
   // its erasure.

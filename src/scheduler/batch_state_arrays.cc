@@ -74,7 +74,6 @@ Job& BatchState::MaterializeChild(Job& parent, int index, JobStatus status, std:
   Job& child = jobs_[id];
   child = parent;
   child.job_id = id;
-  child.job_arn = options_.scope.Job(id);
   child.array_index = index;
   child.depends_on.clear();
   switch (ModeOf(parent)) {
@@ -270,7 +269,6 @@ std::optional<Job> BatchState::VirtualArrayChild(const std::string& job_id) cons
   SplitChildId(job_id, &parent_id, &index);
   Job child = *FindJob(parent_id);
   child.job_id = job_id;
-  child.job_arn = options_.scope.Job(job_id);
   child.array_index = index;
   child.depends_on.clear();
   child.status = *status;

@@ -174,7 +174,7 @@ TEST_F(ArrayTest, ChildrenAreMadeOnlyAsCapacityAllows) {
   EXPECT_FALSE(child.IsArrayParent());
   EXPECT_EQ(child.array_index, 1);
   EXPECT_EQ(child.array_size, 5);
-  EXPECT_EQ(child.job_arn, state_.scope().Job(ChildOf(parent, 1)));
+  EXPECT_EQ(child.JobArn(), state_.scope().Job(ChildOf(parent, 1)));
   EXPECT_EQ(child.job_name, "five");
   EXPECT_EQ(child.job_queue, submitted.job_queue);
   EXPECT_EQ(child.job_definition, submitted.job_definition);
@@ -185,7 +185,7 @@ TEST_F(ArrayTest, ChildrenAreMadeOnlyAsCapacityAllows) {
   std::optional<Job> virtual_child = state_.VirtualArrayChild(ChildOf(parent, 4));
   ASSERT_TRUE(virtual_child.has_value());
   EXPECT_EQ(virtual_child->job_id, ChildOf(parent, 4));
-  EXPECT_EQ(virtual_child->job_arn, state_.scope().Job(ChildOf(parent, 4)));
+  EXPECT_EQ(virtual_child->JobArn(), state_.scope().Job(ChildOf(parent, 4)));
   EXPECT_EQ(virtual_child->status, JobStatus::kRunnable);
   EXPECT_EQ(virtual_child->array_index, 4);
   EXPECT_EQ(virtual_child->array_size, 5);

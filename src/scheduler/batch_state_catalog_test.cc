@@ -574,7 +574,7 @@ TEST_F(TagsTest, AddListAndRemoveOnEveryResourceKind) {
       state_.FindJobQueue("q")->arn,
       Must(state_.CreateSchedulingPolicy(policy_request))->arn,
       state_.FindJobDefinition("def")->arn,
-      JobOf(Submit("job")).job_arn,
+      JobOf(Submit("job")).JobArn(),
   };
   for (const std::string& arn : arns) {
     SCOPED_TRACE(arn);

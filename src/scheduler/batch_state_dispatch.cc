@@ -221,11 +221,11 @@ void BatchState::Place(Job& job, const JobQueue& queue, const PlacementChoice& c
   job.placement = placement;
 
   std::string task_id = RandomHex(random_, 32);
-  AttemptContainer& current = job.container.current;
-  current = AttemptContainer{};
+  AttemptContainer current;
   current.container_instance_arn = choice.host->container_instance_arn;
   current.task_arn = options_.scope.EcsTask(task_id);
   current.log_stream_name = DefinitionName(job.job_definition) + "/default/" + task_id;
+  job.container.current = std::move(current);
   SetStatus(job, JobStatus::kStarting, "");
   decisions.starts.push_back({job.job_id});
 }

@@ -49,6 +49,15 @@ void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
   MarkJobChanged(job);
 }
 
+const SharedValue<ContainerProperties>& BatchState::DefinitionContainer(
+    const JobDefinition& definition) {
+  auto [cached, inserted] = definition_containers_.try_emplace(definition.arn);
+  if (inserted && definition.container_properties) {
+    cached->second = *definition.container_properties;
+  }
+  return cached->second;
+}
+
 Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& queue,
                                  const JobDefinition& definition) {
   if (!definition.container_properties && definition.type != "multinode") {
@@ -58,9 +67,8 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
   Job job;
   job.job_id = ids_.Next();
   job.job_name = req.job_name;
-  job.job_arn = options_.scope.Job(job.job_id);
-  job.job_queue = queue.arn;
-  job.job_definition = definition.arn;
+  job.job_queue = arns_.Intern(queue.arn);
+  job.job_definition = arns_.Intern(definition.arn);
   job.created_at = clock_.NowMillis();
   job.share_identifier = req.share_identifier.value_or("");
   job.scheduling_priority = req.scheduling_priority_override ? req.scheduling_priority_override
@@ -79,11 +87,12 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
     job.node_properties = std::move(nodes).value();
     return job;  // the nodes run; the parent reserves nothing
   }
-  job.container.properties = *definition.container_properties;
-  if (req.container_overrides) ApplyOverrides(job.container.properties, *req.container_overrides);
-  job.container.properties.command =
-      SubstituteParameters(job.container.properties.command, job.parameters);
-  Result<Resources> required = RequiredResources(job.container.properties);
+  SharedValue<ContainerProperties>& properties = job.container.properties;
+  properties.ShareWith(DefinitionContainer(definition));
+  if (req.container_overrides) ApplyOverrides(properties.Mutable(), *req.container_overrides);
+  std::vector<std::string> command = SubstituteParameters(properties->command, job.parameters);
+  if (command != properties->command) properties.Mutable().command = std::move(command);
+  Result<Resources> required = RequiredResources(*properties);
   if (!required.ok()) return required.status();
   job.required = *required;
   return job;
@@ -314,7 +323,7 @@ int BatchState::SignalDueAtLaunch(const std::string& job_id) const {
 void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason) {
   Job* job = MutableJob(job_id);
   if (job == nullptr || !job->placement) return;
-  AttemptContainer container = job->container.current;
+  AttemptContainer container = *job->container.current;
   container.exit_code.reset();
   container.reason = reason;
   EndAttempt(*job, container, reason, /*retryable=*/true);
@@ -323,7 +332,7 @@ void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::str
 void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int term_signal) {
   Job* job = MutableJob(job_id);
   if (job == nullptr || !job->placement) return;
-  AttemptContainer container = job->container.current;
+  AttemptContainer container = *job->container.current;
   container.exit_code = exit_code;
   container.reason.clear();
   if (job->placement->termination_requested) {

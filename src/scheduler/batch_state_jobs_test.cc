@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/json_codec.h"
 #include "scheduler/batch_state_test_support.h"
 
 namespace gleaner {
@@ -46,7 +47,7 @@ TEST_F(SubmitJobTest, CreatesARunnableJob) {
 
   EXPECT_FALSE(job.job_id.empty());
   EXPECT_EQ(job.job_name, "my-job");
-  EXPECT_EQ(job.job_arn, state_.scope().Job(job.job_id));
+  EXPECT_EQ(job.JobArn(), state_.scope().Job(job.job_id));
   EXPECT_EQ(job.job_queue, state_.FindJobQueue("q")->arn);
   EXPECT_EQ(job.job_definition, state_.FindJobDefinition("def:1")->arn);
   EXPECT_EQ(job.status, JobStatus::kRunnable);
@@ -86,7 +87,7 @@ TEST_F(SubmitJobTest, ParametersOverrideDefaultsAndFillTheCommand) {
 
   EXPECT_EQ(job.parameters, (std::map<std::string, std::string>{
                                 {"greeting", "hello"}, {"who", "batch"}, {"extra", "x"}}));
-  EXPECT_THAT(job.container.properties.command,
+  EXPECT_THAT(job.container.properties->command,
               ElementsAre("echo", "hello", "batch!", "Ref::missing"));
   // The definition itself keeps its placeholders.
   EXPECT_THAT(state_.FindJobDefinition("echo")->container_properties->command,
@@ -107,7 +108,7 @@ TEST_F(SubmitJobTest, ContainerOverridesMergeEnvironmentAndReplaceRequirementsPe
   request.container_overrides = overrides;
   const Job& job = *Must(state_.SubmitJob(request));
 
-  const ContainerProperties& container = job.container.properties;
+  const ContainerProperties& container = *job.container.properties;
   EXPECT_THAT(container.command, ElementsAre("run", "--times", "3"));
   EXPECT_THAT(container.environment,
               ElementsAre(KeyValuePair{"KEEP", "1"}, KeyValuePair{"CHANGE", "new"},
@@ -187,11 +188,11 @@ TEST_F(JobLifecycleTest, ScheduleStartsARunnableJob) {
   EXPECT_EQ(job.placement->instance_id, kHostId);
   EXPECT_EQ(job.placement->compute_environment_arn, state_.FindComputeEnvironment("ce")->arn);
   EXPECT_EQ(job.placement->reserved, (Resources{1000, 1024, 0}));
-  EXPECT_THAT(job.container.current.task_arn,
+  EXPECT_THAT(job.container.current->task_arn,
               StartsWith("arn:aws:ecs:us-east-1:123456789012:task/"));
-  EXPECT_EQ(job.container.current.container_instance_arn,
+  EXPECT_EQ(job.container.current->container_instance_arn,
             state_.scope().EcsContainerInstance(kHostId));
-  EXPECT_THAT(job.container.current.log_stream_name, StartsWith("def/default/"));
+  EXPECT_THAT(job.container.current->log_stream_name, StartsWith("def/default/"));
   EXPECT_EQ(HostOf().used, (Resources{1000, 1024, 0}));
 
   EXPECT_TRUE(state_.Schedule().starts.empty());  // already placed
@@ -232,7 +233,7 @@ TEST_F(JobLifecycleTest, ExitZeroSucceedsAndReleasesTheHost) {
 TEST_F(JobLifecycleTest, NonZeroExitFailsWithTheAttemptRecorded) {
   std::string id = Submit("job");
   StartAndLaunch(id);
-  std::string task_arn = JobOf(id).container.current.task_arn;
+  std::string task_arn = JobOf(id).container.current->task_arn;
   clock_.Advance(1'000);
   state_.OnAttemptExited(id, 3, 0);
 
@@ -244,7 +245,7 @@ TEST_F(JobLifecycleTest, NonZeroExitFailsWithTheAttemptRecorded) {
   EXPECT_EQ(job.attempts[0].status_reason, kEssentialContainerExited);
   EXPECT_EQ(job.attempts[0].container.exit_code, 3);
   EXPECT_EQ(job.attempts[0].container.task_arn, task_arn);
-  EXPECT_EQ(job.container.current.exit_code, 3);
+  EXPECT_EQ(job.container.current->exit_code, 3);
   EXPECT_EQ(HostOf().used, Resources{});
 }
 
@@ -819,6 +820,48 @@ TEST_F(RestoreTest, PendingJobWhoseDependencyAlreadySucceededBecomesRunnable) {
   EXPECT_THAT(restored.FindJob(doomed)->status_reason, HasSubstr(failed_dependency));
   EXPECT_EQ(restored.FindJob(still_waiting)->status, JobStatus::kPending);
   EXPECT_EQ(restored.TakeChanges().jobs, (std::set<std::string>{dependent, doomed}));
+}
+
+// ---- what a queued job stores ----
+
+TEST_F(SubmitJobTest, JobsRunningTheirDefinitionsContainerAsItIsShareOneCopy) {
+  const Job& first = JobOf(Submit("first"));
+  const Job& second = JobOf(Submit("second"));
+  EXPECT_TRUE(first.container.properties.SharedWith(second.container.properties));
+  EXPECT_FALSE(first.container.current.Shared());  // no attempt yet: nothing stored
+
+  SubmitJobRequest request = Request("overridden");
+  ContainerOverrides overrides;
+  overrides.environment = {{"MODE", "fast"}};
+  request.container_overrides = overrides;
+  const Job& overridden = *Must(state_.SubmitJob(request));
+  EXPECT_FALSE(overridden.container.properties.SharedWith(first.container.properties));
+  EXPECT_THAT(overridden.container.properties->environment,
+              ElementsAre(KeyValuePair{"MODE", "fast"}));
+  EXPECT_TRUE(first.container.properties->environment.empty());
+  EXPECT_TRUE(state_.FindJobDefinition("def:1")->container_properties->environment.empty());
+}
+
+TEST_F(RestoreTest, RestoredJobsShareTheirDefinitionsContainerAndArnsAgain) {
+  SubmitJobRequest request = Request("overridden");
+  ContainerOverrides overrides;
+  overrides.command = std::vector<std::string>{"other"};
+  request.container_overrides = overrides;
+  std::vector<Job> saved = {Must(JobFromRecord(ToRecord(JobOf(Submit("a"))))),
+                            Must(JobFromRecord(ToRecord(JobOf(Submit("b"))))),
+                            Must(JobFromRecord(ToRecord(*Must(state_.SubmitJob(request)))))};
+  BatchState restored(clock_, BatchStateOptions{});
+  RestoreInto(restored, saved);
+
+  const Job& a = *restored.FindJob(saved[0].job_id);
+  const Job& b = *restored.FindJob(saved[1].job_id);
+  const Job& overridden = *restored.FindJob(saved[2].job_id);
+  EXPECT_TRUE(a.container.properties.SharedWith(b.container.properties));
+  EXPECT_TRUE(a.job_queue.SharedWith(b.job_queue));
+  EXPECT_TRUE(a.job_definition.SharedWith(overridden.job_definition));
+  EXPECT_FALSE(overridden.container.properties.SharedWith(a.container.properties));
+  EXPECT_THAT(overridden.container.properties->command, ElementsAre("other"));
+  EXPECT_EQ(a.JobArn(), state_.scope().Job(a.job_id));
 }
 
 }  // namespace

@@ -179,12 +179,12 @@ void BatchState::MakeNodes(Job& parent) {
     std::optional<NodeRange> nodes = ParseTargetNodes(range.target_nodes, properties.num_nodes);
     if (!nodes || !range.container) continue;  // ResolveNodeProperties made them all valid
     Result<Resources> required = RequiredResources(*range.container);
+    SharedValue<ContainerProperties> container = *range.container;  // one copy for the range
     for (int index = nodes->first; index <= nodes->last; ++index) {
       std::string id = NodeId(parent.job_id, index);
       Job& node = jobs_[id];
       node = Job{};
       node.job_id = id;
-      node.job_arn = options_.scope.Job(id);
       node.job_name = parent.job_name;
       node.job_queue = parent.job_queue;
       node.job_definition = parent.job_definition;
@@ -195,7 +195,7 @@ void BatchState::MakeNodes(Job& parent) {
       node.tags = parent.tags;
       node.propagate_tags = parent.propagate_tags;
       node.platform_capabilities = parent.platform_capabilities;
-      node.container.properties = *range.container;
+      node.container.properties.ShareWith(container);
       node.required = required.ok() ? *required : Resources{};
       node.node_index = index;
       node.node_properties = NodeProperties{properties.num_nodes, properties.main_node, {}};

@@ -151,11 +151,11 @@ TEST_F(MultiNodeTest, SubmitMakesTheParentAndEveryNode) {
   const Job& main = JobOf(NodeOf(parent, 0));
   EXPECT_TRUE(main.IsMainNode());
   EXPECT_EQ(main.status, JobStatus::kRunnable);
-  EXPECT_EQ(main.container.properties.command, std::vector<std::string>{"main"});
+  EXPECT_EQ(main.container.properties->command, std::vector<std::string>{"main"});
   EXPECT_EQ(main.required, (Resources{1000, 1024, 0}));
   EXPECT_EQ(main.retry_strategy->attempts, 2) << "the main node carries the job's retries";
   EXPECT_EQ(main.timeout->attempt_duration_seconds, 600) << "and its timeout";
-  EXPECT_EQ(main.job_arn, state_.scope().Job(NodeOf(parent, 0)));
+  EXPECT_EQ(main.JobArn(), state_.scope().Job(NodeOf(parent, 0)));
   EXPECT_EQ(main.job_name, "mpi");
   EXPECT_EQ(main.tags, (TagMap{{"team", "hpc"}}));
   for (int i : {1, 2}) {
@@ -164,7 +164,7 @@ TEST_F(MultiNodeTest, SubmitMakesTheParentAndEveryNode) {
     EXPECT_FALSE(node.IsMainNode());
     EXPECT_EQ(node.status, JobStatus::kPending);
     EXPECT_THAT(node.status_reason, HasSubstr("main node"));
-    EXPECT_EQ(node.container.properties.command, std::vector<std::string>{"worker"});
+    EXPECT_EQ(node.container.properties->command, std::vector<std::string>{"worker"});
     EXPECT_FALSE(node.retry_strategy) << "only main-node failures are retried";
     EXPECT_FALSE(node.timeout) << "the timeout is the whole job's, kept by the main node";
     EXPECT_TRUE(node.depends_on.empty());
@@ -178,7 +178,7 @@ TEST_F(MultiNodeTest, NestedRangesTheNarrowestWins) {
   std::string parent = SubmitMultinode();
   std::vector<std::string> commands;
   for (int i = 0; i < 6; ++i)
-    commands.push_back(JobOf(NodeOf(parent, i)).container.properties.command[0]);
+    commands.push_back(JobOf(NodeOf(parent, i)).container.properties->command[0]);
   EXPECT_THAT(commands, ElementsAre("all", "all", "inner", "inner", "all", "all"));
   EXPECT_TRUE(JobOf(NodeOf(parent, 2)).IsMainNode());
   EXPECT_EQ(JobOf(NodeOf(parent, 2)).status, JobStatus::kRunnable);
@@ -212,12 +212,12 @@ TEST_F(MultiNodeTest, NodeOverridesChangeNumNodesAndContainersPerTargetNodes) {
   EXPECT_EQ(state_.job_count(), 6u);
   EXPECT_EQ(JobOf(parent).node_properties->num_nodes, 5);
   const Job& main = JobOf(NodeOf(parent, 0));
-  EXPECT_TRUE(main.container.properties.environment.empty());
+  EXPECT_TRUE(main.container.properties->environment.empty());
   EXPECT_EQ(main.required.memory_mib, 1024);
   for (int i : {1, 2, 3}) {
     const Job& node = JobOf(NodeOf(parent, i));
-    EXPECT_EQ(node.container.properties.command, std::vector<std::string>{"crunch"});
-    EXPECT_EQ(node.container.properties.environment,
+    EXPECT_EQ(node.container.properties->command, std::vector<std::string>{"crunch"});
+    EXPECT_EQ(node.container.properties->environment,
               (std::vector<KeyValuePair>{{"ROLE", "worker"}}));
     EXPECT_EQ(node.required, (Resources{1000, 512, 0}));
     EXPECT_EQ(node.node_properties->num_nodes, 5);
@@ -225,8 +225,9 @@ TEST_F(MultiNodeTest, NodeOverridesChangeNumNodesAndContainersPerTargetNodes) {
   // Overrides apply in order: node 4 gets the workers' memory, then the last override's command
   // and environment (merged by name).
   const Job& fourth = JobOf(NodeOf(parent, 4));
-  EXPECT_EQ(fourth.container.properties.command, (std::vector<std::string>{"last", "crunch"}));
-  EXPECT_EQ(fourth.container.properties.environment, (std::vector<KeyValuePair>{{"ROLE", "last"}}));
+  EXPECT_EQ(fourth.container.properties->command, (std::vector<std::string>{"last", "crunch"}));
+  EXPECT_EQ(fourth.container.properties->environment,
+            (std::vector<KeyValuePair>{{"ROLE", "last"}}));
   EXPECT_EQ(fourth.required, (Resources{1000, 512, 0}));
   std::vector<std::string> targets;
   for (const NodeRangeProperty& range : JobOf(parent).node_properties->node_range_properties) {
@@ -327,7 +328,7 @@ TEST_F(MultiNodeTest, MainNodeFirstThenTheOthersAndTheMainNodeDecides) {
   Exit(NodeOf(parent, 0), 0);
   EXPECT_EQ(StatusOf(parent), JobStatus::kSucceeded);
   EXPECT_EQ(JobOf(parent).stopped_at, clock_.NowMillis());
-  EXPECT_EQ(JobOf(parent).container.current.exit_code, 0);
+  EXPECT_EQ(JobOf(parent).container.current->exit_code, 0);
   EXPECT_EQ(JobOf(parent).attempts.size(), 1u);
   EXPECT_EQ(StatusOf(NodeOf(parent, 0)), JobStatus::kSucceeded);
   Decisions stop = state_.Schedule();
@@ -356,7 +357,7 @@ TEST_F(MultiNodeTest, NodesNotStartedWhenTheMainNodeEndsFail) {
   Exit(NodeOf(parent, 0), 1);
   EXPECT_EQ(StatusOf(parent), JobStatus::kFailed);
   EXPECT_EQ(JobOf(parent).status_reason, kEssentialContainerExited);
-  EXPECT_EQ(JobOf(parent).container.current.exit_code, 1);
+  EXPECT_EQ(JobOf(parent).container.current->exit_code, 1);
   EXPECT_EQ(StatusOf(NodeOf(parent, 2)), JobStatus::kFailed);
   EXPECT_EQ(JobOf(NodeOf(parent, 2)).status_reason, kMainNodeExited);
   EXPECT_THAT(Signals(state_.Schedule()), ElementsAre(std::make_pair(NodeOf(parent, 1), SIGTERM)));

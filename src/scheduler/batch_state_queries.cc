@@ -146,7 +146,7 @@ bool BatchState::MatchesListFilters(const Job& job,
     if (filter.name == "JOB_DEFINITION") {
       const JobDefinition* definition = FindJobDefinition(value);
       bool by_name = value.find(':') == std::string::npos && !LooksLikeArn(value);
-      std::string name_revision = ArnResourceName(job.job_definition, "job-definition");
+      std::string name_revision = ArnResourceName(job.job_definition.str(), "job-definition");
       std::string job_definition_name = name_revision.substr(0, name_revision.rfind(':'));
       if (by_name ? job_definition_name != value
                   : (definition == nullptr || definition->arn != job.job_definition)) {

@@ -31,7 +31,10 @@ void BatchState::RestoreJob(Job job) {
   std::string key = job.job_id;
   Job& restored = jobs_.insert_or_assign(jobs_.end(), std::move(key), std::move(job))->second;
   const std::string& id = restored.job_id;
+  restored.job_queue = arns_.Intern(restored.job_queue);
+  restored.job_definition = arns_.Intern(restored.job_definition);
   IndexJob(restored);
+  ShareDefinitionContainer(restored);
   if (restored.IsArrayChild()) {
     array_counts_[id.substr(0, id.rfind(':'))][static_cast<size_t>(restored.status)]++;
   }
@@ -51,11 +54,32 @@ void BatchState::RestoreJob(Job job) {
   }
 }
 
+// A job whose container is its definition's, as the record has it, holds the definition's copy.
+void BatchState::ShareDefinitionContainer(Job& job) {
+  auto cached = definition_containers_.find(job.job_definition);
+  if (cached == definition_containers_.end()) {
+    const JobDefinition* definition = FindJobDefinition(job.job_definition);
+    if (definition == nullptr || !definition->container_properties) return;
+    cached = definition_containers_.find(definition->arn);
+    if (cached == definition_containers_.end()) {
+      cached =
+          definition_containers_.emplace(definition->arn, *definition->container_properties).first;
+    }
+  }
+  if (*job.container.properties == *cached->second) {
+    job.container.properties.ShareWith(cached->second);
+  }
+}
+
 std::vector<AttemptPlacement> BatchState::FinishRestore() {
   std::vector<AttemptPlacement> lost;
+  // One walk over every job (a million take a while): the placed ones, and the array parents,
+  // whose status is looked at again below, once lost attempts have ended.
   std::vector<std::string> placed;
+  std::vector<std::string> array_parents;
   for (const auto& [id, job] : jobs_) {
     if (job.placement) placed.push_back(id);
+    if (job.IsArrayParent()) array_parents.push_back(id);
   }
   for (const std::string& id : placed) {
     Job& job = jobs_.at(id);
@@ -79,7 +103,7 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
     lost.push_back(placement);
     // The new server never reserved this placement on its hosts: forget it, then end the attempt.
     job.placement->reserved = Resources{};
-    AttemptContainer container = job.container.current;
+    AttemptContainer container = *job.container.current;
     container.exit_code.reset();
     std::string reason = "Job attempt lost: gleaner restarted while the attempt was " +
                          std::string(ToString(job.status));
@@ -92,16 +116,18 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
     }
   }
   // A crash between a dependency finishing and its dependents being saved leaves them PENDING
-  // with nothing left to wake them: settle them now.
+  // with nothing left to wake them: settle them now. (The waited-on jobs, from dependents_: in id
+  // order like jobs_, and far fewer.)
   std::vector<std::string> settled;
-  for (const auto& [id, job] : jobs_) {
-    if (IsTerminal(job.status) && dependents_.count(id) != 0) settled.push_back(id);
+  for (const auto& [id, waiting] : dependents_) {
+    auto job = jobs_.find(id);
+    if (job != jobs_.end() && IsTerminal(job->second.status)) settled.push_back(id);
   }
   for (const std::string& id : settled) ReleaseDependentsOf(id);
   // Likewise an array whose last child finished just before the crash.
   std::vector<std::string> parents;
-  for (const auto& [id, job] : jobs_) {
-    if (job.IsArrayParent() && !IsTerminal(job.status)) parents.push_back(id);
+  for (const std::string& id : array_parents) {
+    if (!IsTerminal(jobs_.at(id).status)) parents.push_back(id);
   }
   for (const std::string& id : parents) MaybeCompleteArray(jobs_.at(id));
   SettleMultiNodeJobs();

@@ -111,7 +111,7 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     for (const std::string& job_id : state.JobsOnHost(instance_id)) {
       const Job* job = state.FindJob(job_id);
       if (job == nullptr || !job->placement) continue;
-      agent.log_streams[{job_id, job->AttemptNumber()}] = job->container.current.log_stream_name;
+      agent.log_streams[{job_id, job->AttemptNumber()}] = job->container.current->log_stream_name;
     }
   }
   registered.instance_id = instance_id;

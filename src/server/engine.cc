@@ -188,7 +188,7 @@ bool Engine::RunsRemotely(const Job& job) const {
 void Engine::Launch(const std::string& job_id) {
   const Job* job = state_.FindJob(job_id);
   if (job == nullptr || !job->placement) return;
-  const ContainerProperties& container = job->container.properties;
+  const ContainerProperties& container = *job->container.properties;
   if (container.command.empty()) {
     state_.OnAttemptLaunchFailed(
         job_id,
@@ -196,7 +196,7 @@ void Engine::Launch(const std::string& job_id) {
         "the job definition or containerOverrides.command in SubmitJob");
     return;
   }
-  const std::string& log_stream = job->container.current.log_stream_name;
+  const std::string& log_stream = job->container.current->log_stream_name;
   if (RunsRemotely(*job)) {
     // The agent puts its own PATH, HOME, ... under the job's variables.
     remote_->Launch(
@@ -217,7 +217,7 @@ void Engine::Launch(const std::string& job_id) {
 
 std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
   std::vector<std::string> variables;
-  for (const KeyValuePair& variable : job.container.properties.environment) {
+  for (const KeyValuePair& variable : job.container.properties->environment) {
     variables.push_back(variable.name + "=" + variable.value);
   }
   variables.push_back("AWS_BATCH_JOB_ID=" + job.job_id);

@@ -46,7 +46,7 @@ void EventLog::Observe(const BatchState& state, const StateChanges& changes,
     // The job as it is after the pass, with the status of this transition.
     json detail = ToJson(*job);
     detail["status"] = ToString(status);
-    Append("Batch Job State Change", "aws.batch", {job->job_arn}, std::move(detail));
+    Append("Batch Job State Change", "aws.batch", {job->JobArn()}, std::move(detail));
   }
   if (cloud != nullptr) ObserveCloud(*cloud);
   std::lock_guard<std::mutex> lock(mutex_);

@@ -1,28 +1,36 @@
 #include "server/state_records.h"
 
 #include "model/json_codec.h"
+#include "server/record_json.h"
 
 namespace gleaner {
 namespace {
 
-template <typename Restore, typename Decode>
-Status RestoreRecords(const std::vector<StoredRecord>& records, const char* kind, Decode decode,
-                      Restore restore) {
-  for (const StoredRecord& record : records) {
-    nlohmann::json json =
-        nlohmann::json::parse(record.document, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
-                              "\" that is not JSON");
-    }
-    auto decoded = decode(json);
-    if (!decoded.ok()) {
-      return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
-                              "\" gleaner cannot read: " + decoded.status().message());
-    }
-    restore(std::move(decoded).value());
+// Parses and decodes one record (on a decoding thread), naming the record in the error.
+template <typename Decode>
+auto DecodeRecord(const StoredRecord& record, const char* kind, Decode decode)
+    -> decltype(decode(nlohmann::json())) {
+  nlohmann::json json = ParseRecordJson(record.document);
+  if (json.is_discarded()) {
+    return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
+                            "\" that is not JSON");
   }
-  return Status::Ok();
+  auto decoded = decode(std::move(json));
+  if (!decoded.ok()) {
+    return Status::Internal(std::string("store holds a ") + kind + " record \"" + record.key +
+                            "\" gleaner cannot read: " + decoded.status().message());
+  }
+  return decoded;
+}
+
+// Records are independent of each other until they meet in BatchState: decoded in parallel,
+// restored one at a time in store order on the calling thread.
+template <typename T, typename Decode, typename Restore>
+Status RestoreRecords(const std::vector<StoredRecord>& records, const char* kind, Decode decode,
+                      Restore restore, ParallelDecodeStats* stats) {
+  return DecodeInOrder<T>(
+      records.size(), [&](size_t index) { return DecodeRecord(records[index], kind, decode); },
+      restore, ParallelDecodeOptions{}, stats);
 }
 
 }  // namespace
@@ -72,21 +80,26 @@ std::vector<Mutation> MutationsFor(const BatchState& state, const StateChanges& 
   return mutations;
 }
 
-Status RestoreFromRecords(const StoreSnapshot& snapshot, BatchState& state) {
-  GLEANER_RETURN_IF_ERROR(RestoreRecords(
+Status RestoreFromRecords(const StoreSnapshot& snapshot, BatchState& state,
+                          ParallelDecodeStats* stats) {
+  GLEANER_RETURN_IF_ERROR(RestoreRecords<ComputeEnvironment>(
       snapshot.compute_environments, "compute environment", ComputeEnvironmentFromRecord,
-      [&](ComputeEnvironment value) { state.RestoreComputeEnvironment(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(RestoreRecords(
+      [&](ComputeEnvironment&& value) { state.RestoreComputeEnvironment(std::move(value)); },
+      stats));
+  GLEANER_RETURN_IF_ERROR(RestoreRecords<SchedulingPolicy>(
       snapshot.scheduling_policies, "scheduling policy", SchedulingPolicyFromRecord,
-      [&](SchedulingPolicy value) { state.RestoreSchedulingPolicy(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(
-      RestoreRecords(snapshot.job_queues, "job queue", JobQueueFromRecord,
-                     [&](JobQueue value) { state.RestoreJobQueue(std::move(value)); }));
-  GLEANER_RETURN_IF_ERROR(
-      RestoreRecords(snapshot.job_definitions, "job definition", JobDefinitionFromRecord,
-                     [&](JobDefinition value) { state.RestoreJobDefinition(std::move(value)); }));
-  return RestoreRecords(snapshot.jobs, "job", JobFromRecord,
-                        [&](Job value) { state.RestoreJob(std::move(value)); });
+      [&](SchedulingPolicy&& value) { state.RestoreSchedulingPolicy(std::move(value)); }, stats));
+  GLEANER_RETURN_IF_ERROR(RestoreRecords<JobQueue>(
+      snapshot.job_queues, "job queue", JobQueueFromRecord,
+      [&](JobQueue&& value) { state.RestoreJobQueue(std::move(value)); }, stats));
+  GLEANER_RETURN_IF_ERROR(RestoreRecords<JobDefinition>(
+      snapshot.job_definitions, "job definition", JobDefinitionFromRecord,
+      [&](JobDefinition&& value) { state.RestoreJobDefinition(std::move(value)); }, stats));
+  // The parsed record is thrown away: the job takes its strings instead of copying them.
+  return RestoreRecords<Job>(
+      snapshot.jobs, "job",
+      [](nlohmann::json&& record) { return JobFromRecord(std::move(record)); },
+      [&](Job&& value) { state.RestoreJob(std::move(value)); }, stats);
 }
 
 }  // namespace gleaner

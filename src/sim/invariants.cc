@@ -235,7 +235,7 @@ std::optional<std::string> InvariantChecker::CheckStarts(const BatchState& state
     const AttemptPlacement& placement = *job->placement;
     const JobQueue* queue = state.FindJobQueue(job->job_queue);
     if (queue == nullptr || queue->state != "ENABLED") {
-      return "job " + id + " was started from job queue " + job->job_queue +
+      return "job " + id + " was started from job queue " + job->job_queue.str() +
              (queue == nullptr ? ", which does not exist" : ", which is " + queue->state);
     }
     const ComputeEnvironment* environment =
