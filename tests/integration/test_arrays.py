@@ -228,6 +228,28 @@ def test_list_and_describe_children_not_made_yet(batch, helpers, stack):
     assert summary_of(parent) == {"FAILED": 10}
 
 
+def test_a_million_children_gleaner_extension(aws, batch, helpers, stack):
+    # AWS stops at 10,000 children; gleaner takes a million and stores one record until children
+    # can run. 16 vCPUs never fit on the 8-vCPU host, so none is made here.
+    definition = helpers.register(command=["true"])
+    parent_id = helpers.submit(
+        stack.queue_name, definition["jobDefinitionName"], arrayProperties={"size": 1_000_000},
+        containerOverrides={"resourceRequirements": [{"type": "VCPU", "value": "16"}]})
+    parent = helpers.describe(parent_id)
+    assert parent["arrayProperties"]["size"] == 1_000_000
+    assert summary_of(parent) == {"RUNNABLE": 1_000_000}
+    last = helpers.describe(f"{parent_id}:999999")
+    assert last["status"] == "RUNNABLE"
+    assert last["arrayProperties"] == {"index": 999999, "size": 1_000_000}
+    rc, out, err = aws("batch", "list-jobs", "--array-job-id", parent_id, "--job-status",
+                       "RUNNABLE", "--max-items", "3")
+    assert rc == 0, err
+    assert [s["jobId"] for s in out["jobSummaryList"]] == child_ids(parent_id, 3)
+    batch.cancel_job(jobId=parent_id, reason="cleanup")
+    parent = helpers.wait_for_status(parent_id, "FAILED")
+    assert summary_of(parent) == {"FAILED": 1_000_000}
+
+
 def test_sequential_children_run_in_order(aws, batch, helpers, stack, wait_for_status):
     definition = helpers.register(command=["sh", "-c", PRINT_INDEX + "; sleep 1"])
     rc, out, err = aws("batch", "submit-job", "--job-name", "seq", "--job-queue",

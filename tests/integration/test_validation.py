@@ -167,7 +167,7 @@ CASES = [
     Case("submit-timeout-59", submit(timeout={"attemptDurationSeconds": 59}),
          ("attemptDurationSeconds",)),
     Case("array-size-1", submit(arrayProperties={"size": 1}), ("size", "arrayProperties")),
-    Case("array-size-10001", submit(arrayProperties={"size": 10001}),
+    Case("array-size-1000001", submit(arrayProperties={"size": 1000001}),
          ("size", "arrayProperties")),
     Case("scheduling-priority-override", submit(schedulingPriorityOverride=10000),
          ("schedulingPriorityOverride",)),

@@ -15,8 +15,9 @@ using fields::VcpuPrecision;
 using nlohmann::json;
 
 constexpr int kMinArraySize = 2;
-// AWS's limit; the wire format allows more and gleaner may lift it later.
-constexpr int kMaxArraySize = 10000;
+// AWS allows 10,000 children; gleaner, as an extension, a million (an array costs one record and
+// counters until its children can run, so its size is not what limits it).
+constexpr int kMaxArraySize = 1'000'000;
 // AWS allows 20 dependencies per job; gleaner allows more (a fan-in of a thousand jobs is common
 // in workflows), the scheduler handles them as easily.
 constexpr size_t kMaxDependencies = 1000;
