@@ -306,6 +306,7 @@ class BatchState {
   void ClearAttemptTimer(const std::string& job_id);
   // SIGTERM now, SIGKILL after the grace period; the attempt then ends with `reason`, not retried.
   void RequestTermination(Job& job, const std::string& reason);
+  Status NoJobToStop(const std::string& job_id) const;
   Status CheckComputeEnvironmentOrder(std::vector<ComputeEnvironmentOrder>& order) const;
   std::string CeNameFromReference(const std::string& name_or_arn) const;
   std::string QueueNameFromReference(const std::string& name_or_arn) const;

@@ -618,6 +618,21 @@ TEST_F(ArrayTest, CancelOfAnArrayWithNothingRunningFailsItAtOnce) {
   EXPECT_EQ(Summary(parent), (std::map<std::string, int>{{"FAILED", 4}}));
 }
 
+TEST_F(ArrayTest, StoppingOneChildNotMadeYetIsAClearErrorThatChangesNothing) {
+  std::string parent = SubmitSequential("seq", 4);  // only child 0 is made
+  for (bool terminate : {false, true}) {
+    StopJobRequest request{ChildOf(parent, 2), "just this one"};
+    Status status = terminate ? state_.TerminateJob(request) : state_.CancelJob(request);
+    EXPECT_FALSE(status.ok());
+    EXPECT_THAT(status.message(), HasSubstr("not supported yet"));
+    EXPECT_THAT(status.message(), HasSubstr(ChildOf(parent, 2)));
+  }
+  EXPECT_EQ(state_.StatusOf(ChildOf(parent, 2)), JobStatus::kPending);
+  EXPECT_FALSE(state_.CancelJob({parent + ":9", "out of range"}).ok());
+  MustOk(state_.CancelJob({ChildOf(parent, 0), "the made one can be"}));
+  EXPECT_EQ(StatusOf(ChildOf(parent, 0)), JobStatus::kFailed);
+}
+
 TEST_F(ArrayTest, TerminateSignalsRunningChildrenAndFailsTheRest) {
   AddHostWithSlots(2);
   SubmitJobRequest request = ArrayRequest("four", 4);

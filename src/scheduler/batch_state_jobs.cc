@@ -356,11 +356,20 @@ void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int t
              /*retryable=*/true);
 }
 
+// CancelJob / TerminateJob on an id that names no job that can be stopped on its own.
+Status BatchState::NoJobToStop(const std::string& job_id) const {
+  if (StatusOf(job_id)) {  // an array child not made yet: it exists only as its parent's counters
+    return Status::InvalidArgument(
+        "jobId \"" + job_id +
+        "\" is an array child that has not started yet: stopping a single such child is not "
+        "supported yet; cancel or terminate its array job, or this child once it is RUNNABLE");
+  }
+  return Status::InvalidArgument("jobId \"" + job_id + "\" does not exist");
+}
+
 Status BatchState::CancelJob(const StopJobRequest& req) {
   Job* job = MutableJob(req.job_id);
-  if (job == nullptr) {
-    return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
-  }
+  if (job == nullptr) return NoJobToStop(req.job_id);
   if (job->IsArrayParent()) {
     if (!IsTerminal(job->status)) StopArrayChildren(*job, req.reason, /*terminate=*/false);
     return Status::Ok();
@@ -379,9 +388,7 @@ Status BatchState::CancelJob(const StopJobRequest& req) {
 
 Status BatchState::TerminateJob(const StopJobRequest& req) {
   Job* job = MutableJob(req.job_id);
-  if (job == nullptr) {
-    return Status::InvalidArgument("jobId \"" + req.job_id + "\" does not exist");
-  }
+  if (job == nullptr) return NoJobToStop(req.job_id);
   if (Job* parent = MultiNodeParentOf(*job)) {
     StopMultiNodeJob(*parent, req.reason, /*terminate=*/true);
     return Status::Ok();

@@ -245,6 +245,12 @@ def test_a_million_children_gleaner_extension(aws, batch, helpers, stack):
                        "RUNNABLE", "--max-items", "3")
     assert rc == 0, err
     assert [s["jobId"] for s in out["jobSummaryList"]] == child_ids(parent_id, 3)
+    # One child that exists only as its parent's counters cannot be stopped on its own yet.
+    with pytest.raises(ClientError) as excinfo:
+        batch.cancel_job(jobId=f"{parent_id}:5", reason="just this one")
+    status, code, message = client_error(excinfo)
+    assert (status, code) == (400, "ClientException")
+    assert "not supported yet" in message, message
     batch.cancel_job(jobId=parent_id, reason="cleanup")
     parent = helpers.wait_for_status(parent_id, "FAILED")
     assert summary_of(parent) == {"FAILED": 1_000_000}
