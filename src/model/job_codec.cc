@@ -197,8 +197,7 @@ json ArrayPropertiesOf(const Job& job) {
 void ReadJobDetail(JsonObjectReader& in, Job& out) {
   in.Require("jobId");
   in.Require("status");
-  std::string job_arn;  // derived from the job queue's ARN (Job::JobArn)
-  in.Read("jobArn", job_arn);
+  // jobArn is not read: it is derived from the job queue's ARN (Job::JobArn).
   in.Read("jobName", out.job_name);
   in.Read("jobId", out.job_id);
   std::string job_queue;

@@ -56,19 +56,16 @@ void BatchState::RestoreJob(Job job) {
 
 // A job whose container is its definition's, as the record has it, holds the definition's copy.
 void BatchState::ShareDefinitionContainer(Job& job) {
+  // Looked up by the job's ARN first: a million records should not each parse it.
   auto cached = definition_containers_.find(job.job_definition);
-  if (cached == definition_containers_.end()) {
+  const SharedValue<ContainerProperties>* shared =
+      cached == definition_containers_.end() ? nullptr : &cached->second;
+  if (shared == nullptr) {
     const JobDefinition* definition = FindJobDefinition(job.job_definition);
     if (definition == nullptr || !definition->container_properties) return;
-    cached = definition_containers_.find(definition->arn);
-    if (cached == definition_containers_.end()) {
-      cached =
-          definition_containers_.emplace(definition->arn, *definition->container_properties).first;
-    }
+    shared = &DefinitionContainer(*definition);
   }
-  if (*job.container.properties == *cached->second) {
-    job.container.properties.ShareWith(cached->second);
-  }
+  if (*job.container.properties == **shared) job.container.properties.ShareWith(*shared);
 }
 
 std::vector<AttemptPlacement> BatchState::FinishRestore() {
