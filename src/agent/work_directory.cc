@@ -112,7 +112,7 @@ std::vector<AttemptRecord> WorkDirectory::LoadRecords(std::vector<std::string>& 
 
 Status WriteFileAtomically(const std::string& path, const std::string& text, bool durable) {
   std::string temporary = path + ".tmp";
-  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return WriteError(temporary, errno);
   std::string_view rest = text;
   while (!rest.empty()) {

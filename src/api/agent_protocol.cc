@@ -5,21 +5,18 @@
 #include <optional>
 
 #include "model/json_members.h"
+#include "model/json_text.h"
 
 namespace gleaner {
 namespace {
 
 using nlohmann::json;
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 template <typename T, typename ReadFields>
 Result<T> Decode(std::string_view body, ReadFields read_fields) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Status::InvalidArgument("the request body is not valid JSON");
-  return ParseObject<T>(parsed, "", read_fields);
+  Result<json> parsed = ParseJsonText(body);
+  if (!parsed.ok()) return Status::InvalidArgument("the request body is not valid JSON");
+  return ParseObject<T>(*parsed, "", read_fields);
 }
 
 json KeyJson(const AttemptKey& key) { return {{"jobId", key.job_id}, {"attempt", key.attempt}}; }
@@ -124,7 +121,7 @@ std::string EncodeAgentRegistration(const AgentRegistration& registration) {
               {"attempts", json::array()}};
   if (!registration.instance_id.empty()) out["instanceId"] = registration.instance_id;
   for (const AttemptKey& key : registration.attempts) out["attempts"].push_back(KeyJson(key));
-  return Dump(out);
+  return DumpJson(out);
 }
 
 Result<AgentRegistration> DecodeAgentRegistration(std::string_view body) {
@@ -140,11 +137,11 @@ Result<AgentRegistration> DecodeAgentRegistration(std::string_view body) {
 }
 
 std::string EncodeAgentRegistered(const AgentRegistered& registered) {
-  return Dump({{"instanceId", registered.instance_id},
-               {"containerInstanceArn", registered.container_instance_arn},
-               {"computeEnvironmentArn", registered.compute_environment_arn},
-               {"pollWaitMillis", registered.poll_wait_millis},
-               {"reportIntervalMillis", registered.report_interval_millis}});
+  return DumpJson({{"instanceId", registered.instance_id},
+                   {"containerInstanceArn", registered.container_instance_arn},
+                   {"computeEnvironmentArn", registered.compute_environment_arn},
+                   {"pollWaitMillis", registered.poll_wait_millis},
+                   {"reportIntervalMillis", registered.report_interval_millis}});
 }
 
 Result<AgentRegistered> DecodeAgentRegistered(std::string_view body) {
@@ -159,7 +156,7 @@ Result<AgentRegistered> DecodeAgentRegistered(std::string_view body) {
 }
 
 std::string EncodeAgentPoll(const AgentPoll& poll) {
-  return Dump({{"instanceId", poll.instance_id}, {"waitMillis", poll.wait_millis}});
+  return DumpJson({{"instanceId", poll.instance_id}, {"waitMillis", poll.wait_millis}});
 }
 
 Result<AgentPoll> DecodeAgentPoll(std::string_view body) {
@@ -181,7 +178,7 @@ std::string EncodeAgentWork(const AgentWork& work) {
     out["assignments"].push_back(std::move(item));
   }
   for (const AttemptSignal& signal : work.signals) out["signals"].push_back(SignalJson(signal));
-  return Dump(out);
+  return DumpJson(out);
 }
 
 Result<AgentWork> DecodeAgentWork(std::string_view body) {
@@ -202,7 +199,7 @@ std::string EncodeAgentReport(const AgentReport& report) {
   for (const AttemptReport& attempt : report.attempts) {
     out["attempts"].push_back(ReportJson(attempt));
   }
-  return Dump(out);
+  return DumpJson(out);
 }
 
 Result<AgentReport> DecodeAgentReport(std::string_view body) {
@@ -217,7 +214,7 @@ std::string EncodeAgentReportReply(const AgentReportReply& reply) {
   json out = {{"acknowledged", json::array()}, {"signals", json::array()}};
   for (const AttemptKey& key : reply.acknowledged) out["acknowledged"].push_back(KeyJson(key));
   for (const AttemptSignal& signal : reply.signals) out["signals"].push_back(SignalJson(signal));
-  return Dump(out);
+  return DumpJson(out);
 }
 
 Result<AgentReportReply> DecodeAgentReportReply(std::string_view body) {

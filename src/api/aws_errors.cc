@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/json_text.h"
+
 namespace gleaner {
 
 HttpResponse BatchErrorResponse(const Status& status) {
@@ -10,7 +12,7 @@ HttpResponse BatchErrorResponse(const Status& status) {
   HttpResponse response;
   response.status = client ? 400 : 500;
   response.headers.emplace_back("X-Amzn-ErrorType", code);
-  response.body = nlohmann::json{{"__type", code}, {"message", status.message()}}.dump();
+  response.body = DumpJson({{"__type", code}, {"message", status.message()}});
   return response;
 }
 
@@ -20,7 +22,7 @@ HttpResponse JsonProtocolError(const std::string& code, const std::string& messa
   response.status = http_status;
   response.content_type = "application/x-amz-json-1.1";
   response.headers.emplace_back("X-Amzn-ErrorType", code);
-  response.body = nlohmann::json{{"__type", code}, {"message", message}}.dump();
+  response.body = DumpJson({{"__type", code}, {"message", message}});
   return response;
 }
 

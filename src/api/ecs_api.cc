@@ -7,6 +7,7 @@
 #include "api/aws_errors.h"
 #include "capacity/simulated_cloud.h"
 #include "model/arn.h"
+#include "model/json_text.h"
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
@@ -269,7 +270,8 @@ void EcsApi::Handle(const std::string& operation, const HttpRequest& request, Re
         "InvalidParameterException",
         "Unknown operation " + operation + ": gleaner's ECS subset answers " + names));
   }
-  json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+  Result<json> parsed = request.body.empty() ? json::object() : ParseJsonText(request.body);
+  json body = parsed.ok() ? std::move(*parsed) : json();
   if (!body.is_object()) {
     return respond(
         JsonProtocolError("SerializationException", "The request body is not a JSON object"));
@@ -280,8 +282,7 @@ void EcsApi::Handle(const std::string& operation, const HttpRequest& request, Re
       [run, body = std::move(body), cloud](BatchState& state) { return run(body, state, cloud); },
       [respond](Result<json> result) {
         if (result.ok()) {
-          return respond(JsonResponse(result->dump(-1, ' ', false, json::error_handler_t::replace),
-                                      kContentType));
+          return respond(JsonResponse(DumpJson(*result), kContentType));
         }
         const Status& status = result.status();
         if (status.code() == StatusCode::kNotFound) {

@@ -10,6 +10,8 @@
 #include "api/ecs_api.h"
 #include "api/logs_api.h"
 #include "api/requests/batch_request_parser.h"
+#include "common/utf8.h"
+#include "model/json_text.h"
 
 namespace gleaner {
 namespace {
@@ -50,18 +52,14 @@ BatchReply ReplyAsJson(Responder respond) {
       respond(BatchErrorResponse(result.status()));
       return;
     }
-    respond(JsonResponse(result->dump(-1, ' ', false, json::error_handler_t::replace)));
+    respond(JsonResponse(DumpJson(*result)));
   };
 }
 
 // An empty body counts as {} (botocore sends {} but hand-written clients may send nothing).
 Result<json> ParseBody(const HttpRequest& request) {
   if (request.body.empty()) return json::object();
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    return Status::InvalidArgument("The request body is not valid JSON");
-  }
-  return body;
+  return ParseJsonText(request.body);
 }
 
 void RouteTags(HttpRequest& request, BatchExecutor& executor, Responder respond) {
@@ -120,6 +118,12 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
       respond(std::move(response));
     };
     const std::string& path = request.path;
+    if (!IsValidUtf8(PercentDecode(path, false)) ||
+        !IsValidUtf8(PercentDecode(request.query, true))) {
+      // Every service echoes parts of the path (an ARN, an operation name) in its answers.
+      return tagged(BatchErrorResponse(Status::InvalidArgument(
+          "The request path and query string must be valid UTF-8 once percent-decoded")));
+    }
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
     for (const auto& [prefix, handler] : *routes) {
       if (path.rfind(prefix, 0) == 0) return handler(std::move(request), std::move(tagged));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/aws_errors.h"
+#include "model/json_text.h"
 
 namespace gleaner {
 namespace {
@@ -56,7 +57,8 @@ HttpResponse LogsApi::Handle(const std::string& operation, const HttpRequest& re
 }
 
 HttpResponse LogsApi::GetLogEvents(const HttpRequest& request) const {
-  json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+  Result<json> parsed = request.body.empty() ? json::object() : ParseJsonText(request.body);
+  json body = parsed.ok() ? std::move(*parsed) : json();
   if (!body.is_object()) {
     return JsonProtocolError("InvalidParameterException", "The request body is not a JSON object");
   }

@@ -67,7 +67,7 @@ bool WriteAll(int fd, std::string_view text) {
 // Write to PATH.tmp, fsync, rename: a reader sees the whole outcome or none.
 void WriteExitFile(const std::string& path, const AttemptOutcome& outcome) {
   std::string temporary = path + ".tmp";
-  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool written = fd >= 0 && WriteAll(fd, FormatAttemptOutcome(outcome)) && fsync(fd) == 0;
   int error = errno;
   if (fd >= 0) close(fd);

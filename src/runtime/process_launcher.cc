@@ -26,6 +26,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/contain.h"
+#include "common/private_directory.h"
+
 // How the reaper works, and why this way:
 // - It must reap only processes this launcher started (other code may have children of its own),
 //   so it never calls waitpid(-1) or waitid(P_ALL). Every launched pid gets a pidfd registered with
@@ -127,7 +130,7 @@ class FileActions {
     int error = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
     if (error == 0) {
       error =
-          posix_spawn_file_actions_addopen(&actions_, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+          posix_spawn_file_actions_addopen(&actions_, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     }
     if (error == 0) error = posix_spawn_file_actions_adddup2(&actions_, 1, 2);
     // Descriptors the program forgot to mark O_CLOEXEC (sockets, files) must not leak into jobs.
@@ -212,11 +215,10 @@ Status CreateLogDirectory(const std::string& log_path) {
   if (log_path.empty()) return Status::Ok();
   fs::path parent = fs::path(log_path).parent_path();
   if (parent.empty()) return Status::Ok();
-  std::error_code error;
-  fs::create_directories(parent, error);
-  if (error) {
+  Status created = CreatePrivateDirectories(parent.string());
+  if (!created.ok()) {
     return Status::Internal(std::string(kReason) + "cannot create log directory " +
-                            Quoted(parent.string()) + ": " + error.message());
+                            created.message());
   }
   return Status::Ok();
 }
@@ -224,7 +226,7 @@ Status CreateLogDirectory(const std::string& log_path) {
 // Returns 0 or the errno of opening the log as the child would.
 int TryOpenLog(const std::string& log_path) {
   if (log_path.empty()) return 0;
-  int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return errno;
   close(fd);
   return 0;
@@ -444,7 +446,13 @@ void ProcessLauncher::ReaperLoop() {
       stopping = stopping_;
     }
     // Outside the lock, so on_exit may call Launch or SignalGroup.
-    for (const ProcessExit& exit : exits) on_exit_(exit);
+    for (const ProcessExit& exit : exits) {
+      Status reported = Contain([&] { on_exit_(exit); });
+      if (!reported.ok()) {
+        std::fprintf(stderr, "gleaner: process launcher: reporting an exit failed: %s\n",
+                     reported.message().c_str());
+      }
+    }
     if (stopping) return;
   }
 }

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "api/aws_errors.h"
+#include "common/contain.h"
+#include "common/private_directory.h"
+#include "model/json_text.h"
 #include "scheduler/batch_state.h"
 #include "server/agent_hub.h"
 
@@ -43,9 +46,10 @@ std::string FirstQueryValue(const std::map<std::string, std::vector<std::string>
 // Appends what `path` lacks of `data`, which starts at byte `offset` of the stream (nothing when
 // bytes before it are missing); returns the stream's size afterwards.
 Result<int64_t> AppendFrom(const std::string& path, int64_t offset, std::string_view data) {
-  std::error_code error;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  Status directory = CreatePrivateDirectories(std::filesystem::path(path).parent_path().string());
+  if (!directory.ok())
+    return Status::Internal("cannot create the log's directory " + directory.message());
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Internal("cannot open the log " + path);
   struct stat info {};
   fstat(fd, &info);
@@ -207,7 +211,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
     return AppendFrom(options_.log_directory + "/" + stream, offset, request.body);
   }();
   if (!size.ok()) return respond(BatchErrorResponse(size.status()));
-  respond(JsonResponse(nlohmann::json{{"size", *size}}.dump()));
+  respond(JsonResponse(DumpJson({{"size", *size}})));
 }
 
 void AgentHub::RunPollTimer() {
@@ -227,7 +231,9 @@ void AgentHub::RunPollTimer() {
     }
     if (!expired.empty()) {
       lock.unlock();
-      for (Responder& respond : expired) respond(JsonResponse(EncodeAgentWork({})));
+      for (Responder& respond : expired) {
+        (void)Contain([&] { respond(JsonResponse(EncodeAgentWork({}))); });
+      }
       lock.lock();
       continue;
     }

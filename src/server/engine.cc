@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "common/contain.h"
 #include "model/arn.h"
 #include "server/state_records.h"
 
@@ -100,7 +101,8 @@ void Engine::Run() {
     std::vector<PendingReply> replies;
     for (WorkItem& item : batch) Process(item, replies);
     batch.clear();
-    ScheduleAndCarryOut();
+    Status scheduled = Contain([this] { ScheduleAndCarryOut(); });
+    if (!scheduled.ok()) spdlog::error("scheduling pass failed: {}", scheduled.message());
     Persist(std::move(replies));
   }
 }
@@ -128,14 +130,21 @@ void Engine::ScheduleAndCarryOut() {
 
 void Engine::Process(WorkItem& item, std::vector<PendingReply>& replies) {
   if (auto* command = std::get_if<CommandItem>(&item)) {
-    replies.push_back({std::move(command->reply), command->command(state_)});
+    Result<nlohmann::json> result = Status::Internal("the command did not run");
+    Status ran = Contain([&] { result = command->command(state_); });
+    if (!ran.ok()) {
+      spdlog::error("a command failed: {}", ran.message());
+      result = Status::Internal("gleaner failed to carry out the request; see the server's log");
+    }
+    replies.push_back({std::move(command->reply), std::move(result)});
     return;
   }
-  if (auto* launched = std::get_if<LaunchResult>(&item)) {
-    OnLaunched(*launched);
-    return;
-  }
-  OnExit(std::get<ProcessExit>(item));
+  Status ran = Contain([&] {
+    if (auto* launched = std::get_if<LaunchResult>(&item)) return OnLaunched(*launched);
+    if (auto* committed = std::get_if<StartsCommitted>(&item)) return OnStartsCommitted(*committed);
+    OnExit(std::get<ProcessExit>(item));
+  });
+  if (!ran.ok()) spdlog::error("handling a process event failed: {}", ran.message());
 }
 
 void Engine::OnExit(const ProcessExit& exit) {
@@ -167,7 +176,10 @@ void Engine::OnLaunched(LaunchResult& result) {
 }
 
 void Engine::CarryOut(const Decisions& decisions) {
-  for (const StartAttempt& start : decisions.starts) Launch(start.job_id);
+  for (const StartAttempt& start : decisions.starts) {
+    const Job* job = state_.FindJob(start.job_id);
+    if (job != nullptr) starts_to_commit_.push_back({start.job_id, job->AttemptNumber()});
+  }
   for (const SignalAttempt& signal : decisions.signals) {
     const Job* job = state_.FindJob(signal.job_id);
     // Not launched yet: OnLaunched (or the agent's first report) signals it once it is.
@@ -185,9 +197,31 @@ bool Engine::RunsRemotely(const Job& job) const {
   return remote_ != nullptr && job.placement && job.placement->remote;
 }
 
-void Engine::Launch(const std::string& job_id) {
+void Engine::OnStartsCommitted(const StartsCommitted& committed) {
+  for (const PendingStart& start : committed.starts) {
+    if (committed.status.ok()) {
+      Launch(start);
+    } else if (IsStarting(start)) {
+      // Not durable: launching would let a crash take back a job that ran.
+      state_.OnAttemptLaunchFailed(
+          start.job_id,
+          "CannotStartContainerError: gleaner could not record the attempt's start: " +
+              committed.status.message());
+    }
+  }
+}
+
+bool Engine::IsStarting(const PendingStart& start) const {
+  const Job* job = state_.FindJob(start.job_id);
+  // Still this attempt, still not launched: it may have been stopped, or its host lost, meanwhile.
+  return job != nullptr && job->status == JobStatus::kStarting &&
+         job->AttemptNumber() == start.attempt && job->placement && job->placement->pid <= 0;
+}
+
+void Engine::Launch(const PendingStart& start) {
+  if (!IsStarting(start)) return;
+  const std::string& job_id = start.job_id;
   const Job* job = state_.FindJob(job_id);
-  if (job == nullptr || !job->placement) return;
   const ContainerProperties& container = *job->container.properties;
   if (container.command.empty()) {
     state_.OnAttemptLaunchFailed(
@@ -253,22 +287,45 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
 
 void Engine::Persist(std::vector<PendingReply> replies) {
   StateChanges changes = state_.TakeChanges();
-  if (options_.observe_changes) options_.observe_changes(state_, changes);
+  std::function<void()> publish;
+  if (options_.observe_changes) publish = options_.observe_changes(state_, changes);
   std::vector<Mutation> mutations = MutationsFor(state_, changes);
-  if (mutations.empty()) {
-    for (PendingReply& pending : replies) pending.reply(std::move(pending.result));
+  std::vector<PendingStart> starts;
+  starts.swap(starts_to_commit_);
+  if (mutations.empty() && commits_in_flight_.load(std::memory_order_acquire) == 0) {
+    // Everything in memory is durable already: nothing to wait for.
+    Durable durable{std::move(replies), std::move(starts), std::move(publish)};
+    OnDurable(durable, Status::Ok());
     return;
   }
-  auto shared = std::make_shared<std::vector<PendingReply>>(std::move(replies));
-  store_.Commit(std::move(mutations), [shared](Status status) {
-    for (PendingReply& pending : *shared) {
+  if (mutations.empty() && replies.empty() && starts.empty() && !publish) return;
+  // An empty batch still waits in the store's queue behind the commits in flight.
+  commits_in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  auto durable =
+      std::make_shared<Durable>(Durable{std::move(replies), std::move(starts), std::move(publish)});
+  store_.Commit(std::move(mutations), [this, durable](Status status) {
+    OnDurable(*durable, status);
+    commits_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+  });
+}
+
+void Engine::OnDurable(Durable& durable, const Status& status) {
+  if (!status.ok()) spdlog::error("could not make changes durable: {}", status.message());
+  for (PendingReply& pending : durable.replies) {
+    Status answered = Contain([&] {
       if (status.ok()) {
         pending.reply(std::move(pending.result));
       } else {
         pending.reply(Status::Internal("could not make the change durable: " + status.message()));
       }
-    }
-  });
+    });
+    if (!answered.ok()) spdlog::error("answering a request failed: {}", answered.message());
+  }
+  if (status.ok() && durable.publish) {
+    Status published = Contain(durable.publish);
+    if (!published.ok()) spdlog::error("publishing events failed: {}", published.message());
+  }
+  if (!durable.starts.empty()) Post(StartsCommitted{std::move(durable.starts), status});
 }
 
 }  // namespace gleaner

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,15 +28,23 @@ struct EngineOptions {
   std::string log_directory;                  // attempt logs: <log_directory>/<logStreamName>
   std::string working_directory;              // where attempts start
   std::vector<std::string> base_environment;  // PATH, HOME, ... given to every attempt
-  // Sees every pass's changes before they are persisted (events), on the scheduler thread.
-  std::function<void(const BatchState& state, const StateChanges& changes)> observe_changes;
+  // Sees every pass's changes before they are persisted (events), on the scheduler thread, and
+  // returns what to publish once they are durable (run in commit order, on the store's thread), or
+  // an empty function.
+  std::function<std::function<void()>(const BatchState& state, const StateChanges& changes)>
+      observe_changes;
   // More variables for an attempt about to launch (its instance's metadata endpoint, ...).
   std::function<void(const Job& job, std::vector<std::string>& environment)> attempt_environment;
 };
 
 // The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
 // carries out its decisions (launch, signal) and persists what changed through the store's group
-// commit, answering each command once its changes are durable.
+// commit.
+//
+// Nothing a client or a job observes may be taken back by a crash: a command is answered, and an
+// attempt is launched, only once every change made before it is durable -- its own pass's commit
+// and every commit before that one (the store commits in order). A read that changed nothing
+// still waits for the commits in flight, since the state it reads may include them.
 class Engine final : public BatchExecutor {
  public:
   Engine(const Clock& clock, BatchState& state, Store& store, EngineOptions options);
@@ -68,10 +77,26 @@ class Engine final : public BatchExecutor {
     std::string job_id;
     Result<LaunchedProcess> launched;
   };
-  using WorkItem = std::variant<CommandItem, ProcessExit, LaunchResult>;
+  // An attempt the state put in STARTING, to launch once that change is durable.
+  struct PendingStart {
+    std::string job_id;
+    int attempt = 0;
+  };
+  // Starts whose STARTING change is now durable (or could not be made so).
+  struct StartsCommitted {
+    std::vector<PendingStart> starts;
+    Status status;
+  };
+  using WorkItem = std::variant<CommandItem, ProcessExit, LaunchResult, StartsCommitted>;
   struct PendingReply {
     BatchReply reply;
     Result<nlohmann::json> result;
+  };
+  // What waits for one pass's commit.
+  struct Durable {
+    std::vector<PendingReply> replies;
+    std::vector<PendingStart> starts;
+    std::function<void()> publish;  // the pass's events
   };
 
   void Post(WorkItem item);
@@ -81,7 +106,11 @@ class Engine final : public BatchExecutor {
   // One pass: the provider catches up, the state decides, the provider adds what was asked for.
   void ScheduleAndCarryOut();
   std::optional<EpochMillis> NextWakeUp() const;
-  void Launch(const std::string& job_id);
+  void Launch(const PendingStart& start);
+  void OnStartsCommitted(const StartsCommitted& committed);
+  bool IsStarting(const PendingStart& start) const;
+  // Runs once everything up to a pass is durable (or failed to be): answers, events, launches.
+  void OnDurable(Durable& durable, const Status& status);
   // The job's own variables (AWS_BATCH_*, its environment, GPUs, its instance's metadata).
   std::vector<std::string> AttemptVariables(const Job& job) const;
   // Whether the job's attempt runs on a host of remote_ rather than through launcher_.
@@ -104,8 +133,12 @@ class Engine final : public BatchExecutor {
   std::deque<WorkItem> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  // Commits handed to the store whose `done` has not run yet: while there are none, everything in
+  // memory is durable and a read may be answered at once.
+  std::atomic<int64_t> commits_in_flight_{0};
 
   // Scheduler-thread only.
+  std::vector<PendingStart> starts_to_commit_;  // decided this pass; launched once durable
   std::map<pid_t, std::string> job_by_pid_;
   // Exits that arrived before their launch result did (the reaper and the launch thread race).
   std::map<pid_t, ProcessExit> early_exits_;

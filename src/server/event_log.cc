@@ -3,6 +3,7 @@
 #include "api/aws_errors.h"
 #include "capacity/simulated_cloud.h"
 #include "model/json_codec.h"
+#include "model/json_text.h"
 
 namespace gleaner {
 
@@ -16,55 +17,58 @@ EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, 
       file_(path, std::ios::app),
       ids_(clock, seed) {}
 
-void EventLog::Append(const std::string& detail_type, const std::string& source,
-                      std::vector<std::string> resources, json detail) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++sequence_;
-  json event = {{"version", "0"},
-                {"id", ids_.Next()},
-                {"detail-type", detail_type},
-                {"source", source},
-                {"account", scope_.account_id},
-                {"time", FormatIso8601Seconds(clock_.NowMillis())},
-                {"region", scope_.region},
-                {"resources", std::move(resources)},
-                {"detail", std::move(detail)}};
-  if (file_) {
-    file_ << event.dump() << '\n';  // flushed once per pass, at the end of Observe
-    unflushed_ = true;
-  }
-  event["gleanerSequence"] = sequence_;
-  recent_.push_back(std::move(event));
-  if (recent_.size() > capacity_) recent_.pop_front();
+void EventLog::Stage(std::vector<json>& staged, const std::string& detail_type,
+                     const std::string& source, std::vector<std::string> resources, json detail) {
+  staged.push_back({{"version", "0"},
+                    {"id", ids_.Next()},
+                    {"detail-type", detail_type},
+                    {"source", source},
+                    {"account", scope_.account_id},
+                    {"time", FormatIso8601Seconds(clock_.NowMillis())},
+                    {"region", scope_.region},
+                    {"resources", std::move(resources)},
+                    {"detail", std::move(detail)}});
 }
 
-void EventLog::Observe(const BatchState& state, const StateChanges& changes,
-                       const SimulatedCloud* cloud) {
+void EventLog::Publish(std::vector<json> staged) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (json& event : staged) {
+    if (file_) file_ << DumpJson(event) << '\n';
+    event["gleanerSequence"] = ++sequence_;
+    recent_.push_back(std::move(event));
+    if (recent_.size() > capacity_) recent_.pop_front();
+  }
+  if (file_) file_.flush();
+}
+
+std::function<void()> EventLog::Observe(const BatchState& state, const StateChanges& changes,
+                                        const SimulatedCloud* cloud) {
+  std::vector<json> staged;
   for (const auto& [id, status] : changes.status_transitions) {
     const Job* job = state.FindJob(id);
     if (job == nullptr) continue;
     // The job as it is after the pass, with the status of this transition.
     json detail = ToJson(*job);
     detail["status"] = ToString(status);
-    Append("Batch Job State Change", "aws.batch", {job->JobArn()}, std::move(detail));
+    Stage(staged, "Batch Job State Change", "aws.batch", {job->JobArn()}, std::move(detail));
   }
-  if (cloud != nullptr) ObserveCloud(*cloud);
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (unflushed_) file_.flush();
-  unflushed_ = false;
+  if (cloud != nullptr) ObserveCloud(*cloud, staged);
+  if (staged.empty()) return {};
+  return [this, staged = std::move(staged)]() mutable { Publish(std::move(staged)); };
 }
 
-void EventLog::ObserveCloud(const SimulatedCloud& cloud) {
+void EventLog::ObserveCloud(const SimulatedCloud& cloud, std::vector<json>& staged) {
   EpochMillis now = clock_.NowMillis();
   for (const auto& [id, instance] : cloud.instances()) {
     std::string arn = "arn:aws:ec2:" + instance.pool.availability_zone + ":" + scope_.account_id +
                       ":instance/" + id;
     if (instance.rebalance_at && *instance.rebalance_at <= now && rebalanced_.insert(id).second) {
-      Append("EC2 Instance Rebalance Recommendation", "aws.ec2", {arn}, {{"instance-id", id}});
+      Stage(staged, "EC2 Instance Rebalance Recommendation", "aws.ec2", {arn},
+            {{"instance-id", id}});
     }
     if (instance.notice_at && *instance.notice_at <= now && warned_.insert(id).second) {
-      Append("EC2 Spot Instance Interruption Warning", "aws.ec2", {arn},
-             {{"instance-id", id}, {"instance-action", "terminate"}});
+      Stage(staged, "EC2 Spot Instance Interruption Warning", "aws.ec2", {arn},
+            {{"instance-id", id}, {"instance-action", "terminate"}});
     }
   }
   std::erase_if(warned_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
@@ -113,7 +117,7 @@ HttpHandler MakeEventsRoute(const EventLog& log) {
     }
     std::vector<json> events = log.Since(*after, *limit);
     uint64_t next = events.empty() ? *after : events.back()["gleanerSequence"].get<uint64_t>();
-    respond(JsonResponse(json{{"events", events}, {"next", next}}.dump()));
+    respond(JsonResponse(DumpJson({{"events", events}, {"next", next}})));
   };
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -26,32 +27,36 @@ class SimulatedCloud;
 // detail) for every status a job moves to, and "EC2 Spot Instance Interruption Warning" /
 // "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them.
 // Appended to a JSON-lines file and kept in memory (the newest `capacity`) for
-// GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; Since on any.
+// GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; what it returns
+// publishes the pass's events, and runs once the pass is durable (an event never tells of a change
+// a crash can take back); Since runs on any thread.
 class EventLog {
  public:
   EventLog(const Clock& clock, ArnScope scope, const std::string& path, uint64_t seed,
            size_t capacity = 10'000);
 
-  // Looks at what changed in a pass: jobs whose status moved, instances with a new notice.
-  void Observe(const BatchState& state, const StateChanges& changes, const SimulatedCloud* cloud);
+  // Looks at what changed in a pass (jobs whose status moved, instances with a new notice) and
+  // returns what publishes those events, or an empty function when there are none.
+  std::function<void()> Observe(const BatchState& state, const StateChanges& changes,
+                                const SimulatedCloud* cloud);
   // Events with a sequence number above `after`, oldest first, at most `limit`.
   std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
 
  private:
-  void Append(const std::string& detail_type, const std::string& source,
-              std::vector<std::string> resources, nlohmann::json detail);
-  void ObserveCloud(const SimulatedCloud& cloud);
+  void Stage(std::vector<nlohmann::json>& staged, const std::string& detail_type,
+             const std::string& source, std::vector<std::string> resources, nlohmann::json detail);
+  void Publish(std::vector<nlohmann::json> staged);
+  void ObserveCloud(const SimulatedCloud& cloud, std::vector<nlohmann::json>& staged);
 
   const Clock& clock_;
   ArnScope scope_;
   size_t capacity_;
+  mutable std::mutex mutex_;  // guards the three below
   std::ofstream file_;
-  mutable std::mutex mutex_;
-  UuidV7Generator ids_;
   std::deque<nlohmann::json> recent_;
   uint64_t sequence_ = 0;
-  bool unflushed_ = false;
   // Scheduler thread only.
+  UuidV7Generator ids_;
   std::set<std::string> warned_;  // instance ids already announced
   std::set<std::string> rebalanced_;
 };

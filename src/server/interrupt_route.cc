@@ -4,6 +4,7 @@
 
 #include "api/aws_errors.h"
 #include "capacity/simulated_cloud.h"
+#include "model/json_text.h"
 
 namespace gleaner {
 namespace {
@@ -11,8 +12,9 @@ namespace {
 using nlohmann::json;
 
 Result<InterruptRequest> ParseInterruptRequest(const std::string& body) {
-  json in = json::parse(body.empty() ? "{}" : body, nullptr, /*allow_exceptions=*/false);
-  if (in.is_discarded() || !in.is_object()) {
+  Result<json> parsed = body.empty() ? json::object() : ParseJsonText(body);
+  json in = parsed.ok() ? std::move(*parsed) : json();
+  if (!in.is_object()) {
     return Status::InvalidArgument("The request body must be a JSON object");
   }
   InterruptRequest request;
@@ -81,7 +83,7 @@ HttpHandler MakeInterruptRoute(BatchExecutor& executor, SimulatedCloud* cloud) {
         },
         [respond](Result<json> result) {
           if (!result.ok()) return respond(BatchErrorResponse(result.status()));
-          respond(JsonResponse(result->dump()));
+          respond(JsonResponse(DumpJson(*result)));
         });
   };
 }

@@ -1,5 +1,7 @@
 #include "server/launch_worker.h"
 
+#include "common/contain.h"
+
 namespace gleaner {
 
 LaunchWorker::LaunchWorker(Launcher& launcher, Done done, int threads)
@@ -38,7 +40,12 @@ void LaunchWorker::Run() {
       next = std::move(queue_.front());
       queue_.pop_front();
     }
-    done_(next.first, launcher_.Launch(next.second));
+    Status contained = Contain([&] { done_(next.first, launcher_.Launch(next.second)); });
+    if (!contained.ok()) {
+      (void)Contain([&] {
+        done_(next.first, Status::Internal("CannotStartContainerError: " + contained.message()));
+      });
+    }
   }
 }
 

@@ -97,6 +97,12 @@ int main(int argc, char** argv) {
                    "Seconds without a report or poll after which an agent is declared lost")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
+  up_command
+      ->add_option("--inject-commit-delay-ms", up.injected_commit_delay_millis,
+                   "Testing only: every store commit waits this long before it is durable, as "
+                   "on a slow disk")
+      ->check(CLI::Range(0, 60'000))
+      ->group("");  // hidden: fault injection, not a setting
 
   gleaner::LogsCommandOptions logs;
   logs.endpoint = DefaultEndpoint();

@@ -17,6 +17,7 @@
 #include "capacity/simulated_cloud.h"
 #include "runtime/daemon_setup.h"
 #include "server/agent_hub.h"
+#include "server/data_directory.h"
 #include "server/engine.h"
 #include "server/event_log.h"
 #include "server/instance_metadata_route.h"
@@ -65,14 +66,14 @@ int RunUpCommand(const UpOptions& options) {
     const char* home = std::getenv("HOME");
     data_dir = std::string(home ? home : ".") + "/.gleaner";
   }
-  std::error_code error;
-  std::filesystem::create_directories(data_dir + "/logs", error);
-  std::filesystem::create_directories(data_dir + "/work", error);
-  if (error) return Fail("cannot create --data-dir " + data_dir + ": " + error.message());
+  auto directory = DataDirectory::Open(data_dir);  // held until the server has stopped
+  if (!directory.ok()) return Fail(directory.status().message());
 
   sigset_t stop_signals = PrepareDaemonProcess();  // before any thread starts
 
-  auto store = OpenSqliteStore({data_dir + "/gleaner.db", true});
+  SqliteStoreOptions store_options{(*directory)->database()};
+  store_options.injected_commit_delay_millis = options.injected_commit_delay_millis;
+  auto store = OpenSqliteStore(store_options);
   if (!store.ok()) return Fail(store.status().message());
 
   SystemClock clock;
@@ -111,14 +112,14 @@ int RunUpCommand(const UpOptions& options) {
   auto endpoint_url = std::make_shared<std::string>();
   auto metadata = std::make_shared<InstanceMetadataRoute>(clock, cloud.get());
   EngineOptions engine_options;
-  engine_options.log_directory = data_dir + "/logs";
-  engine_options.working_directory = data_dir + "/work";
+  engine_options.log_directory = (*directory)->logs();
+  engine_options.working_directory = (*directory)->work();
   engine_options.base_environment = BaseEnvironment();
-  auto events = std::make_shared<EventLog>(clock, state_options.scope, data_dir + "/events.jsonl",
+  auto events = std::make_shared<EventLog>(clock, state_options.scope, (*directory)->events(),
                                            state_options.seed);
   engine_options.observe_changes = [events, cloud = cloud.get()](const BatchState& observed,
                                                                  const StateChanges& changes) {
-    events->Observe(observed, changes, cloud);
+    return events->Observe(observed, changes, cloud);
   };
   engine_options.attempt_environment = [metadata, endpoint_url](
                                            const Job& job, std::vector<std::string>& environment) {

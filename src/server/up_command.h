@@ -27,6 +27,8 @@ struct UpOptions {
   std::optional<uint64_t> seed;          // the simulated cloud's; default: random
   std::string agent_token;               // agents must present it; empty: any agent may join
   double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost
+  // Fault injection for crash tests: each store transaction waits this long before its COMMIT.
+  int injected_commit_delay_millis = 0;
 };
 
 // `gleaner up`: the all-in-one control plane with embedded SQLite and this machine as capacity.

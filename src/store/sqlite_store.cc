@@ -2,10 +2,13 @@
 // read-only connection for Load().
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/contain.h"
 #include "store/sqlite_handle.h"
 #include "store/store.h"
 
@@ -66,6 +70,26 @@ std::vector<StoredRecord>& RecordsOfKind(StoreSnapshot& snapshot, RecordKind kin
 }
 
 // ---- Opening: directory, connection settings, schema ----
+
+// The database is created 0600 before SQLite opens it, and SQLite gives the WAL and shared-memory
+// files it creates the database's mode; files left by an older, laxer gleaner are tightened.
+Status MakeDatabaseFilesPrivate(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Status::Internal("cannot open '" + path + "': " + strerror(errno));
+  int rc = ::fchmod(fd, 0600);
+  int chmod_errno = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return Status::Internal("cannot make '" + path + "' private: " + strerror(chmod_errno));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string companion = path + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      return Status::Internal("cannot make '" + companion + "' private: " + strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
 
 Status SyncDirectory(const std::filesystem::path& directory) {
   std::string name = directory.empty() ? "." : directory.string();
@@ -255,9 +279,11 @@ struct PendingBatch {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(SqliteConnection write_db, WriteStatements statements, SqliteConnection read_db)
+  SqliteStore(SqliteConnection write_db, WriteStatements statements, SqliteConnection read_db,
+              std::chrono::milliseconds injected_commit_delay)
       : write_db_(std::move(write_db)),
         statements_(std::move(statements)),
+        injected_commit_delay_(injected_commit_delay),
         read_db_(std::move(read_db)),
         writer_([this] { RunWriter(); }) {}
 
@@ -299,9 +325,16 @@ class SqliteStore final : public Store {
   void RunWriter() {
     for (std::vector<PendingBatch> group = TakeQueuedBatches(); !group.empty();
          group = TakeQueuedBatches()) {
-      std::vector<Status> outcomes = WriteGroup(group);
+      // A group of empty batches (barriers: "after everything before me") writes nothing.
+      std::vector<Status> outcomes =
+          HasMutations(group) ? WriteGroup(group) : std::vector<Status>(group.size());
       for (size_t i = 0; i < group.size(); ++i) {
-        if (group[i].done) group[i].done(std::move(outcomes[i]));
+        if (!group[i].done) continue;
+        Status answered = Contain([&] { group[i].done(std::move(outcomes[i])); });
+        if (!answered.ok()) {
+          std::fprintf(stderr, "gleaner: store: a commit's callback failed: %s\n",
+                       answered.message().c_str());
+        }
       }
       {
         std::lock_guard lock(queue_mutex_);
@@ -309,6 +342,13 @@ class SqliteStore final : public Store {
       }
       batches_finished_.notify_all();
     }
+  }
+
+  static bool HasMutations(const std::vector<PendingBatch>& group) {
+    for (const PendingBatch& batch : group) {
+      if (!batch.mutations.empty()) return true;
+    }
+    return false;
   }
 
   // Waits for work and takes all of it: everything queued while the previous group was being
@@ -361,6 +401,7 @@ class SqliteStore final : public Store {
         return RollBack({std::move(status), batch_at_fault ? std::optional(index) : std::nullopt});
       }
     }
+    if (injected_commit_delay_.count() > 0) std::this_thread::sleep_for(injected_commit_delay_);
     Status committed = StepToCompletion(db, statements_.commit.get(), "committing");
     if (!committed.ok()) return RollBack({std::move(committed), std::nullopt});
     return {};
@@ -415,6 +456,7 @@ class SqliteStore final : public Store {
   // Owned by the writer thread once it runs.
   SqliteConnection write_db_;
   WriteStatements statements_;
+  const std::chrono::milliseconds injected_commit_delay_;
 
   std::mutex read_mutex_;  // guards read_db_
   SqliteConnection read_db_;
@@ -435,6 +477,7 @@ class SqliteStore final : public Store {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("SQLite store path is empty");
   GLEANER_RETURN_IF_ERROR(EnsureParentDirectory(options.path));
+  GLEANER_RETURN_IF_ERROR(MakeDatabaseFilesPrivate(options.path));
   Result<SqliteConnection> write_db = OpenWriteConnection(options);
   if (!write_db.ok()) return write_db.status();
   Result<WriteStatements> statements = PrepareWriteStatements(write_db->get());
@@ -442,7 +485,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
   Result<SqliteConnection> read_db = OpenReadConnection(options.path);
   if (!read_db.ok()) return read_db.status();
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
-      std::move(write_db).value(), std::move(statements).value(), std::move(read_db).value()));
+      std::move(write_db).value(), std::move(statements).value(), std::move(read_db).value(),
+      std::chrono::milliseconds(std::max(options.injected_commit_delay_millis, 0))));
 }
 
 }  // namespace gleaner

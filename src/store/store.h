@@ -64,10 +64,14 @@ class Store {
 struct SqliteStoreOptions {
   std::string path;              // database file; created with its tables when missing
   bool synchronous_full = true;  // PRAGMA synchronous=FULL (durable); NORMAL only for experiments
+  // Fault injection for tests: every transaction waits this long before its COMMIT, widening the
+  // window in which a crash loses it (a slow disk's fsync).
+  int injected_commit_delay_millis = 0;
 };
 
-// SQLite in WAL mode, one writer thread doing group commit. Fails (not crashes) on a file it cannot
-// open or a schema it does not know.
+// SQLite in WAL mode, one writer thread doing group commit. The database and its WAL and shared
+// memory files are private to their owner (0600): they hold job environments, and so secrets.
+// Fails (not crashes) on a file it cannot open or a schema it does not know.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 }  // namespace gleaner

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -331,6 +332,42 @@ TEST_F(SqliteStoreTest, FlushFromDoneCallbackDiesInsteadOfDeadlocking) {
         store->Flush();
       },
       "would wait for itself");
+}
+
+TEST_F(SqliteStoreTest, DatabaseFilesArePrivateToTheirOwner) {
+  {
+    std::ofstream(path_ + "-wal");  // left by an older gleaner with the umask's mode
+    fs::permissions(path_ + "-wal", fs::perms::owner_read | fs::perms::others_read);
+    std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(CommitAndWait(*store, {Mutation::Put(RecordKind::kJob, "a", "{}")}).ok());
+    for (const std::string& file : {path_, path_ + "-wal", path_ + "-shm"}) {
+      struct stat info {};
+      ASSERT_EQ(stat(file.c_str(), &info), 0) << file;
+      EXPECT_EQ(info.st_mode & 0777, 0600u) << file;
+    }
+  }
+}
+
+TEST_F(SqliteStoreTest, AnEmptyBatchIsAnsweredOnlyAfterEveryBatchBeforeIt) {
+  SqliteStoreOptions options{path_};
+  options.injected_commit_delay_millis = 50;  // the first commit is slow to become durable
+  Result<std::unique_ptr<Store>> opened = OpenSqliteStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Store& store = **opened;
+  std::mutex mutex;
+  std::vector<std::string> order;
+  auto note = [&](std::string what) {
+    return [&, what](Status status) {
+      EXPECT_TRUE(status.ok()) << status.message();
+      std::lock_guard lock(mutex);
+      order.push_back(what);
+    };
+  };
+  store.Commit({Mutation::Put(RecordKind::kJob, "a", "{}")}, note("put"));
+  store.Commit({}, note("barrier"));
+  store.Flush();
+  EXPECT_EQ(order, (std::vector<std::string>{"put", "barrier"}));
 }
 
 // ---- Crash safety ----

@@ -1,0 +1,95 @@
+#include "server/data_directory.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+namespace gleaner {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status ErrnoStatus(const std::string& what, int error) {
+  return Status::Internal(what + ": " + std::strerror(error));
+}
+
+// Creates `path` 0700 when missing and makes an existing one 0700; refuses what is not a directory.
+Status MakePrivateDirectory(const std::string& path) {
+  std::error_code error;
+  fs::create_directories(path, error);
+  if (error) return Status::InvalidArgument("cannot create " + path + ": " + error.message());
+  struct stat info {};
+  if (lstat(path.c_str(), &info) != 0) return ErrnoStatus("cannot inspect " + path, errno);
+  if (!S_ISDIR(info.st_mode)) return Status::InvalidArgument(path + " is not a directory");
+  if ((info.st_mode & 0777) != 0700 && chmod(path.c_str(), 0700) != 0) {
+    return ErrnoStatus("cannot make " + path + " private (0700)", errno);
+  }
+  return Status::Ok();
+}
+
+// Files an older gleaner left with the umask's mode (the database, events) become 0600.
+Status MakeFilesPrivate(const std::string& directory) {
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(directory, error)) {
+    if (!entry.is_regular_file(error)) continue;
+    std::string file = entry.path().string();
+    if (chmod(file.c_str(), 0600) != 0 && errno != ENOENT) {
+      return ErrnoStatus("cannot make " + file + " private (0600)", errno);
+    }
+  }
+  if (error) return Status::Internal("cannot list " + directory + ": " + error.message());
+  return Status::Ok();
+}
+
+std::string ReadHolder(int fd) {
+  char text[32] = {};
+  ssize_t length = pread(fd, text, sizeof text - 1, 0);
+  std::string_view pid(text, length > 0 ? static_cast<size_t>(length) : 0);
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == '\0')) pid.remove_suffix(1);
+  return pid.empty() || pid.find_first_not_of("0123456789") != std::string_view::npos
+             ? "unknown"
+             : std::string(pid);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DataDirectory>> DataDirectory::Open(const std::string& path) {
+  GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(path));
+  std::string lock_path = path + "/lock";
+  int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ErrnoStatus("cannot open " + lock_path, errno);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    std::string holder = ReadHolder(fd);
+    close(fd);
+    if (error == EWOULDBLOCK) {
+      return Status::FailedPrecondition("the data directory " + path +
+                                        " is in use by another gleaner server (pid " + holder +
+                                        "); stop it first, or give this one another --data-dir");
+    }
+    return ErrnoStatus("cannot lock " + lock_path, error);
+  }
+  std::unique_ptr<DataDirectory> directory(new DataDirectory(path, fd));
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    return ErrnoStatus("cannot write " + lock_path, errno);
+  }
+  GLEANER_RETURN_IF_ERROR(MakeFilesPrivate(path));
+  GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(directory->logs()));
+  GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(directory->work()));
+  // Created private here: the event log opens it for appending with the umask's mode otherwise.
+  int events = open(directory->events().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (events < 0) return ErrnoStatus("cannot open " + directory->events(), errno);
+  close(events);
+  return directory;
+}
+
+DataDirectory::~DataDirectory() { close(lock_fd_); }
+
+}  // namespace gleaner
