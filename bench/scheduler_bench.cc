@@ -4,7 +4,8 @@
 // or burdens the next. Results go to stdout as JSON lines and, with --markdown, into the "Scheduler
 // core" section of BENCHMARKS.md (between markers; the rest of the file is kept).
 //
-//   gleaner_scheduler_bench [--figures schedule,memory,array,restore] [--reps 3] [--jobs 1000000]
+//   gleaner_scheduler_bench [--figures schedule,starvation,memory,array,restore] [--reps 3]
+//       [--jobs 1000000] [--starvation-backlog 100000]
 //       [--queues 100] [--environments 10] [--hosts 10000] [--rounds 100] [--exits 1000]
 //       [--array-size 10000] [--restore-jobs 1000000] [--tmp /tmp] [--markdown BENCHMARKS.md]
 //   gleaner_scheduler_bench --render results.jsonl BENCHMARKS.md   (markdown from an earlier run)
@@ -296,6 +297,95 @@ json RunScheduleFigure(const Options& options) {
   };
 }
 
+SubmitJobRequest Request(const std::string& name, const std::string& queue,
+                         const std::string& definition) {
+  SubmitJobRequest request;
+  request.job_name = name;
+  request.job_queue = queue;
+  request.job_definition = definition;
+  return request;
+}
+
+// ---- figure 1b: an unplaceable backlog beside a placeable job (issue 10, item 4) ----
+
+// `backlog` RUNNABLE jobs in a high-priority queue whose only host is full, of 3 shapes, and one
+// job in a low-priority queue whose host is free, with the server's own per-pass budget (20,000
+// jobs examined). Reports how many passes the placeable job waits (goal: it starts in the first),
+// and the pass time against a baseline pass without the backlog, measured in the same run.
+json RunStarvationFigure(const Options& options) {
+  World& world = LeakedWorld();  // BatchStateOptions' defaults: the production budget
+  for (const char* name : {"full", "free"}) {
+    ComputeEnvironment environment;
+    environment.name = name;
+    environment.type = "MANAGED";
+    environment.compute_resources = ComputeResources{};
+    environment.compute_resources->type = "EC2";
+    environment.compute_resources->maxv_cpus = 10'000'000;
+    Must(world.state.CreateComputeEnvironment(std::move(environment)), "CreateComputeEnvironment");
+  }
+  for (auto [name, priority, environment] :
+       {std::tuple{"backlog", 100, "full"}, std::tuple{"other", 1, "free"}}) {
+    JobQueue queue;
+    queue.name = name;
+    queue.priority = priority;
+    queue.compute_environment_order.push_back({1, environment});
+    Must(world.state.CreateJobQueue(std::move(queue)), "CreateJobQueue");
+  }
+  RegisterDefinition(world, "small", "1", "1024");
+  RegisterDefinition(world, "medium", "2", "4096");
+  RegisterDefinition(world, "large", "4", "16384");
+  RegisterDefinition(world, "filler", "8", "32768");
+  for (const char* environment : {"full", "free"}) {
+    Host host;
+    host.instance_id = std::string("i-") + environment;
+    host.compute_environment_arn = world.state.FindComputeEnvironment(environment)->arn;
+    host.total = Resources{8000, 32768, 0};
+    world.state.AddHost(std::move(host));
+  }
+  Submit(world, Request("filler", "backlog", "filler"));
+  Decisions filled = world.state.Schedule();
+  if (filled.starts.size() != 1) throw std::runtime_error("the filler did not start");
+  world.state.OnAttemptLaunched(filled.starts[0].job_id, 1000, 10000);
+
+  auto timed_pass = [&world] {
+    auto start = SteadyClock::now();
+    Decisions decisions = world.state.Schedule();
+    return std::pair{decisions, SecondsSince(start) * 1000};
+  };
+  // Baseline: the same world without the backlog, one idle pass.
+  std::vector<double> baseline_ms;
+  for (int i = 0; i < 5; ++i) {
+    world.clock.Advance(1);
+    baseline_ms.push_back(timed_pass().second);
+  }
+  static constexpr const char* kShapes[] = {"small", "medium", "large"};
+  for (int64_t i = 0; i < options.starvation_backlog; ++i) {
+    Submit(world, Request("waiting", "backlog", kShapes[i % 3]));
+  }
+  std::string placeable = Submit(world, Request("placeable", "other", "small"));
+  (void)world.state.TakeChanges();
+  int passes = 0;
+  std::vector<double> pass_ms;
+  bool started = false;
+  while (!started && passes < 100) {
+    world.clock.Advance(1);
+    auto [decisions, millis] = timed_pass();
+    ++passes;
+    pass_ms.push_back(millis);
+    for (const StartAttempt& start : decisions.starts) started |= start.job_id == placeable;
+  }
+  // Passes once it has started: the backlog alone.
+  for (int i = 0; i < 5; ++i) {
+    world.clock.Advance(1);
+    pass_ms.push_back(timed_pass().second);
+  }
+  return json{{"passes_until_started", started ? passes : -1},
+              {"backlog", options.starvation_backlog},
+              {"pass_ms_median", Median(pass_ms)},
+              {"baseline_pass_ms_median", Median(baseline_ms)},
+              {"pass_ms_ratio_to_baseline", Median(pass_ms) / std::max(Median(baseline_ms), 1e-6)}};
+}
+
 // ---- figure 2: memory per queued job ----
 
 json RunMemoryFigure(const Options& options, bool environment) {
@@ -577,6 +667,8 @@ Options ParseOptions(int argc, char** argv) {
       options.exits_per_round = std::stoi(value);
     } else if (flag == "--array-size") {
       options.array_size = std::stoi(value);
+    } else if (flag == "--starvation-backlog") {
+      options.starvation_backlog = std::stoll(value);
     } else if (flag == "--restore-jobs") {
       options.restore_jobs = std::stoll(value);
     } else if (flag == "--tmp") {
@@ -608,6 +700,14 @@ int Main(int argc, char** argv) {
                    100'000, true,
                    Repeat(options.reps, "schedule", [&] { return RunScheduleFigure(options); }),
                    "decisions_per_second"));
+  }
+  if (Wants(options, "starvation")) {
+    add(MakeFigure("starvation_passes",
+                   "Passes a placeable job waits behind " + Format(options.starvation_backlog) +
+                       " unplaceable ones",
+                   "passes", 1, false,
+                   Repeat(options.reps, "starvation", [&] { return RunStarvationFigure(options); }),
+                   "passes_until_started"));
   }
   if (Wants(options, "memory")) {
     add(MakeFigure("memory_bytes_per_queued_job", "Memory per queued job (RSS)", "B", 1024, false,

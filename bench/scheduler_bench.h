@@ -20,7 +20,7 @@ using json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
-  std::vector<std::string> figures = {"schedule", "memory", "array", "restore"};
+  std::vector<std::string> figures = {"schedule", "starvation", "memory", "array", "restore"};
   int reps = 3;
   int64_t jobs = 1'000'000;
   int queues = 100;
@@ -30,6 +30,7 @@ struct Options {
   int exits_per_round = 1'000;
   int array_size = 10'000;
   int64_t restore_jobs = 1'000'000;
+  int64_t starvation_backlog = 100'000;
   std::string tmp = "/tmp";
   std::string markdown;
   uint64_t seed = 42;

@@ -158,6 +158,17 @@ std::string MarkdownBlock(const Options& options, const std::vector<Figure>& fig
           << Format(DetailMedian(figure, "minute_pass_ms"))
           << " ms. SubmitJob alone: " << Format(DetailMedian(figure, "submit_per_second"))
           << "/s.\n";
+    } else if (figure.name == "starvation_passes") {
+      out << "- **Starvation** (issue 10): " << Format(DetailMedian(figure, "backlog"))
+          << " RUNNABLE jobs of 3 shapes in a priority-100 queue whose only host (8 vCPU) is "
+          << "full, and one 1-vCPU job in a priority-1 queue whose host is free, with the "
+          << "server's per-pass budget (20,000 jobs examined): the job starts in pass "
+          << Format(figure.value) << ". A pass with the backlog takes "
+          << Format(DetailMedian(figure, "pass_ms_median"), 3) << " ms against "
+          << Format(DetailMedian(figure, "baseline_pass_ms_median"), 3)
+          << " ms without it in the same run ("
+          << Format(DetailMedian(figure, "pass_ms_ratio_to_baseline"), 1)
+          << "x): a shape that fits nowhere costs one attempt, not one per job.\n";
     } else if (figure.name == "memory_bytes_per_queued_job") {
       out << "- **Memory**: RSS growth over " << Format(options.jobs) << " SubmitJob calls "
           << "(1 vCPU/1 GiB definition, command `sh -c \"sleep 30\"`, no overrides; the changes "

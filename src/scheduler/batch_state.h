@@ -18,6 +18,7 @@
 #include "scheduler/host.h"
 #include "scheduler/host_finder.h"
 #include "scheduler/requests.h"
+#include "scheduler/runnable_shapes.h"
 
 namespace gleaner {
 
@@ -228,8 +229,10 @@ class BatchState {
   // The dependencies that hold a whole job back (an array's N_TO_N ones hold single children).
   bool IsGatingDependency(const Job& job, const JobDependency& dependency) const;
   void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
-  void DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
+  // Starts the array's next children while they fit; false when one did not (the array waits).
+  bool DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
   void DispatchQueues(Decisions& decisions);
+  void DispatchFifo(const JobQueue& queue, Decisions& decisions, int& examined);
   // Multi-node parallel jobs (batch_state_multinode.cc).
   Status CheckMultiNodeRequest(const SubmitJobRequest& req, const JobDefinition& definition) const;
   Result<NodeProperties> ResolveNodeProperties(
@@ -329,11 +332,8 @@ class BatchState {
 
   // Indexes over jobs_, whose nodes never move: a job is in them from its insertion into jobs_ to
   // its erasure.
-  struct ByJobId {
-    bool operator()(const Job* a, const Job* b) const { return a->job_id < b->job_id; }
-  };
-  using JobSet = std::set<Job*, ByJobId>;                             // submission (id) order
   std::map<std::string, std::map<JobStatus, JobSet>> jobs_by_queue_;  // queue ARN
+  RunnableShapes runnable_shapes_;  // the RUNNABLE ones again, by shape (dispatch)
   std::map<std::string, std::vector<std::string>> dependents_;    // dependency id -> waiting jobs
   std::map<std::string, Resources> used_by_compute_environment_;  // CE ARN -> reserved
   // Array parents whose next children may start now, per queue ARN, in submission order.

@@ -125,51 +125,87 @@ void BatchState::DispatchQueues(Decisions& decisions) {
 
   int examined = 0;
   for (const JobQueue* queue : queues) {
+    if (examined >= options_.max_jobs_examined_per_pass || !CapacityLeftThisPass()) return;
     if (!QueueMayPlace(*queue)) continue;
     if (!queue->scheduling_policy_arn.empty()) {
       DispatchFairShare(*queue, decisions, examined);
-      if (examined >= options_.max_jobs_examined_per_pass) return;
+    } else {
+      DispatchFifo(*queue, decisions, examined);
+    }
+  }
+}
+
+// The queue's RUNNABLE jobs and arrays with children to start, merged in submission (id) order.
+// The jobs come by shape (RunnableShapes): a shape that fits nowhere leaves the merge at its first
+// job, after asking for capacity for all of its jobs, so what cannot be placed costs the pass
+// O(shapes) and the examined-jobs budget goes to jobs that are really tried.
+void BatchState::DispatchFifo(const JobQueue& queue, Decisions& decisions, int& examined) {
+  struct Cursor {
+    JobSet* jobs;
+    JobSet::iterator next;
+  };
+  auto later = [](const Cursor& a, const Cursor& b) {
+    return (*b.next)->job_id < (*a.next)->job_id;  // a min-heap on the next job's id
+  };
+  std::vector<Cursor> heap;
+  if (RunnableShapes::Groups* groups = runnable_shapes_.Of(queue.arn)) {
+    for (auto& [shape, jobs] : *groups) {
+      if (!jobs.empty()) heap.push_back({&jobs, jobs.begin()});
+    }
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  JobSet& arrays = ready_arrays_by_queue_[queue.arn];
+  auto array_it = arrays.begin();
+  std::set<RunnableShapes::Shape> array_shapes_waiting;
+  while (!heap.empty() || array_it != arrays.end()) {
+    if (examined >= options_.max_jobs_examined_per_pass || !CapacityLeftThisPass()) return;
+    if (array_it != arrays.end() &&
+        (heap.empty() || (*array_it)->job_id < (*heap.front().next)->job_id)) {
+      Job& parent = **array_it;
+      ++array_it;  // starting its last child takes the parent out of `arrays`
+      RunnableShapes::Shape shape = RunnableShapes::ShapeOf(parent);
+      if (array_shapes_waiting.count(shape) != 0) continue;  // an earlier array of it did not fit
+      ++examined;
+      if (!DispatchArrayChildren(parent, queue, decisions)) array_shapes_waiting.insert(shape);
       continue;
     }
-    auto by_queue = jobs_by_queue_.find(queue->arn);
-    JobSet no_jobs;
-    JobSet& runnable =
-        by_queue == jobs_by_queue_.end() ? no_jobs : by_queue->second[JobStatus::kRunnable];
-    JobSet& arrays = ready_arrays_by_queue_[queue->arn];
-    // Runnable jobs and arrays with children to start, merged in submission (id) order.
-    auto job_it = runnable.begin();
-    auto array_it = arrays.begin();
-    while (job_it != runnable.end() || array_it != arrays.end()) {
-      if (examined++ >= options_.max_jobs_examined_per_pass || !CapacityLeftThisPass()) return;
-      if (array_it != arrays.end() &&
-          (job_it == runnable.end() || (*array_it)->job_id < (*job_it)->job_id)) {
-        Job& parent = **array_it;
-        ++array_it;  // starting its last child takes the parent out of `arrays`
-        DispatchArrayChildren(parent, *queue, decisions);
-        continue;
+    ++examined;
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& cursor = heap.back();
+    Job& job = **cursor.next;
+    // Moved on before placing (which takes the job out of the group); the group outlives it.
+    bool more = ++cursor.next != cursor.jobs->end();
+    if (auto choice = FindPlacement(job.required, queue)) {
+      Place(job, queue, *choice, decisions);
+      if (more) {
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else {
+        heap.pop_back();
       }
-      Job& job = **job_it;
-      ++job_it;                               // placing moves the job out of `runnable`
-      if (job.IsMultiNodeParent()) continue;  // its nodes are placed, not itself
-      if (auto choice = FindPlacement(job.required, *queue)) {
-        Place(job, *queue, *choice, decisions);
-      }
+      continue;
     }
+    // The rest of the group cannot fit either; they still ask for capacity, as a whole, now.
+    int rest = static_cast<int>(std::min<size_t>(cursor.jobs->size() - 1, INT_MAX));
+    if (rest > 0 && (!scaling_.empty() || hosts_booting_ > 0)) {
+      RequestCapacity(job.required, queue, std::min(rest, kMaxCapacityRequestsPerJob));
+    }
+    heap.pop_back();
   }
 }
 
 // Children are made only when there is room for them, so a large array waiting for capacity costs
 // one record, not one per child.
-void BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions) {
+bool BatchState::DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions) {
   while (parent.array_next_index < *parent.array_size && !parent.array_stopped) {
     auto choice =
         FindPlacement(parent.required, queue, *parent.array_size - parent.array_next_index);
-    if (!choice) return;
+    if (!choice) return false;
     Job& child = MaterializeChild(parent, parent.array_next_index++, JobStatus::kRunnable, "");
     MarkJobChanged(parent);
     Place(child, queue, *choice, decisions);
   }
   ready_arrays_by_queue_[parent.job_queue].erase(&parent);
+  return true;
 }
 
 const std::vector<BatchState::PlacementTarget>& BatchState::PlacementTargetsOf(

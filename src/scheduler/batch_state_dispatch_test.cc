@@ -375,6 +375,22 @@ class BoundedPassTest : public BatchStateTest {
           options.max_jobs_examined_per_pass = 10;
           return options;
         }()) {}
+
+  void Disable(const std::string& environment) {
+    UpdateComputeEnvironmentRequest disable;
+    disable.compute_environment = environment;
+    disable.state = "DISABLED";
+    Must(state_.UpdateComputeEnvironment(disable));
+  }
+
+  // A 4 vCPU, 8 GiB host serving only `environment`.
+  void AddHostOf(const std::string& environment, int64_t millivcpus = 4000) {
+    Host host;
+    host.instance_id = "i-" + environment;
+    host.compute_environment_arn = state_.FindComputeEnvironment(environment)->arn;
+    host.total = Resources{millivcpus, 8192, 0};
+    state_.AddHost(host);
+  }
 };
 
 TEST_F(BoundedPassTest, BacklogOfAQueueWithNoUsableCapacityIsNotExamined) {
@@ -385,21 +401,69 @@ TEST_F(BoundedPassTest, BacklogOfAQueueWithNoUsableCapacityIsNotExamined) {
   AddQueue("unserved", 9, {"unmanned"});
   AddQueue("low", 1, {"working"});
   Register("def");
-  UpdateComputeEnvironmentRequest disable;
-  disable.compute_environment = "disabled";
-  disable.state = "DISABLED";
-  Must(state_.UpdateComputeEnvironment(disable));
-  Host host;  // serves only "working": "unserved" has no host and cannot scale
-  host.instance_id = "i-working";
-  host.compute_environment_arn = state_.FindComputeEnvironment("working")->arn;
-  host.total = Resources{4000, 8192, 0};
-  state_.AddHost(host);
+  Disable("disabled");
+  AddHostOf("working");  // "unserved" has no host and cannot scale
   for (int i = 0; i < 20; ++i) {
     Submit("stuck-" + std::to_string(i), "stuck");
     Submit("unserved-" + std::to_string(i), "unserved");
   }
   std::string low = Submit("low", "low");
   EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{low});
+}
+
+// Issue 10, item 4: jobs that cannot be placed cost a pass one attempt per shape, so a backlog of
+// them in one queue never keeps a placeable job of another queue waiting.
+TEST_F(BoundedPassTest, AnUnplaceableBacklogDoesNotStarveTheNextQueue) {
+  AddEnvironment("big");
+  AddEnvironment("small");
+  AddQueue("first", 10, {"big"});
+  AddQueue("second", 1, {"small"});
+  Register("def");
+  AddHostOf("big", 1000);  // full once "running" runs
+  AddHostOf("small");
+  std::string running = Submit("running", "first");
+  ASSERT_EQ(Started(state_.Schedule()), std::vector<std::string>{running});
+  for (int i = 0; i < 50; ++i) Submit("waiting-" + std::to_string(i), "first");  // 5x the budget
+  std::string placeable = Submit("placeable", "second");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{placeable});
+}
+
+TEST_F(BoundedPassTest, ADisabledComputeEnvironmentsBacklogOnLocalCapacityDoesNotStarve) {
+  // Local capacity: one host serves every compute environment, so QueueMayPlace cannot rule out
+  // the queue whose only compute environment is DISABLED.
+  AddEnvironment("disabled");
+  AddEnvironment("working");
+  AddQueue("stuck", 10, {"disabled"});
+  AddQueue("low", 1, {"working"});
+  Register("def");
+  Disable("disabled");
+  AddHost();
+  for (int i = 0; i < 50; ++i) Submit("stuck-" + std::to_string(i), "stuck");
+  std::string low = Submit("low", "low");
+  EXPECT_EQ(Started(state_.Schedule()), std::vector<std::string>{low});
+}
+
+TEST_F(BatchStateTest, ABigJobThatWaitsDoesNotHoldBackSmallerLaterOnes) {
+  AddStandardWorld();
+  Register("huge", "4", "8192");
+  AddHost();  // 4 vCPU, 8 GiB
+  std::string small = Submit("small");
+  ASSERT_EQ(Started(state_.Schedule()), std::vector<std::string>{small});
+  std::string huge = Submit("huge", "q", "huge");  // needs the whole host: waits
+  std::string later_small = Submit("later-small");
+  std::string third = Submit("third");
+  EXPECT_EQ(Started(state_.Schedule()), (std::vector<std::string>{later_small, third}));
+  EXPECT_EQ(StatusOf(huge), JobStatus::kRunnable);
+}
+
+TEST_F(BatchStateTest, JobsOfSeveralShapesStartInSubmissionOrder) {
+  AddStandardWorld();
+  Register("two", "2", "1024");
+  AddHost("i-0000000000000001", 64'000, 65'536);
+  std::vector<std::string> submitted;
+  for (int i = 0; i < 6; ++i)
+    submitted.push_back(Submit("j" + std::to_string(i), "q", i % 2 ? "two" : "def"));
+  EXPECT_EQ(Started(state_.Schedule()), submitted);
 }
 
 }  // namespace

@@ -63,10 +63,13 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
     if (job->IsMultiNodeParent()) return;  // its nodes are placed, not itself
     by_share[job->share_identifier].insert({-job->scheduling_priority.value_or(0), job->job_id});
   };
+  // The candidates are gathered from the oldest, up to the per-pass budget; gathering does not use
+  // the budget up for the queues after this one, only placing does.
   auto by_queue = jobs_by_queue_.find(queue.arn);
   if (by_queue != jobs_by_queue_.end()) {
+    int gathered = 0;
     for (const Job* job : by_queue->second[JobStatus::kRunnable]) {
-      if (examined++ >= options_.max_jobs_examined_per_pass) break;
+      if (gathered++ >= options_.max_jobs_examined_per_pass) break;
       add_candidate(job);
     }
   }
@@ -86,7 +89,8 @@ void BatchState::DispatchFairShare(const JobQueue& queue, Decisions& decisions, 
     }
   }
 
-  while (!by_share.empty() && CapacityLeftThisPass()) {
+  while (!by_share.empty() && CapacityLeftThisPass() &&
+         examined++ < options_.max_jobs_examined_per_pass) {
     std::vector<std::string> shares;
     for (const auto& [share, candidates] : by_share) shares.push_back(share);
     bool placed = false;

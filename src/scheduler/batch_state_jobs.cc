@@ -23,12 +23,17 @@ const Job* BatchState::FindJob(const std::string& job_id) const {
   return it == jobs_.end() ? nullptr : &it->second;
 }
 
-void BatchState::IndexJob(Job& job) { jobs_by_queue_[job.job_queue][job.status].insert(&job); }
+void BatchState::IndexJob(Job& job) {
+  jobs_by_queue_[job.job_queue][job.status].insert(&job);
+  if (job.status == JobStatus::kRunnable) runnable_shapes_.Add(job);
+}
 
 void BatchState::MoveInIndex(Job& job, JobStatus from) {
   auto& by_status = jobs_by_queue_[job.job_queue];
   by_status[from].erase(&job);
   by_status[job.status].insert(&job);
+  if (from == JobStatus::kRunnable) runnable_shapes_.Remove(job);
+  if (job.status == JobStatus::kRunnable) runnable_shapes_.Add(job);
 }
 
 void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
