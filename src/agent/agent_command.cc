@@ -15,6 +15,7 @@
 #include "agent/agent_daemon.h"
 #include "agent/attempt_command.h"
 #include "agent/machine_resources.h"
+#include "common/secret_file.h"
 #include "runtime/daemon_setup.h"
 
 extern char** environ;
@@ -53,6 +54,14 @@ Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
   while (options.server.ends_with('/')) options.server.pop_back();
   options.cluster = command.cluster;
   options.token = command.token;
+  if (!command.token_file.empty()) {
+    if (!command.token.empty()) {
+      return Status::InvalidArgument("give the token with --token or --token-file, not both");
+    }
+    Result<std::string> token = ReadSecretFile(command.token_file);
+    if (!token.ok()) return token.status();
+    options.token = *token;
+  }
   if (options.token.empty()) {
     const char* token = std::getenv("GLEANER_AGENT_TOKEN");
     options.token = token ? token : "";

@@ -70,6 +70,11 @@ Result<int64_t> AgentConnection::ShipLog(const std::string& instance_id,
   return answer["size"].get<int64_t>();
 }
 
+void AgentConnection::SetCredential(std::string credential) {
+  std::lock_guard lock(mutex_);
+  credential_ = std::move(credential);
+}
+
 void AgentConnection::Interrupt() {
   std::lock_guard lock(mutex_);
   interrupted_ = true;
@@ -79,10 +84,12 @@ void AgentConnection::Interrupt() {
 Result<std::string> AgentConnection::Send(const std::string& path, const std::string& body,
                                           std::string_view content_type, milliseconds timeout) {
   HttpClient* client = nullptr;
+  std::map<std::string, std::string> headers{{"Content-Type", std::string(content_type)}};
   {
     std::lock_guard lock(mutex_);
     if (interrupted_) return Status::Internal("the agent is stopping");
     client = client_.get();
+    if (!credential_.empty()) headers[std::string(kAgentCredentialHeader)] = credential_;
   }
   if (client == nullptr) {
     // Connecting takes a while when the server is down: not under the lock Interrupt takes.
@@ -93,7 +100,6 @@ Result<std::string> AgentConnection::Send(const std::string& path, const std::st
     client_ = std::make_unique<HttpClient>(std::move(*connected));
     client = client_.get();
   }
-  std::map<std::string, std::string> headers{{"Content-Type", std::string(content_type)}};
   if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
   Result<HttpClientResponse> response = client->Post(path, body, headers, timeout);
   if (!response.ok()) {
@@ -115,6 +121,9 @@ Status AgentErrorFromResponse(int http_status, std::string_view body) {
   }
   if (http_status == 404 && type == kAgentNotRegistered) {
     return Status::NotFound("the server does not know this agent: " + message);
+  }
+  if (http_status == 403 && type == kAgentIdentityRefused) {
+    return Status(StatusCode::kPermissionDenied, message);
   }
   if (http_status >= 400 && http_status < 500) return Status::InvalidArgument(message);
   return Status::Internal("the server answered HTTP " + std::to_string(http_status) + ": " +

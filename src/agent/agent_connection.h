@@ -5,6 +5,7 @@
 //
 // Errors, as Status codes:
 //   kNotFound         AgentNotRegisteredException: register again, then go on
+//   kPermissionDenied  AgentIdentityException: the instance id is not this agent's (any more)
 //   kInvalidArgument  the server refused the request (HTTP 4xx); the message is the server's
 //   kInternal         the server could not be reached, timed out or failed: try again later
 
@@ -38,8 +39,11 @@ class AgentConnection {
   Result<int64_t> ShipLog(const std::string& instance_id, const std::string& log_stream_name,
                           int64_t offset, const std::string& bytes);
 
-  // Makes the request in progress fail at once, and every later one (shutdown). The one member
-  // that may be called from another thread.
+  // The credential the server gave with the instance id, sent with every later request.
+  void SetCredential(std::string credential);
+
+  // Makes the request in progress fail at once, and every later one (shutdown). May be called
+  // from another thread.
   void Interrupt();
 
  private:
@@ -48,7 +52,9 @@ class AgentConnection {
 
   const std::string server_;
   const std::string token_;
-  std::mutex mutex_;  // guards client_ (replaced only by the calling thread) and interrupted_
+  std::mutex mutex_;  // guards client_ (replaced only by the calling thread), credential_ and
+                      // interrupted_
+  std::string credential_;
   std::unique_ptr<HttpClient> client_;
   bool interrupted_ = false;
 };

@@ -96,6 +96,7 @@ Status AgentDaemon::Core::Run(const std::function<void(const AgentRegistered&)>&
   GLEANER_RETURN_IF_ERROR(work_directory_.Create());
   supervisor_.Recover();
   registered_.instance_id = work_directory_.LoadInstanceId();
+  registered_.agent_credential = work_directory_.LoadAgentCredential();
   GLEANER_RETURN_IF_ERROR(Register());
   if (inbox_.stopping()) return Status::Ok();
   on_joined(registered_);
@@ -114,25 +115,41 @@ Status AgentDaemon::Core::Register() {
                                  .resources = options_.resources,
                                  .attempts = supervisor_.HeldAttempts()};
   OutageLog outage("registering with the server at " + options_.server);
+  connection_.SetCredential(registered_.agent_credential);
   while (!inbox_.stopping()) {
     Result<AgentRegistered> registered = connection_.Register(registration);
     if (registered.ok()) {
       outage.Succeeded();
-      if (registered->instance_id != registration.instance_id) {
-        Status saved = work_directory_.SaveInstanceId(registered->instance_id, options_.cluster);
+      if (registered->instance_id != registration.instance_id ||
+          registered->agent_credential != registered_.agent_credential) {
+        Status saved = work_directory_.SaveInstanceId(registered->instance_id, options_.cluster,
+                                                      registered->agent_credential);
         if (!saved.ok()) spdlog::error("{}", saved.message());
       }
       registered_ = std::move(*registered);
+      connection_.SetCredential(registered_.agent_credential);
       // Guard against a busy loop (or a stall) on answers out of range.
       registered_.poll_wait_millis = std::clamp<int64_t>(registered_.poll_wait_millis, 100, 30'000);
       registered_.report_interval_millis =
           std::clamp<int64_t>(registered_.report_interval_millis, 100, 60'000);
       inbox_.SetSession({.instance_id = registered_.instance_id,
+                         .credential = registered_.agent_credential,
                          .poll_wait_millis = registered_.poll_wait_millis,
                          .generation = ++generation_});
       spdlog::info("registered as {} in {} with {} attempts held", registered_.instance_id,
                    registered_.compute_environment_arn, registration.attempts.size());
       return Status::Ok();
+    }
+    if (registered.status().code() == StatusCode::kPermissionDenied) {
+      // The id is not provably ours (the server's data directory is new, or the work directory
+      // was copied from another agent): join as a new instance. Attempts held under the old id
+      // are reported under the new one, and the server stops those it does not know.
+      spdlog::warn("the server refused this agent's instance id {}: {}; joining as a new instance",
+                   registration.instance_id, registered.status().message());
+      registration.instance_id.clear();
+      registered_.agent_credential.clear();
+      connection_.SetCredential("");
+      continue;
     }
     if (registered.status().code() == StatusCode::kInvalidArgument) {
       return Status::InvalidArgument("the server refused the registration: " +
@@ -199,6 +216,7 @@ void AgentDaemon::Core::NoteFailure(const Status& failure) {
     case StatusCode::kOk:
       return;
     case StatusCode::kNotFound:
+    case StatusCode::kPermissionDenied:  // the server no longer takes our credential
       register_again_ = true;
       return;
     case StatusCode::kInternal:
@@ -216,6 +234,7 @@ void AgentDaemon::Core::PollLoop() {
   while (true) {
     std::optional<AgentSession> session = inbox_.WaitForSessionAfter(stale_generation);
     if (!session) return;
+    poll_connection_.SetCredential(session->credential);
     Result<AgentWork> work = poll_connection_.Poll(
         {.instance_id = session->instance_id, .wait_millis = session->poll_wait_millis});
     if (inbox_.stopping()) return;
@@ -224,7 +243,8 @@ void AgentDaemon::Core::PollLoop() {
       if (!work->assignments.empty() || !work->signals.empty()) inbox_.AddWork(std::move(*work));
       continue;
     }
-    if (work.status().code() == StatusCode::kNotFound) {
+    if (work.status().code() == StatusCode::kNotFound ||
+        work.status().code() == StatusCode::kPermissionDenied) {
       stale_generation = session->generation;
       inbox_.RequestRegistration(session->generation);
       continue;

@@ -162,6 +162,13 @@ TEST_F(AgentDaemonTest, SendsTheTokenWithEveryRequest) {
   for (const std::string& authorization : server.authorizations) {
     EXPECT_EQ(authorization, "Bearer secret");
   }
+  // Every request after the first registration proves the instance id is this agent's.
+  ASSERT_GE(server.credentials.size(), 4u);
+  EXPECT_EQ(server.credentials.front().second, "");  // it had no id yet
+  for (size_t i = 1; i < server.credentials.size(); ++i) {
+    EXPECT_EQ(server.credentials[i].second, FakeAgentServer::kAgentCredential)
+        << server.credentials[i].first;
+  }
 }
 
 TEST_F(AgentDaemonTest, ARefusedRegistrationEndsTheAgentWithTheServersMessage) {

@@ -20,6 +20,7 @@ namespace gleaner {
 // The registration the server currently knows the agent by.
 struct AgentSession {
   std::string instance_id;
+  std::string credential;  // proves instance_id is this agent's
   int64_t poll_wait_millis = 0;
   uint64_t generation = 0;  // 1 for the first registration, +1 for each later one
 };

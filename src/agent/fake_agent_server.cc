@@ -107,6 +107,9 @@ HttpResponse FakeAgentServer::Handle(const HttpRequest& request) {
   std::unique_lock lock(mutex_);
   auto authorization = request.headers.find("authorization");
   authorizations.push_back(authorization == request.headers.end() ? "" : authorization->second);
+  auto credential = request.headers.find("x-gleaner-agent-credential");
+  credentials.emplace_back(request.path,
+                           credential == request.headers.end() ? "" : credential->second);
   HttpResponse response;
   if (request.path == kAgentRegisterPath) {
     response = HandleRegister(request);
@@ -133,6 +136,7 @@ HttpResponse FakeAgentServer::HandleRegister(const HttpRequest& request) {
   registrations.push_back(*registration);
   registered_ = true;
   return Json(200, EncodeAgentRegistered({.instance_id = kInstanceId,
+                                          .agent_credential = kAgentCredential,
                                           .container_instance_arn = "arn:container-instance",
                                           .compute_environment_arn = kComputeEnvironmentArn,
                                           .poll_wait_millis = kPollWaitMillis,

@@ -51,6 +51,8 @@ class FakeAgentServer {
   // The log a stream had when its attempt was first reported EXITED.
   std::map<std::string, std::string> logs_at_exit;
   std::vector<std::string> authorizations;  // each request's Authorization header ("" if none)
+  // Each request's credential header ("" if none), with its path.
+  std::vector<std::pair<std::string, std::string>> credentials;
   int requests_refused_as_unregistered = 0;
 
   // The last report's entry for `key`, if any.
@@ -61,6 +63,7 @@ class FakeAgentServer {
   static constexpr int64_t kPollWaitMillis = 300;
   static constexpr int64_t kReportIntervalMillis = 300;
   static constexpr const char* kInstanceId = "i-0123456789abcdef0";
+  static constexpr const char* kAgentCredential = "0f0f";
   static constexpr const char* kComputeEnvironmentArn =
       "arn:aws:batch:us-east-1:123456789012:compute-environment/agents";
 

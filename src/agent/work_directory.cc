@@ -57,20 +57,19 @@ std::string WorkDirectory::ExitFilePath(const AttemptKey& key) const {
   return AttemptsDirectory() + "/" + AttemptFileName(key) + ".exit";
 }
 
-std::string WorkDirectory::LoadInstanceId() const {
+std::string WorkDirectory::LoadAgentMember(const char* name) const {
   bool ok = false;
   std::string text = ReadWholeFile(root_ + "/agent.json", ok);
   if (!ok) return "";
   nlohmann::json state = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!state.is_object() || !state.contains("instanceId") || !state["instanceId"].is_string()) {
-    return "";
-  }
-  return state["instanceId"].get<std::string>();
+  if (!state.is_object() || !state.contains(name) || !state[name].is_string()) return "";
+  return state[name].get<std::string>();
 }
 
-Status WorkDirectory::SaveInstanceId(const std::string& instance_id,
-                                     const std::string& cluster) const {
-  nlohmann::json state = {{"instanceId", instance_id}, {"cluster", cluster}};
+Status WorkDirectory::SaveInstanceId(const std::string& instance_id, const std::string& cluster,
+                                     const std::string& credential) const {
+  nlohmann::json state = {
+      {"instanceId", instance_id}, {"cluster", cluster}, {"agentCredential", credential}};
   return WriteFileAtomically(root_ + "/agent.json", state.dump() + "\n", /*durable=*/true);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // The agent's files under --work-dir:
-//   agent.json                  the instance id the server gave this agent
+//   agent.json                  the instance id the server gave this agent, and its credential
 //   attempts/<name>.json        one AttemptRecord per attempt held (see attempt_record.h)
 //   attempts/<name>.exit        written by the attempt shim when the attempt ends
 //   logs/<logStreamName>        each attempt's stdout and stderr (kept after the attempt)
@@ -28,9 +28,12 @@ class WorkDirectory {
   std::string RecordPath(const AttemptKey& key) const;
   std::string ExitFilePath(const AttemptKey& key) const;
 
-  // The instance id saved by an earlier run; empty when there is none.
-  std::string LoadInstanceId() const;
-  Status SaveInstanceId(const std::string& instance_id, const std::string& cluster) const;
+  // The instance id saved by an earlier run, and the credential proving it is this agent's;
+  // empty when there is none.
+  std::string LoadInstanceId() const { return LoadAgentMember("instanceId"); }
+  std::string LoadAgentCredential() const { return LoadAgentMember("agentCredential"); }
+  Status SaveInstanceId(const std::string& instance_id, const std::string& cluster,
+                        const std::string& credential) const;
 
   // `durable`: fsync before the rename. Without it a crash may lose the update (not the old
   // record), which is fine for a log offset: the server skips bytes it already has.
@@ -42,6 +45,7 @@ class WorkDirectory {
 
  private:
   std::string AttemptsDirectory() const;
+  std::string LoadAgentMember(const char* name) const;
 
   std::string root_;
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,12 +46,17 @@ TEST_F(WorkDirectoryTest, CreatesItsLayout) {
   EXPECT_EQ(work.LogPath("a/b"), (directory_ / "nested" / "agent" / "logs" / "a" / "b").string());
 }
 
-TEST_F(WorkDirectoryTest, KeepsTheInstanceId) {
+TEST_F(WorkDirectoryTest, KeepsTheInstanceIdAndItsCredential) {
   WorkDirectory work(directory_.string());
   ASSERT_TRUE(work.Create().ok());
   EXPECT_EQ(work.LoadInstanceId(), "");
-  ASSERT_TRUE(work.SaveInstanceId("i-0123456789abcdef0", "cluster").ok());
+  EXPECT_EQ(work.LoadAgentCredential(), "");
+  ASSERT_TRUE(work.SaveInstanceId("i-0123456789abcdef0", "cluster", "c0ffee").ok());
   EXPECT_EQ(WorkDirectory(directory_.string()).LoadInstanceId(), "i-0123456789abcdef0");
+  EXPECT_EQ(WorkDirectory(directory_.string()).LoadAgentCredential(), "c0ffee");
+  struct stat info {};
+  ASSERT_EQ(stat((directory_ / "agent.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);  // the credential is a secret
   std::ofstream(directory_ / "agent.json") << "{not json";
   EXPECT_EQ(work.LoadInstanceId(), "");
 }

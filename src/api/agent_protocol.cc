@@ -138,6 +138,7 @@ Result<AgentRegistration> DecodeAgentRegistration(std::string_view body) {
 
 std::string EncodeAgentRegistered(const AgentRegistered& registered) {
   return DumpJson({{"instanceId", registered.instance_id},
+                   {"agentCredential", registered.agent_credential},
                    {"containerInstanceArn", registered.container_instance_arn},
                    {"computeEnvironmentArn", registered.compute_environment_arn},
                    {"pollWaitMillis", registered.poll_wait_millis},
@@ -148,6 +149,7 @@ Result<AgentRegistered> DecodeAgentRegistered(std::string_view body) {
   return Decode<AgentRegistered>(body, [](JsonObjectReader& in, AgentRegistered& out) {
     in.Require("instanceId");
     in.Read("instanceId", out.instance_id);
+    in.Read("agentCredential", out.agent_credential);
     in.Read("containerInstanceArn", out.container_instance_arn);
     in.Read("computeEnvironmentArn", out.compute_environment_arn);
     in.Read("pollWaitMillis", out.poll_wait_millis);

@@ -22,6 +22,10 @@ inline constexpr std::string_view kAgentLogsPath = "/gleaner/v1/agent/logs";
 // The "__type" of the HTTP 404 that tells an agent to register again (the server restarted, or it
 // declared the agent lost).
 inline constexpr std::string_view kAgentNotRegistered = "AgentNotRegisteredException";
+// HTTP 403: the agent cannot prove that the instance id it names is its own.
+inline constexpr std::string_view kAgentIdentityRefused = "AgentIdentityException";
+// Every request naming an instance id carries the credential the server gave for it.
+inline constexpr std::string_view kAgentCredentialHeader = "X-Gleaner-Agent-Credential";
 
 // One attempt of one job: what the agent and the server both name it by.
 struct AttemptKey {
@@ -40,6 +44,7 @@ struct AgentRegistration {
 
 struct AgentRegistered {
   std::string instance_id;
+  std::string agent_credential;  // sent with every later request (kAgentCredentialHeader)
   std::string container_instance_arn;
   std::string compute_environment_arn;
   int64_t poll_wait_millis = 10'000;       // how long a poll may wait for work

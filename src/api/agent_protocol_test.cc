@@ -99,9 +99,10 @@ TEST(AgentProtocolTest, ReplyAndPollRoundTrip) {
   ASSERT_TRUE(poll.ok());
   EXPECT_EQ(poll->wait_millis, 5000);
   EXPECT_FALSE(DecodeAgentPoll(R"({"instanceId": "i-1", "waitMillis": -1})").ok());
-  AgentRegistered registered{"i-1", "arn:ci", "arn:ce", 7000, 1500};
+  AgentRegistered registered{"i-1", "c0ffee", "arn:ci", "arn:ce", 7000, 1500};
   auto back = DecodeAgentRegistered(EncodeAgentRegistered(registered));
   ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->agent_credential, "c0ffee");
   EXPECT_EQ(back->poll_wait_millis, 7000);
   EXPECT_EQ(back->report_interval_millis, 1500);
 }

@@ -14,6 +14,7 @@ enum class StatusCode {
   kNotFound,
   kFailedPrecondition,
   kUnsupported,
+  kPermissionDenied,  // the caller cannot prove it may do this
   kInternal,
 };
 

@@ -31,12 +31,21 @@ bool PlacedIn(const BatchState& state, const std::string& instance_id,
   return true;
 }
 
+// For a hub without a durable key: credentials then hold for this process only.
+std::string RandomKey() {
+  std::random_device device;
+  std::string key;
+  for (int i = 0; i < 32; ++i) key += static_cast<char>(device() & 0xFF);
+  return key;
+}
+
 }  // namespace
 
 AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions options)
     : clock_(clock),
       executor_(executor),
       options_(std::move(options)),
+      identity_(options_.identity_key.empty() ? RandomKey() : options_.identity_key),
       instance_ids_(std::random_device{}()) {
   poll_timer_ = std::thread([this] { RunPollTimer(); });
 }

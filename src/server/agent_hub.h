@@ -17,12 +17,16 @@
 #include "capacity/capacity_provider.h"
 #include "capacity/instance_ids.h"
 #include "common/clock.h"
+#include "server/agent_identity.h"
 #include "server/remote_attempts.h"
 
 namespace gleaner {
 
 struct AgentHubOptions {
   std::string token;  // agents must present it (Authorization: Bearer); empty: any agent may join
+  // What agents' credentials derive from (AgentIdentity); kept in the data directory so that they
+  // hold across restarts. Empty: a random key for this process only.
+  std::string identity_key;
   int64_t lost_after_millis = 30'000;  // no report or poll for this long: the agent is lost
   int64_t report_interval_millis = 2'000;
   std::string log_directory;  // where attempt logs live (<log_directory>/<logStreamName>)
@@ -93,6 +97,8 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   AgentReportReply ApplyReport(BatchState& state, const AgentReport& report);
   // Marks the agent seen; false when it is not registered.
   bool Touch(const std::string& instance_id);
+  // Whether the request carries the credential of `instance_id` (see AgentIdentity).
+  bool ProvesIdentity(const HttpRequest& request, const std::string& instance_id) const;
   // Under mutex_: what a poll of the agent gets now (new assignments, ones due to be sent again,
   // signals), marked sent.
   AgentWork TakeWorkLocked(Agent& agent, SteadyTime now);
@@ -104,6 +110,7 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   const Clock& clock_;
   BatchExecutor& executor_;
   const AgentHubOptions options_;
+  const AgentIdentity identity_;
 
   mutable std::mutex mutex_;
   std::condition_variable polls_changed_;

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,15 @@ bool IsInstanceId(const std::string& id) {
   if (id.size() != 10 && id.size() != 19) return false;
   if (id.compare(0, 2, "i-") != 0) return false;
   return id.find_first_not_of("0123456789abcdef", 2) == std::string::npos;
+}
+
+HttpResponse IdentityRefused(const std::string& instance_id) {
+  return JsonProtocolError(std::string(kAgentIdentityRefused),
+                           "instanceId: " + instance_id + " belongs to the agent that registered " +
+                               "it, and this request does not carry its credential (" +
+                               std::string(kAgentCredentialHeader) +
+                               "); register without an instanceId to join as a new instance",
+                           403);
 }
 
 HttpResponse NotRegistered(const std::string& instance_id) {
@@ -76,7 +87,8 @@ Result<int64_t> AppendFrom(const std::string& path, int64_t offset, std::string_
 void AgentHub::Handle(HttpRequest&& request, Responder respond) {
   if (!options_.token.empty()) {
     auto header = request.headers.find("authorization");
-    if (header == request.headers.end() || header->second != "Bearer " + options_.token) {
+    if (header == request.headers.end() ||
+        !SecretsEqual(header->second, "Bearer " + options_.token)) {
       return respond(ClientError(
           "Authorization: agents must present the server's --agent-token as \"Bearer <token>\"",
           403));
@@ -109,6 +121,7 @@ void AgentHub::Register(const HttpRequest& request, Responder respond) {
                                "\" is not an EC2 instance id (i- and 8 or "
                                "17 lower-case hex digits)"));
   }
+  if (!id.empty() && !ProvesIdentity(request, id)) return respond(IdentityRefused(id));
   auto registered = std::make_shared<AgentRegistered>();
   executor_.Execute(
       [this, registration = std::move(*registration),
@@ -116,10 +129,19 @@ void AgentHub::Register(const HttpRequest& request, Responder respond) {
         GLEANER_RETURN_IF_ERROR(JoinCluster(state, registration, *registered));
         return nlohmann::json::object();
       },
-      [respond = std::move(respond), registered](Result<nlohmann::json> result) {
+      [this, respond = std::move(respond), registered](Result<nlohmann::json> result) {
         if (!result.ok()) return respond(BatchErrorResponse(result.status()));
+        registered->agent_credential = identity_.CredentialFor(registered->instance_id);
         respond(JsonResponse(EncodeAgentRegistered(*registered)));
       });
+}
+
+bool AgentHub::ProvesIdentity(const HttpRequest& request, const std::string& instance_id) const {
+  std::string name(kAgentCredentialHeader);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto header = request.headers.find(name);
+  return header != request.headers.end() && identity_.Verify(instance_id, header->second);
 }
 
 bool AgentHub::Touch(const std::string& instance_id) {
@@ -133,6 +155,8 @@ bool AgentHub::Touch(const std::string& instance_id) {
 void AgentHub::Poll(const HttpRequest& request, Responder respond) {
   Result<AgentPoll> poll = DecodeAgentPoll(request.body);
   if (!poll.ok()) return respond(ClientError(poll.status().message()));
+  if (!ProvesIdentity(request, poll->instance_id))
+    return respond(IdentityRefused(poll->instance_id));
   std::optional<AgentWork> now;
   std::optional<Responder> replaced;
   bool registered = false;
@@ -166,6 +190,9 @@ void AgentHub::Poll(const HttpRequest& request, Responder respond) {
 void AgentHub::Report(const HttpRequest& request, Responder respond) {
   Result<AgentReport> report = DecodeAgentReport(request.body);
   if (!report.ok()) return respond(ClientError(report.status().message()));
+  if (!ProvesIdentity(request, report->instance_id)) {
+    return respond(IdentityRefused(report->instance_id));
+  }
   if (!Touch(report->instance_id)) return respond(NotRegistered(report->instance_id));
   auto reply = std::make_shared<AgentReportReply>();
   executor_.Execute(
@@ -185,6 +212,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
   std::string stream = FirstQueryValue(query, "logStreamName");
   std::string offset_text = FirstQueryValue(query, "offset");
   if (instance_id.empty()) return respond(ClientError("instanceId: required"));
+  if (!ProvesIdentity(request, instance_id)) return respond(IdentityRefused(instance_id));
   if (offset_text.empty() || offset_text.size() > 18 ||
       offset_text.find_first_not_of("0123456789") != std::string::npos) {
     return respond(ClientError("offset: must be a byte offset (a non-negative integer)"));

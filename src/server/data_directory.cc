@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,5 +92,46 @@ Result<std::unique_ptr<DataDirectory>> DataDirectory::Open(const std::string& pa
 }
 
 DataDirectory::~DataDirectory() { close(lock_fd_); }
+
+Result<std::string> DataDirectory::ReadOrCreateSecret(const std::string& name) const {
+  std::string file = path_ + "/" + name;
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) {
+    char text[65] = {};
+    ssize_t length = read(fd, text, 64);
+    close(fd);
+    std::string_view secret(text, length > 0 ? static_cast<size_t>(length) : 0);
+    if (secret.size() != 64 || secret.find_first_not_of("0123456789abcdef") != secret.npos) {
+      return Status::FailedPrecondition(file +
+                                        " is not a secret gleaner made (64 hex digits); "
+                                        "remove it to have a new one made");
+    }
+    return std::string(secret);
+  }
+  if (errno != ENOENT) return ErrnoStatus("cannot read " + file, errno);
+  unsigned char bytes[32];
+  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
+    return ErrnoStatus("cannot draw random bytes for " + file, errno);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string secret;
+  for (unsigned char byte : bytes) {
+    secret += kHex[byte >> 4];
+    secret += kHex[byte & 0xF];
+  }
+  fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ErrnoStatus("cannot create " + file, errno);
+  bool written = write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
+                 fsync(fd) == 0;
+  int error = errno;
+  close(fd);
+  if (!written) return ErrnoStatus("cannot write " + file, error);
+  int directory = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory >= 0) {
+    (void)fsync(directory);  // the secret survives a crash, as the agents holding it do
+    close(directory);
+  }
+  return secret;
+}
 
 }  // namespace gleaner

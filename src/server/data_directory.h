@@ -28,6 +28,10 @@ class DataDirectory {
   std::string database() const { return path_ + "/gleaner.db"; }
   std::string events() const { return path_ + "/events.jsonl"; }
 
+  // A secret of the server's that must outlive restarts (the key agents' credentials derive from):
+  // 32 random bytes as 64 hex digits in `<dir>/<name>` (0600), made on first use.
+  Result<std::string> ReadOrCreateSecret(const std::string& name) const;
+
  private:
   DataDirectory(std::string path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}
 

@@ -82,6 +82,26 @@ TEST_F(DataDirectoryTest, TheLockGoesWithItsHolder) {
   EXPECT_TRUE(DataDirectory::Open(path_).ok());
 }
 
+TEST_F(DataDirectoryTest, ASecretIsMadeOnceAndKept) {
+  std::string first;
+  {
+    auto directory = DataDirectory::Open(path_);
+    ASSERT_TRUE(directory.ok());
+    Result<std::string> secret = (*directory)->ReadOrCreateSecret("agent-key");
+    ASSERT_TRUE(secret.ok()) << secret.status().message();
+    EXPECT_EQ(secret->size(), 64u);
+    first = *secret;
+    EXPECT_EQ(ModeOf(path_ + "/agent-key"), 0600u);
+  }
+  auto directory = DataDirectory::Open(path_);
+  ASSERT_TRUE(directory.ok());
+  Result<std::string> again = (*directory)->ReadOrCreateSecret("agent-key");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, first);
+  std::ofstream(path_ + "/broken") << "short";
+  EXPECT_FALSE((*directory)->ReadOrCreateSecret("broken").ok());
+}
+
 TEST_F(DataDirectoryTest, APathThatIsAFileIsRefused) {
   std::ofstream(path_) << "not a directory";
   auto directory = DataDirectory::Open(path_);

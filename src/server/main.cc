@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
                        "Jobs get no SIGTERM at the interruption notice, only SIGKILL at the "
                        "deadline (they can still poll instance metadata)");
   up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
+  up_command->add_option("--agent-token-file", up.agent_token_file,
+                         "A file holding the token agents must present to join");
   up_command
       ->add_option("--agent-token", up.agent_token,
                    "Agents must present this token to join (env GLEANER_AGENT_TOKEN; default: "
@@ -154,7 +156,10 @@ int main(int argc, char** argv) {
                    "ECS cluster name or ARN of the compute environment to join")
       ->required();
   agent_command->add_option("--token", agent.token,
-                            "The server's agent token (env GLEANER_AGENT_TOKEN)");
+                            "The server's agent token (env GLEANER_AGENT_TOKEN; a command line "
+                            "is visible to every user: prefer --token-file)");
+  agent_command->add_option("--token-file", agent.token_file,
+                            "A file holding the server's agent token");
   agent_command->add_option("--vcpus", agent.vcpus, "vCPUs to offer (default: the machine's)")
       ->check(CLI::NonNegativeNumber);
   agent_command

@@ -15,6 +15,7 @@
 #include "api/batch_api.h"
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
+#include "common/secret_file.h"
 #include "runtime/daemon_setup.h"
 #include "server/agent_hub.h"
 #include "server/data_directory.h"
@@ -132,6 +133,17 @@ int RunUpCommand(const UpOptions& options) {
   engine.AddCapacityProvider(cloud.get());
   AgentHubOptions agent_options;
   agent_options.token = options.agent_token;
+  if (!options.agent_token_file.empty()) {
+    if (!options.agent_token.empty()) {
+      return Fail("give the agent token with --agent-token or --agent-token-file, not both");
+    }
+    Result<std::string> token = ReadSecretFile(options.agent_token_file);
+    if (!token.ok()) return Fail(token.status().message());
+    agent_options.token = *token;
+  }
+  Result<std::string> identity_key = (*directory)->ReadOrCreateSecret("agent-key");
+  if (!identity_key.ok()) return Fail(identity_key.status().message());
+  agent_options.identity_key = *identity_key;
   agent_options.lost_after_millis = std::llround(options.agent_lost_after_seconds * 1000);
   agent_options.report_interval_millis =
       std::clamp<int64_t>(agent_options.lost_after_millis / 5, 100, 2'000);

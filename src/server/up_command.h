@@ -26,6 +26,7 @@ struct UpOptions {
   bool signal_at_notice = true;          // SIGTERM to jobs at the interruption notice
   std::optional<uint64_t> seed;          // the simulated cloud's; default: random
   std::string agent_token;               // agents must present it; empty: any agent may join
+  std::string agent_token_file;          // the token's file, instead of agent_token
   double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost
   // Fault injection for crash tests: each store transaction waits this long before its COMMIT.
   int injected_commit_delay_millis = 0;

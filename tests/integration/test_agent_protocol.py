@@ -22,8 +22,17 @@ INSTANCE_ID = re.compile(r"^i-[0-9a-f]{17}$")
 HOST_TERMINATED = re.compile(r"^Host EC2 \(instance i-[0-9a-f]{17}\) terminated\.$")
 
 
-def call(gleaner, path, body, token=None, raw=False, query=None):
-    """POST to the agent protocol; returns (HTTP status, decoded JSON body)."""
+# The credential the server gave with each instance id, which `call` sends as an agent does.
+CREDENTIALS: dict[str, str] = {}
+
+
+def call(gleaner, path, body, token=None, raw=False, query=None, credential=None):
+    """POST to the agent protocol; returns (HTTP status, decoded JSON body). The request carries
+    the credential of the instance id it names (from its registration), unless `credential` gives
+    another ("" for none)."""
+    if credential is None:
+        named = (query or {}).get("instanceId") or (None if raw else body.get("instanceId"))
+        credential = CREDENTIALS.get(named, "")
     url = gleaner.endpoint + "/gleaner/v1/agent/" + path
     if query:
         url += "?" + urllib.parse.urlencode(query)
@@ -32,6 +41,8 @@ def call(gleaner, path, body, token=None, raw=False, query=None):
     request.add_header("Content-Type", "application/octet-stream" if raw else "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    if credential:
+        request.add_header("X-Gleaner-Agent-Credential", credential)
     try:
         with urllib.request.urlopen(request, timeout=40) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -59,6 +70,8 @@ def register(gleaner, cluster, gpus=0, token=None, instance_id=None, attempts=()
     status, reply = call(gleaner, "register", body, token=token)
     assert status == 200, reply
     assert INSTANCE_ID.match(reply["instanceId"]), reply
+    assert re.fullmatch(r"[0-9a-f]{64}", reply["agentCredential"]), reply
+    CREDENTIALS[reply["instanceId"]] = reply["agentCredential"]
     return reply
 
 
@@ -184,8 +197,9 @@ def test_protocol_errors_are_client_errors(gleaner, batch, helpers):
     status, error = call(gleaner, "register", {"cluster": cluster, "instanceId": "host-1",
                                                "resources": {"millivcpus": 1000, "memoryMib": 1}})
     assert status == 400 and "instanceId" in error["message"]
+    # An id nobody proved is refused before anything is said of it.
     status, error = call(gleaner, "report", {"instanceId": "i-0123456789abcdef0", "attempts": []})
-    assert status == 404 and error["__type"] == "AgentNotRegisteredException"
+    assert status == 403 and error["__type"] == "AgentIdentityException"
     instance_id = register(gleaner, cluster)["instanceId"]
     status, error = call(gleaner, "logs", b"x", raw=True, query={
         "instanceId": instance_id, "logStreamName": "jd/default/abc", "offset": 0})
@@ -275,3 +289,77 @@ def test_reports_missing_what_their_state_needs_are_refused(gleaner, batch, help
         status, error = call(gleaner, "report", {"instanceId": instance_id, "attempts": [
             {"jobId": "j", "attempt": 1, **attempt}]})
         assert status == 400 and field in error["message"], (attempt, error)
+
+
+# ---- identity: an instance id belongs to the agent that registered it (issue 10, item 5) ----
+
+def test_an_agent_cannot_impersonate_another(gleaner, batch, helpers):
+    cluster, queue, definition = unmanaged_stack(helpers, batch)
+    victim = register(gleaner, cluster)["instanceId"]
+    job_id = helpers.submit(queue, definition)
+    assignment = poll_assignment(gleaner, victim)
+    forged = "0" * 64
+    for credential in ("", forged, CREDENTIALS[victim][:-1]):
+        # Taking over the id, with more resources,
+        status, error = call(gleaner, "register", {
+            "cluster": cluster, "instanceId": victim,
+            "resources": {"millivcpus": 64000, "memoryMib": 65536}}, credential=credential)
+        assert status == 403 and error["__type"] == "AgentIdentityException", error
+        # receiving its assignments,
+        status, error = call(gleaner, "poll", {"instanceId": victim, "waitMillis": 0},
+                             credential=credential)
+        assert status == 403 and error["__type"] == "AgentIdentityException", error
+        # reporting its job done,
+        status, error = call(gleaner, "report", {"instanceId": victim, "attempts": [
+            {"jobId": job_id, "attempt": 1, "state": "EXITED", "exitCode": 0, "signal": 0}]},
+                             credential=credential)
+        assert status == 403 and error["__type"] == "AgentIdentityException", error
+        # or writing its log are all refused.
+        status, error = call(gleaner, "logs", b"forged\n", raw=True, credential=credential,
+                             query={"instanceId": victim,
+                                    "logStreamName": assignment["logStreamName"], "offset": 0})
+        assert status == 403 and error["__type"] == "AgentIdentityException", error
+    assert helpers.describe(job_id)["status"] in ("STARTING", "RUNNING")
+    # Another agent's credential does not prove this id either.
+    other = register(gleaner, cluster)["instanceId"]
+    status, error = call(gleaner, "poll", {"instanceId": victim, "waitMillis": 0},
+                         credential=CREDENTIALS[other])
+    assert status == 403, error
+    # The real agent goes on.
+    report(gleaner, victim, {"jobId": job_id, "attempt": 1, "state": "EXITED", "exitCode": 0,
+                             "signal": 0})
+    assert helpers.wait_for_status(job_id, "SUCCEEDED")["status"] == "SUCCEEDED"
+
+
+def test_a_credential_holds_across_a_server_restart(gleaner, batch, helpers):
+    cluster, _, _ = unmanaged_stack(helpers, batch)
+    instance_id = register(gleaner, cluster)["instanceId"]
+    gleaner.restart()
+    again = register(gleaner, cluster, instance_id=instance_id)
+    assert again["instanceId"] == instance_id
+    assert again["agentCredential"] == CREDENTIALS[instance_id]
+    assert (gleaner.data_dir / "agent-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_token_can_come_from_a_file(tmp_path, batch_for_token_file):
+    server, token = batch_for_token_file
+    status, error = call(server, "register", {"cluster": "x", "resources": {
+        "millivcpus": 1000, "memoryMib": 512}}, token="wrong")
+    assert status == 403, error
+    status, error = call(server, "register", {"cluster": "no-such-cluster", "resources": {
+        "millivcpus": 1000, "memoryMib": 512}}, token=token)
+    assert status == 400 and "no-such-cluster" in error["message"], error
+
+
+@pytest.fixture
+def batch_for_token_file(tmp_path):
+    from gleaner_testlib import start_gleaner
+    token = "file-token-0123"
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    token_file.chmod(0o600)
+    server = start_gleaner(tmp_path / "server", ["--agent-token-file", str(token_file)])
+    try:
+        yield server, token
+    finally:
+        server.shutdown()
