@@ -317,6 +317,26 @@ TEST_F(RetentionAndWaitingTest, FinishedJobsArePurgedAfterTheRetentionPeriod) {
   EXPECT_EQ(state_.TakeChanges().deleted_jobs, std::set<std::string>{id});
 }
 
+TEST_F(RetentionAndWaitingTest, PurgedJobsNameTheLogStreamsOfEveryAttempt) {
+  SubmitJobRequest request = Request("retried");
+  request.retry_strategy = RetryStrategy{2, {}};
+  std::string id = Submit(request);
+  std::string never_ran = Submit("never-ran");
+  MustOk(state_.CancelJob({never_ran, "stop"}));
+  RunToExit(id, 1);
+  std::string first_stream = JobOf(id).attempts.at(0).container.log_stream_name;
+  RunToExit(id, 0);
+  ASSERT_EQ(StatusOf(id), JobStatus::kSucceeded);
+  std::string second_stream = JobOf(id).attempts.at(1).container.log_stream_name;
+  ASSERT_NE(first_stream, second_stream);
+  state_.TakeChanges();
+  clock_.Advance(7LL * 24 * 3600 * 1000 + 60'000);
+  state_.Schedule();
+  StateChanges changes = state_.TakeChanges();
+  EXPECT_EQ(changes.deleted_jobs, (std::set<std::string>{id, never_ran}));
+  EXPECT_EQ(changes.purged_log_streams, (std::vector<std::string>{first_stream, second_stream}));
+}
+
 TEST_F(RetentionAndWaitingTest, WaitingReasonCountsTheJobsAhead) {
   std::string first = Submit("first");
   state_.Schedule();  // takes the only vCPU

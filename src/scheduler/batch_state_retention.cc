@@ -75,6 +75,17 @@ void BatchState::ForgetJob(const std::string& job_id) {
   array_counts_.erase(job_id);
   n_to_n_dependents_.erase(job_id);
   dependents_.erase(job_id);
+  for (const AttemptDetail& attempt : job.attempts) {
+    if (!attempt.container.log_stream_name.empty()) {
+      changes_.purged_log_streams.push_back(attempt.container.log_stream_name);
+    }
+  }
+  // The current attempt's stream is also the last ended attempt's, unless it never ran.
+  const std::string& current = job.container.current->log_stream_name;
+  if (!current.empty() &&
+      (job.attempts.empty() || job.attempts.back().container.log_stream_name != current)) {
+    changes_.purged_log_streams.push_back(current);
+  }
   jobs_.erase(it);
   changes_.jobs.erase(job_id);
   changes_.deleted_jobs.insert(job_id);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "server/server_test_support.h"
 
 namespace gleaner {
 namespace {
@@ -159,25 +160,7 @@ class EngineTest : public ::testing::Test {
     engine_.SetLauncher(&launcher_);
     EXPECT_TRUE(engine_.Start().ok());
     Run([](BatchState& state) -> Result<json> {
-      ComputeEnvironment environment;
-      environment.name = "ce";
-      environment.type = "MANAGED";
-      environment.compute_resources = ComputeResources{};
-      environment.compute_resources->type = "EC2";
-      environment.compute_resources->maxv_cpus = 16;
-      GLEANER_RETURN_IF_ERROR(state.CreateComputeEnvironment(environment).status());
-      JobQueue queue;
-      queue.name = "q";
-      queue.priority = 1;
-      queue.compute_environment_order.push_back({1, "ce"});
-      GLEANER_RETURN_IF_ERROR(state.CreateJobQueue(queue).status());
-      JobDefinition definition;
-      definition.name = "def";
-      definition.type = "container";
-      definition.container_properties = ContainerProperties{};
-      definition.container_properties->command = {"true"};
-      definition.container_properties->resource_requirements = {{"VCPU", "1"}, {"MEMORY", "256"}};
-      GLEANER_RETURN_IF_ERROR(state.RegisterJobDefinition(definition).status());
+      GLEANER_RETURN_IF_ERROR(server_test::CreateSmallWorld(state));
       return json::object();
     });
   }
@@ -195,11 +178,7 @@ class EngineTest : public ::testing::Test {
 
   static BatchCommand SubmitCommand(const std::string& name) {
     return [name](BatchState& state) -> Result<json> {
-      SubmitJobRequest request;
-      request.job_name = name;
-      request.job_queue = "q";
-      request.job_definition = "def";
-      Result<const Job*> job = state.SubmitJob(request);
+      Result<const Job*> job = state.SubmitJob(server_test::SmallJob(name));
       if (!job.ok()) return job.status();
       return json{{"jobId", (*job)->job_id}};
     };

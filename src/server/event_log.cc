@@ -1,5 +1,12 @@
 #include "server/event_log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
 #include "api/aws_errors.h"
 #include "capacity/simulated_cloud.h"
 #include "model/json_codec.h"
@@ -9,13 +16,76 @@ namespace gleaner {
 
 using nlohmann::json;
 
+namespace {
+
+constexpr int64_t kDayMillis = 86'400'000;
+
+std::string DayOf(EpochMillis at) { return FormatIso8601Seconds(at).substr(0, 10); }
+
+// Opens `path` for appending, creating it private (0600) when missing: events hold job details.
+std::ofstream OpenPrivate(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+  return std::ofstream(path, std::ios::app);
+}
+
+// The day a file was last written, from its modification time; `fallback` when it has none.
+std::string DayOfFile(const std::string& path, const std::string& fallback) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) != 0 || info.st_size == 0) return fallback;
+  return DayOf(static_cast<EpochMillis>(info.st_mtime) * 1000);
+}
+
+}  // namespace
+
 EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, uint64_t seed,
-                   size_t capacity)
+                   int64_t retention_millis, size_t capacity)
     : clock_(clock),
       scope_(std::move(scope)),
       capacity_(capacity),
-      file_(path, std::ios::app),
-      ids_(clock, seed) {}
+      path_(path),
+      retention_millis_(retention_millis),
+      file_(OpenPrivate(path)),
+      file_day_(DayOfFile(path, DayOf(clock.NowMillis()))),
+      ids_(clock, seed) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  RotateIfDueLocked(clock_.NowMillis());  // a file left from an earlier day
+  DeleteExpiredLocked(clock_.NowMillis());
+}
+
+void EventLog::RotateIfDueLocked(EpochMillis now) {
+  std::string today = DayOf(now);
+  if (today == file_day_) return;
+  file_.close();
+  std::string stem = path_.substr(0, path_.rfind(".jsonl"));
+  std::string rotated = stem + "-" + file_day_ + ".jsonl";
+  for (int n = 2; std::filesystem::exists(rotated); ++n) {  // rotated already (a restart)
+    rotated = stem + "-" + file_day_ + "." + std::to_string(n) + ".jsonl";
+  }
+  std::error_code error;
+  std::filesystem::rename(path_, rotated, error);
+  file_ = OpenPrivate(path_);
+  file_day_ = today;
+  DeleteExpiredLocked(now);
+}
+
+void EventLog::DeleteExpiredLocked(EpochMillis now) {
+  std::filesystem::path current(path_);
+  std::string stem = current.stem().string() + "-";  // "events-"
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(current.parent_path(), error)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(stem, 0) != 0 || !name.ends_with(".jsonl")) continue;
+    std::string day = name.substr(stem.size(), 10);
+    // A file holds events up to the end of its day; it goes once that is past retention.
+    std::tm tm{};
+    if (day.size() != 10 || strptime(day.c_str(), "%Y-%m-%d", &tm) == nullptr) continue;
+    EpochMillis day_end = static_cast<EpochMillis>(timegm(&tm)) * 1000 + kDayMillis;
+    if (day_end + retention_millis_ <= now) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
 
 void EventLog::Stage(std::vector<json>& staged, const std::string& detail_type,
                      const std::string& source, std::vector<std::string> resources, json detail) {
@@ -32,6 +102,7 @@ void EventLog::Stage(std::vector<json>& staged, const std::string& detail_type,
 
 void EventLog::Publish(std::vector<json> staged) {
   std::lock_guard<std::mutex> lock(mutex_);
+  RotateIfDueLocked(clock_.NowMillis());
   for (json& event : staged) {
     if (file_) file_ << DumpJson(event) << '\n';
     event["gleanerSequence"] = ++sequence_;

@@ -30,10 +30,14 @@ class SimulatedCloud;
 // GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; what it returns
 // publishes the pass's events, and runs once the pass is durable (an event never tells of a change
 // a crash can take back); Since runs on any thread.
+//
+// The file rotates once a day (UTC): `events.jsonl` becomes `events-YYYY-MM-DD.jsonl`, named for
+// the day it began, and rotated files older than `retention_millis` (the job retention) are
+// deleted, so the log does not outgrow the jobs it tells of.
 class EventLog {
  public:
   EventLog(const Clock& clock, ArnScope scope, const std::string& path, uint64_t seed,
-           size_t capacity = 10'000);
+           int64_t retention_millis, size_t capacity = 10'000);
 
   // Looks at what changed in a pass (jobs whose status moved, instances with a new notice) and
   // returns what publishes those events, or an empty function when there are none.
@@ -46,13 +50,19 @@ class EventLog {
   void Stage(std::vector<nlohmann::json>& staged, const std::string& detail_type,
              const std::string& source, std::vector<std::string> resources, nlohmann::json detail);
   void Publish(std::vector<nlohmann::json> staged);
+  // Under mutex_: starts a new file when the day changed, and deletes files past retention.
+  void RotateIfDueLocked(EpochMillis now);
+  void DeleteExpiredLocked(EpochMillis now);
   void ObserveCloud(const SimulatedCloud& cloud, std::vector<nlohmann::json>& staged);
 
   const Clock& clock_;
   ArnScope scope_;
   size_t capacity_;
-  mutable std::mutex mutex_;  // guards the three below
+  const std::string path_;
+  const int64_t retention_millis_;
+  mutable std::mutex mutex_;  // guards the members up to ids_
   std::ofstream file_;
+  std::string file_day_;  // YYYY-MM-DD (UTC) the current file began
   std::deque<nlohmann::json> recent_;
   uint64_t sequence_ = 0;
   // Scheduler thread only.

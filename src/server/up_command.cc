@@ -21,6 +21,7 @@
 #include "server/data_directory.h"
 #include "server/engine.h"
 #include "server/event_log.h"
+#include "server/file_janitor.h"
 #include "server/instance_metadata_route.h"
 #include "server/interrupt_route.h"
 #include "server/local_host.h"
@@ -117,10 +118,23 @@ int RunUpCommand(const UpOptions& options) {
   engine_options.working_directory = (*directory)->work();
   engine_options.base_environment = BaseEnvironment();
   auto events = std::make_shared<EventLog>(clock, state_options.scope, (*directory)->events(),
-                                           state_options.seed);
-  engine_options.observe_changes = [events, cloud = cloud.get()](const BatchState& observed,
-                                                                 const StateChanges& changes) {
-    return events->Observe(observed, changes, cloud);
+                                           state_options.seed, state_options.job_retention_millis);
+  auto janitor = std::make_shared<FileJanitor>();
+  engine_options.observe_changes = [events, janitor, logs = engine_options.log_directory,
+                                    cloud = cloud.get()](const BatchState& observed,
+                                                         const StateChanges& changes) {
+    std::function<void()> publish = events->Observe(observed, changes, cloud);
+    if (changes.purged_log_streams.empty()) return publish;
+    // Purged jobs' output goes with them, once their deletion is durable.
+    std::vector<std::string> paths;
+    for (const std::string& stream : changes.purged_log_streams) {
+      if (stream.find("..") == std::string::npos) paths.push_back(logs + "/" + stream);
+    }
+    return std::function<void()>(
+        [publish = std::move(publish), janitor, paths = std::move(paths)]() mutable {
+          if (publish) publish();
+          janitor->Remove(std::move(paths));
+        });
   };
   engine_options.attempt_environment = [metadata, endpoint_url](
                                            const Job& job, std::vector<std::string>& environment) {

@@ -172,3 +172,19 @@ def test_the_data_directory_is_private(gleaner, helpers, stack, wait_for_status)
         for name in files:
             path = os.path.join(directory, name)
             assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+
+
+# ---- what finished jobs leave behind follows --job-retention-days (item 6) ----
+
+@pytest.mark.gleaner_args("--job-retention-days", "0.0001")  # 8.64 s
+def test_a_purged_jobs_log_goes_with_it(gleaner, batch, helpers, stack, wait_for_status):
+    job = wait_for_status(helpers.submit(stack.queue_name, stack.definition_name), "SUCCEEDED")
+    log = gleaner.data_dir / "logs" / job["container"]["logStreamName"]
+    assert log.read_text() == "hi\n"
+    gleaner.stop()
+    # The purge runs at the first pass after a start, once the retention is over.
+    time.sleep(max(0.0, job["stoppedAt"] / 1000 + 8.64 + 0.5 - time.time()))
+    gleaner.start()
+    helpers.poll(lambda: not batch.describe_jobs(jobs=[job["jobId"]])["jobs"], 15,
+                 "the job to be purged")
+    helpers.poll(lambda: not log.exists(), 15, f"{log} to be deleted with its job")

@@ -1,0 +1,54 @@
+#include "server/file_janitor.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace gleaner {
+
+FileJanitor::FileJanitor() : thread_([this] { Run(); }) {}
+
+FileJanitor::~FileJanitor() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void FileJanitor::Remove(std::vector<std::string> paths) {
+  if (paths.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    for (std::string& path : paths) queue_.push_back(std::move(path));
+  }
+  changed_.notify_all();
+}
+
+void FileJanitor::Drain() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void FileJanitor::Run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and nothing left
+    std::string path = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      spdlog::warn("cannot remove {}: {}", path, std::strerror(errno));
+    }
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) changed_.notify_all();
+  }
+}
+
+}  // namespace gleaner

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gleaner {
+
+// Deletes files on a thread of its own: purging a day's finished jobs can mean removing many
+// thousands of log files, which must not hold up the store's writer or the scheduler.
+class FileJanitor {
+ public:
+  FileJanitor();
+  ~FileJanitor();  // removes what is queued, then stops
+  FileJanitor(const FileJanitor&) = delete;
+  FileJanitor& operator=(const FileJanitor&) = delete;
+
+  // Queues files for removal; any thread. A missing file is no error.
+  void Remove(std::vector<std::string> paths);
+  // Blocks until everything queued so far is removed (tests).
+  void Drain();
+
+ private:
+  void Run();
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::string> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once everything above exists
+};
+
+}  // namespace gleaner
