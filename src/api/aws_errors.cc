@@ -16,11 +16,11 @@ HttpResponse BatchErrorResponse(const Status& status) {
   return response;
 }
 
-HttpResponse JsonProtocolError(const std::string& code, const std::string& message,
-                               int http_status) {
+HttpResponse JsonProtocolError(const std::string& code, const std::string& message, int http_status,
+                               const std::string& content_type) {
   HttpResponse response;
   response.status = http_status;
-  response.content_type = "application/x-amz-json-1.1";
+  response.content_type = content_type;
   response.headers.emplace_back("X-Amzn-ErrorType", code);
   response.body = DumpJson({{"__type", code}, {"message", message}});
   return response;

@@ -6,6 +6,7 @@
 
 #include "api/batch_executor.h"
 #include "api/http_server.h"
+#include "api/request_authentication.h"
 
 namespace gleaner {
 
@@ -18,6 +19,10 @@ struct GleanerApiOptions {
   std::vector<std::pair<std::string, HttpHandler>> routes;
   // The simulated cloud behind EC2 (and what ECS knows of instances); null with local capacity.
   SimulatedCloud* cloud = nullptr;
+  // Every request must be signed with one of these keys, except /healthz, instance metadata
+  // (/imds/, which jobs read unsigned as on EC2) and the agent protocol (its own token and
+  // credentials).
+  RequestAuthentication authentication;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and

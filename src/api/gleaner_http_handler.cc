@@ -19,6 +19,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kBatchPrefix = "/v1/";
+constexpr std::string_view kMetadataPrefix = "/imds/";
+constexpr std::string_view kAgentPrefix = "/gleaner/v1/agent/";
 constexpr std::string_view kTagsPrefix = "/v1/tags/";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
 constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
@@ -111,7 +113,9 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
   auto ecs = std::make_shared<EcsApi>(executor, options.cloud);
   auto routes =
       std::make_shared<std::vector<std::pair<std::string, HttpHandler>>>(std::move(options.routes));
-  return [&executor, ids, logs, ec2, ecs, routes](HttpRequest&& request, Responder respond) {
+  auto authentication = std::make_shared<RequestAuthentication>(std::move(options.authentication));
+  return [&executor, ids, logs, ec2, ecs, routes, authentication](HttpRequest&& request,
+                                                                  Responder respond) {
     std::string request_id = ids->Next();
     Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
       response.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -125,6 +129,11 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
           "The request path and query string must be valid UTF-8 once percent-decoded")));
     }
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    if (!path.starts_with(kMetadataPrefix) && !path.starts_with(kAgentPrefix)) {
+      if (auto refused = Authenticate(request, *authentication, request_id)) {
+        return tagged(std::move(*refused));
+      }
+    }
     for (const auto& [prefix, handler] : *routes) {
       if (path.rfind(prefix, 0) == 0) return handler(std::move(request), std::move(tagged));
     }

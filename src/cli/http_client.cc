@@ -1,5 +1,10 @@
 #include "cli/http_client.h"
 
+#include <optional>
+
+#include "api/aws_credentials.h"
+#include "common/clock.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -18,7 +23,39 @@ struct HttpClient::Connection {
   std::string host;
   std::string port;
   beast::flat_buffer buffer;
+  std::optional<SigV4Credentials> credentials;
+  std::string region;
 };
+
+namespace {
+
+// The request as sent: Host with the port (what signing covers), and signed when credentials
+// were given.
+http::request<http::string_body> BuildRequest(const HttpClient::Connection& connection,
+                                              const std::string& target, const std::string& body,
+                                              const std::map<std::string, std::string>& headers) {
+  std::map<std::string, std::string> all = headers;
+  all["Host"] = connection.port == "80" ? connection.host : connection.host + ":" + connection.port;
+  if (connection.credentials) {
+    size_t question = target.find('?');
+    std::string path = target.substr(0, question);
+    std::string query = question == std::string::npos ? "" : target.substr(question + 1);
+    SignSigV4("POST", path, query, all, body, *connection.credentials, connection.region, "batch",
+              SystemClock().NowMillis());
+  }
+  http::request<http::string_body> request{http::verb::post, target, 11};
+  for (const auto& [name, value] : all) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  return request;
+}
+
+}  // namespace
+
+void HttpClient::SetCredentials(SigV4Credentials credentials, std::string region) {
+  connection_->credentials = std::move(credentials);
+  connection_->region = std::move(region);
+}
 
 HttpClient::HttpClient(Connection* connection) : connection_(connection) {}
 HttpClient::HttpClient(HttpClient&& other) noexcept : connection_(other.connection_) {
@@ -66,11 +103,7 @@ Result<HttpClient> HttpClient::Connect(const std::string& endpoint,
 
 Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
                                             const std::map<std::string, std::string>& headers) {
-  http::request<http::string_body> request{http::verb::post, path, 11};
-  request.set(http::field::host, connection_->host);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  request.prepare_payload();
+  http::request<http::string_body> request = BuildRequest(*connection_, path, body, headers);
   boost::system::error_code error;
   http::write(connection_->stream, request, error);
   http::response<http::string_body> response;
@@ -82,11 +115,7 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
 Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
                                             const std::map<std::string, std::string>& headers,
                                             std::chrono::milliseconds timeout) {
-  http::request<http::string_body> request{http::verb::post, path, 11};
-  request.set(http::field::host, connection_->host);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  request.prepare_payload();
+  http::request<http::string_body> request = BuildRequest(*connection_, path, body, headers);
   http::response<http::string_body> response;
   boost::system::error_code error;
   Connection& connection = *connection_;
@@ -116,6 +145,15 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
 void HttpClient::Interrupt() {
   Connection* connection = connection_;
   boost::asio::post(connection->io, [connection] { connection->stream.cancel(); });
+}
+
+Result<HttpClient> ConnectWithAwsCredentials(const std::string& endpoint) {
+  Result<HttpClient> client = HttpClient::Connect(endpoint);
+  if (!client.ok()) return client;
+  if (std::optional<SigV4Credentials> credentials = CredentialsFromEnvironment()) {
+    client->SetCredentials(std::move(*credentials), RegionFromEnvironment());
+  }
+  return client;
 }
 
 }  // namespace gleaner

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "api/sigv4.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -31,14 +32,22 @@ class HttpClient {
   Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers,
                                   std::chrono::milliseconds timeout);
+  // Signs every later request (SigV4, service "batch") with these credentials.
+  void SetCredentials(SigV4Credentials credentials, std::string region);
   // Makes the timed Post in progress (or else the next one) fail at once. The one member that may
   // be called from another thread, while this client exists.
   void Interrupt();
 
+  struct Connection;  // opaque outside http_client.cc
+
  private:
-  struct Connection;
   explicit HttpClient(Connection* connection);
   Connection* connection_;
 };
+
+// Connects to `endpoint` as gleaner's client commands do: requests signed with the standard AWS
+// credential chain (environment, shared credentials file; see aws_credentials.h), unsigned when
+// none is found (for a server started with --no-auth).
+Result<HttpClient> ConnectWithAwsCredentials(const std::string& endpoint);
 
 }  // namespace gleaner

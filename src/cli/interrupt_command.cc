@@ -48,7 +48,7 @@ int RunInterruptCommand(const InterruptCommandOptions& options) {
     }
     body[member] = static_cast<double>(*millis) / 1000.0;
   }
-  auto client = HttpClient::Connect(options.endpoint);
+  auto client = ConnectWithAwsCredentials(options.endpoint);
   if (!client.ok()) {
     std::cerr << "gleaner interrupt: " << client.status().message() << "\n";
     return 1;

@@ -65,7 +65,7 @@ Result<std::pair<std::string, bool>> FindStream(const json& job, int attempt) {
 }  // namespace
 
 int RunLogsCommand(const LogsCommandOptions& options) {
-  auto client = HttpClient::Connect(options.endpoint);
+  auto client = ConnectWithAwsCredentials(options.endpoint);
   if (!client.ok()) {
     std::cerr << "gleaner logs: " << client.status().message() << "\n";
     return 1;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/aws_errors.h"
+#include "api/sigv4.h"
 #include "common/contain.h"
 #include "common/private_directory.h"
 #include "model/json_text.h"

@@ -1,6 +1,7 @@
 #include "server/agent_identity.h"
 
-#include <openssl/crypto.h>
+#include "api/sigv4.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -26,11 +27,6 @@ std::string AgentIdentity::CredentialFor(std::string_view instance_id) const {
 
 bool AgentIdentity::Verify(std::string_view instance_id, std::string_view presented) const {
   return SecretsEqual(CredentialFor(instance_id), presented);
-}
-
-bool SecretsEqual(std::string_view a, std::string_view b) {
-  // The length is not secret (a credential's is fixed; a token's is the operator's choice).
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace gleaner

@@ -24,7 +24,4 @@ class AgentIdentity {
   std::string key_;
 };
 
-// Compares secrets without leaking, through timing, how long a prefix of them matches.
-bool SecretsEqual(std::string_view a, std::string_view b);
-
 }  // namespace gleaner

@@ -18,12 +18,5 @@ TEST(AgentIdentityTest, ACredentialProvesOneIdUnderOneKey) {
   EXPECT_FALSE(other_server.Verify("i-0123456789abcdef0", credential));
 }
 
-TEST(AgentIdentityTest, SecretsEqualComparesWholeValues) {
-  EXPECT_TRUE(SecretsEqual("token", "token"));
-  EXPECT_FALSE(SecretsEqual("token", "tokem"));
-  EXPECT_FALSE(SecretsEqual("token", "token2"));
-  EXPECT_TRUE(SecretsEqual("", ""));
-}
-
 }  // namespace
 }  // namespace gleaner

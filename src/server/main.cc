@@ -99,6 +99,12 @@ int main(int argc, char** argv) {
                    "Seconds without a report or poll after which an agent is declared lost")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
+  up_command->add_option("--credentials", up.credentials_file,
+                         "Access keys requests must be signed with (SigV4), in the AWS CLI's "
+                         "credentials file format (default: <data-dir>/credentials, made on "
+                         "first start)");
+  up_command->add_flag("--no-auth", up.no_auth,
+                       "Accept unsigned requests (only on a loopback --listen address)");
   up_command
       ->add_option("--inject-commit-delay-ms", up.injected_commit_delay_millis,
                    "Testing only: every store commit waits this long before it is durable, as "

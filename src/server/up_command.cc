@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <random>
 
+#include "api/aws_credentials.h"
 #include "api/batch_api.h"
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
@@ -56,6 +58,39 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == "[::1]";
+}
+
+// The access keys requests must be signed with: --credentials, or the data directory's own file
+// (made on first start). `how_to_use` tells the user how to point their clients at them.
+Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& options,
+                                                          const DataDirectory& directory,
+                                                          std::string& how_to_use) {
+  std::string path = options.credentials_file;
+  if (path.empty()) {
+    path = directory.path() + "/credentials";
+    if (!std::filesystem::exists(path)) {
+      Result<SigV4Credentials> made = CreateCredentialsFile(path);
+      if (!made.ok()) return made.status();
+    }
+  }
+  Result<std::vector<CredentialsProfile>> profiles = ReadCredentialsFile(path);
+  if (!profiles.ok()) return profiles.status();
+  std::map<std::string, std::string> keys;
+  for (const CredentialsProfile& profile : *profiles) {
+    keys[profile.credentials.access_key_id] = profile.credentials.secret_access_key;
+  }
+  how_to_use = "  requests must be signed with a key from " + path +
+               ":\n    export AWS_SHARED_CREDENTIALS_FILE=" + path;
+  if (options.credentials_file.empty()) {
+    const SigV4Credentials& own = profiles->front().credentials;
+    how_to_use += "\n    or: export AWS_ACCESS_KEY_ID=" + own.access_key_id +
+                  " AWS_SECRET_ACCESS_KEY=" + own.secret_access_key;
+  }
+  return keys;
+}
+
 }  // namespace
 
 int RunUpCommand(const UpOptions& options) {
@@ -70,6 +105,17 @@ int RunUpCommand(const UpOptions& options) {
   }
   auto directory = DataDirectory::Open(data_dir);  // held until the server has stopped
   if (!directory.ok()) return Fail(directory.status().message());
+  if (options.no_auth && !IsLoopback(listen->first)) {
+    return Fail("--no-auth is refused on " + listen->first +
+                ": unsigned requests are accepted only on a loopback address");
+  }
+  std::string how_to_use = "  --no-auth: requests need no signature (loopback only)";
+  auto access_keys = std::make_shared<std::map<std::string, std::string>>();
+  if (!options.no_auth) {
+    auto keys = LoadAccessKeys(options, **directory, how_to_use);
+    if (!keys.ok()) return Fail(keys.status().message());
+    *access_keys = std::move(*keys);
+  }
 
   sigset_t stop_signals = PrepareDaemonProcess();  // before any thread starts
 
@@ -173,6 +219,14 @@ int RunUpCommand(const UpOptions& options) {
   GleanerApiOptions api_options;
   api_options.log_directory = engine_options.log_directory;
   api_options.cloud = cloud.get();
+  api_options.authentication.enabled = !options.no_auth;
+  api_options.authentication.clock = &clock;
+  api_options.authentication.secrets =
+      [access_keys](std::string_view key_id) -> std::optional<std::string> {
+    auto found = access_keys->find(std::string(key_id));
+    if (found == access_keys->end()) return std::nullopt;
+    return found->second;
+  };
   api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
   api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
@@ -194,6 +248,7 @@ int RunUpCommand(const UpOptions& options) {
 
   std::cout << "gleaner listening on " << endpoint << std::endl;
   std::cout << "  " << capacity_summary << ", data in " << data_dir << "\n"
+            << how_to_use << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
 
   int signal_number = 0;

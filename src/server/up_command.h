@@ -28,6 +28,10 @@ struct UpOptions {
   std::string agent_token;               // agents must present it; empty: any agent may join
   std::string agent_token_file;          // the token's file, instead of agent_token
   double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost
+  // Access keys every request must be signed with (SigV4), in the AWS CLI's credentials format;
+  // empty: <data-dir>/credentials, made with a new key pair on first start.
+  std::string credentials_file;
+  bool no_auth = false;  // accept unsigned requests (refused on a non-loopback listener)
   // Fault injection for crash tests: each store transaction waits this long before its COMMIT.
   int injected_commit_delay_millis = 0;
 };

@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 AWS_CLI = "/usr/bin/aws"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# The key pair every test client signs with, and every test server accepts (--credentials).
+ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 READY_LINE = re.compile(r"^gleaner listening on (http://127\.0\.0\.1:(\d+))\s*$")
 START_TIMEOUT = float(os.environ.get("GLEANER_START_TIMEOUT", "20"))
 STOP_TIMEOUT = 20.0
@@ -63,8 +66,8 @@ def client_env(home: Path | None = None) -> dict:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -95,6 +98,11 @@ class GleanerServer:
         self.args = list(args)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pid_dir.mkdir(parents=True, exist_ok=True)
+        if not any(flag in self.args for flag in ("--credentials", "--no-auth")):
+            credentials = workdir / "credentials"
+            credentials.write_text(f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
+                                   f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n")
+            self.args += ["--credentials", str(credentials)]
         self.proc: subprocess.Popen | None = None
         self.endpoint: str | None = None
         self.port: int | None = None
@@ -328,8 +336,8 @@ def _boto_config() -> Config:
 
 
 def make_client(service: str, endpoint: str, region: str = REGION):
-    session = boto3.session.Session(aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                                    aws_secret_access_key="test-secret", region_name=region)
+    session = boto3.session.Session(aws_access_key_id=ACCESS_KEY_ID,
+                                    aws_secret_access_key=SECRET_ACCESS_KEY, region_name=region)
     return session.client(service, endpoint_url=endpoint, config=_boto_config())
 
 
@@ -599,7 +607,7 @@ def signed_request(endpoint: str, method: str, path: str, body: bytes = b"",
     url = endpoint + path
     request = AWSRequest(method=method, url=url, data=body,
                          headers={"Content-Type": content_type})
-    SigV4Auth(Credentials("AKIAIOSFODNN7EXAMPLE", "test-secret"), service, REGION).add_auth(request)
+    SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), service, REGION).add_auth(request)
     parts = urlsplit(endpoint)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from gleaner_testlib import SIMSPOT_ARGS, unique
+from gleaner_testlib import SIMSPOT_ARGS, signed_request, unique
 
 pytestmark = pytest.mark.gleaner_args(*SIMSPOT_ARGS)
 
@@ -109,8 +109,9 @@ def test_interrupted_job_gets_sigterm_and_is_retried_on_replacement_capacity(
     helpers.wait_for_log(done["attempts"][1]["container"]["logStreamName"], "attempt 2 on")
 
     # The same story as EventBridge-shaped events.
-    with urllib.request.urlopen(helpers.server.endpoint + "/gleaner/v1/events?after=0") as reply:
-        events = json.load(reply)["events"]
+    status, _, reply = signed_request(helpers.server.endpoint, "GET", "/gleaner/v1/events?after=0")
+    assert status == 200, reply
+    events = json.loads(reply)["events"]
     instance_id = result.stdout.split()[0]
     warnings = [e for e in events if e["detail-type"] == "EC2 Spot Instance Interruption Warning"]
     assert [e["detail"] for e in warnings] == [
@@ -240,12 +241,10 @@ def test_interrupt_over_http_names_the_member_and_the_rule(helpers):
                           ({"jobId": 7}, "jobId must be a non-empty string"),
                           ({"instanceId": "i-1", "colour": "red"}, 'Unknown member "colour"'),
                           ({"computeEnvironment": "x", "percent": "half"}, "percent must be")):
-        request = urllib.request.Request(helpers.server.endpoint + "/gleaner/v1/interrupt",
-                                         data=json.dumps(body).encode(), method="POST")
-        with pytest.raises(urllib.error.HTTPError) as error:
-            urllib.request.urlopen(request)
-        assert error.value.code == 400
-        reply = json.load(error.value)
+        status, _, data = signed_request(helpers.server.endpoint, "POST", "/gleaner/v1/interrupt",
+                                         json.dumps(body).encode())
+        assert status == 400
+        reply = json.loads(data)
         assert reply["__type"] == "ClientException" and message in reply["message"], reply
 
 

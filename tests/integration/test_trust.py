@@ -12,17 +12,28 @@ import time
 
 import pytest
 
-from gleaner_testlib import binary_path
+from gleaner_testlib import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, binary_path
 
 TAG_ARN = "arn:aws:batch:us-east-1:123456789012:job/"
 
 
 def raw_request(port: int, method: str, target: bytes, body: bytes = b"",
                 headers: dict | None = None) -> tuple[int, bytes]:
-    """Sends exactly these bytes (no client library cleans them up) and reads the answer."""
-    head = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: 127.0.0.1",
+    """Sends exactly these bytes (no client library cleans them up) and reads the answer. A target
+    that is ASCII is signed (SigV4) with the test key pair, as botocore would sign it."""
+    headers = dict(headers or {})
+    host = f"127.0.0.1:{port}"
+    if target.isascii():
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        request = AWSRequest(method=method, url=f"http://{host}{target.decode()}", data=body,
+                             headers=headers)
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "batch", REGION).add_auth(request)
+        headers = {name: value for name, value in request.headers.items() if name != "Host"}
+    head = [method.encode() + b" " + target + b" HTTP/1.1", b"Host: " + host.encode(),
             b"Connection: close", b"Content-Length: " + str(len(body)).encode()]
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         head.append(name.encode() + b": " + value.encode())
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"\r\n".join(head) + b"\r\n\r\n" + body)
