@@ -12,6 +12,12 @@ packages=(
   curl procps
 )
 
+# Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants
+# Node 20), else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

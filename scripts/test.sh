@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+# The AWS SDK for JavaScript v3, a client in the integration tests (versions pinned in the lock file).
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 GLEANER_BINARY="$PWD/build/gleaner" /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider

@@ -445,7 +445,10 @@ std::variant<SigV4Verified, SigV4Error> VerifySigV4(const SigV4Request& request,
                         "computed."};
     }
   } else {
-    payload_hash = parts.presigned ? std::string(kUnsignedPayload) : Sha256Hex(request.body);
+    // Presigned S3 URLs leave the payload unsigned; every other service signs the body (botocore
+    // and the SDKs do so for presigned URLs too: an empty body's hash for a GET).
+    payload_hash = parts.presigned && parts.scope.service == "s3" ? std::string(kUnsignedPayload)
+                                                                   : Sha256Hex(request.body);
   }
   std::string signing_key = SigningKey(*secret, parts.scope);
   std::string to_sign =

@@ -154,7 +154,7 @@ TEST(SigV4PresignedTest, AQueryStringSignatureIsVerifiedAndExpires) {
                       "&X-Amz-Date=20150830T123600Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host";
   std::map<std::string, std::string> headers{{"host", "127.0.0.1:8686"}};
   std::string canonical = "GET\n/gleaner/v1/events\n" + CanonicalQueryString(query, true) +
-                          "\nhost:127.0.0.1:8686\n\nhost\nUNSIGNED-PAYLOAD";
+                          "\nhost:127.0.0.1:8686\n\nhost\n" + Sha256Hex("");
   SigV4Scope scope{"20150830", "us-east-1", "batch"};
   std::string to_sign =
       "AWS4-HMAC-SHA256\n20150830T123600Z\n" + scope.ToString() + "\n" + Sha256Hex(canonical);

@@ -90,7 +90,8 @@ def _tail(path: Path, limit: int = 4000) -> str:
 class GleanerServer:
     """One `gleaner up` process on a free loopback port with its own data directory."""
 
-    def __init__(self, binary: Path, workdir: Path, args: list[str]):
+    def __init__(self, binary: Path, workdir: Path, args: list[str],
+                 test_credentials: bool = True):
         self.binary = binary
         self.workdir = workdir
         self.data_dir = workdir / "data"
@@ -98,7 +99,7 @@ class GleanerServer:
         self.args = list(args)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pid_dir.mkdir(parents=True, exist_ok=True)
-        if not any(flag in self.args for flag in ("--credentials", "--no-auth")):
+        if test_credentials and not any(f in self.args for f in ("--credentials", "--no-auth")):
             credentials = workdir / "credentials"
             credentials.write_text(f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
                                    f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n")
@@ -323,8 +324,10 @@ def merge_args(extra: list[str]) -> list[str]:
     return merged + list(extra)
 
 
-def start_gleaner(workdir, extra_args=()) -> GleanerServer:
-    server = GleanerServer(binary_path(), workdir, merge_args(list(extra_args)))
+def start_gleaner(workdir, extra_args=(), test_credentials: bool = True) -> GleanerServer:
+    """A started server; it accepts the test key pair unless `test_credentials` is False (then it
+    makes its own, as on a user's first start) or the flags say otherwise."""
+    server = GleanerServer(binary_path(), workdir, merge_args(list(extra_args)), test_credentials)
     server.start()
     return server
 
