@@ -43,8 +43,9 @@ std::string Hostname() {
 }
 
 Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
-  if (!command.server.starts_with("http://")) {
-    return Status::InvalidArgument("--server \"" + command.server + "\" must start with http://");
+  if (!command.server.starts_with("http://") && !command.server.starts_with("https://")) {
+    return Status::InvalidArgument("--server \"" + command.server +
+                                   "\" must start with http:// or https://");
   }
   if (command.vcpus < 0 || command.memory_mib < 0 || command.gpus.value_or(0) < 0) {
     return Status::InvalidArgument("--vcpus, --memory and --gpus must not be negative");
@@ -53,6 +54,7 @@ Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
   options.server = command.server;
   while (options.server.ends_with('/')) options.server.pop_back();
   options.cluster = command.cluster;
+  options.ca_file = command.ca_file;
   options.token = command.token;
   if (!command.token_file.empty()) {
     if (!command.token.empty()) {

@@ -11,6 +11,7 @@ struct AgentCommandOptions {
   std::string cluster;          // ECS cluster name or ARN of the compute environment to join
   std::string token;            // default: $GLEANER_AGENT_TOKEN
   std::string token_file;       // the token's file, instead of --token
+  std::string ca_file;          // https servers: the CA certificates to trust (PEM)
   double vcpus = 0;             // 0: what the machine has
   int64_t memory_mib = 0;       // 0: what the machine has
   std::optional<int64_t> gpus;  // default: the NVIDIA GPUs the machine has

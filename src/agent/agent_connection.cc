@@ -30,8 +30,8 @@ Result<T> DecodeAnswer(Result<std::string> body, Result<T> (*decode)(std::string
 
 }  // namespace
 
-AgentConnection::AgentConnection(std::string server, std::string token)
-    : server_(std::move(server)), token_(std::move(token)) {}
+AgentConnection::AgentConnection(std::string server, std::string token, std::string ca_file)
+    : server_(std::move(server)), token_(std::move(token)), ca_file_(std::move(ca_file)) {}
 
 AgentConnection::~AgentConnection() = default;
 
@@ -93,7 +93,7 @@ Result<std::string> AgentConnection::Send(const std::string& path, const std::st
   }
   if (client == nullptr) {
     // Connecting takes a while when the server is down: not under the lock Interrupt takes.
-    Result<HttpClient> connected = HttpClient::Connect(server_, kConnectTimeout);
+    Result<HttpClient> connected = HttpClient::Connect(server_, kConnectTimeout, ca_file_);
     if (!connected.ok()) return Status::Internal(connected.status().message());
     std::lock_guard lock(mutex_);
     if (interrupted_) return Status::Internal("the agent is stopping");

@@ -25,8 +25,9 @@ class HttpClient;
 
 class AgentConnection {
  public:
-  // `server` like "http://10.0.0.1:8686"; `token` empty when the server wants none.
-  AgentConnection(std::string server, std::string token);
+  // `server` like "http://10.0.0.1:8686" (or https://, verified against `ca_file`, or the
+  // system's roots when empty); `token` empty when the server wants none.
+  AgentConnection(std::string server, std::string token, std::string ca_file = "");
   ~AgentConnection();
   AgentConnection(const AgentConnection&) = delete;
   AgentConnection& operator=(const AgentConnection&) = delete;
@@ -52,6 +53,7 @@ class AgentConnection {
 
   const std::string server_;
   const std::string token_;
+  const std::string ca_file_;
   std::mutex mutex_;  // guards client_ (replaced only by the calling thread), credential_ and
                       // interrupted_
   std::string credential_;

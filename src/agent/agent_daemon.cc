@@ -50,8 +50,8 @@ class AgentDaemon::Core {
  public:
   explicit Core(AgentOptions options)
       : options_(std::move(options)),
-        connection_(options_.server, options_.token),
-        poll_connection_(options_.server, options_.token),
+        connection_(options_.server, options_.token, options_.ca_file),
+        poll_connection_(options_.server, options_.token, options_.ca_file),
         work_directory_(options_.work_directory),
         launcher_(MakeProcessLauncher([this](const ProcessExit& exit) { inbox_.AddExit(exit); })),
         supervisor_(work_directory_, *launcher_,

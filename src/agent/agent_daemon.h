@@ -15,9 +15,10 @@
 namespace gleaner {
 
 struct AgentOptions {
-  std::string server;   // "http://HOST:PORT"
+  std::string server;   // "http://HOST:PORT" or "https://HOST:PORT"
   std::string cluster;  // ECS cluster name or ARN of the compute environment to join
   std::string token;    // sent as "Authorization: Bearer <token>" when not empty
+  std::string ca_file;  // https: the CA certificates (PEM) to verify the server with
   std::string hostname;
   Resources resources;  // what the agent offers
   std::string work_directory;

@@ -11,8 +11,11 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,6 +32,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace gleaner {
 namespace {
@@ -43,6 +47,9 @@ using tcp = net::ip::tcp;
 using Strand = net::strand<net::io_context::executor_type>;
 using StrandSocket = tcp::socket::rebind_executor<Strand>::other;
 using Stream = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<Stream>;
+// A connection is plain or TLS for its whole life; each operation visits whichever it is.
+using AnyStream = std::variant<Stream, TlsStream>;
 using RequestParser = http::request_parser<http::string_body>;
 
 // AWS requests carry a SigV4 Authorization header and a few x-amz-* headers: well under this.
@@ -56,6 +63,8 @@ constexpr size_t kDrainChunk = 16 * 1024;
 // A connection that once carried a large body gives the memory back once idle.
 constexpr size_t kKeptBufferBytes = 64 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+// A TLS client has this long to finish its handshake.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Lets responders (on any thread) post into the io_context only while it is guaranteed to live:
@@ -88,6 +97,7 @@ class Session;
 // running on the server's threads, which all end (joined) before the server goes away.
 struct ServerContext {
   HttpHandler handler;
+  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
   size_t max_body_bytes = 0;
   std::chrono::milliseconds idle_timeout{0};
   std::shared_ptr<PostGate> gate = std::make_shared<PostGate>();
@@ -118,10 +128,18 @@ struct ServerContext {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(ServerContext& context, StrandSocket&& socket)
-      : context_(context), strand_(socket.get_executor()), stream_(std::move(socket)) {}
+      : context_(context), strand_(socket.get_executor()), stream_(MakeStream(context, socket)) {}
 
   void Start() {
-    net::post(strand_, [self = shared_from_this()] { self->ReadHeader(); });
+    net::post(strand_, [self = shared_from_this()] {
+      auto* tls = std::get_if<TlsStream>(&self->stream_);
+      if (tls == nullptr) return self->ReadHeader();
+      self->Lowest().expires_after(kHandshakeTimeout);
+      tls->async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) return self->Close();  // not TLS, a bad certificate, a timeout: nothing to answer
+        self->ReadHeader();
+      });
+    });
   }
 
   // Any thread: schedules the answer to the pending request on the strand.
@@ -135,6 +153,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseFromStop() { CloseSocket(); }
 
  private:
+  static AnyStream MakeStream(ServerContext& context, StrandSocket& socket) {
+    if (!context.tls) return AnyStream(std::in_place_type<Stream>, std::move(socket));
+    return AnyStream(std::in_place_type<TlsStream>, Stream(std::move(socket)), *context.tls);
+  }
+  // The TCP layer under either kind of stream: timeouts, shutdown, close.
+  Stream& Lowest() {
+    return std::visit([](auto& stream) -> Stream& { return beast::get_lowest_layer(stream); },
+                      stream_);
+  }
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void ReadBody();
@@ -152,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ServerContext& context_;
   const Strand strand_;
-  Stream stream_;
+  AnyStream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::string head_;  // status line and headers of the response being written; capacity reused
@@ -246,10 +273,14 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(context_.max_body_bytes);
-  stream_.expires_after(context_.idle_timeout);
-  http::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  Lowest().expires_after(context_.idle_timeout);
+  std::visit(
+      [this](auto& stream) {
+        http::async_read_header(
+            stream, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+      },
+      stream_);
 }
 
 void Session::OnHeader(beast::error_code ec) {
@@ -262,11 +293,15 @@ void Session::OnHeader(beast::error_code ec) {
   if (message.version() == 11 && expect != message.end() &&
       EqualsIgnoreCase(ToStd(expect->value()), "100-continue")) {
     // The client waits for this before sending the body.
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     [self = shared_from_this()](beast::error_code write_ec, size_t) {
-                       if (write_ec) return self->Close();
-                       self->ReadBody();
-                     });
+    std::visit(
+        [this](auto& stream) {
+          net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
+                           [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                             if (write_ec) return self->Close();
+                             self->ReadBody();
+                           });
+        },
+        stream_);
     return;
   }
   ReadBody();
@@ -284,8 +319,13 @@ void Session::ReadBody() {
     if (used == 0) break;
   }
   if (parser_->is_done()) return OnBody({});
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  std::visit(
+      [this](auto& stream) {
+        http::async_read(
+            stream, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+      },
+      stream_);
 }
 
 void Session::OnBody(beast::error_code ec) {
@@ -336,7 +376,7 @@ void Session::DispatchRequest(bool body_too_large) {
   parser_.reset();
 
   awaiting_response_ = true;
-  stream_.expires_never();  // the application takes its time; the idle timer resumes after
+  Lowest().expires_never();  // the application takes its time; the idle timer resumes after
   auto slot = std::make_shared<ResponseSlot>(weak_from_this(), context_.gate);
   try {
     context_.handler(std::move(request), [slot = std::move(slot)](HttpResponse response) mutable {
@@ -372,11 +412,15 @@ void Session::OnResponse(HttpResponse response) {
   } else {
     body_.clear();
   }
-  stream_.expires_after(context_.idle_timeout);
+  Lowest().expires_after(context_.idle_timeout);
   std::array<net::const_buffer, 2> buffers = {net::buffer(head_), net::buffer(body_)};
-  net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->OnWrite(ec);
-  });
+  std::visit(
+      [this, &buffers](auto& stream) {
+        net::async_write(
+            stream, buffers,
+            [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+      },
+      stream_);
 }
 
 void Session::SerializeHead(const HttpResponse& response, bool has_body) {
@@ -414,21 +458,23 @@ void Session::OnWrite(beast::error_code ec) {
 
 void Session::LingeringClose() {
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // Over TLS too: the response's framing tells the client where it ends, so no close_notify.
+  Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   drained_bytes_ = 0;
   buffer_.clear();
-  stream_.expires_after(kLingerTimeout);
+  Lowest().expires_after(kLingerTimeout);
   Drain();
 }
 
 void Session::Drain() {
-  stream_.async_read_some(buffer_.prepare(kDrainChunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                            self->drained_bytes_ += bytes;
-                            if (ec || self->drained_bytes_ > kLingerMaxBytes) return self->Close();
-                            self->Drain();
-                          });
+  // Unread request bytes are drained from the TCP layer: past the response, TLS has nothing to say.
+  Lowest().async_read_some(buffer_.prepare(kDrainChunk),
+                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                             self->drained_bytes_ += bytes;
+                             if (ec || self->drained_bytes_ > kLingerMaxBytes) return self->Close();
+                             self->Drain();
+                           });
 }
 
 void Session::Close() {
@@ -440,8 +486,8 @@ void Session::Close() {
 void Session::CloseSocket() {
   closed_ = true;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  Lowest().close();
 }
 
 class HttpServerImpl final : public HttpServer {
@@ -460,6 +506,33 @@ class HttpServerImpl final : public HttpServer {
   ~HttpServerImpl() override { Stop(); }
 
   uint16_t port() const override { return port_; }
+
+  // Serves TLS with this certificate chain and key (PEM files).
+  Status UseTls(const std::string& certificate_file, const std::string& private_key_file) {
+    auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(certificate_file, ec);
+    if (ec) {
+      return Status::InvalidArgument("--tls-cert " + certificate_file +
+                                     ": cannot load a PEM certificate chain: " + ec.message());
+    }
+    tls->use_private_key_file(private_key_file, net::ssl::context::pem, ec);
+    if (ec &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+      return Status::InvalidArgument("--tls-key " + private_key_file +
+                                     " is not the private key of the certificate in " +
+                                     certificate_file);
+    }
+    if (ec) {
+      return Status::InvalidArgument("--tls-key " + private_key_file +
+                                     ": cannot load a PEM private key: " + ec.message());
+    }
+    context_.tls = std::move(tls);
+    return Status::Ok();
+  }
 
   Status Listen(const std::string& host, uint16_t port) {
     beast::error_code ec;
@@ -591,6 +664,13 @@ Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& opt
                                                     HttpHandler handler) {
   if (!handler) return Status::InvalidArgument("StartHttpServer needs a handler");
   auto server = std::make_unique<HttpServerImpl>(options, std::move(handler));
+  if (!options.tls_certificate_file.empty() || !options.tls_private_key_file.empty()) {
+    if (options.tls_certificate_file.empty() || options.tls_private_key_file.empty()) {
+      return Status::InvalidArgument("TLS needs both --tls-cert and --tls-key");
+    }
+    GLEANER_RETURN_IF_ERROR(
+        server->UseTls(options.tls_certificate_file, options.tls_private_key_file));
+  }
   GLEANER_RETURN_IF_ERROR(server->Listen(options.host, options.port));
   GLEANER_RETURN_IF_ERROR(server->Run(options.threads));
   return std::unique_ptr<HttpServer>(std::move(server));

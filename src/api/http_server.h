@@ -42,6 +42,9 @@ struct HttpServerOptions {
   // A connection idle this long (between requests, or stalled while sending a request or reading
   // a response) is closed. Time spent waiting for the handler's answer does not count.
   int idle_timeout_ms = 120'000;
+  // Both set: HTTPS with this PEM certificate chain and private key (TLS 1.2 and later).
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
 };
 
 // HTTP/1.1 with keep-alive on Boost.Beast. The handler may answer later (after the scheduler and

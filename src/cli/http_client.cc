@@ -1,6 +1,10 @@
 #include "cli/http_client.h"
 
+#include <cstdlib>
+#include <memory>
 #include <optional>
+#include <type_traits>
+#include <variant>
 
 #include "api/aws_credentials.h"
 #include "common/clock.h"
@@ -8,23 +12,33 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace gleaner {
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+namespace ssl = boost::asio::ssl;
 
 struct HttpClient::Connection {
   boost::asio::io_context io;
-  beast::tcp_stream stream{io};
+  std::unique_ptr<ssl::context> tls;  // https: outlives the stream that uses it
+  std::variant<std::monostate, beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> stream;
   std::string host;
   std::string port;
+  std::string default_port;
   beast::flat_buffer buffer;
   std::optional<SigV4Credentials> credentials;
   std::string region;
+
+  beast::tcp_stream& Tcp() {
+    if (auto* plain = std::get_if<beast::tcp_stream>(&stream)) return *plain;
+    return beast::get_lowest_layer(std::get<beast::ssl_stream<beast::tcp_stream>>(stream));
+  }
 };
 
 namespace {
@@ -35,7 +49,9 @@ http::request<http::string_body> BuildRequest(const HttpClient::Connection& conn
                                               const std::string& target, const std::string& body,
                                               const std::map<std::string, std::string>& headers) {
   std::map<std::string, std::string> all = headers;
-  all["Host"] = connection.port == "80" ? connection.host : connection.host + ":" + connection.port;
+  all["Host"] = connection.port == connection.default_port
+                    ? connection.host
+                    : connection.host + ":" + connection.port;
   if (connection.credentials) {
     size_t question = target.find('?');
     std::string path = target.substr(0, question);
@@ -48,6 +64,24 @@ http::request<http::string_body> BuildRequest(const HttpClient::Connection& conn
   request.body() = body;
   request.prepare_payload();
   return request;
+}
+
+// Verifies the server as a browser would: against `ca_file` (or the system's roots) and its name.
+Result<std::unique_ptr<ssl::context>> ClientTls(const std::string& ca_file) {
+  auto tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+  tls->set_verify_mode(ssl::verify_peer);
+  boost::system::error_code error;
+  if (ca_file.empty()) {
+    tls->set_default_verify_paths(error);
+  } else {
+    tls->load_verify_file(ca_file, error);
+  }
+  if (error) {
+    return Status::InvalidArgument("cannot load the CA certificates " +
+                                   (ca_file.empty() ? "of the system" : ca_file) + ": " +
+                                   error.message());
+  }
+  return tls;
 }
 
 }  // namespace
@@ -72,29 +106,53 @@ Result<HttpClient> HttpClient::Connect(const std::string& endpoint) {
 }
 
 Result<HttpClient> HttpClient::Connect(const std::string& endpoint,
-                                       std::chrono::milliseconds timeout) {
-  const std::string scheme = "http://";
-  if (endpoint.rfind(scheme, 0) != 0) {
-    return Status::InvalidArgument("--endpoint \"" + endpoint + "\" must start with http://");
+                                       std::chrono::milliseconds timeout,
+                                       const std::string& ca_file) {
+  bool https = endpoint.rfind("https://", 0) == 0;
+  if (!https && endpoint.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("--endpoint \"" + endpoint +
+                                   "\" must start with http:// or https://");
   }
-  std::string authority = endpoint.substr(scheme.size());
+  std::string authority = endpoint.substr(https ? 8 : 7);
   authority = authority.substr(0, authority.find('/'));
   auto colon = authority.rfind(':');
   auto connection = std::make_unique<Connection>();
   connection->host = colon == std::string::npos ? authority : authority.substr(0, colon);
-  connection->port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  connection->default_port = https ? "443" : "80";
+  connection->port =
+      colon == std::string::npos ? connection->default_port : authority.substr(colon + 1);
+  if (https) {
+    Result<std::unique_ptr<ssl::context>> tls = ClientTls(ca_file);
+    if (!tls.ok()) return tls.status();
+    connection->tls = std::move(*tls);
+    auto& stream = connection->stream.emplace<beast::ssl_stream<beast::tcp_stream>>(
+        connection->io, *connection->tls);
+    stream.set_verify_callback(ssl::host_name_verification(connection->host));
+    // SNI for names (an IP address is not sent).
+    boost::system::error_code not_ip;
+    boost::asio::ip::make_address(connection->host, not_ip);
+    if (not_ip) SSL_set_tlsext_host_name(stream.native_handle(), connection->host.c_str());
+  } else {
+    connection->stream.emplace<beast::tcp_stream>(connection->io);
+  }
   boost::system::error_code error;
   tcp::resolver resolver(connection->io);
   auto addresses = resolver.resolve(connection->host, connection->port, error);
-  if (!error && timeout == std::chrono::milliseconds::zero()) {
-    connection->stream.connect(addresses, error);
-  } else if (!error) {
-    connection->stream.expires_after(timeout);
-    connection->stream.async_connect(addresses, [&error](boost::system::error_code result,
-                                                         const tcp::endpoint&) { error = result; });
+  beast::tcp_stream& tcp_stream = connection->Tcp();
+  if (!error) {
+    if (timeout != std::chrono::milliseconds::zero()) tcp_stream.expires_after(timeout);
+    tcp_stream.async_connect(addresses, [&error](boost::system::error_code result,
+                                                 const tcp::endpoint&) { error = result; });
     connection->io.run();
-    connection->stream.expires_never();
   }
+  if (!error && https) {
+    connection->io.restart();
+    std::get<beast::ssl_stream<beast::tcp_stream>>(connection->stream)
+        .async_handshake(ssl::stream_base::client,
+                         [&error](boost::system::error_code result) { error = result; });
+    connection->io.run();
+  }
+  tcp_stream.expires_never();
   if (error) {
     return Status::InvalidArgument("cannot reach gleaner at " + endpoint + ": " + error.message());
   }
@@ -103,13 +161,7 @@ Result<HttpClient> HttpClient::Connect(const std::string& endpoint,
 
 Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
                                             const std::map<std::string, std::string>& headers) {
-  http::request<http::string_body> request = BuildRequest(*connection_, path, body, headers);
-  boost::system::error_code error;
-  http::write(connection_->stream, request, error);
-  http::response<http::string_body> response;
-  if (!error) http::read(connection_->stream, connection_->buffer, response, error);
-  if (error) return Status::Internal("request to gleaner failed: " + error.message());
-  return HttpClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
+  return Post(path, body, headers, std::chrono::milliseconds::zero());
 }
 
 Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
@@ -119,24 +171,28 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
   http::response<http::string_body> response;
   boost::system::error_code error;
   Connection& connection = *connection_;
-  // Synchronous Beast operations ignore the stream's timer; the asynchronous ones, run to
-  // completion here, honour it (the stream is closed when it expires).
+  // Asynchronous Beast operations, run to completion here, honour the stream's timer (the
+  // stream is closed when it expires); synchronous ones would not.
   connection.io.restart();
-  connection.stream.expires_after(timeout);
-  http::async_write(connection.stream, request,
-                    [&connection, &response, &error](boost::system::error_code written, size_t) {
-                      if (written) {
-                        error = written;
-                        return;
-                      }
-                      http::async_read(
-                          connection.stream, connection.buffer, response,
-                          [&error](boost::system::error_code read, size_t) { error = read; });
-                    });
+  if (timeout != std::chrono::milliseconds::zero()) connection.Tcp().expires_after(timeout);
+  std::visit(
+      [&](auto& stream) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(stream)>, std::monostate>) {
+          http::async_write(stream, request, [&](boost::system::error_code written, size_t) {
+            if (written) {
+              error = written;
+              return;
+            }
+            http::async_read(stream, connection.buffer, response,
+                             [&error](boost::system::error_code read, size_t) { error = read; });
+          });
+        }
+      },
+      connection.stream);
   connection.io.run();
-  connection.stream.expires_never();
+  connection.Tcp().expires_never();
   if (error) {
-    connection.stream.close();
+    connection.Tcp().close();
     return Status::Internal("request to gleaner failed: " + error.message());
   }
   return HttpClientResponse{static_cast<int>(response.result_int()), std::move(response.body())};
@@ -144,11 +200,14 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
 
 void HttpClient::Interrupt() {
   Connection* connection = connection_;
-  boost::asio::post(connection->io, [connection] { connection->stream.cancel(); });
+  boost::asio::post(connection->io, [connection] { connection->Tcp().cancel(); });
 }
 
 Result<HttpClient> ConnectWithAwsCredentials(const std::string& endpoint) {
-  Result<HttpClient> client = HttpClient::Connect(endpoint);
+  // AWS_CA_BUNDLE: the CA file every AWS SDK and the AWS CLI trust for https endpoints.
+  const char* ca_bundle = std::getenv("AWS_CA_BUNDLE");
+  Result<HttpClient> client =
+      HttpClient::Connect(endpoint, std::chrono::milliseconds::zero(), ca_bundle ? ca_bundle : "");
   if (!client.ok()) return client;
   if (std::optional<SigV4Credentials> credentials = CredentialsFromEnvironment()) {
     client->SetCredentials(std::move(*credentials), RegionFromEnvironment());

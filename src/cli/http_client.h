@@ -17,18 +17,21 @@ struct HttpClientResponse {
 // A blocking HTTP/1.1 client for gleaner's own command-line tools, one connection kept alive.
 class HttpClient {
  public:
-  // `endpoint` like "http://127.0.0.1:8686".
+  // `endpoint` like "http://127.0.0.1:8686" or "https://gleaner.example:8686".
   static Result<HttpClient> Connect(const std::string& endpoint);
-  // Same, giving up when the connection is not made within `timeout` (zero: no limit).
-  static Result<HttpClient> Connect(const std::string& endpoint, std::chrono::milliseconds timeout);
+  // Same, giving up when the connection is not made within `timeout` (zero: no limit). An https
+  // server's certificate is verified against `ca_file` (PEM), or the system's roots when empty,
+  // and must name the host.
+  static Result<HttpClient> Connect(const std::string& endpoint, std::chrono::milliseconds timeout,
+                                    const std::string& ca_file = "");
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;
   ~HttpClient();
 
   Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers);
-  // Same, failing when the whole exchange takes longer than `timeout`. After any failure the
-  // connection is closed and this client fails every later request: Connect again.
+  // Same, failing when the whole exchange takes longer than `timeout` (zero: no limit). After any
+  // failure the connection is closed and this client fails every later request: Connect again.
   Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers,
                                   std::chrono::milliseconds timeout);

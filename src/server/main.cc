@@ -103,6 +103,10 @@ int main(int argc, char** argv) {
                          "Access keys requests must be signed with (SigV4), in the AWS CLI's "
                          "credentials file format (default: <data-dir>/credentials, made on "
                          "first start)");
+  up_command->add_option("--tls-cert", up.tls_certificate_file,
+                         "Serve HTTPS with this certificate chain (PEM; with --tls-key)");
+  up_command->add_option("--tls-key", up.tls_private_key_file,
+                         "The private key (PEM) of --tls-cert");
   up_command->add_flag("--no-auth", up.no_auth,
                        "Accept unsigned requests (only on a loopback --listen address)");
   up_command
@@ -166,6 +170,9 @@ int main(int argc, char** argv) {
                             "is visible to every user: prefer --token-file)");
   agent_command->add_option("--token-file", agent.token_file,
                             "A file holding the server's agent token");
+  agent_command->add_option("--ca", agent.ca_file,
+                            "CA certificates (PEM) to verify an https --server with (default: the "
+                            "system's)");
   agent_command->add_option("--vcpus", agent.vcpus, "vCPUs to offer (default: the machine's)")
       ->check(CLI::NonNegativeNumber);
   agent_command

@@ -216,6 +216,8 @@ int RunUpCommand(const UpOptions& options) {
   http_options.host = listen->first;
   http_options.port = listen->second;
   http_options.threads = options.http_threads;
+  http_options.tls_certificate_file = options.tls_certificate_file;
+  http_options.tls_private_key_file = options.tls_private_key_file;
   GleanerApiOptions api_options;
   api_options.log_directory = engine_options.log_directory;
   api_options.cloud = cloud.get();
@@ -238,7 +240,8 @@ int RunUpCommand(const UpOptions& options) {
   // state is restored, and attempts relaunched at start already know the endpoint.
   auto server = StartHttpServer(http_options, MakeGleanerHttpHandler(engine, api_options));
   if (!server.ok()) return Fail(server.status().message());
-  std::string endpoint = "http://" + listen->first + ":" + std::to_string((*server)->port());
+  std::string scheme = options.tls_certificate_file.empty() ? "http://" : "https://";
+  std::string endpoint = scheme + listen->first + ":" + std::to_string((*server)->port());
   *endpoint_url = endpoint;
   Status started = engine.Start();
   if (!started.ok()) {

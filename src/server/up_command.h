@@ -32,6 +32,8 @@ struct UpOptions {
   // empty: <data-dir>/credentials, made with a new key pair on first start.
   std::string credentials_file;
   bool no_auth = false;  // accept unsigned requests (refused on a non-loopback listener)
+  std::string tls_certificate_file;  // both set: HTTPS
+  std::string tls_private_key_file;
   // Fault injection for crash tests: each store transaction waits this long before its COMMIT.
   int injected_commit_delay_millis = 0;
 };

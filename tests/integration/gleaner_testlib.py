@@ -10,6 +10,7 @@ import os
 import queue
 import re
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -28,7 +29,7 @@ ACCOUNT = "123456789012"
 # The key pair every test client signs with, and every test server accepts (--credentials).
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-READY_LINE = re.compile(r"^gleaner listening on (http://127\.0\.0\.1:(\d+))\s*$")
+READY_LINE = re.compile(r"^gleaner listening on (https?://127\.0\.0\.1:(\d+))\s*$")
 START_TIMEOUT = float(os.environ.get("GLEANER_START_TIMEOUT", "20"))
 STOP_TIMEOUT = 20.0
 TERMINAL = ("SUCCEEDED", "FAILED")
@@ -111,6 +112,8 @@ class GleanerServer:
         self.listen = "127.0.0.1:0"  # any free port, unless a restart keeps the one it had
         self.stderr_path: Path | None = None
         self._expected_exit = False
+        # HTTPS (--tls-cert): the certificate clients trust the server with.
+        self.ca_file = args[args.index("--tls-cert") + 1] if "--tls-cert" in args else None
 
     # ----- lifecycle -----
     def start(self) -> None:
@@ -170,7 +173,9 @@ class GleanerServer:
         status = None
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=2) as response:
+                context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
+                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=2,
+                                            context=context) as response:
                     status = response.status
                     break
             except urllib.error.HTTPError as error:
@@ -338,10 +343,10 @@ def _boto_config() -> Config:
                   read_timeout=30)
 
 
-def make_client(service: str, endpoint: str, region: str = REGION):
+def make_client(service: str, endpoint: str, region: str = REGION, verify=None):
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY_ID,
                                     aws_secret_access_key=SECRET_ACCESS_KEY, region_name=region)
-    return session.client(service, endpoint_url=endpoint, config=_boto_config())
+    return session.client(service, endpoint_url=endpoint, config=_boto_config(), verify=verify)
 
 
 class FollowingClient:
@@ -356,7 +361,8 @@ class FollowingClient:
     def _current(self):
         if self._client is None or self._endpoint != self._server.endpoint:
             self._endpoint = self._server.endpoint
-            self._client = make_client(self._service, self._endpoint)
+            self._client = make_client(self._service, self._endpoint,
+                                       verify=self._server.ca_file)
         return self._client
 
     def __getattr__(self, name):
@@ -375,8 +381,11 @@ class AwsCli:
     def __call__(self, *args, timeout: float = 60):
         command = [AWS_CLI, "--endpoint-url", self._server.endpoint, "--output", "json",
                    "--no-cli-pager", *[str(arg) for arg in args]]
+        environment = client_env(self._home)
+        if self._server.ca_file:
+            environment["AWS_CA_BUNDLE"] = self._server.ca_file
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                env=client_env(self._home), stdin=subprocess.DEVNULL)
+                                env=environment, stdin=subprocess.DEVNULL)
         out = result.stdout
         if out.strip():
             try:
@@ -389,8 +398,11 @@ class AwsCli:
 def run_gleaner_cli(server: GleanerServer, *args, timeout: float = 30):
     """Runs a gleaner client subcommand (e.g. `logs`) -> CompletedProcess with text output."""
     command = [str(server.binary), *[str(arg) for arg in args]]
+    environment = client_env(server.workdir / "home")
+    if server.ca_file:
+        environment["AWS_CA_BUNDLE"] = server.ca_file
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                          env=client_env(server.workdir / "home"), stdin=subprocess.DEVNULL)
+                          env=environment, stdin=subprocess.DEVNULL)
 
 
 def client_error(excinfo) -> tuple[int, str, str]:
