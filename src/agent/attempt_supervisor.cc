@@ -13,6 +13,7 @@
 #include "agent/agent_connection.h"
 #include "agent/attempt_command.h"
 #include "runtime/process_launcher.h"
+#include "runtime/run_as.h"
 
 namespace gleaner {
 namespace {
@@ -114,8 +115,14 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   std::vector<std::string> environment =
       AttemptEnvironment(options_.inherited_environment, assignment.environment);
   Status runnable =
-      CheckProgram({assignment.argv, environment, work_directory_.WorkingDirectory(), ""});
+      CheckProgram({assignment.argv, environment, work_directory_.WorkingDirectory(), "", ""});
   if (!runnable.ok()) return HoldLaunchFailure(std::move(attempt), runnable.message());
+  std::vector<std::string> argv = assignment.argv;
+  if (!assignment.user.empty()) {  // the shim runs `gleaner run-as USER -- argv`
+    Result<JobUser> user = ResolveJobUser(assignment.user);
+    if (!user.ok()) return HoldLaunchFailure(std::move(attempt), user.status().message());
+    argv = RunAsArgv(options_.shim_executable, assignment.user, argv);
+  }
 
   // Recorded before the launch, so a crash right after it leaves a record (pid 0) rather than
   // an attempt nobody knows of.
@@ -125,10 +132,11 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   if (Status saved = work_directory_.SaveRecord(attempt.record, true); !saved.ok()) {
     return HoldLaunchFailure(std::move(attempt), "CannotStartContainerError: " + saved.message());
   }
-  LaunchSpec spec{.argv = AttemptShimArgv(options_.shim_executable, exit_file, assignment.argv),
+  LaunchSpec spec{.argv = AttemptShimArgv(options_.shim_executable, exit_file, argv),
                   .environment = std::move(environment),
                   .working_directory = work_directory_.WorkingDirectory(),
-                  .log_path = work_directory_.LogPath(assignment.log_stream_name)};
+                  .log_path = work_directory_.LogPath(assignment.log_stream_name),
+                  .user = ""};
   Result<LaunchedProcess> launched = launcher_.Launch(spec);
   if (!launched.ok()) {
     work_directory_.ForgetAttempt(assignment.key);

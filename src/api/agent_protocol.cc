@@ -177,6 +177,7 @@ std::string EncodeAgentWork(const AgentWork& work) {
     item["argv"] = assignment.argv;
     item["environment"] = assignment.environment;
     item["logStreamName"] = assignment.log_stream_name;
+    if (!assignment.user.empty()) item["user"] = assignment.user;
     out["assignments"].push_back(std::move(item));
   }
   for (const AttemptSignal& signal : work.signals) out["signals"].push_back(SignalJson(signal));
@@ -191,6 +192,7 @@ Result<AgentWork> DecodeAgentWork(std::string_view body) {
                         item.Read("argv", assignment.argv);
                         item.Read("environment", assignment.environment);
                         item.Read("logStreamName", assignment.log_stream_name);
+                        item.Read("user", assignment.user);
                       });
     in.ReadObjectList("signals", out.signals, ReadSignal);
   });

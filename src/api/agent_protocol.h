@@ -62,6 +62,7 @@ struct AttemptAssignment {
   // The job's variables ("NAME=value"); the agent adds its own PATH, HOME, ... under them.
   std::vector<std::string> environment;
   std::string log_stream_name;
+  std::string user;  // containerProperties.user; empty: the agent's own user
 };
 
 struct AttemptSignal {

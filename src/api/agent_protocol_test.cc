@@ -33,8 +33,11 @@ TEST(AgentProtocolTest, RegistrationNeedsClusterAndResources) {
 
 TEST(AgentProtocolTest, WorkRoundTrips) {
   AgentWork work;
-  work.assignments.push_back(
-      {{"job-a", 2}, {"sh", "-c", "echo hi"}, {"AWS_BATCH_JOB_ID=job-a"}, "def/default/abc"});
+  work.assignments.push_back({{"job-a", 2},
+                              {"sh", "-c", "echo hi"},
+                              {"AWS_BATCH_JOB_ID=job-a"},
+                              "def/default/abc",
+                              "1000:1000"});
   work.signals.push_back({{"job-b", 1}, 15});
   auto decoded = DecodeAgentWork(EncodeAgentWork(work));
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
@@ -43,6 +46,7 @@ TEST(AgentProtocolTest, WorkRoundTrips) {
   EXPECT_EQ(decoded->assignments[0].argv, work.assignments[0].argv);
   EXPECT_EQ(decoded->assignments[0].environment, work.assignments[0].environment);
   EXPECT_EQ(decoded->assignments[0].log_stream_name, "def/default/abc");
+  EXPECT_EQ(decoded->assignments[0].user, "1000:1000");
   ASSERT_EQ(decoded->signals.size(), 1u);
   EXPECT_EQ(decoded->signals[0].signal, 15);
 }

@@ -17,6 +17,9 @@ struct LaunchSpec {
   std::vector<std::string> environment;  // "NAME=value", the whole environment of the process
   std::string working_directory;         // empty: inherit
   std::string log_path;  // stdout and stderr are appended here (created with parent directories)
+  // The job definition's user (name, uid or uid:gid): the command runs as that user, switched to
+  // through `gleaner run-as` (run_as.h). Empty: as this process's own user.
+  std::string user;
 };
 
 struct LaunchedProcess {

@@ -28,6 +28,7 @@
 
 #include "common/contain.h"
 #include "common/private_directory.h"
+#include "runtime/run_as.h"
 
 // How the reaper works, and why this way:
 // - It must reap only processes this launcher started (other code may have children of its own),
@@ -55,6 +56,11 @@ constexpr int kExitStatusLost = -1;  // exit_code when someone else reaped our c
 constexpr std::string_view kReason = "CannotStartContainerError: ";
 
 std::string ErrorText(int error) { return std::system_category().message(error); }
+
+std::string OwnExecutable() {
+  std::error_code error;
+  return fs::read_symlink("/proc/self/exe", error).string();
+}
 
 // A launcher that cannot work at all (no epoll, no thread) is an invariant violation: crash loudly.
 [[noreturn]] void Fatal(const std::string& what) {
@@ -313,6 +319,7 @@ class ProcessLauncher final : public Launcher {
 
   const std::function<void(const ProcessExit&)> on_exit_;
   const ProcessLauncherOptions options_;
+  const std::string run_as_executable_;
   const SpawnAttributes attributes_;
   const int epoll_fd_;
   const int wake_fd_;
@@ -329,6 +336,8 @@ ProcessLauncher::ProcessLauncher(std::function<void(const ProcessExit&)> on_exit
                                  const ProcessLauncherOptions& options)
     : on_exit_(std::move(on_exit)),
       options_(options),
+      run_as_executable_(options.run_as_executable.empty() ? OwnExecutable()
+                                                           : options.run_as_executable),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) Fatal("cannot create epoll/eventfd: " + ErrorText(errno));
@@ -367,12 +376,21 @@ Result<LaunchedProcess> ProcessLauncher::Launch(const LaunchSpec& spec) {
   GLEANER_RETURN_IF_ERROR(CreateLogDirectory(spec.log_path));
   Result<Program> program = ResolveProgram(spec);
   if (!program.ok()) return program.status();
+  LaunchSpec as_user;  // the spec that runs the command as its user, when it names one
+  if (!spec.user.empty()) {
+    Result<JobUser> user = ResolveJobUser(spec.user);
+    if (!user.ok()) return user.status();
+    as_user = spec;
+    as_user.argv = RunAsArgv(run_as_executable_, spec.user, spec.argv);
+    program = Program{.path = run_as_executable_};
+  }
+  const LaunchSpec& spawned = spec.user.empty() ? spec : as_user;
   FileActions actions;
-  if (int error = actions.Build(spec); error != 0) {
+  if (int error = actions.Build(spawned); error != 0) {
     return Status::Internal(std::string(kReason) + "cannot prepare spawn: " + ErrorText(error));
   }
   pid_t pid = 0;
-  if (int error = Spawn(*program, spec, attributes_, actions, &pid); error != 0) {
+  if (int error = Spawn(*program, spawned, attributes_, actions, &pid); error != 0) {
     return DescribeSpawnFailure(spec, error);
   }
   // Not reaped before Watch, so /proc/<pid> exists here even if the process already exited.

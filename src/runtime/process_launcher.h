@@ -18,6 +18,8 @@ struct ProcessLauncherOptions {
   // descriptors), that process is polled with waitpid(pid, WNOHANG) every `sweep_interval`.
   bool use_pidfd = true;
   std::chrono::milliseconds sweep_interval{50};
+  // The gleaner binary whose `run-as` switches a job to its user; empty: this very executable.
+  std::string run_as_executable;
 };
 
 // MakeProcessLauncher(on_exit) with explicit options.

@@ -112,8 +112,9 @@ class ExitRecorder {
 class ProcessLauncherTest : public ::testing::TestWithParam<bool> {
  protected:
   ProcessLauncherTest()
-      : launcher_(MakeProcessLauncher(exits_.Callback(),
-                                      {.use_pidfd = GetParam(), .sweep_interval = 5ms})) {}
+      : launcher_(MakeProcessLauncher(
+            exits_.Callback(),
+            {.use_pidfd = GetParam(), .sweep_interval = 5ms, .run_as_executable = ""})) {}
 
   LaunchSpec Spec(std::vector<std::string> argv) const {
     LaunchSpec spec;
@@ -513,7 +514,8 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
         LaunchSpec spec{.argv = {"/bin/true"},
                         .environment = {},
                         .working_directory = {},
-                        .log_path = "/dev/null"};
+                        .log_path = "/dev/null",
+                        .user = ""};
         for (int i = 0; i < kLaunches / threads; ++i) {
           if (!launcher->Launch(spec).ok()) std::abort();
         }

@@ -12,6 +12,12 @@
 namespace gleaner {
 namespace {
 
+// containerProperties.user: whom the command runs as (empty: gleaner's own user).
+std::string JobUserOf(const ContainerProperties& container) {
+  auto user = container.passthrough.find("user");
+  return user != container.passthrough.end() && user->is_string() ? user->get<std::string>() : "";
+}
+
 std::string NameFromArn(const std::string& arn) {
   auto slash = arn.rfind('/');
   return slash == std::string::npos ? arn : arn.substr(slash + 1);
@@ -233,9 +239,11 @@ void Engine::Launch(const PendingStart& start) {
   const std::string& log_stream = job->container.current->log_stream_name;
   if (RunsRemotely(*job)) {
     // The agent puts its own PATH, HOME, ... under the job's variables.
-    remote_->Launch(
-        job->placement->instance_id,
-        {{job_id, job->AttemptNumber()}, container.command, AttemptVariables(*job), log_stream});
+    remote_->Launch(job->placement->instance_id, {{job_id, job->AttemptNumber()},
+                                                  container.command,
+                                                  AttemptVariables(*job),
+                                                  log_stream,
+                                                  JobUserOf(container)});
     return;
   }
   LaunchSpec spec;
@@ -246,6 +254,7 @@ void Engine::Launch(const PendingStart& start) {
   }
   spec.working_directory = options_.working_directory;
   spec.log_path = options_.log_directory + "/" + log_stream;
+  spec.user = JobUserOf(container);
   launch_worker_->Submit(job_id, std::move(spec));
 }
 

@@ -11,6 +11,7 @@
 #include "cli/interrupt_command.h"
 #include "cli/logs_command.h"
 #include "runtime/attempt_shim.h"
+#include "runtime/run_as.h"
 #include "server/up_command.h"
 
 namespace {
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
   // under: parsed by hand (CLI11 would rewrite the command's words) and not listed in --help.
   if (argc >= 2 && std::string_view(argv[1]) == "attempt-shim") {
     return gleaner::RunAttemptShimCommand(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  // `gleaner run-as USER -- COMMAND...`: how a job becomes its definition's user (run_as.h).
+  if (argc >= 2 && std::string_view(argv[1]) == "run-as") {
+    return gleaner::RunAsCommand(std::vector<std::string>(argv + 2, argv + argc));
   }
   CLI::App app{"gleaner: a self-hosted batch scheduler that speaks the AWS Batch API"};
   app.require_subcommand(1);

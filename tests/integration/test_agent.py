@@ -281,3 +281,18 @@ def test_an_agent_for_an_unknown_cluster_says_so(gleaner, agents):
     agent = agents("no-such-cluster", expect_join=False)
     assert agent.wait_exit() == 1
     assert "no-such-cluster" in agent.stderr_path.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs the agent to be root")
+def test_an_agents_job_runs_as_its_definitions_user(gleaner, batch, helpers, agents):
+    cluster, queue_name = unmanaged_queue(helpers, batch)
+    agents(cluster)
+    definition = helpers.register(command=["sh", "-c", "echo uid=$(id -u)"],
+                                  container={"user": "nobody"})
+    job = helpers.wait_for_status(helpers.submit(queue_name, definition["jobDefinitionName"]),
+                                  "SUCCEEDED")
+    helpers.wait_for_log(job["container"]["logStreamName"], "uid=65534")
+    missing = helpers.register(command=["true"], container={"user": "no-such-user-here"})
+    failed = helpers.wait_for_status(helpers.submit(queue_name, missing["jobDefinitionName"]),
+                                     "FAILED")
+    assert "unable to find user no-such-user-here" in failed["statusReason"], failed

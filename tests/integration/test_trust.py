@@ -199,3 +199,33 @@ def test_a_purged_jobs_log_goes_with_it(gleaner, batch, helpers, stack, wait_for
     helpers.poll(lambda: not batch.describe_jobs(jobs=[job["jobId"]])["jobs"], 15,
                  "the job to be purged")
     helpers.poll(lambda: not log.exists(), 15, f"{log} to be deleted with its job")
+
+
+# ---- who a job runs as (item 9) ----
+
+WHO_AM_I = ["sh", "-c", "echo uid=$(id -u) gid=$(id -g) home=$HOME cwd=$(pwd)"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs the server to be root")
+def test_a_job_runs_as_its_definitions_user(gleaner, helpers, stack, wait_for_status):
+    def run_as(user):
+        container = {"user": user} if user else None
+        definition = helpers.register(command=WHO_AM_I, container=container)
+        job = wait_for_status(helpers.submit(stack.queue_name, definition["jobDefinitionName"]),
+                              ("SUCCEEDED", "FAILED"))
+        return job
+
+    job = run_as("nobody")
+    assert job["status"] == "SUCCEEDED", job
+    helpers.wait_for_log(job["container"]["logStreamName"],
+                         "uid=65534 gid=65534 home=/nonexistent cwd=/")
+    job = run_as("4321:4322")
+    helpers.wait_for_log(job["container"]["logStreamName"], "uid=4321 gid=4322")
+    # Without a user, the job is the server's own user, as the README says.
+    job = run_as(None)
+    helpers.wait_for_log(job["container"]["logStreamName"], f"uid={os.geteuid()}")
+    unknown = run_as("no-such-user-here")
+    assert unknown["status"] == "FAILED"
+    assert unknown["statusReason"] == ("CannotStartContainerError: unable to find user "
+                                       "no-such-user-here: no matching entries in passwd file"), \
+        unknown
