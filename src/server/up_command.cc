@@ -259,6 +259,23 @@ int RunUpCommand(const UpOptions& options) {
   spdlog::info("received signal {}, shutting down", signal_number);
   (*server)->Stop();
   engine.Stop();
+  // The engine's thread has ended: the state is this thread's to read.
+  size_t local = 0;
+  size_t remote = 0;
+  for (const auto& [id, host] : state.hosts()) {
+    (host.remote ? remote : local) += state.JobsOnHost(id).size();
+  }
+  if (local > 0) {
+    spdlog::warn(
+        "{} attempt(s) running on this machine are left running; when gleaner starts again on {} "
+        "it stops them and ends them 'Job attempt lost: gleaner restarted', and their retry "
+        "strategies decide (re-attaching them instead is not supported yet)",
+        local, data_dir);
+  }
+  if (remote > 0) {
+    spdlog::info("{} attempt(s) on agents run on; the agents report them when gleaner is back",
+                 remote);
+  }
   return 0;
 }
 

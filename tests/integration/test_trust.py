@@ -229,3 +229,15 @@ def test_a_job_runs_as_its_definitions_user(gleaner, helpers, stack, wait_for_st
     assert unknown["statusReason"] == ("CannotStartContainerError: unable to find user "
                                        "no-such-user-here: no matching entries in passwd file"), \
         unknown
+
+
+def test_stopping_says_what_happens_to_running_jobs(gleaner, helpers, stack, wait_for_status):
+    sleeper = helpers.register(command=helpers.pid_command("sleeper"))
+    job_id = helpers.submit(stack.queue_name, sleeper["jobDefinitionName"])
+    wait_for_status(job_id, "RUNNING")
+    gleaner.stop()
+    said = gleaner.stderr_path.read_text()
+    assert "1 attempt(s) running on this machine are left running" in said, said
+    gleaner.start()
+    job = wait_for_status(job_id, "FAILED")
+    assert job["statusReason"].startswith("Job attempt lost: gleaner restarted"), job
