@@ -24,6 +24,7 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -39,6 +40,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
+
+#include "api/aws_credentials.h"
+#include "common/clock.h"
 
 namespace {
 
@@ -139,7 +143,10 @@ Endpoint ParseEndpoint(const std::string& url) {
 // One keep-alive HTTP/1.1 connection, used by one thread.
 class Connection {
  public:
-  explicit Connection(const Endpoint& endpoint) : host_(endpoint.host), stream_(io_) {
+  explicit Connection(const Endpoint& endpoint)
+      : host_(endpoint.port == "80" ? endpoint.host : endpoint.host + ":" + endpoint.port),
+        credentials_(gleaner::CredentialsFromEnvironment()),
+        stream_(io_) {
     tcp::resolver resolver(io_);
     stream_.connect(resolver.resolve(endpoint.host, endpoint.port));
     stream_.socket().set_option(tcp::no_delay(true));
@@ -148,8 +155,13 @@ class Connection {
   // POSTs `body` to /v1/<operation>; throws unless the answer is 200 with a JSON body.
   json Call(const std::string& operation, const std::string& body) {
     http::request<http::string_body> request{http::verb::post, "/v1/" + operation, 11};
-    request.set(http::field::host, host_);
-    request.set(http::field::content_type, "application/json");
+    std::map<std::string, std::string> headers{{"Host", host_},
+                                               {"Content-Type", "application/json"}};
+    if (credentials_) {  // SigV4, as every AWS client signs (AWS_ACCESS_KEY_ID/..._SECRET_...)
+      gleaner::SignSigV4("POST", "/v1/" + operation, "", headers, body, *credentials_, "us-east-1",
+                         "batch", gleaner::SystemClock().NowMillis());
+    }
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.keep_alive(true);
     request.body() = body;
     request.prepare_payload();
@@ -167,6 +179,7 @@ class Connection {
 
  private:
   std::string host_;
+  std::optional<gleaner::SigV4Credentials> credentials_;
   net::io_context io_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;

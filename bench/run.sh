@@ -43,6 +43,7 @@ AWS_SUBMIT_CAP=50 # AWS Batch's documented SubmitJob rate quota, requests/s per 
 
 GLEANER=${GLEANER_BINARY:-$REPO/build/gleaner}
 BENCH=$REPO/build/gleaner_bench
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_SHARED_CREDENTIALS_FILE=/dev/null
 WORK=$(mktemp -d /tmp/gleaner-bench.XXXXXX)
 RAW=$WORK/gleaner.jsonl
 SERVER_PID=""
@@ -76,7 +77,10 @@ start_server() { # name [gleaner up options...]
   shift
   mkdir -p "$dir"
   : >"$dir/stdout" # exists before the background job's redirection runs
-  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" --capacity local "$@" >"$dir/stdout" 2>"$dir/stderr" &
+  # Requests are signed, as every user's are: with the bench key pair the load client signs with.
+  printf '[default]\naws_access_key_id = bench\naws_secret_access_key = bench\n' >"$dir/credentials"
+  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" --capacity local \
+    --credentials "$dir/credentials" "$@" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   ENDPOINT=""
   local i

@@ -48,10 +48,14 @@ class Server:
     def __init__(self, binary: Path, workdir: Path, args: list[str]):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
+        # Requests are signed, as every user's are: the bench key pair (BENCH_ENV) is the server's.
+        credentials = workdir / "credentials"
+        credentials.write_text("[default]\naws_access_key_id = bench\n"
+                               "aws_secret_access_key = bench\n")
         self.proc = subprocess.Popen(
             [str(binary), "up", "--listen", "127.0.0.1:0", "--data-dir", str(workdir / "data"),
-             *args], stdout=subprocess.PIPE, stderr=open(workdir / "stderr", "wb"),
-            stdin=subprocess.DEVNULL)
+             "--credentials", str(credentials), *args], stdout=subprocess.PIPE,
+            stderr=open(workdir / "stderr", "wb"), stdin=subprocess.DEVNULL)
         line = self.proc.stdout.readline().decode()
         match = re.match(r"gleaner listening on (\S+)", line)
         if not match:
@@ -96,7 +100,8 @@ class Server:
 
     def interrupt(self, job_id: str, notice: str):
         subprocess.run([str(BINARY), "interrupt", "--job-id", job_id, "--notice", notice,
-                        "--endpoint", self.endpoint], check=True, capture_output=True)
+                        "--endpoint", self.endpoint], check=True, capture_output=True,
+                       env=BENCH_ENV)
 
 
 def scale_out(args: list[str], ce_type: str, reps: int, work: Path) -> list[int]:
@@ -140,7 +145,8 @@ def mass_recovery(jobs: int, work: Path) -> list[int]:
         for job_id in ids:
             server.wait(job_id, ("RUNNING",))
         subprocess.run([str(BINARY), "interrupt", "--compute-environment", "ce", "--notice", "1s",
-                        "--endpoint", server.endpoint], check=True, capture_output=True)
+                        "--endpoint", server.endpoint], check=True, capture_output=True,
+                       env=BENCH_ENV)
         samples = []
         for job_id in ids:
             job = server.wait(job_id, ("SUCCEEDED",))
@@ -235,6 +241,9 @@ registration (minutes); these figures are gleaner's own overhead, which the simu
     print(block)
 
 
+# gleaner's own commands sign with the bench key pair each bench server accepts.
+BENCH_ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+             "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 BINARY = REPO / "build" / "gleaner"
 
 if __name__ == "__main__":
