@@ -651,13 +651,6 @@ class HttpServerImpl final : public HttpServer {
   bool stopped_ = false;
 };
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
@@ -674,25 +667,6 @@ Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& opt
   GLEANER_RETURN_IF_ERROR(server->Listen(options.host, options.port));
   GLEANER_RETURN_IF_ERROR(server->Run(options.threads));
   return std::unique_ptr<HttpServer>(std::move(server));
-}
-
-std::string PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      int high = HexValue(text[i + 1]);
-      int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    out += (plus_is_space && c == '+') ? ' ' : c;  // a malformed escape stays as written
-  }
-  return out;
 }
 
 std::map<std::string, std::vector<std::string>> ParseQuery(std::string_view query) {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/percent_encoding.h"  // PercentDecode, for the handlers
 #include "common/status.h"
 
 namespace gleaner {
@@ -62,8 +63,6 @@ class HttpServer {
 Result<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
                                                     HttpHandler handler);
 
-// Percent-decoding of a path segment or query component ('+' stays '+' in paths).
-std::string PercentDecode(std::string_view text, bool plus_is_space);
 // "a=1&b=2&b=3" -> {a:[1], b:[2,3]}, decoded.
 std::map<std::string, std::vector<std::string>> ParseQuery(std::string_view query);
 

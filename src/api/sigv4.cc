@@ -9,6 +9,8 @@
 #include <array>
 #include <ctime>
 
+#include "common/percent_encoding.h"
+
 namespace gleaner {
 namespace {
 
@@ -39,31 +41,6 @@ std::string Hmac(std::string_view key, std::string_view data) {
 
 std::string HexOf(std::string_view raw) {
   return Hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int high = HexDigit(text[i + 1]);
-      int low = HexDigit(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
 }
 
 std::string_view Trim(std::string_view text) {
@@ -106,8 +83,9 @@ std::vector<std::pair<std::string, std::string>> QueryPairs(std::string_view raw
     if (pair.empty()) continue;
     size_t equals = pair.find('=');
     std::string_view view(pair);
-    pairs.emplace_back(PercentDecode(view.substr(0, equals)),
-                       equals == std::string::npos ? "" : PercentDecode(view.substr(equals + 1)));
+    pairs.emplace_back(
+        PercentDecode(view.substr(0, equals), false),
+        equals == std::string::npos ? "" : PercentDecode(view.substr(equals + 1), false));
   }
   return pairs;
 }
@@ -377,7 +355,7 @@ std::variant<std::string, SigV4Error> DecodeAwsChunked(std::string_view body,
     if (size_text.empty() || size_text.size() > 8) return malformed("bad chunk size");
     size_t size = 0;
     for (char c : size_text) {
-      int digit = HexDigit(c);
+      int digit = HexDigitValue(c);
       if (digit < 0) return malformed("bad chunk size");
       size = size * 16 + static_cast<size_t>(digit);
     }
@@ -448,7 +426,7 @@ std::variant<SigV4Verified, SigV4Error> VerifySigV4(const SigV4Request& request,
     // Presigned S3 URLs leave the payload unsigned; every other service signs the body (botocore
     // and the SDKs do so for presigned URLs too: an empty body's hash for a GET).
     payload_hash = parts.presigned && parts.scope.service == "s3" ? std::string(kUnsignedPayload)
-                                                                   : Sha256Hex(request.body);
+                                                                  : Sha256Hex(request.body);
   }
   std::string signing_key = SigningKey(*secret, parts.scope);
   std::string to_sign =

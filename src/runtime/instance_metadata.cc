@@ -1,6 +1,7 @@
 #include "runtime/instance_metadata.h"
 
 #include "common/markup_escape.h"
+#include "common/percent_encoding.h"
 
 #include <nlohmann/json.hpp>
 
@@ -46,29 +47,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-               HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
 // "a=1&b=2" → {a: 1, b: 2}; the first of repeated names wins.
 std::map<std::string, std::string> ParseQuery(std::string_view query) {
   std::map<std::string, std::string> out;
@@ -76,9 +54,9 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
     size_t end = query.find('&');
     std::string_view pair = query.substr(0, end);
     size_t equals = pair.find('=');
-    std::string name = PercentDecode(pair.substr(0, equals));
+    std::string name = PercentDecode(pair.substr(0, equals), true);
     std::string value =
-        equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1));
+        equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1), true);
     if (!name.empty()) out.emplace(std::move(name), std::move(value));
     query = end == std::string_view::npos ? std::string_view() : query.substr(end + 1);
   }
