@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -151,12 +152,23 @@ def test_gleaners_own_commands_sign_with_the_standard_chain(gleaner, tmp_path):
         refused.stderr
 
 
+def printed(server, needle: str, timeout: float = 10) -> str:
+    """What the server printed on stdout once `needle` is among it (lines after the ready line
+    arrive a moment after start() returns)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        said = "\n".join(server._stdout_lines)
+        if needle in said or time.monotonic() > deadline:
+            return said
+        time.sleep(0.02)
+
+
 def test_a_new_server_makes_its_own_key_pair_and_says_how_to_use_it(tmp_path):
     server = start_gleaner(tmp_path / "own", test_credentials=False)
     try:
         made = server.data_dir / "credentials"
         assert stat.S_IMODE(made.stat().st_mode) == 0o600
-        said = "\n".join(server._stdout_lines)
+        said = printed(server, "AWS_SECRET_ACCESS_KEY=")
         assert f"export AWS_SHARED_CREDENTIALS_FILE={made}" in said, said
         key_id = re.search(r"AWS_ACCESS_KEY_ID=(AKIA[A-Z2-7]{16}) AWS_SECRET_ACCESS_KEY=(\S{40})",
                            said)
@@ -169,7 +181,7 @@ def test_a_new_server_makes_its_own_key_pair_and_says_how_to_use_it(tmp_path):
         assert ok.returncode == 0, ok.stderr
         # The same pair after a restart.
         server.restart()
-        assert key_id.group(0) in "\n".join(server._stdout_lines)
+        assert key_id.group(0) in printed(server, "AWS_SECRET_ACCESS_KEY=")
     finally:
         server.shutdown()
 
