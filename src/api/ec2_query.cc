@@ -51,7 +51,11 @@ std::optional<EpochMillis> ParseTime(std::string_view text) {
   if (!text.empty() && text.size() < 20 &&
       text.find_first_not_of("0123456789.") == std::string_view::npos &&
       std::count(text.begin(), text.end(), '.') <= 1 && text.front() != '.') {
-    return static_cast<EpochMillis>(std::stod(std::string(text)) * 1000);  // epoch seconds
+    double seconds = std::stod(std::string(text));  // epoch seconds
+    // Past the year 9999 is no time (and its milliseconds would not fit in an EpochMillis).
+    constexpr double kLatestSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (seconds > kLatestSeconds) return std::nullopt;
+    return static_cast<EpochMillis>(seconds * 1000);
   }
   std::tm tm{};
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;

@@ -75,7 +75,8 @@ TEST(Ec2QueryTest, TheQueryStringCountsWhenTheBodyLacksAName) {
 TEST(Ec2QueryTest, ChecksNumbersBooleansAndTimes) {
   Ec2Params params = ParseEc2Params(
       "InstanceCount=two&DryRun=true&Flag=maybe&StartTime=2014-01-06T07%3A08%3A09Z"
-      "&EndTime=2014-01-06T08%3A09%3A10.250%2B01%3A00&Epoch=1389000000&Bad=yesterday",
+      "&EndTime=2014-01-06T08%3A09%3A10.250%2B01%3A00&Epoch=1389000000&Bad=yesterday"
+      "&Huge=170000000000000000",
       "");
   EXPECT_THAT(Ec2IntegerParam(params, "InstanceCount").status().message(),
               HasSubstr("InstanceCount"));
@@ -86,6 +87,7 @@ TEST(Ec2QueryTest, ChecksNumbersBooleansAndTimes) {
   EXPECT_EQ(**Ec2TimeParam(params, "EndTime"), 1'388'992'150'250);
   EXPECT_EQ(**Ec2TimeParam(params, "Epoch"), 1'389'000'000'000);
   EXPECT_FALSE(Ec2TimeParam(params, "Bad").ok());
+  EXPECT_FALSE(Ec2TimeParam(params, "Huge").ok());  // past the year 9999
   EXPECT_FALSE(*Ec2TimeParam(params, "Absent"));
 }
 
@@ -104,6 +106,9 @@ TEST(Ec2XmlTest, EscapesEveryValueAndClosesWhatIsOpen) {
             "'d'</message><status><code>fulfilled</code></status></item>"
             "</spotInstanceRequestSet>");
   EXPECT_EQ(XmlEscape(std::string("bell\x07")), "bell&#xFFFD;");
+  // Bytes that are not UTF-8 (a percent-decoded parameter echoed in an error) are replaced.
+  EXPECT_EQ(XmlEscape(std::string("caf\xc3\xa9 \xe2\x82 \xff\xf0\x9f\x98\x80")),
+            "caf\xc3\xa9 &#xFFFD;&#xFFFD; &#xFFFD;\xf0\x9f\x98\x80");
 }
 
 TEST(Ec2XmlTest, WrapsResponsesAndErrorsAsEc2Does) {

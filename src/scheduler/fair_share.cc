@@ -155,7 +155,11 @@ int64_t FairShareTracker::ReservedMilliVcpus(int64_t max_millivcpus) const {
   // Integers, one factor C/100 per active share: deterministic everywhere, no 0.29999... surprises.
   int64_t reserved = max_millivcpus;
   int active = ActiveShares();
-  for (int i = 0; i < active && reserved > 0; ++i) reserved = reserved * reservation / 100;
+  // floor(r * C / 100) as (r / 100) * C + (r % 100) * C / 100: the same value without the
+  // product, which overflows for an unmanaged compute environment's unlimited INT64_MAX.
+  for (int i = 0; i < active && reserved > 0; ++i) {
+    reserved = reserved / 100 * reservation + reserved % 100 * reservation / 100;
+  }
   return reserved;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -164,6 +165,15 @@ TEST(FairShareTrackerTest, ComputeReservationIsCOver100ToTheNumberOfActiveShares
   tracker.SetPolicy(Policy(600, 99), kT0);  // many shares: tends to 0, never negative
   for (int i = 0; i < 2000; ++i) tracker.OnAttemptStarted("s" + std::to_string(i), 1, kT0);
   EXPECT_EQ(tracker.ReservedMilliVcpus(100'000), 0);
+}
+
+TEST(FairShareTrackerTest, ReservationOfAnUnlimitedQueueDoesNotOverflow) {
+  // An UNMANAGED compute environment without unmanagedvCpus offers INT64_MAX millivcpus.
+  FairShareTracker tracker(Policy(600, 25));
+  tracker.OnAttemptStarted("a", kOneVcpu, kT0);
+  EXPECT_EQ(tracker.ReservedMilliVcpus(INT64_MAX), INT64_MAX / 4);  // 25%, floored
+  tracker.OnAttemptStarted("b", kOneVcpu, kT0);
+  EXPECT_EQ(tracker.ReservedMilliVcpus(INT64_MAX), INT64_MAX / 4 / 4);
 }
 
 TEST(FairShareTrackerTest, SetPolicyTakesEffectLive) {
