@@ -9,7 +9,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-boto3 awscli
-  curl procps
+  curl procps openssl  # openssl: the TLS tests make their certificates with it
+  clang libclang-rt-14-dev llvm-14  # sanitizers and libFuzzer (scripts/sanitizers.sh, fuzz.sh)
 )
 
 # Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants

@@ -58,6 +58,22 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
+std::string EncodeBase64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t bits = uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+    if (i + 1 < bytes.size()) bits |= uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+    if (i + 2 < bytes.size()) bits |= static_cast<unsigned char>(bytes[i + 2]);
+    out.push_back(kAlphabet[(bits >> 18) & 63]);
+    out.push_back(kAlphabet[(bits >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(bits >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[bits & 63] : '=');
+  }
+  return out;
+}
+
 std::string EcsClusterFromUserData(std::string_view text) {
   std::string cluster;
   size_t position = 0;

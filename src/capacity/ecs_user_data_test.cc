@@ -2,8 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace gleaner {
 namespace {
+
+TEST(EncodeBase64Test, PadsAndRoundTripsEveryByte) {
+  EXPECT_EQ(EncodeBase64("#!/bin/bash\n"), "IyEvYmluL2Jhc2gK");
+  EXPECT_EQ(EncodeBase64("hi"), "aGk=");
+  EXPECT_EQ(EncodeBase64("h"), "aA==");
+  EXPECT_EQ(EncodeBase64(""), "");
+  std::string every_byte;
+  for (int byte = 0; byte < 256; ++byte) every_byte.push_back(static_cast<char>(byte));
+  EXPECT_EQ(DecodeBase64(EncodeBase64(every_byte)), every_byte);
+}
 
 TEST(DecodeBase64Test, DecodesWithAndWithoutPadding) {
   EXPECT_EQ(DecodeBase64("IyEvYmluL2Jhc2gK"), "#!/bin/bash\n");

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "capacity/ecs_user_data.h"
 #include "capacity/simulated_cloud.h"
 #include "capacity/simulated_cloud_test_support.h"
 #include "model/arn.h"
@@ -15,22 +16,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-std::string Base64(const std::string& text) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < text.size(); i += 3) {
-    uint32_t bits = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) bits |= static_cast<unsigned char>(text[i + 1]) << 8;
-    if (i + 2 < text.size()) bits |= static_cast<unsigned char>(text[i + 2]);
-    out.push_back(kAlphabet[(bits >> 18) & 63]);
-    out.push_back(kAlphabet[(bits >> 12) & 63]);
-    out.push_back(i + 1 < text.size() ? kAlphabet[(bits >> 6) & 63] : '=');
-    out.push_back(i + 2 < text.size() ? kAlphabet[bits & 63] : '=');
-  }
-  return out;
-}
 
 // A spot type with the highest interruption bucket, so the test can find a reclaim near.
 std::string FrequentlyReclaimedType() {
@@ -65,7 +50,7 @@ class SimulatedCloudEc2Test : public testing::SimulatedCloudFixture {
     spec.launch_specification.instance_type = type;
     if (!cluster.empty()) {
       spec.launch_specification.user_data =
-          Base64("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
+          EncodeBase64("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
     }
     return spec;
   }
@@ -120,7 +105,7 @@ TEST_F(SimulatedCloudEc2Test, TheClusterMayBeGivenAsAnArnAndBootingDelaysTheJob)
   Submit("a");
   RequestSpotInstancesSpec spec = Spec("");
   spec.launch_specification.user_data =
-      Base64("ECS_CLUSTER=" + state_.FindComputeEnvironment("unmanaged")->ecs_cluster_arn);
+      EncodeBase64("ECS_CLUSTER=" + state_.FindComputeEnvironment("unmanaged")->ecs_cluster_arn);
   SpotInstanceRequest request = RequestOne(spec);
   EXPECT_EQ(cloud_->FindInstance(request.instance_id)->state, InstanceState::kPending);
   EXPECT_THAT(Step().starts, IsEmpty()) << "booting";

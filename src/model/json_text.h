@@ -20,4 +20,8 @@ Result<nlohmann::json> ParseJsonText(std::string_view text);
 // bytes replaced by U+FFFD instead of aborting the thread that answers.
 std::string DumpJson(const nlohmann::json& value);
 
+// Equal and of the same types throughout: nlohmann's == calls 1 and 1u, or 1 and 1.0, equal. Two
+// discarded values are identical.
+bool JsonIdentical(const nlohmann::json& a, const nlohmann::json& b);
+
 }  // namespace gleaner

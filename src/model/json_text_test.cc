@@ -7,6 +7,19 @@
 namespace gleaner {
 namespace {
 
+TEST(JsonTextTest, IdenticalMeansEqualValuesOfEqualTypes) {
+  using nlohmann::json;
+  EXPECT_TRUE(JsonIdentical(json::parse(R"({"a": [1, "x", null]})"),
+                            json::parse(R"({"a": [1, "x", null]})")));
+  EXPECT_TRUE(JsonIdentical(json(1), json(1)));
+  EXPECT_FALSE(JsonIdentical(json(1), json(1u))) << "nlohmann's == calls them equal";
+  EXPECT_FALSE(JsonIdentical(json(1), json(1.0)));
+  EXPECT_FALSE(JsonIdentical(json::parse(R"({"a": 1})"), json::parse(R"({"a": 1.0})")));
+  EXPECT_FALSE(JsonIdentical(json::array({1, 2}), json::array({1})));
+  EXPECT_TRUE(JsonIdentical(json(json::value_t::discarded), json(json::value_t::discarded)));
+  EXPECT_FALSE(JsonIdentical(json(json::value_t::discarded), json(nullptr)));
+}
+
 TEST(JsonTextTest, ParsesOneDocument) {
   Result<nlohmann::json> parsed = ParseJsonText(R"({"jobName":"a"})");
   ASSERT_TRUE(parsed.ok());

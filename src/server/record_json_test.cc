@@ -6,37 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "model/json_text.h"
+
 namespace gleaner {
 namespace {
 
 using nlohmann::json;
 
-// Equal, and of the same types throughout (nlohmann's == calls 1 and 1u equal).
-bool Identical(const json& a, const json& b) {
-  if (a.is_discarded() || b.is_discarded()) return a.is_discarded() && b.is_discarded();
-  if (a.type() != b.type()) return false;
-  if (a.is_object()) {
-    if (a.size() != b.size()) return false;
-    for (auto left = a.begin(), right = b.begin(); left != a.end(); ++left, ++right) {
-      if (left.key() != right.key() || !Identical(*left, *right)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!Identical(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
-
 void ExpectAsNlohmann(const std::string& text) {
   json expected = json::parse(text, nullptr, /*allow_exceptions=*/false);
   json parsed = ParseRecordJson(text);
-  EXPECT_TRUE(Identical(parsed, expected)) << "text: " << text << "\nnlohmann: " << expected.dump()
-                                           << "\nParseRecordJson: " << parsed.dump();
+  EXPECT_TRUE(JsonIdentical(parsed, expected))
+      << "text: " << text << "\nnlohmann: " << expected.dump()
+      << "\nParseRecordJson: " << parsed.dump();
 }
 
 TEST(ParseRecordJsonTest, ReadsWhatNlohmannReads) {
