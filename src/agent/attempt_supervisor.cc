@@ -48,25 +48,8 @@ Result<std::string> ReadChunk(const std::string& path, int64_t offset, int64_t l
   return bytes;
 }
 
-// The same process (pid and start time) still runs. A zombie does not count: its parent (an init
-// that does not reap, or the program that embedded an earlier agent) has not reaped it yet.
 bool IsAlive(const AttemptRecord& record) {
-  if (record.pid <= 0 || record.start_ticks == 0) return false;
-  std::string path = "/proc/" + std::to_string(record.pid) + "/stat";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buffer[4096];
-  ssize_t size = 0;
-  do {
-    size = read(fd, buffer, sizeof buffer);
-  } while (size < 0 && errno == EINTR);
-  close(fd);
-  if (size <= 0) return false;
-  std::string_view stat(buffer, static_cast<size_t>(size));
-  size_t end_of_name = stat.rfind(") ");
-  if (end_of_name == std::string_view::npos || end_of_name + 2 >= stat.size()) return false;
-  char state = stat[end_of_name + 2];
-  return state != 'Z' && state != 'X' && ParseProcStatStartTicks(stat) == record.start_ticks;
+  return record.pid > 0 && IsProcessAlive(record.pid, record.start_ticks);
 }
 
 }  // namespace
@@ -114,8 +97,8 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   }
   std::vector<std::string> environment =
       AttemptEnvironment(options_.inherited_environment, assignment.environment);
-  Status runnable =
-      CheckProgram({assignment.argv, environment, work_directory_.WorkingDirectory(), "", ""});
+  Status runnable = CheckProgram(
+      {assignment.argv, environment, work_directory_.WorkingDirectory(), "", "", "", ""});
   if (!runnable.ok()) return HoldLaunchFailure(std::move(attempt), runnable.message());
   std::vector<std::string> argv = assignment.argv;
   if (!assignment.user.empty()) {  // the shim runs `gleaner run-as USER -- argv`
@@ -136,7 +119,9 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
                   .environment = std::move(environment),
                   .working_directory = work_directory_.WorkingDirectory(),
                   .log_path = work_directory_.LogPath(assignment.log_stream_name),
-                  .user = ""};
+                  .user = "",
+                  .exit_file = "",
+                  .pid_file = ""};
   Result<LaunchedProcess> launched = launcher_.Launch(spec);
   if (!launched.ok()) {
     work_directory_.ForgetAttempt(assignment.key);

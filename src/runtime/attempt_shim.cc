@@ -15,6 +15,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/launcher.h"
+
 extern char** environ;
 
 // Why a shim, and why it behaves this way:
@@ -33,7 +35,8 @@ namespace {
 
 constexpr std::string_view kLaunchFailedPrefix = "launch-failed: ";
 constexpr std::string_view kUsage =
-    "usage: gleaner attempt-shim --exit-file PATH -- COMMAND [ARG...]";
+    "usage: gleaner attempt-shim --exit-file PATH [--pid-file PATH] -- COMMAND [ARG...]";
+constexpr std::string_view kGivenUp = "given-up";
 constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 void IgnoreSignal(int) {}
@@ -82,6 +85,42 @@ void WriteExitFile(const std::string& path, const AttemptOutcome& outcome) {
   }
   if (written) error = errno;
   PrintError("cannot write exit file " + path + ": " + std::strerror(error));
+}
+
+// Creates `path` with `text` in it only if it does not exist yet, atomically: a reader sees no
+// file or the whole text. Returns 0, or the errno (EEXIST: someone else's file is there).
+int CreateExclusively(const std::string& path, std::string_view text) {
+  std::string temporary = path + "." + std::to_string(getpid()) + ".tmp";
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return errno;
+  bool written = WriteAll(fd, text);
+  int error = written ? 0 : errno;
+  close(fd);
+  if (written && link(temporary.c_str(), path.c_str()) != 0) error = errno;
+  unlink(temporary.c_str());
+  return error;
+}
+
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "<pid> <start ticks>\n"; nullopt for the given-up mark or anything else.
+std::optional<AttemptProcess> ParseAttemptProcess(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  AttemptProcess process;
+  const char* end = text.data() + text.size();
+  auto [after_pid, pid_error] = std::from_chars(text.data(), end, process.pid);
+  if (pid_error != std::errc() || after_pid == end || *after_pid != ' ' || process.pid <= 0) {
+    return std::nullopt;
+  }
+  auto [after_ticks, ticks_error] = std::from_chars(after_pid + 1, end, process.start_ticks);
+  if (ticks_error != std::errc() || after_ticks != end) return std::nullopt;
+  return process;
 }
 
 // Returns 0 or the errno of the failed spawn.
@@ -170,34 +209,69 @@ std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text) {
 }
 
 std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseAttemptOutcome(text.str());
+  std::optional<std::string> text = ReadSmallFile(path);
+  if (!text) return std::nullopt;
+  return ParseAttemptOutcome(*text);
 }
 
 std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
-                                         const std::vector<std::string>& argv) {
-  std::vector<std::string> shim_argv{executable, "attempt-shim", "--exit-file", exit_file, "--"};
+                                         const std::vector<std::string>& argv,
+                                         const std::string& pid_file) {
+  std::vector<std::string> shim_argv{executable, "attempt-shim", "--exit-file", exit_file};
+  if (!pid_file.empty()) {
+    shim_argv.push_back("--pid-file");
+    shim_argv.push_back(pid_file);
+  }
+  shim_argv.push_back("--");
   shim_argv.insert(shim_argv.end(), argv.begin(), argv.end());
   return shim_argv;
 }
 
+std::optional<AttemptProcess> ClaimAttemptPidFile(const std::string& path) {
+  // Either the shim's file is there already, or ours goes in and no shim will start after it.
+  (void)CreateExclusively(path, std::string(kGivenUp) + "\n");
+  std::optional<std::string> text = ReadSmallFile(path);
+  return text ? ParseAttemptProcess(*text) : std::nullopt;
+}
+
 int RunAttemptShimCommand(const std::vector<std::string>& arguments) {
-  if (arguments.size() < 4 || arguments[0] != "--exit-file" || arguments[2] != "--") {
+  size_t command = 2;
+  std::string pid_file;
+  if (arguments.size() >= 4 && arguments[2] == "--pid-file") {
+    pid_file = arguments[3];
+    command = 4;
+  }
+  if (arguments.size() < command + 2 || arguments[0] != "--exit-file" ||
+      arguments[command] != "--" || (command == 4 && pid_file.empty())) {
     PrintError(kUsage);
     return 2;
   }
   return RunAttemptShim(arguments[1],
-                        std::vector<std::string>(arguments.begin() + 3, arguments.end()));
+                        std::vector<std::string>(arguments.begin() + command + 1, arguments.end()),
+                        pid_file);
 }
 
-int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv) {
+int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
+                   const std::string& pid_file) {
   if (exit_file.empty() || argv.empty() || argv.front().empty()) {
     PrintError(kUsage);
     return 2;
+  }
+  if (!pid_file.empty()) {
+    std::string self =
+        std::to_string(getpid()) + " " + std::to_string(ReadProcessStartTicks(getpid())) + "\n";
+    if (int error = CreateExclusively(pid_file, self); error == EEXIST) {
+      PrintError("the attempt was given up before it started (" + pid_file +
+                 " exists); not starting it");
+      _exit(kAttemptGivenUpExitCode);
+    } else if (error != 0) {
+      AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
+      failed.launch_failure = "cannot write pid file " + pid_file + ": " + std::strerror(error);
+      PrintError(failed.launch_failure);
+      WriteExitFile(exit_file, failed);
+      _exit(failed.exit_code);
+    }
   }
   InstallSignalHandlers();
   pid_t pid = 0;

@@ -1,10 +1,18 @@
 #pragma once
 
-// `gleaner attempt-shim --exit-file PATH -- ARGV...`: what the agent launches for every attempt, so
-// that an agent restarted while the attempt ran can still learn how it ended. The shim leads the
-// attempt's process group, runs the command in that group, waits for it, writes the outcome to
-// the exit file (atomically) and then ends the way the command ended.
+// `gleaner attempt-shim --exit-file PATH [--pid-file PATH] -- ARGV...`: what the agent and the
+// server launch for every attempt, so that one restarted while the attempt ran can still find it
+// and learn how it ended. The shim leads the attempt's process group, runs the command in that
+// group, waits for it, writes the outcome to the exit file (atomically) and then ends the way the
+// command ended.
+//
+// With --pid-file, the shim first claims the attempt: it creates the pid file, naming itself,
+// and only then starts the command. If the file is there already, a restarted server gave the
+// attempt up (ClaimAttemptPidFile) and the shim ends at once without starting anything. So an
+// attempt whose start a crash interrupted either runs under a shim the server can find, or never
+// runs.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,20 +37,40 @@ std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text);
 // The outcome in the exit file at `path`; nullopt when there is none (or it is not readable).
 std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path);
 
-// The command line that runs `argv` under the shim of the gleaner binary `executable`.
+// The command line that runs `argv` under the shim of the gleaner binary `executable` (or of
+// gleaner-attempt-shim, which takes the same words). An empty `pid_file` leaves --pid-file out.
 std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
-                                         const std::vector<std::string>& argv);
+                                         const std::vector<std::string>& argv,
+                                         const std::string& pid_file = "");
+
+// The exit code of a shim that found its attempt given up (the pid file there before it).
+inline constexpr int kAttemptGivenUpExitCode = 125;
+
+// The process that runs an attempt, as its shim's pid file names it.
+struct AttemptProcess {
+  int pid = 0;
+  int64_t start_ticks = 0;  // /proc/<pid>/stat field 22
+  bool operator==(const AttemptProcess&) const = default;
+};
+
+// For a restarted server that knows an attempt's start but not its process: the process the pid
+// file at `path` names, when its shim wrote one. Otherwise it writes the file itself, marking the
+// attempt given up, and returns nullopt: the shim, if it was still starting, then never runs the
+// command. Either way, afterwards the file says which. Creating the file is atomic (the shim and
+// the server race for it).
+std::optional<AttemptProcess> ClaimAttemptPidFile(const std::string& path);
 
 // `gleaner attempt-shim ARGS...`, with `arguments` the words after "attempt-shim": exactly
-// "--exit-file PATH -- COMMAND [ARG...]". Parsed by hand, not by the CLI library, so the command's
-// words reach it untouched (empty ones, "[...]", "--", "-h" included). Runs RunAttemptShim, or
-// prints the usage and returns 2.
+// "--exit-file PATH [--pid-file PATH] -- COMMAND [ARG...]". Parsed by hand, not by the CLI library,
+// so the command's words reach it untouched (empty ones, "[...]", "--", "-h" included). Runs
+// RunAttemptShim, or prints the usage and returns 2.
 int RunAttemptShimCommand(const std::vector<std::string>& arguments);
 
 // Runs the shim in this process and never returns normally: the process ends with the command's
 // exit code, or killed by the signal that killed the command. Returns an exit code only when the
 // arguments are unusable (empty argv or exit file).
-int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv);
+int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
+                   const std::string& pid_file = "");
 
 }  // namespace gleaner

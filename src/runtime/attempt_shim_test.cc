@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/launcher.h"
+
 namespace gleaner {
 namespace {
 
@@ -58,14 +60,14 @@ class AttemptShimTest : public testing::Test {
 
   // Runs the shim in a child process leading its own process group, as the agent's launcher
   // starts it, with stdout and stderr in `output.log`.
-  pid_t StartShim(const std::vector<std::string>& argv) {
+  pid_t StartShim(const std::vector<std::string>& argv, const std::string& pid_file = "") {
     std::string log = (directory_ / "output.log").string();
     pid_t pid = fork();
     if (pid == 0) {
       setpgid(0, 0);
       FILE* out = std::freopen(log.c_str(), "a", stdout);
       if (out == nullptr || dup2(STDOUT_FILENO, STDERR_FILENO) < 0) _exit(99);
-      _exit(RunAttemptShim(exit_file_, argv));
+      _exit(RunAttemptShim(exit_file_, argv, pid_file));
     }
     setpgid(pid, pid);  // also from here, so the group exists before the test signals it
     return pid;
@@ -122,6 +124,51 @@ TEST(AttemptOutcomeTest, ShimArgvPutsTheCommandAfterTheSeparator) {
   EXPECT_EQ(AttemptShimArgv("/bin/gleaner", "/w/a.exit", {"sh", "-c", "exit 3"}),
             (std::vector<std::string>{"/bin/gleaner", "attempt-shim", "--exit-file", "/w/a.exit",
                                       "--", "sh", "-c", "exit 3"}));
+}
+
+TEST(AttemptOutcomeTest, ShimArgvNamesThePidFileWhenThereIsOne) {
+  EXPECT_EQ(AttemptShimArgv("/bin/gleaner", "/w/a.exit", {"true"}, "/w/a.pid"),
+            (std::vector<std::string>{"/bin/gleaner", "attempt-shim", "--exit-file", "/w/a.exit",
+                                      "--pid-file", "/w/a.pid", "--", "true"}));
+}
+
+TEST_F(AttemptShimTest, WritesItsPidFileBeforeTheCommandStarts) {
+  std::string pid_file = (directory_ / "attempt.pid").string();
+  fs::path ready = directory_ / "ready";
+  fs::path go = directory_ / "go";
+  pid_t pid = StartShim(
+      {"sh", "-c",
+       "touch " + ready.string() + "; while [ ! -e " + go.string() + " ]; do sleep 0.01; done"},
+      pid_file);
+  ASSERT_TRUE(WaitForFile(ready));
+  // The command runs: the claim finds the shim's own file and names the shim.
+  std::optional<AttemptProcess> process = ClaimAttemptPidFile(pid_file);
+  ASSERT_TRUE(process.has_value());
+  EXPECT_EQ(process->pid, pid);
+  EXPECT_EQ(process->start_ticks, ReadProcessStartTicks(pid));
+  EXPECT_TRUE(IsProcessAlive(process->pid, process->start_ticks));
+  std::ofstream(go.string()) << "";
+  int status = WaitForExit(pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(Outcome(), Exited(0));
+  EXPECT_EQ(ClaimAttemptPidFile(pid_file), process) << "the file keeps naming the shim";
+}
+
+TEST_F(AttemptShimTest, AnAttemptGivenUpBeforeItsShimStartedNeverRuns) {
+  std::string pid_file = (directory_ / "attempt.pid").string();
+  EXPECT_EQ(ClaimAttemptPidFile(pid_file), std::nullopt) << "no shim: the server gives it up";
+  fs::path ran = directory_ / "ran";
+  int status = WaitForExit(StartShim({"touch", ran.string()}, pid_file));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), kAttemptGivenUpExitCode);
+  EXPECT_FALSE(fs::exists(ran));
+  EXPECT_EQ(Outcome(), std::nullopt);
+  EXPECT_EQ(ClaimAttemptPidFile(pid_file), std::nullopt) << "a second claim finds it given up";
+  EXPECT_NE(Output().find("given up"), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(AttemptShimTest, RecordsAndMirrorsAnExitCode) {
@@ -195,6 +242,8 @@ TEST_F(AttemptShimTest, UnusableArgumentsAreAUsageError) {
   EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--"}), 2);
   EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "true"}), 2);
   EXPECT_EQ(RunAttemptShimCommand({"--exit", exit_file_, "--", "true"}), 2);
+  EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--pid-file", "", "--", "true"}), 2);
+  EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--pid-file", "p", "true"}), 2);
   EXPECT_FALSE(fs::exists(exit_file_));
 }
 

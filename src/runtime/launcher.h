@@ -20,6 +20,12 @@ struct LaunchSpec {
   // The job definition's user (name, uid or uid:gid): the command runs as that user, switched to
   // through `gleaner run-as` (run_as.h). Empty: as this process's own user.
   std::string user;
+  // When set, the process launched is the attempt shim (attempt_shim.h), as this process's user,
+  // which runs the command (as `user`), records how it ended in `exit_file` and names itself in
+  // `pid_file` (when set) before it starts the command: so that a restarted server can find the
+  // attempt again. The reported exit is the command's either way.
+  std::string exit_file;
+  std::string pid_file;
 };
 
 struct LaunchedProcess {
@@ -59,6 +65,11 @@ Status CheckProgram(const LaunchSpec& spec);
 
 // The process's start time from /proc/<pid>/stat, or 0 when there is no such process.
 int64_t ReadProcessStartTicks(pid_t pid);
+
+// Whether the process that started at `start_ticks` still runs as `pid`. A zombie does not count:
+// it has ended, its parent (an init that does not reap, or a program that embedded an earlier
+// launcher) just has not reaped it yet.
+bool IsProcessAlive(pid_t pid, int64_t start_ticks);
 
 // Kills the group `pgid` with SIGKILL if its leader is still the process that started at
 // `start_ticks` (an orphan from before a restart); returns whether it did.

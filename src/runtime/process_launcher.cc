@@ -28,6 +28,7 @@
 
 #include "common/contain.h"
 #include "common/private_directory.h"
+#include "runtime/attempt_shim.h"
 #include "runtime/run_as.h"
 
 // How the reaper works, and why this way:
@@ -60,6 +61,15 @@ std::string ErrorText(int error) { return std::system_category().message(error);
 std::string OwnExecutable() {
   std::error_code error;
   return fs::read_symlink("/proc/self/exe", error).string();
+}
+
+// gleaner-attempt-shim next to this executable (small: it starts in a fraction of the time the
+// whole gleaner binary takes), else this executable's own `attempt-shim`.
+std::string DefaultAttemptShimExecutable() {
+  std::string own = OwnExecutable();
+  fs::path sibling = fs::path(own).parent_path() / "gleaner-attempt-shim";
+  if (access(sibling.c_str(), X_OK) == 0) return sibling.string();
+  return own;
 }
 
 // A launcher that cannot work at all (no epoll, no thread) is an invariant violation: crash loudly.
@@ -320,6 +330,7 @@ class ProcessLauncher final : public Launcher {
   const std::function<void(const ProcessExit&)> on_exit_;
   const ProcessLauncherOptions options_;
   const std::string run_as_executable_;
+  const std::string attempt_shim_executable_;
   const SpawnAttributes attributes_;
   const int epoll_fd_;
   const int wake_fd_;
@@ -338,6 +349,9 @@ ProcessLauncher::ProcessLauncher(std::function<void(const ProcessExit&)> on_exit
       options_(options),
       run_as_executable_(options.run_as_executable.empty() ? OwnExecutable()
                                                            : options.run_as_executable),
+      attempt_shim_executable_(options.attempt_shim_executable.empty()
+                                   ? DefaultAttemptShimExecutable()
+                                   : options.attempt_shim_executable),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) Fatal("cannot create epoll/eventfd: " + ErrorText(errno));
@@ -376,15 +390,31 @@ Result<LaunchedProcess> ProcessLauncher::Launch(const LaunchSpec& spec) {
   GLEANER_RETURN_IF_ERROR(CreateLogDirectory(spec.log_path));
   Result<Program> program = ResolveProgram(spec);
   if (!program.ok()) return program.status();
-  LaunchSpec as_user;  // the spec that runs the command as its user, when it names one
+  // What is spawned instead when the command runs as its user (`gleaner run-as`) or under the
+  // attempt shim, which then starts the run-as, which starts the command.
+  std::optional<LaunchSpec> wrapped;
   if (!spec.user.empty()) {
     Result<JobUser> user = ResolveJobUser(spec.user);
     if (!user.ok()) return user.status();
-    as_user = spec;
-    as_user.argv = RunAsArgv(run_as_executable_, spec.user, spec.argv);
+    wrapped = spec;
+    wrapped->argv = RunAsArgv(run_as_executable_, spec.user, spec.argv);
     program = Program{.path = run_as_executable_};
   }
-  const LaunchSpec& spawned = spec.user.empty() ? spec : as_user;
+  if (!spec.exit_file.empty()) {
+    // The shim's own spawn of the command would find out too late to say why it cannot start:
+    // check here what this launcher's spawn would have found.
+    GLEANER_RETURN_IF_ERROR(CheckProgram(spec));
+    if (program->search_launcher_path) {
+      const char* launcher_path = std::getenv("PATH");
+      Result<Program> found = SearchJobPath(spec, launcher_path ? launcher_path : "/bin:/usr/bin");
+      if (!found.ok()) return found.status();
+    }
+    if (!wrapped) wrapped = spec;
+    wrapped->argv =
+        AttemptShimArgv(attempt_shim_executable_, spec.exit_file, wrapped->argv, spec.pid_file);
+    program = Program{.path = attempt_shim_executable_};
+  }
+  const LaunchSpec& spawned = wrapped ? *wrapped : spec;
   FileActions actions;
   if (int error = actions.Build(spawned); error != 0) {
     return Status::Internal(std::string(kReason) + "cannot prepare spawn: " + ErrorText(error));
@@ -535,20 +565,31 @@ int64_t ParseProcStatStartTicks(std::string_view stat) {
   return ticks;
 }
 
-int64_t ReadProcessStartTicks(pid_t pid) {
-  if (pid <= 0) return 0;
+// The /proc/<pid>/stat line, or "" when there is no such process.
+std::string ReadProcStat(pid_t pid) {
+  if (pid <= 0) return "";
   std::array<char, 32> path{};
   std::snprintf(path.data(), path.size(), "/proc/%d/stat", static_cast<int>(pid));
   int fd = open(path.data(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+  if (fd < 0) return "";
   std::array<char, 4096> buffer{};  // one read returns the whole (< 1 KiB) line
   ssize_t size = 0;
   do {
     size = read(fd, buffer.data(), buffer.size());
   } while (size < 0 && errno == EINTR);
   close(fd);
-  if (size <= 0) return 0;
-  return ParseProcStatStartTicks(std::string_view(buffer.data(), static_cast<size_t>(size)));
+  return size <= 0 ? "" : std::string(buffer.data(), static_cast<size_t>(size));
+}
+
+int64_t ReadProcessStartTicks(pid_t pid) { return ParseProcStatStartTicks(ReadProcStat(pid)); }
+
+bool IsProcessAlive(pid_t pid, int64_t start_ticks) {
+  if (start_ticks == 0) return false;
+  std::string stat = ReadProcStat(pid);
+  size_t end_of_name = stat.rfind(") ");
+  if (end_of_name == std::string::npos || end_of_name + 2 >= stat.size()) return false;
+  char state = stat[end_of_name + 2];
+  return state != 'Z' && state != 'X' && ParseProcStatStartTicks(stat) == start_ticks;
 }
 
 bool KillOrphanedGroup(pid_t pgid, int64_t start_ticks) {

@@ -20,6 +20,9 @@ struct ProcessLauncherOptions {
   std::chrono::milliseconds sweep_interval{50};
   // The gleaner binary whose `run-as` switches a job to its user; empty: this very executable.
   std::string run_as_executable;
+  // What runs attempts with an exit file (LaunchSpec::exit_file): gleaner-attempt-shim or a
+  // gleaner binary. Empty: gleaner-attempt-shim next to this executable, else this executable.
+  std::string attempt_shim_executable;
 };
 
 // MakeProcessLauncher(on_exit) with explicit options.

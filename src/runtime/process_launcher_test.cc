@@ -28,6 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/attempt_shim.h"
+#include "runtime/reattached_attempts.h"
+
 namespace gleaner {
 namespace {
 
@@ -112,9 +115,10 @@ class ExitRecorder {
 class ProcessLauncherTest : public ::testing::TestWithParam<bool> {
  protected:
   ProcessLauncherTest()
-      : launcher_(MakeProcessLauncher(
-            exits_.Callback(),
-            {.use_pidfd = GetParam(), .sweep_interval = 5ms, .run_as_executable = ""})) {}
+      : launcher_(MakeProcessLauncher(exits_.Callback(), {.use_pidfd = GetParam(),
+                                                          .sweep_interval = 5ms,
+                                                          .run_as_executable = "",
+                                                          .attempt_shim_executable = ""})) {}
 
   LaunchSpec Spec(std::vector<std::string> argv) const {
     LaunchSpec spec;
@@ -501,6 +505,126 @@ TEST(ParseProcStatStartTicks, CountsFieldsFromTheLastParenthesis) {
   for (const Case& c : cases) EXPECT_EQ(ParseProcStatStartTicks(c.line), c.ticks) << c.line;
 }
 
+// Attempts under the shim (LaunchSpec::exit_file), as `gleaner up` starts them.
+class ShimmedAttemptTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Launcher> MakeLauncher() {
+    return MakeProcessLauncher(exits_.Callback(),
+                               {.use_pidfd = true,
+                                .sweep_interval = 5ms,
+                                .run_as_executable = "",
+                                .attempt_shim_executable = GLEANER_ATTEMPT_SHIM});
+  }
+  LaunchSpec Spec(std::vector<std::string> argv) const {
+    LaunchSpec spec;
+    spec.argv = std::move(argv);
+    spec.log_path = (dir_.path() / "attempt.log").string();
+    spec.exit_file = exit_file_;
+    spec.pid_file = pid_file_;
+    return spec;
+  }
+  bool WaitForFile(const fs::path& path) const {
+    auto deadline = std::chrono::steady_clock::now() + kSafetyTimeout;
+    while (!fs::exists(path)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(5ms);
+    }
+    return true;
+  }
+
+  TempDir dir_;
+  std::string exit_file_ = (dir_.path() / "attempt.exit").string();
+  std::string pid_file_ = (dir_.path() / "attempt.pid").string();
+  ExitRecorder exits_;
+};
+
+TEST_F(ShimmedAttemptTest, TheCommandsExitIsReportedAndRecordedInTheExitFile) {
+  std::unique_ptr<Launcher> launcher = MakeLauncher();
+  Result<LaunchedProcess> launched = launcher->Launch(Spec({"sh", "-c", "echo out; exit 3"}));
+  ASSERT_TRUE(launched.ok()) << launched.status().message();
+  std::optional<ProcessExit> exit = exits_.WaitFor(launched->pid);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 3);
+  EXPECT_EQ(ReadFile(exit_file_), "3 0\n");
+  EXPECT_EQ(ReadFile(dir_.path() / "attempt.log"), "out\n");
+  EXPECT_EQ(ClaimAttemptPidFile(pid_file_), (AttemptProcess{launched->pid, launched->start_ticks}));
+}
+
+TEST_F(ShimmedAttemptTest, ACommandThatCannotStartIsStillALaunchError) {
+  std::unique_ptr<Launcher> launcher = MakeLauncher();
+  Result<LaunchedProcess> launched = launcher->Launch(Spec({"gleaner-no-such-command"}));
+  ASSERT_FALSE(launched.ok());
+  EXPECT_NE(launched.status().message().find("not found"), std::string::npos);
+  EXPECT_FALSE(fs::exists(pid_file_)) << "nothing was started";
+}
+
+TEST_F(ShimmedAttemptTest, AnAttemptOutlivesItsLauncherAndIsFoundAgainWithItsRealExit) {
+  fs::path ready = dir_.path() / "ready";
+  fs::path go = dir_.path() / "go";
+  std::string script = "touch " + ready.string() + "; while [ ! -e " + go.string() +
+                       " ]; do sleep 0.01; done; exit 42";
+  LaunchedProcess launched;
+  {
+    std::unique_ptr<Launcher> launcher = MakeLauncher();  // the server before its restart
+    Result<LaunchedProcess> started = launcher->Launch(Spec({"sh", "-c", script}));
+    ASSERT_TRUE(started.ok()) << started.status().message();
+    launched = *started;
+  }
+  ASSERT_TRUE(WaitForFile(ready));
+  // The restarted server: finds the process through the pid file and watches it.
+  std::optional<AttemptProcess> found = ClaimAttemptPidFile(pid_file_);
+  ASSERT_EQ(found, (AttemptProcess{launched.pid, launched.start_ticks}));
+  ASSERT_TRUE(IsProcessAlive(found->pid, found->start_ticks));
+  ExitRecorder reattached_exits;
+  ReattachedAttempts reattached(reattached_exits.Callback(), 5ms);
+  reattached.Watch(found->pid, found->start_ticks, exit_file_);
+  std::ofstream(go.string()) << "";
+  std::optional<ProcessExit> exit = reattached_exits.WaitFor(launched.pid);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 42);
+  EXPECT_EQ(exit->term_signal, 0);
+  EXPECT_EQ(reattached.watched(), 0u);
+  EXPECT_TRUE(exits_.All().empty()) << "the first launcher was gone before the exit";
+  waitpid(launched.pid, nullptr, 0);  // this test process is the shim's parent: reap it
+}
+
+TEST_F(ShimmedAttemptTest, AShimKilledWithItsCommandCountsAsKilledBySigkill) {
+  fs::path ready = dir_.path() / "ready";
+  LaunchedProcess launched;
+  {
+    std::unique_ptr<Launcher> launcher = MakeLauncher();
+    Result<LaunchedProcess> started =
+        launcher->Launch(Spec({"sh", "-c", "touch " + ready.string() + "; exec sleep 60"}));
+    ASSERT_TRUE(started.ok()) << started.status().message();
+    launched = *started;
+  }
+  ASSERT_TRUE(WaitForFile(ready));
+  ExitRecorder reattached_exits;
+  ReattachedAttempts reattached(reattached_exits.Callback(), 5ms);
+  reattached.Watch(launched.pid, launched.start_ticks, exit_file_);
+  ASSERT_EQ(kill(-launched.pid, SIGKILL), 0);
+  std::optional<ProcessExit> exit = reattached_exits.WaitFor(launched.pid);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->exit_code, 137);
+  EXPECT_EQ(exit->term_signal, SIGKILL);
+  EXPECT_FALSE(fs::exists(exit_file_));
+  waitpid(launched.pid, nullptr, 0);
+}
+
+TEST(IsProcessAliveTest, OnlyTheSameProcessStillRunning) {
+  EXPECT_TRUE(IsProcessAlive(getpid(), ReadProcessStartTicks(getpid())));
+  EXPECT_FALSE(IsProcessAlive(getpid(), ReadProcessStartTicks(getpid()) + 1));
+  EXPECT_FALSE(IsProcessAlive(getpid(), 0));
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int64_t ticks = ReadProcessStartTicks(child);
+  // Exited, not reaped yet: a zombie is not alive.
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_FALSE(IsProcessAlive(child, ticks));
+  waitpid(child, nullptr, 0);
+}
+
 // Not a test: measures spawn throughput. Run with --gtest_also_run_disabled_tests.
 TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
   for (int threads : {1, 2, 4}) {
@@ -515,7 +639,9 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
                         .environment = {},
                         .working_directory = {},
                         .log_path = "/dev/null",
-                        .user = ""};
+                        .user = "",
+                        .exit_file = "",
+                        .pid_file = ""};
         for (int i = 0; i < kLaunches / threads; ++i) {
           if (!launcher->Launch(spec).ok()) std::abort();
         }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -198,13 +199,20 @@ class BatchState {
 
   // Rebuilding after a restart. Restore* take records in store order; FinishRestore() ends every
   // attempt that was placed (its process is gone with the old server) and returns those jobs'
-  // placements so the engine can kill orphaned process groups.
+  // placements so the engine can kill orphaned process groups. Except: attempts on agents keep
+  // running (their agent reports them when it registers again), and so do the STARTING and
+  // RUNNING attempts on this machine's hosts (ones that exist already) that `keep_local` accepts:
+  // their resources are reserved again and their ids added to `kept_local`, for the engine to find
+  // each one's process again (OnAttemptLaunched for one still STARTING) or to record how it ended
+  // (OnAttemptExited, OnAttemptLaunchFailed).
   void RestoreComputeEnvironment(ComputeEnvironment environment);
   void RestoreJobQueue(JobQueue queue);
   void RestoreSchedulingPolicy(SchedulingPolicy policy);
   void RestoreJobDefinition(JobDefinition definition);
   void RestoreJob(Job job);
-  std::vector<AttemptPlacement> FinishRestore();
+  using KeepLocalAttempt = std::function<bool(const Job&)>;
+  std::vector<AttemptPlacement> FinishRestore(const KeepLocalAttempt& keep_local = nullptr,
+                                              std::vector<std::string>* kept_local = nullptr);
 
   // Everything changed since the last call.
   StateChanges TakeChanges();

@@ -68,7 +68,8 @@ void BatchState::ShareDefinitionContainer(Job& job) {
   if (*job.container.properties == **shared) job.container.properties.ShareWith(*shared);
 }
 
-std::vector<AttemptPlacement> BatchState::FinishRestore() {
+std::vector<AttemptPlacement> BatchState::FinishRestore(const KeepLocalAttempt& keep_local,
+                                                        std::vector<std::string>* kept_local) {
   std::vector<AttemptPlacement> lost;
   // One walk over every job (a million take a while): the placed ones, and the array parents,
   // whose status is looked at again below, once lost attempts have ended.
@@ -81,12 +82,25 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
   for (const std::string& id : placed) {
     Job& job = jobs_.at(id);
     AttemptPlacement placement = *job.placement;
-    if (placement.remote && job.status == JobStatus::kRunning) {
-      // Still running on its agent's machine: the attempt is its again once the agent registers
-      // (AddHost), or ends with the host if it never does (LoseHost).
+    bool keep_remote = placement.remote && job.status == JobStatus::kRunning;
+    auto host = hosts_.find(placement.instance_id);
+    bool keep_here = !placement.remote && host != hosts_.end() && keep_local &&
+                     (job.status == JobStatus::kStarting || job.status == JobStatus::kRunning) &&
+                     keep_local(job);
+    if (keep_remote || keep_here) {
       jobs_by_host_[placement.instance_id].insert(&job);
       used_by_compute_environment_[placement.compute_environment_arn] += placement.reserved;
-      adrift_hosts_.insert(placement.instance_id);
+      if (keep_remote) {
+        // Still running on its agent's machine: the attempt is its again once the agent
+        // registers (AddHost), or ends with the host if it never does (LoseHost).
+        adrift_hosts_.insert(placement.instance_id);
+      } else {
+        // On a host that is back already: the engine finds the process again or records its end.
+        host->second.used += placement.reserved;
+        for (int gpu : placement.gpu_ids) host->second.gpus_in_use |= uint64_t{1} << gpu;
+        if (kept_local != nullptr) kept_local->push_back(id);
+      }
+      if (job.status != JobStatus::kRunning) continue;  // its timers start with its launch
       if (placement.termination_requested) {
         // Its SIGTERM may have been lost with the previous server: again, with a fresh grace.
         pending_.signals.push_back({id, SIGTERM});
@@ -111,6 +125,10 @@ std::vector<AttemptPlacement> BatchState::FinishRestore() {
       job.placement.reset();
       MarkJobChanged(job);
     }
+  }
+  if (kept_local != nullptr && !kept_local->empty()) {
+    room_cursor_ = hosts_.end();
+    host_finder_.OnHostsChanged();  // their hosts' free resources changed
   }
   // A crash between a dependency finishing and its dependents being saved leaves them PENDING
   // with nothing left to wake them: settle them now. (The waited-on jobs, from dependents_: in id

@@ -84,6 +84,7 @@ Result<std::unique_ptr<DataDirectory>> DataDirectory::Open(const std::string& pa
   GLEANER_RETURN_IF_ERROR(MakeFilesPrivate(path));
   GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(directory->logs()));
   GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(directory->work()));
+  GLEANER_RETURN_IF_ERROR(MakePrivateDirectory(directory->attempts()));
   // Created private here: the event log opens it for appending with the umask's mode otherwise.
   int events = open(directory->events().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (events < 0) return ErrnoStatus("cannot open " + directory->events(), errno);

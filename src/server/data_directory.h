@@ -25,6 +25,8 @@ class DataDirectory {
   const std::string& path() const { return path_; }
   std::string logs() const { return path_ + "/logs"; }
   std::string work() const { return path_ + "/work"; }
+  // The attempt shims' exit and pid files (LocalAttemptFiles).
+  std::string attempts() const { return path_ + "/attempts"; }
   std::string database() const { return path_ + "/gleaner.db"; }
   std::string events() const { return path_ + "/events.jsonl"; }
 

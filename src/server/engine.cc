@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
+#include <set>
+#include <utility>
 
 #include "common/contain.h"
 #include "model/arn.h"
@@ -26,7 +30,11 @@ std::string NameFromArn(const std::string& arn) {
 }  // namespace
 
 Engine::Engine(const Clock& clock, BatchState& state, Store& store, EngineOptions options)
-    : clock_(clock), state_(state), store_(store), options_(std::move(options)) {}
+    : clock_(clock), state_(state), store_(store), options_(std::move(options)) {
+  if (!options_.attempt_directory.empty()) {
+    attempt_files_ = std::make_unique<LocalAttemptFiles>(options_.attempt_directory);
+  }
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -44,7 +52,10 @@ Status Engine::Start() {
   Result<StoreSnapshot> snapshot = store_.Load();
   if (!snapshot.ok()) return snapshot.status();
   GLEANER_RETURN_IF_ERROR(RestoreFromRecords(*snapshot, state_));
-  std::vector<AttemptPlacement> lost = state_.FinishRestore();
+  BatchState::KeepLocalAttempt keep_local;
+  if (attempt_files_) keep_local = [](const Job&) { return true; };
+  std::vector<std::string> kept_local;
+  std::vector<AttemptPlacement> lost = state_.FinishRestore(keep_local, &kept_local);
   for (const AttemptPlacement& placement : lost) {
     // An agent's pid names a process on its own machine, not one here.
     if (placement.pid > 0 && !placement.remote &&
@@ -53,6 +64,14 @@ Status Engine::Start() {
     }
   }
   if (!lost.empty()) spdlog::warn("{} attempt(s) were lost with the previous server", lost.size());
+  if (attempt_files_) {
+    std::set<std::pair<std::string, int>> kept_attempts;
+    for (const std::string& job_id : kept_local) {
+      kept_attempts.emplace(job_id, state_.FindJob(job_id)->AttemptNumber());
+    }
+    attempt_files_->RemoveAllBut(kept_attempts);
+    for (const std::string& job_id : kept_local) RecoverLocalAttempt(job_id);
+  }
   spdlog::info("restored {} job(s) from the store", state_.job_count());
   std::vector<PendingReply> none;
   Persist(std::move(none));
@@ -161,7 +180,46 @@ void Engine::OnExit(const ProcessExit& exit) {
   }
   std::string job_id = std::move(it->second);
   job_by_pid_.erase(it);
+  const Job* job = state_.FindJob(job_id);
+  if (attempt_files_ && job != nullptr) {
+    ended_attempt_files_.push_back(attempt_files_->ExitFile(job_id, job->AttemptNumber()));
+    ended_attempt_files_.push_back(attempt_files_->PidFile(job_id, job->AttemptNumber()));
+  }
   state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal);
+}
+
+void Engine::RecoverLocalAttempt(const std::string& job_id) {
+  const Job* job = state_.FindJob(job_id);
+  int attempt = job->AttemptNumber();
+  const AttemptPlacement& placement = *job->placement;
+  AttemptProcess known{static_cast<int>(placement.pid), placement.process_start_ticks};
+  FoundAttempt found = attempt_files_->Find(job_id, attempt, known);
+  if (found.kind == FoundAttempt::Kind::kNeverStarted) {
+    spdlog::info("{} attempt {} had not started when gleaner stopped: given up", job_id, attempt);
+    state_.OnAttemptLaunchFailed(job_id,
+                                 "Job attempt lost: gleaner restarted while the attempt was " +
+                                     std::string(ToString(job->status)));
+    return;
+  }
+  if (placement.pid <= 0) {
+    state_.OnAttemptLaunched(job_id, found.process.pid, found.process.start_ticks);
+    if (int due = state_.SignalDueAtLaunch(job_id)) launcher_->SignalGroup(found.process.pid, due);
+  }
+  job_by_pid_[found.process.pid] = job_id;
+  if (found.kind == FoundAttempt::Kind::kEnded) {
+    spdlog::info("{} attempt {} ended while gleaner was away (exit code {})", job_id, attempt,
+                 found.exit.exit_code);
+    OnExit(found.exit);
+    return;
+  }
+  spdlog::info("{} attempt {} still runs (pid {}): re-attached", job_id, attempt,
+               found.process.pid);
+  if (!reattached_) {
+    reattached_ = std::make_unique<ReattachedAttempts>(
+        [this](const ProcessExit& exit) { OnProcessExit(exit); });
+  }
+  reattached_->Watch(found.process.pid, found.process.start_ticks,
+                     attempt_files_->ExitFile(job_id, attempt));
 }
 
 void Engine::OnLaunched(LaunchResult& result) {
@@ -255,6 +313,10 @@ void Engine::Launch(const PendingStart& start) {
   spec.working_directory = options_.working_directory;
   spec.log_path = options_.log_directory + "/" + log_stream;
   spec.user = JobUserOf(container);
+  if (attempt_files_) {
+    spec.exit_file = attempt_files_->ExitFile(job_id, job->AttemptNumber());
+    spec.pid_file = attempt_files_->PidFile(job_id, job->AttemptNumber());
+  }
   launch_worker_->Submit(job_id, std::move(spec));
 }
 
@@ -301,17 +363,23 @@ void Engine::Persist(std::vector<PendingReply> replies) {
   std::vector<Mutation> mutations = MutationsFor(state_, changes);
   std::vector<PendingStart> starts;
   starts.swap(starts_to_commit_);
+  std::vector<std::string> ended_attempt_files;
+  ended_attempt_files.swap(ended_attempt_files_);
   if (mutations.empty() && commits_in_flight_.load(std::memory_order_acquire) == 0) {
     // Everything in memory is durable already: nothing to wait for.
-    Durable durable{std::move(replies), std::move(starts), std::move(publish)};
+    Durable durable{std::move(replies), std::move(starts), std::move(publish),
+                    std::move(ended_attempt_files)};
     OnDurable(durable, Status::Ok());
     return;
   }
-  if (mutations.empty() && replies.empty() && starts.empty() && !publish) return;
+  if (mutations.empty() && replies.empty() && starts.empty() && !publish &&
+      ended_attempt_files.empty()) {
+    return;
+  }
   // An empty batch still waits in the store's queue behind the commits in flight.
   commits_in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  auto durable =
-      std::make_shared<Durable>(Durable{std::move(replies), std::move(starts), std::move(publish)});
+  auto durable = std::make_shared<Durable>(Durable{
+      std::move(replies), std::move(starts), std::move(publish), std::move(ended_attempt_files)});
   store_.Commit(std::move(mutations), [this, durable](Status status) {
     OnDurable(*durable, status);
     commits_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
@@ -335,6 +403,10 @@ void Engine::OnDurable(Durable& durable, const Status& status) {
     if (!published.ok()) spdlog::error("publishing events failed: {}", published.message());
   }
   if (!durable.starts.empty()) Post(StartsCommitted{std::move(durable.starts), status});
+  if (status.ok()) {
+    // The attempts' ends are durable: a restart no longer needs their shims' files.
+    for (const std::string& path : durable.ended_attempt_files) unlink(path.c_str());
+  }
 }
 
 }  // namespace gleaner

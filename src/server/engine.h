@@ -17,8 +17,10 @@
 #include "api/batch_executor.h"
 #include "capacity/capacity_provider.h"
 #include "runtime/launcher.h"
+#include "runtime/reattached_attempts.h"
 #include "scheduler/batch_state.h"
 #include "server/launch_worker.h"
+#include "server/local_attempt_files.h"
 #include "server/remote_attempts.h"
 #include "store/store.h"
 
@@ -35,6 +37,10 @@ struct EngineOptions {
       observe_changes;
   // More variables for an attempt about to launch (its instance's metadata endpoint, ...).
   std::function<void(const Job& job, std::vector<std::string>& environment)> attempt_environment;
+  // Where the attempt shims of local attempts keep their files (LocalAttemptFiles). Set: every
+  // local attempt runs under the shim, and a restart finds the ones still running again. Empty:
+  // attempts run without it and a restart loses them.
+  std::string attempt_directory;
 };
 
 // The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
@@ -96,7 +102,8 @@ class Engine final : public BatchExecutor {
   struct Durable {
     std::vector<PendingReply> replies;
     std::vector<PendingStart> starts;
-    std::function<void()> publish;  // the pass's events
+    std::function<void()> publish;                 // the pass's events
+    std::vector<std::string> ended_attempt_files;  // no longer needed once the end is durable
   };
 
   void Post(WorkItem item);
@@ -117,6 +124,8 @@ class Engine final : public BatchExecutor {
   bool RunsRemotely(const Job& job) const;
   void OnLaunched(LaunchResult& result);
   void OnExit(const ProcessExit& exit);
+  // A STARTING or RUNNING attempt on this machine that the restore kept: watched again, or ended.
+  void RecoverLocalAttempt(const std::string& job_id);
   void Persist(std::vector<PendingReply> replies);
 
   const Clock& clock_;
@@ -127,6 +136,8 @@ class Engine final : public BatchExecutor {
   std::vector<CapacityProvider*> providers_;
   RemoteAttempts* remote_ = nullptr;
   std::unique_ptr<LaunchWorker> launch_worker_;
+  std::unique_ptr<LocalAttemptFiles> attempt_files_;  // when options_.attempt_directory is set
+  std::unique_ptr<ReattachedAttempts> reattached_;    // made by Start() when it re-attached some
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -138,7 +149,8 @@ class Engine final : public BatchExecutor {
   std::atomic<int64_t> commits_in_flight_{0};
 
   // Scheduler-thread only.
-  std::vector<PendingStart> starts_to_commit_;  // decided this pass; launched once durable
+  std::vector<PendingStart> starts_to_commit_;    // decided this pass; launched once durable
+  std::vector<std::string> ended_attempt_files_;  // this pass's; removed once durable
   std::map<pid_t, std::string> job_by_pid_;
   // Exits that arrived before their launch result did (the reaper and the launch thread race).
   std::map<pid_t, ProcessExit> early_exits_;

@@ -162,6 +162,7 @@ int RunUpCommand(const UpOptions& options) {
   EngineOptions engine_options;
   engine_options.log_directory = (*directory)->logs();
   engine_options.working_directory = (*directory)->work();
+  engine_options.attempt_directory = (*directory)->attempts();
   engine_options.base_environment = BaseEnvironment();
   auto events = std::make_shared<EventLog>(clock, state_options.scope, (*directory)->events(),
                                            state_options.seed, state_options.job_retention_millis);
@@ -268,8 +269,8 @@ int RunUpCommand(const UpOptions& options) {
   if (local > 0) {
     spdlog::warn(
         "{} attempt(s) running on this machine are left running; when gleaner starts again on {} "
-        "it stops them and ends them 'Job attempt lost: gleaner restarted', and their retry "
-        "strategies decide (re-attaching them instead is not supported yet)",
+        "it re-attaches the ones still running on hosts it has again and records how the others "
+        "ended",
         local, data_dir);
   }
   if (remote > 0) {

@@ -299,7 +299,10 @@ def kill_leftover_jobs(pid_dir: Path) -> None:
             continue
         if _is_live_job_process(pid):
             try:
-                os.killpg(pid, signal.SIGKILL)
+                group = os.getpgid(pid)  # the attempt's shim leads it
+                if group == os.getpgid(0):
+                    raise OSError("the job shares the test's own process group")
+                os.killpg(group, signal.SIGKILL)
             except OSError:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -574,7 +577,8 @@ class Batch:
         return env
 
     def pid_command(self, tag: str, seconds: int = 60) -> list[str]:
-        """A long-running job that records its pid (= its process group) for the test to check."""
+        """A long-running job that records its pid for the test to check (its process group is
+        its attempt shim's: os.getpgid(pid))."""
         pidfile = self.server.pid_dir / f"{tag}.pid"
         return ["sh", "-c", f"echo $$ > {pidfile}; echo ready; exec sleep {seconds}"]
 

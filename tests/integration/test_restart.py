@@ -1,7 +1,9 @@
-"""Durability: what the server acknowledged survives kill -9, and jobs caught RUNNING end FAILED or
-are retried by their strategy."""
+"""Durability: what the server acknowledged survives kill -9, and attempts caught running are
+found again: still running (re-attached), or ended by their own exit while no server ran."""
 
+import os
 import re
+import signal
 
 from gleaner_testlib import TERMINAL, process_alive
 
@@ -16,31 +18,50 @@ def describe_all(batch, job_ids):
     return found
 
 
-def test_kill9_keeps_every_acknowledged_job(gleaner, batch, helpers, stack, wait_for_status):
-    sleeper_def = helpers.register(command=helpers.pid_command("sleeper"))
-    sleeper = helpers.submit(stack.queue_name, sleeper_def["jobDefinitionName"], name="sleeper")
+def waiting_command(pid_file, release_file, exit_code: int = 0) -> list[str]:
+    """Records its pid, then runs until `release_file` exists and exits `exit_code`."""
+    return ["sh", "-c", f"echo $$ > {pid_file}; echo ready; "
+                        f"while [ ! -e {release_file} ]; do sleep 0.05; done; exit {exit_code}"]
 
-    pidfile = gleaner.pid_dir / "retried-$AWS_BATCH_JOB_ATTEMPT.pid"
-    retried_def = helpers.register(command=[
-        "sh", "-c", f'echo $$ > {pidfile}; echo "attempt=$AWS_BATCH_JOB_ATTEMPT"; '
+
+def test_kill9_keeps_every_acknowledged_job_and_every_running_attempt(
+        gleaner, batch, helpers, stack, wait_for_status):
+    pids, released = gleaner.pid_dir, gleaner.workdir / "released"
+    released.mkdir()
+    # Still running after the restart: re-attached, and its own exit decides.
+    runner_def = helpers.register(command=waiting_command(pids / "runner.pid",
+                                                          released / "runner"))
+    runner = helpers.submit(stack.queue_name, runner_def["jobDefinitionName"], name="runner")
+    # Ends with exit code 3 while the server is down: that exit is recorded, nothing is retried.
+    ender_def = helpers.register(command=waiting_command(pids / "ender.pid", released / "ender", 3))
+    ender = helpers.submit(stack.queue_name, ender_def["jobDefinitionName"], name="ender",
+                           retryStrategy={"attempts": 1})
+    # Killed (SIGKILL to its process group) while the server is down: its retry strategy decides.
+    killed_def = helpers.register(command=[
+        "sh", "-c", f'echo $$ > {pids}/killed-$AWS_BATCH_JOB_ATTEMPT.pid; '
                     f'if [ "$AWS_BATCH_JOB_ATTEMPT" = 1 ]; then exec sleep 60; fi'])
-    retried = helpers.submit(stack.queue_name, retried_def["jobDefinitionName"], name="retried",
-                             retryStrategy={"attempts": 2})
+    killed = helpers.submit(stack.queue_name, killed_def["jobDefinitionName"], name="killed",
+                            retryStrategy={"attempts": 2})
     done = helpers.submit(stack.queue_name, stack.definition_name, name="done-before")
-    wait_for_status(sleeper, "RUNNING")
-    wait_for_status(retried, "RUNNING")
+    for job_id in (runner, ender, killed):
+        wait_for_status(job_id, "RUNNING")
     wait_for_status(done, "SUCCEEDED")
-    sleeper_pid = helpers.wait_for_pid("sleeper")
-    retried_pid = helpers.wait_for_pid("retried-1")
+    runner_pid = helpers.wait_for_pid("runner")
+    ender_pid = helpers.wait_for_pid("ender")
+    killed_pid = helpers.wait_for_pid("killed-1")
     done_before = helpers.describe(done)
 
     # A burst of submissions, then kill -9 right after the last acknowledgement.
     burst = [helpers.submit(stack.queue_name, stack.definition_name, name=f"burst-{i}")
              for i in range(25)]
     gleaner.kill9()
+    (released / "ender").touch()
+    helpers.poll(lambda: not process_alive(ender_pid), 15, "the ender to exit")
+    os.killpg(os.getpgid(killed_pid), signal.SIGKILL)
+    helpers.poll(lambda: not process_alive(killed_pid), 15, "the killed attempt to die")
     gleaner.start()
 
-    everything = [sleeper, retried, done, *burst]
+    everything = [runner, ender, killed, done, *burst]
     found = describe_all(batch, everything)
     missing = [job_id for job_id in everything if job_id not in found]
     assert not missing, f"jobs acknowledged before kill -9 are gone after restart: {missing}"
@@ -53,25 +74,37 @@ def test_kill9_keeps_every_acknowledged_job(gleaner, batch, helpers, stack, wait
     for key in ("status", "createdAt", "startedAt", "stoppedAt", "jobName", "jobDefinition"):
         assert after[key] == done_before[key], key
 
-    # The plain sleeper was RUNNING when the server died: its attempt is lost and it fails.
-    sleeper_job = wait_for_status(sleeper, "FAILED", timeout=30)
-    assert LOST.search(sleeper_job.get("statusReason", "")), sleeper_job.get("statusReason")
-    helpers.poll(lambda: not process_alive(sleeper_pid), 15,
-                 f"the orphaned attempt (pid {sleeper_pid}) to be killed after restart")
+    # The runner's attempt runs on, the same process, and ends by its own exit.
+    assert found[runner]["status"] == "RUNNING", found[runner]
+    assert process_alive(runner_pid), "the runner's process is left running"
+    (released / "runner").touch()
+    runner_job = wait_for_status(runner, "SUCCEEDED", timeout=30)
+    assert len(runner_job["attempts"]) == 1, runner_job["attempts"]
+    assert runner_job["attempts"][0]["container"]["exitCode"] == 0
 
-    # The retried job gets its second attempt, which succeeds; the first one is recorded.
-    retried_job = wait_for_status(retried, "SUCCEEDED", timeout=30)
-    assert len(retried_job["attempts"]) == 2, retried_job["attempts"]
-    assert LOST.search(retried_job["attempts"][0].get("statusReason", "")), retried_job["attempts"]
-    helpers.poll(lambda: not process_alive(retried_pid), 15,
-                 f"the orphaned first attempt (pid {retried_pid}) to be killed")
+    # The ender's exit, made while no server ran, is its attempt's.
+    ender_job = wait_for_status(ender, "FAILED", timeout=30)
+    assert [a["container"].get("exitCode") for a in ender_job["attempts"]] == [3], ender_job
 
-    # Every burst job ends (SUCCEEDED, or FAILED with a reason if it was caught running).
+    # The killed attempt counts as killed by SIGKILL; the retry succeeds.
+    killed_job = wait_for_status(killed, "SUCCEEDED", timeout=30)
+    first = killed_job["attempts"][0]
+    assert len(killed_job["attempts"]) == 2, killed_job["attempts"]
+    assert first["container"].get("exitCode") == 137, first
+    assert first["container"].get("reason") == "Container killed by signal 9", first
+
+    # Every burst job ends (SUCCEEDED, or FAILED with a reason if it was caught starting).
     for job_id in burst:
         job = wait_for_status(job_id, TERMINAL, timeout=30)
         if job["status"] == "FAILED":
-            assert job.get("statusReason"), job
+            assert LOST.search(job.get("statusReason", "")), job
 
+    # Every attempt's shim files go once its end is durable; only the marks of attempts given up
+    # before their shim started stay, until the next start.
+    def only_given_up_marks():
+        return all(path.read_text() == "given-up\n"
+                   for path in (gleaner.data_dir / "attempts").iterdir())
+    helpers.poll(only_given_up_marks, 15, "the attempts directory to hold no attempt's files")
     # The restarted server keeps working and keeps the resources.
     assert batch.describe_compute_environments(computeEnvironments=[stack.ce_name])[
         "computeEnvironments"][0]["status"] == "VALID"
@@ -123,7 +156,12 @@ def test_kill9_with_queued_jobs_runs_them_after_restart(gleaner, batch, helpers,
         wait_for_status(job_id, "RUNNABLE")
     gleaner.kill9()
     gleaner.start()
-    assert wait_for_status(blocker, "FAILED", timeout=30)["status"] == "FAILED"
+    # The blocker runs on (re-attached) and holds its vCPUs until it ends; then the queue runs.
+    assert helpers.describe(blocker)["status"] == "RUNNING"
+    for job_id in queued:
+        assert helpers.describe(job_id)["status"] == "RUNNABLE"
+    batch.terminate_job(jobId=blocker, reason="make room")
+    assert wait_for_status(blocker, "FAILED", timeout=30)["statusReason"] == "make room"
     for job_id in queued:
         job = wait_for_status(job_id, "SUCCEEDED", timeout=30)
         assert len(job["attempts"]) == 1

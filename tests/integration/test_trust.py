@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import gleaner_testlib
 from gleaner_testlib import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, binary_path
 
 TAG_ARN = "arn:aws:batch:us-east-1:123456789012:job/"
@@ -142,7 +143,7 @@ def test_a_job_seen_by_list_jobs_exists_after_kill9(gleaner, batch, helpers, sta
 @pytest.mark.gleaner_args(*SLOW_COMMIT)
 def test_a_job_process_starts_only_after_its_start_is_durable(gleaner, batch, helpers, stack):
     """A job that ran must not vanish or run again as a fresh job: kill -9 as soon as its process
-    has started, and its attempt must be on record."""
+    has started, and its attempt must be on record, still running (re-attached)."""
     marker = gleaner.workdir / "ran"
     definition = helpers.register(command=["sh", "-c", f"touch {marker}; exec sleep 60"])
     threading.Thread(target=lambda: helpers.submit(stack.queue_name,
@@ -154,11 +155,12 @@ def test_a_job_process_starts_only_after_its_start_is_durable(gleaner, batch, he
         time.sleep(0.005)
     gleaner.kill9()
     gleaner.start()
-    jobs = batch.list_jobs(jobQueue=stack.queue_name, jobStatus="FAILED")["jobSummaryList"]
-    jobs += batch.list_jobs(jobQueue=stack.queue_name, jobStatus="RUNNABLE")["jobSummaryList"]
+    jobs = [job for status in ("RUNNABLE", "STARTING", "RUNNING", "FAILED")
+            for job in batch.list_jobs(jobQueue=stack.queue_name,
+                                       jobStatus=status)["jobSummaryList"]]
     assert [job["jobName"] for job in jobs] == ["ran"], "a job whose process ran was lost"
     job = batch.describe_jobs(jobs=[jobs[0]["jobId"]])["jobs"][0]
-    assert job["status"] == "FAILED" and "restarted" in job["statusReason"], job
+    assert job["status"] == "RUNNING" and not job["attempts"], job
 
 
 # ---- one server per data directory (item 3) ----
@@ -232,12 +234,20 @@ def test_a_job_runs_as_its_definitions_user(gleaner, helpers, stack, wait_for_st
 
 
 def test_stopping_says_what_happens_to_running_jobs(gleaner, helpers, stack, wait_for_status):
-    sleeper = helpers.register(command=helpers.pid_command("sleeper"))
+    release = gleaner.workdir / "release-sleeper"
+    sleeper = helpers.register(command=[
+        "sh", "-c", f"echo $$ > {gleaner.pid_dir}/sleeper.pid; "
+                    f"while [ ! -e {release} ]; do sleep 0.05; done"])
     job_id = helpers.submit(stack.queue_name, sleeper["jobDefinitionName"])
     wait_for_status(job_id, "RUNNING")
+    pid = helpers.wait_for_pid("sleeper")
     gleaner.stop()
     said = gleaner.stderr_path.read_text()
     assert "1 attempt(s) running on this machine are left running" in said, said
+    assert "re-attaches" in said, said
+    assert gleaner_testlib.process_alive(pid)
     gleaner.start()
-    job = wait_for_status(job_id, "FAILED")
-    assert job["statusReason"].startswith("Job attempt lost: gleaner restarted"), job
+    assert helpers.describe(job_id)["status"] == "RUNNING"
+    release.touch()
+    job = wait_for_status(job_id, ("SUCCEEDED", "FAILED"))
+    assert job["status"] == "SUCCEEDED" and len(job["attempts"]) == 1, job
