@@ -81,6 +81,7 @@ Status Engine::Start() {
 }
 
 void Engine::Stop() {
+  reattached_.reset();  // its thread posts to this engine: gone before anything it touches
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;

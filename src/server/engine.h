@@ -137,7 +137,8 @@ class Engine final : public BatchExecutor {
   RemoteAttempts* remote_ = nullptr;
   std::unique_ptr<LaunchWorker> launch_worker_;
   std::unique_ptr<LocalAttemptFiles> attempt_files_;  // when options_.attempt_directory is set
-  std::unique_ptr<ReattachedAttempts> reattached_;    // made by Start() when it re-attached some
+  std::unique_ptr<ReattachedAttempts>
+      reattached_;  // made by Start() if it re-attached, gone at Stop()
 
   std::mutex mutex_;
   std::condition_variable wake_;
