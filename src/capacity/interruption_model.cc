@@ -98,6 +98,19 @@ std::optional<EpochMillis> InterruptionModel::NextInterruption(const CapacityPoo
   return std::nullopt;  // unreachable: DrawThrough leaves one reclaim after `now`
 }
 
+std::map<CapacityPool, EpochMillis> InterruptionModel::RecoveryGaps(EpochMillis now) const {
+  std::map<CapacityPool, EpochMillis> gaps;
+  for (const auto& [pool, timeline] : timelines_) {
+    if (timeline.recovered_at > now) gaps[pool] = timeline.recovered_at;
+  }
+  return gaps;
+}
+
+void InterruptionModel::RestoreRecoveryGap(const CapacityPool& pool, EpochMillis until) {
+  PoolTimeline* timeline = TimelineFor(pool);
+  if (timeline != nullptr) timeline->recovered_at = std::max(timeline->recovered_at, until);
+}
+
 std::optional<EpochMillis> InterruptionModel::RecoveryGapEnd(const CapacityPool& pool,
                                                              EpochMillis now) {
   PoolTimeline* timeline = TimelineFor(pool);

@@ -81,6 +81,12 @@ class InterruptionModel {
   // are not hit by it. Notices may lie up to cluster_window after `now`.
   std::vector<InterruptionEvent> Advance(EpochMillis now, const RunningInstancesByPool& running);
 
+  // The recovery gaps of delivered reclaims still running at `now`, by pool: what a model made
+  // again after a restart must keep (RestoreRecoveryGap). Reclaims themselves are not kept: the
+  // hazard is memoryless, so a model started at the restart draws them as well as this one.
+  std::map<CapacityPool, EpochMillis> RecoveryGaps(EpochMillis now) const;
+  void RestoreRecoveryGap(const CapacityPool& pool, EpochMillis until);
+
   // Expected reclaims per month of the pool (0 when never reclaimed).
   double ReclaimsPerMonth(const CapacityPool& pool) const;
   const InterruptionProfile& profile() const { return profile_; }

@@ -284,15 +284,24 @@ void SimulatedCloud::LaunchInstance(BatchState& state, const ComputeEnvironment&
   instance.idle_since = instance.ready_at;
   instance.state = options_.boot_millis > 0 ? InstanceState::kPending : InstanceState::kRunning;
 
+  AddHostFor(state, instance, environment.name);
+  instances_[instance.instance_id] = std::move(instance);
+}
+
+void SimulatedCloud::AddHostFor(BatchState& state, const SimulatedInstance& instance,
+                                const std::string& cluster) {
   Host host;
   host.instance_id = instance.instance_id;
   host.container_instance_arn =
-      state.scope().EcsContainerInstance(environment.name + "/" + instance.instance_id);
-  host.compute_environment_arn = environment.arn;
+      state.scope().EcsContainerInstance(cluster + "/" + instance.instance_id);
+  host.compute_environment_arn = instance.compute_environment_arn;
   host.total = instance.capacity;
   host.booting = instance.state == InstanceState::kPending;
+  if (instance.notice_delivered) {  // found again after a restart, already under notice
+    host.accepting = false;
+    host.interruption_deadline = instance.deadline_at;
+  }
   state.AddHost(std::move(host));
-  instances_[instance.instance_id] = std::move(instance);
 }
 
 void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {

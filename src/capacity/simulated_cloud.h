@@ -144,6 +144,12 @@ class SimulatedCloud final : public CapacityProvider {
   const InstanceCatalog& catalog() const { return catalog_; }
   const SpotPriceModel& prices() const { return prices_; }
 
+  // Durable state (simulated_cloud_records.cc): the instances, the spot instance requests and
+  // the pools' recovery gaps. Restore gives the instances that are not terminated their hosts
+  // back, under notice if they were.
+  std::vector<ProviderRecord> TakeChangedRecords() override;
+  Status Restore(const std::vector<ProviderRecord>& records, BatchState& state) override;
+
  private:
   // A managed compute environment as the cloud sees it.
   struct Environment {
@@ -169,6 +175,8 @@ class SimulatedCloud final : public CapacityProvider {
                  const std::vector<Resources>& jobs, EpochMillis now);
   void LaunchInstance(BatchState& state, const ComputeEnvironment& environment,
                       const PoolOffer& offer, PurchaseOption purchase, EpochMillis now);
+  // The instance as a host of the state, its container instance in `cluster`.
+  void AddHostFor(BatchState& state, const SimulatedInstance& instance, const std::string& cluster);
   void DeliverBackgroundReclaims(EpochMillis now);
   void Terminate(BatchState& state, SimulatedInstance& instance, const std::string& reason,
                  EpochMillis now);
@@ -195,6 +203,10 @@ class SimulatedCloud final : public CapacityProvider {
   std::mt19937_64 spot_request_ids_{MixSeed(options_.seed, StableHash("spot-instance-request"))};
   std::map<std::string, SpotInstanceRequest> spot_requests_;  // by id
   int64_t spot_request_sequence_ = 0;
+  // What the store holds (TakeChangedRecords hands out the differences).
+  std::map<std::string, SimulatedInstance> persisted_instances_;
+  std::map<std::string, SpotInstanceRequest> persisted_spot_requests_;
+  std::string persisted_pools_;
 };
 
 }  // namespace gleaner

@@ -269,14 +269,7 @@ void SimulatedCloud::LaunchSpotInstance(BatchState& state, SpotInstanceRequest& 
   if (const ComputeEnvironment* environment =
           state.FindComputeEnvironmentOfCluster(request.ecs_cluster)) {
     instance.compute_environment_arn = environment->arn;
-    Host host;
-    host.instance_id = instance.instance_id;
-    host.container_instance_arn =
-        state.scope().EcsContainerInstance(request.ecs_cluster + "/" + instance.instance_id);
-    host.compute_environment_arn = environment->arn;
-    host.total = instance.capacity;
-    host.booting = instance.state == InstanceState::kPending;
-    state.AddHost(std::move(host));
+    AddHostFor(state, instance, request.ecs_cluster);
   }
   request.instance_id = instance.instance_id;
   request.launched_availability_zone = pool.availability_zone;

@@ -26,6 +26,7 @@ struct SpotLaunchSpecification {
   std::string iam_instance_profile_arn;
   std::string iam_instance_profile_name;
   std::string user_data;  // base64, as sent
+  bool operator==(const SpotLaunchSpecification&) const = default;
 };
 
 struct RequestSpotInstancesSpec {
@@ -58,6 +59,7 @@ struct SpotInstanceRequest {
   std::string ecs_cluster;  // the cluster its user data joins ("" for none)
   // While open: when it is evaluated again (the pool's recovery gap ends, the next price period).
   std::optional<EpochMillis> next_evaluation_at;
+  bool operator==(const SpotInstanceRequest&) const = default;
 };
 
 // One entry of CancelSpotInstanceRequests' answer.

@@ -52,6 +52,13 @@ Status Engine::Start() {
   Result<StoreSnapshot> snapshot = store_.Load();
   if (!snapshot.ok()) return snapshot.status();
   GLEANER_RETURN_IF_ERROR(RestoreFromRecords(*snapshot, state_));
+  std::vector<ProviderRecord> capacity_records;
+  for (StoredRecord& record : snapshot->capacity) {
+    capacity_records.push_back({std::move(record.key), std::move(record.document), false});
+  }
+  for (CapacityProvider* provider : providers_) {
+    GLEANER_RETURN_IF_ERROR(provider->Restore(capacity_records, state_));
+  }
   BatchState::KeepLocalAttempt keep_local;
   if (attempt_files_) keep_local = [](const Job&) { return true; };
   std::vector<std::string> kept_local;
@@ -362,6 +369,13 @@ void Engine::Persist(std::vector<PendingReply> replies) {
   std::function<void()> publish;
   if (options_.observe_changes) publish = options_.observe_changes(state_, changes);
   std::vector<Mutation> mutations = MutationsFor(state_, changes);
+  for (CapacityProvider* provider : providers_) {
+    for (ProviderRecord& record : provider->TakeChangedRecords()) {
+      mutations.push_back(record.is_delete ? Mutation::Delete(RecordKind::kCapacity, record.key)
+                                           : Mutation::Put(RecordKind::kCapacity, record.key,
+                                                           std::move(record.document)));
+    }
+  }
   std::vector<PendingStart> starts;
   starts.swap(starts_to_commit_);
   std::vector<std::string> ended_attempt_files;

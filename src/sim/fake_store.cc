@@ -14,6 +14,8 @@ FakeStore::Records& FakeStore::TableOf(RecordKind kind) {
       return job_definitions_;
     case RecordKind::kSchedulingPolicy:
       return scheduling_policies_;
+    case RecordKind::kCapacity:
+      return capacity_;
     case RecordKind::kJob:
       break;
   }
@@ -39,7 +41,7 @@ Status FakeStore::RestoreInto(BatchState& state) const {
     return out;
   };
   StoreSnapshot snapshot{rows(compute_environments_), rows(job_queues_), rows(job_definitions_),
-                         rows(scheduling_policies_), rows(jobs_)};
+                         rows(scheduling_policies_), rows(jobs_), rows(capacity_)};
   return RestoreFromRecords(snapshot, state);
 }
 

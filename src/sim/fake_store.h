@@ -36,6 +36,7 @@ class FakeStore {
   Records scheduling_policies_;
   Records job_definitions_;
   Records jobs_;
+  Records capacity_;  // the simulation has no durable capacity provider: stays empty
 };
 
 }  // namespace gleaner::sim

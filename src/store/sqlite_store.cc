@@ -29,17 +29,19 @@ namespace {
 
 // PRAGMA user_version of the layout below. Bump it (and add a migration) when the layout changes;
 // a file with a larger version was written by a newer gleaner and is refused, not guessed at.
-constexpr int64_t kSchemaVersion = 1;
+// Version 2 added the capacity table; opening a version 1 file creates it.
+constexpr int64_t kSchemaVersion = 2;
 
 // How long a statement waits for a lock held by another connection (e.g. a backup tool or a
 // concurrent Load) before failing.
 constexpr int kBusyTimeoutMillis = 5000;
 
 // One table per RecordKind, in the enum's order.
-constexpr std::array<const char*, 5> kTableNames = {
-    "compute_environments", "job_queues", "job_definitions", "scheduling_policies", "jobs",
+constexpr std::array<const char*, 6> kTableNames = {
+    "compute_environments", "job_queues", "job_definitions",
+    "scheduling_policies",  "jobs",       "capacity",
 };
-static_assert(static_cast<size_t>(RecordKind::kJob) + 1 == kTableNames.size());
+static_assert(static_cast<size_t>(RecordKind::kCapacity) + 1 == kTableNames.size());
 
 std::optional<size_t> TableIndex(RecordKind kind) {
   auto index = static_cast<size_t>(kind);
@@ -57,6 +59,8 @@ std::vector<StoredRecord>& RecordsOfKind(StoreSnapshot& snapshot, RecordKind kin
       return snapshot.job_definitions;
     case RecordKind::kSchedulingPolicy:
       return snapshot.scheduling_policies;
+    case RecordKind::kCapacity:
+      return snapshot.capacity;
     case RecordKind::kJob:
       break;
   }

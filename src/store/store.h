@@ -16,6 +16,7 @@ enum class RecordKind {
   kJobDefinition,       // key: "name:revision"
   kSchedulingPolicy,    // key: name
   kJob,                 // key: job id (time-ordered UUIDv7, so inserts append)
+  kCapacity,            // key: the capacity provider's own (CapacityProvider::TakeChangedRecords)
 };
 
 // One change: put a document (JSON text) under a key, or delete the key.
@@ -45,6 +46,7 @@ struct StoreSnapshot {
   std::vector<StoredRecord> job_definitions;
   std::vector<StoredRecord> scheduling_policies;
   std::vector<StoredRecord> jobs;
+  std::vector<StoredRecord> capacity;
 };
 
 // Durable storage behind one writer. Commit() is asynchronous and groups: batches handed in while a

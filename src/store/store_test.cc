@@ -90,6 +90,7 @@ TEST_F(SqliteStoreTest, PutsOfEveryKindAreLoadedInKeyOrderAfterReopen) {
                                   Mutation::Put(RecordKind::kJobQueue, "queue", "2"),
                                   Mutation::Put(RecordKind::kJobDefinition, "def:1", "3"),
                                   Mutation::Put(RecordKind::kSchedulingPolicy, "fair", "4"),
+                                  Mutation::Put(RecordKind::kCapacity, "i-1", "5"),
                               });
     EXPECT_TRUE(status.ok()) << status.message();
   }
@@ -99,6 +100,7 @@ TEST_F(SqliteStoreTest, PutsOfEveryKindAreLoadedInKeyOrderAfterReopen) {
   EXPECT_EQ(AsPairs(snapshot.job_queues), (Records{{"queue", "2"}}));
   EXPECT_EQ(AsPairs(snapshot.job_definitions), (Records{{"def:1", "3"}}));
   EXPECT_EQ(AsPairs(snapshot.scheduling_policies), (Records{{"fair", "4"}}));
+  EXPECT_EQ(AsPairs(snapshot.capacity), (Records{{"i-1", "5"}}));
 }
 
 TEST_F(SqliteStoreTest, FreshStoreLoadsEmpty) {
@@ -294,13 +296,34 @@ TEST_F(SqliteStoreTest, UnknownFutureSchemaVersionIsRejected) {
   {
     Result<SqliteConnection> db = OpenSqliteConnection(path_, SqliteAccess::kReadWriteCreate);
     ASSERT_TRUE(db.ok()) << db.status().message();
-    ASSERT_TRUE(ExecuteSql(db->get(), "PRAGMA user_version=2").ok());
+    ASSERT_TRUE(ExecuteSql(db->get(), "PRAGMA user_version=3").ok());
   }
   Result<std::unique_ptr<Store>> store = OpenSqliteStore({path_});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(store.status().message().find("schema version 2"), std::string::npos)
+  EXPECT_NE(store.status().message().find("schema version 3"), std::string::npos)
       << store.status().message();
+}
+
+TEST_F(SqliteStoreTest, AVersionOneFileGetsTheCapacityTableAndKeepsItsRecords) {
+  {
+    std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(CommitAndWait(*store, {Mutation::Put(RecordKind::kJob, "j", "{}")}).ok());
+  }
+  {  // the layout of version 1: no capacity table
+    Result<SqliteConnection> db = OpenSqliteConnection(path_, SqliteAccess::kReadWriteCreate);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    ASSERT_TRUE(ExecuteSql(db->get(), "DROP TABLE capacity; PRAGMA user_version=1").ok());
+  }
+  {
+    std::unique_ptr<Store> store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(CommitAndWait(*store, {Mutation::Put(RecordKind::kCapacity, "pools", "{}")}).ok());
+  }
+  StoreSnapshot snapshot = Reload();
+  EXPECT_EQ(AsPairs(snapshot.jobs), (Records{{"j", "{}"}}));
+  EXPECT_EQ(AsPairs(snapshot.capacity), (Records{{"pools", "{}"}}));
 }
 
 TEST_F(SqliteStoreTest, UnwritablePathsGiveErrorStatus) {

@@ -254,3 +254,47 @@ def test_interrupt_needs_the_simulated_cloud(helpers, gleaner_cli):
                          helpers.server.endpoint)
     assert result.returncode == 1
     assert "--capacity simspot" in result.stderr
+
+
+# A restart (kill -9) keeps the simulated cloud: its instances, their jobs (re-attached) and a
+# pending interruption, whose deadline still ends the instance after the restart.
+def test_kill9_keeps_the_simulated_cloud_its_jobs_and_a_pending_interruption(
+        aws, helpers, gleaner, gleaner_cli):
+    release = gleaner.workdir / "release-spot"
+    command = ["sh", "-c", "trap '' TERM; echo ready; "
+                           f"while [ ! -e {release} ]; do sleep 0.05; done"]
+    _, _, queue, definition = create_spot_stack(aws, helpers, command)
+    runner, noticed = submit(aws, queue, definition), submit(aws, queue, definition)
+    for job_id in (runner, noticed):
+        helpers.wait_for_log(helpers.wait_for_status(job_id, "RUNNING")["container"][
+            "logStreamName"], "ready")
+    runner_instance = helpers.describe(runner)["container"]["containerInstanceArn"]
+    result = gleaner_cli("interrupt", "--job-id", noticed, "--notice", "6s", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    noticed_instance = result.stdout.split()[0]
+    rc, before, err = aws("ec2", "describe-instances")
+    assert rc == 0, err
+
+    gleaner.kill9()
+    gleaner.start()
+
+    rc, after, err = aws("ec2", "describe-instances")
+    assert rc == 0, err
+    assert ({i["InstanceId"]: i["State"]["Name"] for r in after["Reservations"]
+             for i in r["Instances"]} ==
+            {i["InstanceId"]: i["State"]["Name"] for r in before["Reservations"]
+             for i in r["Instances"]}), "the same instances, in the same states"
+    assert helpers.describe(runner)["status"] == "RUNNING"
+    assert helpers.describe(runner)["container"]["containerInstanceArn"] == runner_instance
+    # The notice given before the crash still ends its instance at the deadline: the attempt ends
+    # as a reclaimed host's, and the retry rule runs the job again elsewhere.
+    retried = helpers.poll(lambda: (lambda job: job if len(job.get("attempts", [])) == 1 else None)(
+        helpers.describe(noticed)), 30, "the noticed attempt to end at its deadline")
+    assert retried["attempts"][0]["statusReason"] == \
+        f"Host EC2 (instance {noticed_instance}) terminated.", retried["attempts"]
+    helpers.wait_for_status(noticed, "RUNNING")
+    release.touch()
+    done = helpers.wait_for_status(runner, "SUCCEEDED")
+    assert len(done["attempts"]) == 1, done["attempts"]
+    assert len(helpers.wait_for_status(noticed, "SUCCEEDED")["attempts"]) == 2
