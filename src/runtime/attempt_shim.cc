@@ -11,7 +11,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -67,22 +66,19 @@ bool WriteAll(int fd, std::string_view text) {
   return true;
 }
 
-// Write to PATH.tmp, fsync, rename: a reader sees the whole outcome or none.
+// Write to PATH.tmp, rename: a reader sees the whole outcome or none. Not synced to disk: the file
+// must outlive the program that watches the attempt (a restart or crash of the server or the
+// agent), and the page cache outlives it. A crash of the whole machine ends the attempt too; if its
+// exit file is lost with it, the attempt counts as killed and its retry strategy decides, as for
+// any lost host. (A client never sees what only this file holds: the server reports an end once
+// it has committed it to its own store.)
 void WriteExitFile(const std::string& path, const AttemptOutcome& outcome) {
   std::string temporary = path + ".tmp";
   int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool written = fd >= 0 && WriteAll(fd, FormatAttemptOutcome(outcome)) && fsync(fd) == 0;
+  bool written = fd >= 0 && WriteAll(fd, FormatAttemptOutcome(outcome));
   int error = errno;
   if (fd >= 0) close(fd);
-  if (written && rename(temporary.c_str(), path.c_str()) == 0) {
-    std::string directory = std::filesystem::path(path).parent_path().string();
-    int directory_fd = open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
-    if (directory_fd >= 0) {
-      fsync(directory_fd);
-      close(directory_fd);
-    }
-    return;
-  }
+  if (written && rename(temporary.c_str(), path.c_str()) == 0) return;
   if (written) error = errno;
   PrintError("cannot write exit file " + path + ": " + std::strerror(error));
 }

@@ -627,32 +627,47 @@ TEST(IsProcessAliveTest, OnlyTheSameProcessStillRunning) {
 
 // Not a test: measures spawn throughput. Run with --gtest_also_run_disabled_tests.
 TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
-  for (int threads : {1, 2, 4}) {
-    ExitRecorder exits;
-    std::unique_ptr<Launcher> launcher = MakeProcessLauncher(exits.Callback());
-    constexpr int kLaunches = 4000;
-    auto start = std::chrono::steady_clock::now();
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&] {
-        LaunchSpec spec{.argv = {"/bin/true"},
-                        .environment = {},
-                        .working_directory = {},
-                        .log_path = "/dev/null",
-                        .user = "",
-                        .exit_file = "",
-                        .pid_file = ""};
-        for (int i = 0; i < kLaunches / threads; ++i) {
-          if (!launcher->Launch(spec).ok()) std::abort();
-        }
-      });
+  // Plain, and under the attempt shim with its pid and exit files (as `gleaner up` launches),
+  // back to back; the files go to the temporary directory's file system.
+  for (bool shimmed : {false, true}) {
+    for (int threads : {1, 2, 4}) {
+      TempDir files;
+      ExitRecorder exits;
+      std::unique_ptr<Launcher> launcher =
+          MakeProcessLauncher(exits.Callback(), {.use_pidfd = true,
+                                                 .sweep_interval = 50ms,
+                                                 .run_as_executable = "",
+                                                 .attempt_shim_executable = GLEANER_ATTEMPT_SHIM});
+      constexpr int kLaunches = 4000;
+      auto start = std::chrono::steady_clock::now();
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          LaunchSpec spec{.argv = {"/bin/true"},
+                          .environment = {},
+                          .working_directory = {},
+                          .log_path = "/dev/null",
+                          .user = "",
+                          .exit_file = "",
+                          .pid_file = ""};
+          for (int i = 0; i < kLaunches / threads; ++i) {
+            if (shimmed) {
+              std::string name = (files.path() / std::to_string(t * kLaunches + i)).string();
+              spec.exit_file = name + ".exit";
+              spec.pid_file = name + ".pid";
+            }
+            if (!launcher->Launch(spec).ok()) std::abort();
+          }
+        });
+      }
+      for (std::thread& worker : workers) worker.join();
+      std::chrono::duration<double> launched = std::chrono::steady_clock::now() - start;
+      ASSERT_TRUE(exits.WaitForCount(kLaunches));
+      std::chrono::duration<double> reaped = std::chrono::steady_clock::now() - start;
+      std::cout << (shimmed ? "shim, " : "plain, ") << threads
+                << " thread(s): " << kLaunches / launched.count() << " launches/s, "
+                << kLaunches / reaped.count() << " launched+reaped/s\n";
     }
-    for (std::thread& worker : workers) worker.join();
-    std::chrono::duration<double> launched = std::chrono::steady_clock::now() - start;
-    ASSERT_TRUE(exits.WaitForCount(kLaunches));
-    std::chrono::duration<double> reaped = std::chrono::steady_clock::now() - start;
-    std::cout << threads << " thread(s): " << kLaunches / launched.count() << " launches/s, "
-              << kLaunches / reaped.count() << " launched+reaped/s\n";
   }
 }
 
