@@ -143,11 +143,17 @@ HttpResponse ApiWorld::Serve(HttpRequest request) {
   bool protocol_status = (response.status >= 200 && response.status < 300) ||
                          (response.status >= 400 && response.status < 500);
   if (!protocol_status) Finding("not a 2xx or 4xx answer\n" + Describe(sent) + Describe(response));
-  if (!IsValidUtf8(response.body)) {
+  // A body nlohmann::json accepts is UTF-8: its lexer refuses any byte over 0x7F outside strings
+  // and, inside them, exactly what IsValidUtf8 refuses (overlong forms, surrogates, past
+  // U+10FFFF). So an accepted JSON body skips the second scan (a tenth of Serve's time under
+  // ASan); the verdicts and the messages are those of both checks.
+  bool json_answer = IsJsonContentType(response.content_type) && !response.body.empty();
+  bool accepted_json = json_answer && response.body.find('\0') == std::string::npos &&
+                       nlohmann::json::accept(response.body);
+  if (!accepted_json && !IsValidUtf8(response.body)) {
     Finding("the answer's body is not UTF-8\n" + Describe(sent) + Describe(response));
   }
-  if (IsJsonContentType(response.content_type) && !response.body.empty() &&
-      (response.body.find('\0') != std::string::npos || !nlohmann::json::accept(response.body))) {
+  if (json_answer && !accepted_json) {
     Finding("the answer's body is not JSON\n" + Describe(sent) + Describe(response));
   }
   if (verbose_) fprintf(stderr, "%s%s\n", Describe(sent).c_str(), Describe(response).c_str());
