@@ -206,7 +206,7 @@ class SimulatedCloud final : public CapacityProvider {
   // What the store holds (TakeChangedRecords hands out the differences).
   std::map<std::string, SimulatedInstance> persisted_instances_;
   std::map<std::string, SpotInstanceRequest> persisted_spot_requests_;
-  std::string persisted_pools_;
+  std::map<CapacityPool, EpochMillis> persisted_gaps_;
 };
 
 }  // namespace gleaner

@@ -229,10 +229,11 @@ std::vector<ProviderRecord> SimulatedCloud::TakeChangedRecords() {
       spot_requests_, persisted_spot_requests_,
       [](const SpotInstanceRequest& a, const SpotInstanceRequest& b) { return a == b; },
       EncodeSpotRequest, records);
-  std::string pools = EncodePools(interruptions_.RecoveryGaps(clock_.NowMillis()));
-  if (pools != persisted_pools_) {
-    persisted_pools_ = pools;
-    records.push_back({kPoolsKey, std::move(pools), false});
+  // Compared before encoding: this runs after every engine pass, and gaps rarely change.
+  std::map<CapacityPool, EpochMillis> gaps = interruptions_.RecoveryGaps(clock_.NowMillis());
+  if (gaps != persisted_gaps_) {
+    records.push_back({kPoolsKey, EncodePools(gaps), false});
+    persisted_gaps_ = std::move(gaps);
   }
   return records;
 }
@@ -248,11 +249,12 @@ Status SimulatedCloud::Restore(const std::vector<ProviderRecord>& records, Batch
     try {
       if (record.key == kPoolsKey) {
         for (const json& gap : document.at("recoveryGaps")) {
-          interruptions_.RestoreRecoveryGap({gap.at("instanceType").get<std::string>(),
-                                             gap.at("availabilityZone").get<std::string>()},
-                                            gap.at("recoveredAt").get<EpochMillis>());
+          CapacityPool pool{gap.at("instanceType").get<std::string>(),
+                            gap.at("availabilityZone").get<std::string>()};
+          EpochMillis until = gap.at("recoveredAt").get<EpochMillis>();
+          interruptions_.RestoreRecoveryGap(pool, until);
+          persisted_gaps_[pool] = until;
         }
-        persisted_pools_ = record.document;
       } else if (record.key.starts_with("sir-")) {
         SpotInstanceRequest request = DecodeSpotRequest(document);
         spot_request_sequence_ = std::max(spot_request_sequence_, request.sequence);

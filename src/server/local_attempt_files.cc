@@ -47,7 +47,9 @@ FoundAttempt LocalAttemptFiles::Find(const std::string& job_id, int attempt,
   // The exit file first: a shim that wrote it may be gone, or be about to go.
   if (std::optional<AttemptOutcome> outcome = ReadAttemptOutcome(exit_file)) {
     found.kind = FoundAttempt::Kind::kEnded;
-    found.exit = ExitFromFile(found.process.pid, exit_file);
+    found.exit = {.pid = found.process.pid,
+                  .exit_code = outcome->exit_code,
+                  .term_signal = outcome->term_signal};
     return found;
   }
   if (IsProcessAlive(found.process.pid, found.process.start_ticks)) {
