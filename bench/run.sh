@@ -79,7 +79,7 @@ start_server() { # name [gleaner up options...]
   : >"$dir/stdout" # exists before the background job's redirection runs
   # Requests are signed, as every user's are: with the bench key pair the load client signs with.
   printf '[default]\naws_access_key_id = bench\naws_secret_access_key = bench\n' >"$dir/credentials"
-  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" --capacity local \
+  "$GLEANER" up --listen 127.0.0.1:0 --data-dir "$dir/data" --capacity local --runtime process \
     --credentials "$dir/credentials" "$@" >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   ENDPOINT=""

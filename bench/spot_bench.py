@@ -54,7 +54,8 @@ class Server:
                                "aws_secret_access_key = bench\n")
         self.proc = subprocess.Popen(
             [str(binary), "up", "--listen", "127.0.0.1:0", "--data-dir", str(workdir / "data"),
-             "--credentials", str(credentials), *args], stdout=subprocess.PIPE,
+             "--credentials", str(credentials), "--runtime", "process", *args],
+            stdout=subprocess.PIPE,
             stderr=open(workdir / "stderr", "wb"), stdin=subprocess.DEVNULL)
         line = self.proc.stdout.readline().decode()
         match = re.match(r"gleaner listening on (\S+)", line)

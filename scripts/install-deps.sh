@@ -11,6 +11,10 @@ packages=(
   python3 python3-pytest python3-boto3 awscli
   curl procps openssl  # openssl: the TLS tests make their certificates with it
   clang libclang-rt-14-dev llvm-14  # sanitizers and libFuzzer (scripts/sanitizers.sh, fuzz.sh)
+  # The container runtime (gleaner up --runtime container): podman with runc (crun cannot run on
+  # cgroup v1 hybrid machines), catatonit for initProcessEnabled; the tests' images are made from
+  # busybox-static, since no registry is needed.
+  podman runc conmon catatonit netavark uidmap busybox-static
 )
 
 # Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants

@@ -98,7 +98,7 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   std::vector<std::string> environment =
       AttemptEnvironment(options_.inherited_environment, assignment.environment);
   Status runnable = CheckProgram(
-      {assignment.argv, environment, work_directory_.WorkingDirectory(), "", "", "", ""});
+      {assignment.argv, environment, work_directory_.WorkingDirectory(), "", "", "", "", {}});
   if (!runnable.ok()) return HoldLaunchFailure(std::move(attempt), runnable.message());
   std::vector<std::string> argv = assignment.argv;
   if (!assignment.user.empty()) {  // the shim runs `gleaner run-as USER -- argv`
@@ -121,7 +121,8 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
                   .log_path = work_directory_.LogPath(assignment.log_stream_name),
                   .user = "",
                   .exit_file = "",
-                  .pid_file = ""};
+                  .pid_file = "",
+                  .container = {}};
   Result<LaunchedProcess> launched = launcher_.Launch(spec);
   if (!launched.ok()) {
     work_directory_.ForgetAttempt(assignment.key);

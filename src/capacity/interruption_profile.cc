@@ -28,10 +28,15 @@ InterruptionProfile InterruptionProfile::Aws() { return Named("aws", 120'000); }
 InterruptionProfile InterruptionProfile::Gcp() {
   InterruptionProfile profile = Named("gcp", kThirtySeconds);
   profile.max_lifetime_millis = kDay;
+  profile.shutdown_at_notice = true;
   return profile;
 }
 
-InterruptionProfile InterruptionProfile::GcpSpot() { return Named("gcp-spot", kThirtySeconds); }
+InterruptionProfile InterruptionProfile::GcpSpot() {
+  InterruptionProfile profile = Named("gcp-spot", kThirtySeconds);
+  profile.shutdown_at_notice = true;
+  return profile;
+}
 
 InterruptionProfile InterruptionProfile::Azure() { return Named("azure", kThirtySeconds); }
 

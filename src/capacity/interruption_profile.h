@@ -28,6 +28,9 @@ struct InterruptionProfile {
   int64_t recovery_gap_median_millis = 480'000;  // the pool cannot launch for a while after
   double recovery_gap_sigma = 1.4;  // lognormal shape: mean ≈ 2.7 × median ≈ 21 min
   int64_t recovery_gap_max_millis = int64_t{6} * 3'600'000;  // cuts the lognormal's long tail
+  // GCP sends the VM an ACPI soft-off at the preemption notice: its jobs get SIGTERM then. On AWS
+  // (and Azure) the notice is only in instance metadata and events; jobs are stopped at shutdown.
+  bool shutdown_at_notice = false;
 
   static InterruptionProfile Aws();      // 120 s notice
   static InterruptionProfile Gcp();      // preemptible VMs: 30 s notice, stopped after 24 h

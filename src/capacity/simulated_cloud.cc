@@ -338,7 +338,13 @@ void SimulatedCloud::Advance(BatchState& state) {
     if (instance.state == InstanceState::kTerminated) continue;
     if (instance.notice_at && *instance.notice_at <= now && !instance.notice_delivered) {
       instance.notice_delivered = true;
-      state.OnInterruptionNotice(id, *instance.deadline_at, options_.signal_at_notice);
+      instance.shutdown_signalled = SignalsAtNotice();
+      state.OnInterruptionNotice(id, *instance.deadline_at, instance.shutdown_signalled);
+    }
+    if (instance.notice_delivered && !instance.shutdown_signalled && instance.deadline_at &&
+        ShutdownBeginsAt(*instance.deadline_at) <= now) {
+      instance.shutdown_signalled = true;
+      state.OnInterruptionNotice(id, *instance.deadline_at, /*signal_attempts=*/true);
     }
     if (instance.deadline_at && *instance.deadline_at <= now) {
       Terminate(state, instance, instance.state_reason, now);
@@ -395,6 +401,14 @@ void SimulatedCloud::ScaleIn(BatchState& state, EpochMillis now) {
   }
 }
 
+bool SimulatedCloud::SignalsAtNotice() const {
+  return options_.signal_at_notice || options_.profile.shutdown_at_notice;
+}
+
+EpochMillis SimulatedCloud::ShutdownBeginsAt(EpochMillis deadline) const {
+  return deadline - std::max<int64_t>(0, options_.shutdown_grace_millis);
+}
+
 std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
   std::optional<EpochMillis> next;
   auto consider = [&next](EpochMillis at) {
@@ -405,6 +419,9 @@ std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
     if (instance.state == InstanceState::kTerminated) continue;
     if (instance.state == InstanceState::kPending) consider(instance.ready_at);
     if (instance.notice_at && !instance.notice_delivered) consider(*instance.notice_at);
+    if (instance.notice_delivered && !instance.shutdown_signalled && instance.deadline_at) {
+      consider(ShutdownBeginsAt(*instance.deadline_at));
+    }
     if (instance.deadline_at) consider(*instance.deadline_at);
     if (instance.state == InstanceState::kRunning && !instance.notice_at &&
         instance.spot_instance_request_id.empty()) {

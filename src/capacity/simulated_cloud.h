@@ -31,7 +31,13 @@ struct SimulatedCloudOptions {
   int64_t boot_millis = 0;  // launch to ready
   // An instance without attempts this long is terminated (scale-in), down to minvCpus.
   int64_t scale_in_idle_millis = 60'000;
-  bool signal_at_notice = true;          // SIGTERM to the attempts at the notice
+  // When an interrupted instance's attempts get SIGTERM. As on AWS by default: the notice is only
+  // in instance metadata and events, and the instance's shutdown stops them -- SIGTERM
+  // `shutdown_grace_millis` before the deadline (ECS's stop timeout), SIGKILL at the deadline.
+  // `signal_at_notice` (or a profile whose shutdown starts at the notice, GCP's) sends SIGTERM at
+  // the notice instead.
+  bool signal_at_notice = false;
+  int64_t shutdown_grace_millis = 30'000;
   bool background_interruptions = true;  // the seeded hazard per pool
   // How long an instance stays in DescribeInstances after it terminated (AWS: about an hour).
   int64_t terminated_visible_millis = 3'600'000;
@@ -55,6 +61,9 @@ struct SimulatedInstance {
   std::optional<EpochMillis> notice_at;     // interruption notice
   std::optional<EpochMillis> deadline_at;   // gone at
   bool notice_delivered = false;
+  // Its attempts got SIGTERM (at the notice, or when its shutdown began). Not persisted: a
+  // restart inside the shutdown window sends SIGTERM once more.
+  bool shutdown_signalled = false;
   std::optional<EpochMillis> terminated_at;
   std::string state_reason;  // why it terminated
   EpochMillis idle_since = 0;
@@ -191,6 +200,9 @@ class SimulatedCloud final : public CapacityProvider {
   void AdvanceSpotInstanceRequests(BatchState& state, EpochMillis now);
   void OnSpotInstanceGone(const SimulatedInstance& instance, EpochMillis now);
   std::optional<EpochMillis> NextSpotInstanceRequestEventAt() const;
+  // The interruption timeline (SimulatedCloudOptions::signal_at_notice).
+  bool SignalsAtNotice() const;
+  EpochMillis ShutdownBeginsAt(EpochMillis deadline) const;
 
   const Clock& clock_;
   const InstanceCatalog& catalog_;

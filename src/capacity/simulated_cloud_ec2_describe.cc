@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "capacity/simulated_cloud.h"
+#include "common/glob.h"
 
 namespace gleaner {
 namespace {
@@ -116,27 +117,7 @@ std::string FormatUsd(MicroUsdPerHour price) {
 }
 
 bool MatchesFilterValue(const std::string& pattern, const std::string& value) {
-  // Iterative glob matching with one backtrack point (the last '*').
-  size_t p = 0;
-  size_t v = 0;
-  size_t star = std::string::npos;
-  size_t resume = 0;
-  while (v < value.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == value[v])) {
-      ++p;
-      ++v;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = v;
-    } else if (star != std::string::npos) {
-      p = star + 1;
-      v = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return MatchesGlob(pattern, value, /*question_mark_is_wild=*/true);
 }
 
 Result<std::vector<const SpotInstanceRequest*>> SimulatedCloud::DescribeSpotInstanceRequests(

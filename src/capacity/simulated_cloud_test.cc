@@ -54,6 +54,60 @@ TEST_F(SimulatedCloudTest, LaunchesAnInstanceForAWaitingJobAndRunsItWhenReady) {
   EXPECT_EQ(InstanceOf(job).state, InstanceState::kRunning);
 }
 
+// AWS's timeline: the two-minute notice is only in instance metadata and events; the instance's
+// shutdown stops the job, SIGTERM the stop timeout before the deadline and SIGKILL at it.
+TEST_F(SimulatedCloudTest, OnAwsTheNoticeSendsNoSignalAndTheShutdownStopsTheJob) {
+  SimulatedCloudOptions options;
+  options.shutdown_grace_millis = 30'000;
+  Cloud(options);
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Step();
+  ASSERT_EQ(JobOf(job).status, JobStatus::kRunning);
+  InterruptRequest request;
+  request.job_id = job;  // the profile's notice: 120 s
+  ASSERT_TRUE(cloud_->Interrupt(state_, request).ok());
+  EXPECT_THAT(Step().signals, IsEmpty()) << "the notice itself signals nothing";
+  EXPECT_FALSE(state_.FindHost(JobOf(job).placement->instance_id)->accepting);
+  EXPECT_EQ(cloud_->NextEventAt(), clock_.NowMillis() + 90'000);
+  clock_.Advance(89'999);
+  EXPECT_THAT(Step().signals, IsEmpty());
+  clock_.Advance(1);
+  Decisions shutdown = Step();
+  ASSERT_THAT(shutdown.signals, SizeIs(1));
+  EXPECT_EQ(shutdown.signals[0].signal, SIGTERM);
+  clock_.Advance(29'999);
+  EXPECT_THAT(Step().signals, IsEmpty()) << "SIGTERM is sent once";
+  clock_.Advance(1);
+  Decisions deadline = Step();
+  ASSERT_THAT(deadline.signals, SizeIs(1));
+  EXPECT_EQ(deadline.signals[0].signal, SIGKILL);
+}
+
+class SignalAtNoticeTest : public SimulatedCloudTest, public ::testing::WithParamInterface<bool> {};
+
+// --signal-at-notice (today's option), and GCP, whose ACPI shutdown starts at the notice.
+TEST_P(SignalAtNoticeTest, SigtermComesWithTheNotice) {
+  bool gcp = GetParam();
+  SimulatedCloudOptions options;
+  options.signal_at_notice = !gcp;
+  if (gcp) options.profile = InterruptionProfile::GcpSpot();
+  Cloud(options);
+  AddEnvironment("spot", "SPOT", 16);
+  AddQueue({"spot"});
+  std::string job = Submit("a");
+  Step();
+  InterruptRequest request;
+  request.job_id = job;
+  ASSERT_TRUE(cloud_->Interrupt(state_, request).ok());
+  Decisions notice = Step();
+  ASSERT_THAT(notice.signals, SizeIs(1));
+  EXPECT_EQ(notice.signals[0].signal, SIGTERM);
+}
+
+INSTANTIATE_TEST_SUITE_P(AwsOptionAndGcp, SignalAtNoticeTest, ::testing::Bool());
+
 TEST_F(SimulatedCloudTest, InstanceTypesThatDoNotResolveMakeTheComputeEnvironmentInvalid) {
   Cloud();
   std::string arn = AddEnvironment("bad", "EC2", 16, {"m5.nosuchsize"});

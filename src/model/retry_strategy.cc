@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/glob.h"
+
 namespace gleaner {
 namespace {
 
@@ -54,11 +56,7 @@ RetryAction EvaluateRetry(const std::optional<RetryStrategy>& strategy, int atte
 }
 
 bool MatchesRetryPattern(std::string_view pattern, std::string_view value) {
-  if (pattern.ends_with('*')) {
-    pattern.remove_suffix(1);
-    return value.starts_with(pattern);
-  }
-  return pattern == value;
+  return MatchesGlob(pattern, value, /*question_mark_is_wild=*/false);
 }
 
 }  // namespace gleaner

@@ -23,7 +23,8 @@ enum class RetryAction { kRetry, kExit };
 RetryAction EvaluateRetry(const std::optional<RetryStrategy>& strategy, int attempts_made,
                           const AttemptOutcome& outcome);
 
-// AWS's pattern match: exact, or a trailing '*' matching any suffix.
+// AWS's pattern match, a glob: '*' anywhere matches any run of characters ("*spot*",
+// "Host EC2*"); everything else matches itself, case-sensitively.
 bool MatchesRetryPattern(std::string_view pattern, std::string_view value);
 
 }  // namespace gleaner

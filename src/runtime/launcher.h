@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "runtime/container_spec.h"
 
 namespace gleaner {
 
@@ -26,6 +28,9 @@ struct LaunchSpec {
   // attempt again. The reported exit is the command's either way.
   std::string exit_file;
   std::string pid_file;
+  // Set: the attempt runs in this container (container_launcher.h), `argv` being its command;
+  // its variables are `container->environment`; the engine runs with the launcher's own.
+  std::optional<ContainerSpec> container;
 };
 
 struct LaunchedProcess {
@@ -38,6 +43,9 @@ struct ProcessExit {
   pid_t pid = 0;
   int exit_code = 0;    // WEXITSTATUS, or 128 + signal when killed by a signal (shell convention)
   int term_signal = 0;  // the signal that killed it, 0 if it exited
+  // Why it ended when that is more than its exit code, in AWS's words
+  // ("OutOfMemoryError: Container killed due to memory usage"); empty otherwise.
+  std::string reason;
 };
 
 // Spawns attempts as process groups and reports their exits. Never forks the (large) server:
@@ -51,6 +59,15 @@ class Launcher {
   virtual Result<LaunchedProcess> Launch(const LaunchSpec& spec) = 0;
   // Sends `signal` to the whole process group `pgid`. Unknown or gone groups are ignored.
   virtual void SignalGroup(pid_t pgid, int signal) = 0;
+  // An attempt this launcher started before a restart, found running again under `pgid` (its
+  // exit is watched elsewhere, see reattached_attempts.h): signals to `pgid` reach it again.
+  virtual void Adopt(pid_t /*pgid*/, const LaunchSpec& /*spec*/) {}
+  // How an adopted attempt ended, completed with what only the launcher knows (why a container
+  // ended) and handed to `done`, on a thread of the launcher's or the caller's.
+  virtual void ConcludeAdopted(const ProcessExit& exit,
+                               const std::function<void(const ProcessExit&)>& done) {
+    done(exit);
+  }
 };
 
 // `on_exit` is called on the launcher's reaper thread for every process it launched.

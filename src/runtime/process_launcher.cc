@@ -91,7 +91,8 @@ int OpenPidfd(pid_t pid) {
 }
 
 ProcessExit DecodeWaitStatus(pid_t pid, int status) {
-  ProcessExit exit{.pid = pid};
+  ProcessExit exit;
+  exit.pid = pid;
   if (WIFSIGNALED(status)) {
     exit.term_signal = WTERMSIG(status);
     exit.exit_code = 128 + exit.term_signal;
@@ -514,7 +515,10 @@ void ProcessLauncher::ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits) {
   if (reaped == pid) {
     exits.push_back(DecodeWaitStatus(pid, status));
   } else {  // ECHILD: reaped by someone else, the status is lost
-    exits.push_back(ProcessExit{.pid = pid, .exit_code = kExitStatusLost});
+    ProcessExit lost;
+    lost.pid = pid;
+    lost.exit_code = kExitStatusLost;
+    exits.push_back(lost);
   }
   if (child->second >= 0) {
     // Deregister explicitly: close() alone leaves the pidfd in the epoll set while a child spawned

@@ -141,7 +141,7 @@ class ProcessLauncherTest : public ::testing::TestWithParam<bool> {
   // Launches `spec` and waits for its exit; a failure is reported and yields exit_code -999.
   ProcessExit Run(const LaunchSpec& spec) {
     LaunchedProcess process = LaunchOrDie(spec);
-    if (process.pid == 0) return {.exit_code = -999};
+    if (process.pid == 0) return {.pid = 0, .exit_code = -999, .term_signal = 0, .reason = ""};
     return Wait(process.pid);
   }
 
@@ -149,7 +149,7 @@ class ProcessLauncherTest : public ::testing::TestWithParam<bool> {
     std::optional<ProcessExit> exit = exits_.WaitFor(pid);
     if (!exit.has_value()) {
       ADD_FAILURE() << "no exit reported for pid " << pid;
-      return {.pid = pid, .exit_code = -999};
+      return {.pid = pid, .exit_code = -999, .term_signal = 0, .reason = ""};
     }
     return *exit;
   }
@@ -649,7 +649,8 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
                           .log_path = "/dev/null",
                           .user = "",
                           .exit_file = "",
-                          .pid_file = ""};
+                          .pid_file = "",
+                          .container = {}};
           for (int i = 0; i < kLaunches / threads; ++i) {
             if (shimmed) {
               std::string name = (files.path() / std::to_string(t * kLaunches + i)).string();

@@ -12,9 +12,11 @@ namespace gleaner {
 
 ProcessExit ExitFromFile(pid_t pid, const std::string& exit_file) {
   std::optional<AttemptOutcome> outcome = ReadAttemptOutcome(exit_file);
-  if (!outcome) return ProcessExit{.pid = pid, .exit_code = 128 + SIGKILL, .term_signal = SIGKILL};
-  return ProcessExit{
-      .pid = pid, .exit_code = outcome->exit_code, .term_signal = outcome->term_signal};
+  ProcessExit exit;
+  exit.pid = pid;
+  exit.exit_code = outcome ? outcome->exit_code : 128 + SIGKILL;
+  exit.term_signal = outcome ? outcome->term_signal : SIGKILL;
+  return exit;
 }
 
 ReattachedAttempts::ReattachedAttempts(std::function<void(const ProcessExit&)> on_exit,

@@ -190,7 +190,10 @@ class BatchState {
   // host is gone already.
   int SignalDueAtLaunch(const std::string& job_id) const;
   // The attempt's process ended: exit_code as the shell reports it, term_signal when signalled.
-  void OnAttemptExited(const std::string& job_id, int exit_code, int term_signal);
+  // `reason`, when set, says why it ended in AWS's words ("OutOfMemoryError: ..."): the
+  // attempt's container reason and, unless it was terminated or interrupted, the job's.
+  void OnAttemptExited(const std::string& job_id, int exit_code, int term_signal,
+                       const std::string& reason = "");
   // Why a RUNNABLE job is not running now, in AWS's words where AWS has them. Computed on demand
   // (DescribeJobs) rather than on every pass, so waiting jobs cost nothing while they wait.
   std::string ExplainWaiting(const Job& job) const;

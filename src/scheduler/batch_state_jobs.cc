@@ -334,7 +334,8 @@ void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::str
   EndAttempt(*job, container, reason, /*retryable=*/true);
 }
 
-void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int term_signal) {
+void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int term_signal,
+                                 const std::string& exit_reason) {
   Job* job = MutableJob(job_id);
   if (job == nullptr || !job->placement) return;
   AttemptContainer container = *job->container.current;
@@ -346,7 +347,9 @@ void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int t
     EndAttempt(*job, container, reason, /*retryable=*/false);
     return;
   }
-  if (term_signal != 0) {
+  if (!exit_reason.empty()) {
+    container.reason = exit_reason;
+  } else if (term_signal != 0) {
     container.reason = "Container killed by signal " + std::to_string(term_signal);
   }
   // After an interruption notice, only a clean exit counts as the job's own: anything else is the
@@ -357,7 +360,8 @@ void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int t
     EndAttempt(*job, container, reason, /*retryable=*/true);
     return;
   }
-  EndAttempt(*job, container, exit_code == 0 ? "" : kEssentialContainerExited,
+  std::string status_reason = exit_reason.empty() ? kEssentialContainerExited : exit_reason;
+  EndAttempt(*job, container, exit_code == 0 && exit_reason.empty() ? "" : status_reason,
              /*retryable=*/true);
 }
 

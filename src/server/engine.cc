@@ -11,6 +11,7 @@
 
 #include "common/contain.h"
 #include "model/arn.h"
+#include "server/container_spec_for.h"
 #include "server/state_records.h"
 
 namespace gleaner {
@@ -193,7 +194,7 @@ void Engine::OnExit(const ProcessExit& exit) {
     ended_attempt_files_.push_back(attempt_files_->ExitFile(job_id, job->AttemptNumber()));
     ended_attempt_files_.push_back(attempt_files_->PidFile(job_id, job->AttemptNumber()));
   }
-  state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal);
+  state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal, exit.reason);
 }
 
 void Engine::RecoverLocalAttempt(const std::string& job_id) {
@@ -209,6 +210,8 @@ void Engine::RecoverLocalAttempt(const std::string& job_id) {
                                      std::string(ToString(job->status)));
     return;
   }
+  LaunchSpec spec = LaunchSpecFor(*job);
+  launcher_->Adopt(found.process.pid, spec);  // first: a signal due now must reach its container
   if (placement.pid <= 0) {
     state_.OnAttemptLaunched(job_id, found.process.pid, found.process.start_ticks);
     if (int due = state_.SignalDueAtLaunch(job_id)) launcher_->SignalGroup(found.process.pid, due);
@@ -217,14 +220,18 @@ void Engine::RecoverLocalAttempt(const std::string& job_id) {
   if (found.kind == FoundAttempt::Kind::kEnded) {
     spdlog::info("{} attempt {} ended while gleaner was away (exit code {})", job_id, attempt,
                  found.exit.exit_code);
-    OnExit(found.exit);
+    if (!spec.container) return OnExit(found.exit);
+    // Why its container ended (and its removal) is the launcher's to tell.
+    launcher_->ConcludeAdopted(found.exit,
+                               [this](const ProcessExit& exit) { OnProcessExit(exit); });
     return;
   }
   spdlog::info("{} attempt {} still runs (pid {}): re-attached", job_id, attempt,
                found.process.pid);
   if (!reattached_) {
-    reattached_ = std::make_unique<ReattachedAttempts>(
-        [this](const ProcessExit& exit) { OnProcessExit(exit); });
+    reattached_ = std::make_unique<ReattachedAttempts>([this](const ProcessExit& exit) {
+      launcher_->ConcludeAdopted(exit, [this](const ProcessExit& ended) { OnProcessExit(ended); });
+    });
   }
   reattached_->Watch(found.process.pid, found.process.start_ticks,
                      attempt_files_->ExitFile(job_id, attempt));
@@ -295,37 +302,45 @@ void Engine::Launch(const PendingStart& start) {
   const std::string& job_id = start.job_id;
   const Job* job = state_.FindJob(job_id);
   const ContainerProperties& container = *job->container.properties;
-  if (container.command.empty()) {
+  // Agents run commands as processes (containers there come later).
+  if (container.command.empty() && (!options_.run_in_containers || RunsRemotely(*job))) {
     state_.OnAttemptLaunchFailed(
         job_id,
         "CannotStartContainerError: the job has no command; set containerProperties.command in "
-        "the job definition or containerOverrides.command in SubmitJob");
+        "the job definition or containerOverrides.command in SubmitJob (or run gleaner with "
+        "--runtime container, where the image's own CMD runs)");
     return;
   }
-  const std::string& log_stream = job->container.current->log_stream_name;
   if (RunsRemotely(*job)) {
     // The agent puts its own PATH, HOME, ... under the job's variables.
     remote_->Launch(job->placement->instance_id, {{job_id, job->AttemptNumber()},
                                                   container.command,
                                                   AttemptVariables(*job),
-                                                  log_stream,
+                                                  job->container.current->log_stream_name,
                                                   JobUserOf(container)});
     return;
   }
+  launch_worker_->Submit(job_id, LaunchSpecFor(*job));
+}
+
+LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
   LaunchSpec spec;
-  spec.argv = container.command;
+  spec.argv = job.container.properties->command;
   spec.environment = options_.base_environment;
-  for (std::string& variable : AttemptVariables(*job)) {
-    spec.environment.push_back(std::move(variable));
-  }
+  std::vector<std::string> variables = AttemptVariables(job);
+  spec.environment.insert(spec.environment.end(), variables.begin(), variables.end());
   spec.working_directory = options_.working_directory;
-  spec.log_path = options_.log_directory + "/" + log_stream;
-  spec.user = JobUserOf(container);
-  if (attempt_files_) {
-    spec.exit_file = attempt_files_->ExitFile(job_id, job->AttemptNumber());
-    spec.pid_file = attempt_files_->PidFile(job_id, job->AttemptNumber());
+  spec.log_path = options_.log_directory + "/" + job.container.current->log_stream_name;
+  if (options_.run_in_containers) {
+    spec.container = ContainerSpecFor(job, variables);
+  } else {
+    spec.user = JobUserOf(*job.container.properties);
   }
-  launch_worker_->Submit(job_id, std::move(spec));
+  if (attempt_files_) {
+    spec.exit_file = attempt_files_->ExitFile(job.job_id, job.AttemptNumber());
+    spec.pid_file = attempt_files_->PidFile(job.job_id, job.AttemptNumber());
+  }
+  return spec;
 }
 
 std::vector<std::string> Engine::AttemptVariables(const Job& job) const {

@@ -41,6 +41,9 @@ struct EngineOptions {
   // local attempt runs under the shim, and a restart finds the ones still running again. Empty:
   // attempts run without it and a restart loses them.
   std::string attempt_directory;
+  // Local attempts run in their job definition's container image (the launcher must be a
+  // container launcher); false: their command runs as a process on this machine.
+  bool run_in_containers = false;
 };
 
 // The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
@@ -114,6 +117,8 @@ class Engine final : public BatchExecutor {
   void ScheduleAndCarryOut();
   std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const PendingStart& start);
+  // What runs a local attempt of `job` (not yet knowing its pid).
+  LaunchSpec LaunchSpecFor(const Job& job) const;
   void OnStartsCommitted(const StartsCommitted& committed);
   bool IsStarting(const PendingStart& start) const;
   // Runs once everything up to a pass is durable (or failed to be): answers, events, launches.

@@ -49,7 +49,8 @@ FoundAttempt LocalAttemptFiles::Find(const std::string& job_id, int attempt,
     found.kind = FoundAttempt::Kind::kEnded;
     found.exit = {.pid = found.process.pid,
                   .exit_code = outcome->exit_code,
-                  .term_signal = outcome->term_signal};
+                  .term_signal = outcome->term_signal,
+                  .reason = ""};
     return found;
   }
   if (IsProcessAlive(found.process.pid, found.process.start_ticks)) {

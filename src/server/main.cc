@@ -71,6 +71,18 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"simspot", "local"}));
   up_command
+      ->add_option("--runtime", up.runtime,
+                   "container: each job runs in its image (podman, or docker); process: its "
+                   "command runs on this machine; auto: container when podman or docker works")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "container", "process"}));
+  up_command
+      ->add_option("--image-pull", up.image_pull,
+                   "When images are pulled (ECS_IMAGE_PULL_BEHAVIOR): default (pull, fall back "
+                   "to the cached image), always, once, prefer-cached")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"default", "always", "once", "prefer-cached"}));
+  up_command
       ->add_option("--interruption-profile", up.interruption_profile,
                    "How the simulated cloud interrupts: aws (120 s notice), gcp (30 s, 24 h "
                    "limit), gcp-spot, azure (30 s)")
@@ -88,9 +100,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 86400.0));
   up_command->add_flag("!--no-background-interruptions", up.background_interruptions,
                        "Spot instances are interrupted only on request (gleaner interrupt)");
-  up_command->add_flag("!--no-signal-at-notice", up.signal_at_notice,
-                       "Jobs get no SIGTERM at the interruption notice, only SIGKILL at the "
-                       "deadline (they can still poll instance metadata)");
+  up_command->add_flag("--signal-at-notice,!--no-signal-at-notice", up.signal_at_notice,
+                       "SIGTERM to jobs at the interruption notice. Default, as on AWS: the "
+                       "notice is in instance metadata and events only, and jobs get SIGTERM "
+                       "--stop-grace-seconds before the deadline, SIGKILL at it (the gcp "
+                       "profiles always signal at the notice: GCP's ACPI shutdown)");
   up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
   up_command->add_option("--agent-token-file", up.agent_token_file,
                          "A file holding the token agents must present to join");

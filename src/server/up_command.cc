@@ -18,6 +18,8 @@
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
 #include "common/secret_file.h"
+#include "runtime/container_engine.h"
+#include "runtime/container_launcher.h"
 #include "runtime/daemon_setup.h"
 #include "server/agent_hub.h"
 #include "server/data_directory.h"
@@ -91,6 +93,41 @@ Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& optio
   return keys;
 }
 
+struct ChosenRuntime {
+  std::optional<ContainerEngine> engine;  // none: processes
+  ImagePullPolicy pull_policy = ImagePullPolicy::kDefault;
+  std::string summary;  // what `gleaner up` prints about it
+};
+
+Result<ChosenRuntime> ChooseRuntime(const UpOptions& options, const std::string& data_dir) {
+  ChosenRuntime chosen;
+  if (options.runtime != "auto" && options.runtime != "container" && options.runtime != "process") {
+    return Status::InvalidArgument("--runtime " + options.runtime +
+                                   ": must be container, process or auto");
+  }
+  auto policy = ParseImagePullPolicy(options.image_pull);
+  if (!policy.ok()) return Status::InvalidArgument("--image-pull: " + policy.status().message());
+  chosen.pull_policy = *policy;
+  if (options.runtime == "process") {
+    chosen.summary = "process (each job's command runs on this machine; its image is not used)";
+    return chosen;
+  }
+  Result<ContainerEngine> engine = FindContainerEngine(data_dir);
+  if (!engine.ok()) {
+    if (options.runtime == "container") {
+      return Status::FailedPrecondition("--runtime container: no container engine works here: " +
+                                        engine.status().message());
+    }
+    chosen.summary = "process (no container engine: " + engine.status().message() +
+                     "; jobs' commands run on this machine)";
+    return chosen;
+  }
+  chosen.summary = std::string("container (") + ToString(engine->kind) + " " + engine->version +
+                   ", image pull policy " + options.image_pull + ")";
+  chosen.engine = std::move(engine).value();
+  return chosen;
+}
+
 }  // namespace
 
 int RunUpCommand(const UpOptions& options) {
@@ -151,6 +188,7 @@ int RunUpCommand(const UpOptions& options) {
     cloud_options.scale_in_idle_millis = std::llround(options.scale_in_idle_seconds * 1000);
     cloud_options.background_interruptions = options.background_interruptions;
     cloud_options.signal_at_notice = options.signal_at_notice;
+    cloud_options.shutdown_grace_millis = state_options.stop_grace_millis;
     cloud = std::make_unique<SimulatedCloud>(clock, *catalog, cloud_options);
     capacity_summary = "capacity: simulated EC2 cloud (" + profile->name + " interruptions, seed " +
                        std::to_string(cloud_options.seed) + ")";
@@ -187,10 +225,23 @@ int RunUpCommand(const UpOptions& options) {
                                            const Job& job, std::vector<std::string>& environment) {
     metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
   };
+  auto runtime = ChooseRuntime(options, (*directory)->path());
+  if (!runtime.ok()) return Fail(runtime.status().message());
+  engine_options.run_in_containers = runtime->engine.has_value();
   Engine engine(clock, state, **store, engine_options);
-  auto launcher =
-      MakeProcessLauncher([&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); });
-  engine.SetLauncher(launcher.get());
+  auto on_exit = [&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); };
+  std::unique_ptr<Launcher> launcher;
+  if (runtime->engine) {
+    ContainerLauncherOptions container_options;
+    container_options.engine = *runtime->engine;
+    container_options.pull_policy = runtime->pull_policy;
+    container_options.scratch_directory = engine_options.attempt_directory;
+    launcher = MakeContainerLauncher(on_exit, std::move(container_options));
+  } else {
+    launcher = MakeProcessLauncher(on_exit);
+  }
+  // A pull can take minutes: with containers, other attempts launch meanwhile.
+  engine.SetLauncher(launcher.get(), runtime->engine ? 4 : 1);
   engine.AddCapacityProvider(cloud.get());
   AgentHubOptions agent_options;
   agent_options.token = options.agent_token;
@@ -251,7 +302,8 @@ int RunUpCommand(const UpOptions& options) {
   }
 
   std::cout << "gleaner listening on " << endpoint << std::endl;
-  std::cout << "  " << capacity_summary << ", data in " << data_dir << "\n"
+  std::cout << "  runtime: " << runtime->summary << "\n"
+            << "  " << capacity_summary << ", data in " << data_dir << "\n"
             << how_to_use << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
 

@@ -23,7 +23,9 @@ struct UpOptions {
   double boot_seconds = 0;                   // simulated instance launch to ready
   double scale_in_idle_seconds = 60;
   bool background_interruptions = true;
-  bool signal_at_notice = true;          // SIGTERM to jobs at the interruption notice
+  // SIGTERM to jobs at the interruption notice (GCP profiles always); default, as on AWS: at the
+  // instance's shutdown, stop_grace_seconds before the deadline.
+  bool signal_at_notice = false;
   std::optional<uint64_t> seed;          // the simulated cloud's; default: random
   std::string agent_token;               // agents must present it; empty: any agent may join
   std::string agent_token_file;          // the token's file, instead of agent_token
@@ -34,6 +36,10 @@ struct UpOptions {
   bool no_auth = false;  // accept unsigned requests (refused on a non-loopback listener)
   std::string tls_certificate_file;  // both set: HTTPS
   std::string tls_private_key_file;
+  // Where local attempts run: "container" (their image, on podman or docker), "process" (their
+  // command on this machine) or "auto" (container when a container engine works, else process).
+  std::string runtime = "auto";
+  std::string image_pull = "default";  // default | always | once | prefer-cached
   // Fault injection for crash tests: each store transaction waits this long before its COMMIT.
   int injected_commit_delay_millis = 0;
 };

@@ -98,6 +98,9 @@ class GleanerServer:
         self.data_dir = workdir / "data"
         self.pid_dir = workdir / "pids"  # jobs write their pids here, so teardown can clean up
         self.args = list(args)
+        if "--runtime" not in self.args:
+            # The suites' jobs are host commands; the container suite asks for containers.
+            self.args += ["--runtime", "process"]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pid_dir.mkdir(parents=True, exist_ok=True)
         if test_credentials and not any(f in self.args for f in ("--credentials", "--no-auth")):

@@ -167,6 +167,69 @@ def test_job_polling_instance_metadata_sees_the_notice_and_succeeds(aws, helpers
     assert action["time"].endswith("Z")
 
 
+# (c) AWS's timeline, the default: the notice itself sends no signal (a worker that only polls
+# instance metadata, with no SIGTERM handler, sees it and finishes); the instance's shutdown sends
+# SIGTERM --stop-grace-seconds (5 here) before the deadline, well after the notice was visible.
+NOTICE_POLLER = (
+    "import os, sys, time, urllib.request, urllib.error\n"
+    "base = os.environ['AWS_EC2_METADATA_SERVICE_ENDPOINT']\n"
+    "print('ready', flush=True)\n"
+    "while True:\n"
+    "    try:\n"
+    "        urllib.request.urlopen(base + '/latest/meta-data/spot/instance-action').read()\n"
+    "        break\n"
+    "    except urllib.error.HTTPError as error:\n"
+    "        assert error.code == 404, error.code\n"
+    "        time.sleep(0.2)\n"
+    "print('notice seen', flush=True)\n")
+
+
+def run_until_interrupted(aws, helpers, gleaner_cli, command, notice):
+    """A spot job running `command` (which prints "ready"), then `gleaner interrupt` on its
+    instance with this notice; returns the job id and its first attempt's log stream."""
+    _, _, queue, definition = create_spot_stack(aws, helpers, command)
+    job_id = submit(aws, queue, definition)
+    stream = helpers.wait_for_status(job_id, "RUNNING")["container"]["logStreamName"]
+    helpers.wait_for_log(stream, "ready")
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", notice, "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    return job_id, stream
+
+
+def test_the_notice_sends_no_signal_and_a_polling_worker_finishes(aws, helpers, gleaner_cli):
+    job_id, stream = run_until_interrupted(
+        aws, helpers, gleaner_cli,
+        ["/usr/bin/python3", "-c", NOTICE_POLLER + "print('exiting cleanly')\n"], "60s")
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=30)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert helpers.log_lines(stream)[-2:] == ["notice seen", "exiting cleanly"]
+
+
+def test_the_shutdown_sends_sigterm_after_the_notice(aws, helpers, gleaner_cli):
+    worker = ("import os, signal, sys\n"
+              "if os.environ['AWS_BATCH_JOB_ATTEMPT'] != '1': sys.exit(0)\n"
+              "signal.signal(signal.SIGTERM, lambda *a: (print('got SIGTERM', flush=True), "
+              "sys.exit(143)))\n" + NOTICE_POLLER + "while True: time.sleep(0.1)\n")
+    job_id, stream = run_until_interrupted(aws, helpers, gleaner_cli,
+                                           ["/usr/bin/python3", "-c", worker], "8s")
+    helpers.wait_for_log(stream, "got SIGTERM", timeout=20)
+    lines = helpers.log_lines(stream)
+    assert lines.index("notice seen") < lines.index("got SIGTERM"), lines
+    done = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=40)  # retried elsewhere
+    assert re.match(HOST_TERMINATED, done["attempts"][0]["statusReason"])
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--signal-at-notice")
+def test_signal_at_notice_keeps_the_old_timeline(aws, helpers, gleaner_cli):
+    script = ('if [ "$AWS_BATCH_JOB_ATTEMPT" = 1 ]; then '
+              'trap "echo got SIGTERM; exit 143" TERM; echo ready; '
+              'while true; do sleep 0.1; done; else echo second; fi')
+    _, stream = run_until_interrupted(aws, helpers, gleaner_cli, ["sh", "-c", script], "60s")
+    # Long before the deadline: the signal came with the notice.
+    helpers.wait_for_log(stream, "got SIGTERM", timeout=20)
+
+
 # (d) Spot cannot provide more (maxvCpus reached): the queue's on-demand CE takes the rest.
 def test_work_falls_back_to_on_demand_when_spot_is_full(aws, helpers):
     spot, on_demand, queue, definition = create_spot_stack(

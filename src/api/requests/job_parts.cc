@@ -28,12 +28,11 @@ bool IsReasonCharacter(char c) {
   return letter || IsDigit(c) || space || c == '.' || c == ':';
 }
 
-// AWS's glob: characters allowed by `allowed`, then optionally one '*' at the very end.
+// AWS's glob: characters allowed by `allowed`, and '*' anywhere ("*spot*").
 template <typename Allowed>
 bool IsPattern(std::string_view pattern, Allowed allowed) {
-  if (pattern.ends_with('*')) pattern.remove_suffix(1);
   for (char c : pattern) {
-    if (!allowed(c)) return false;
+    if (c != '*' && !allowed(c)) return false;
   }
   return true;
 }
@@ -45,12 +44,10 @@ Status ReadPattern(const ObjectFields& rule, std::string_view member, bool digit
   std::string path = rule.PathOf(member);
   GLEANER_RETURN_IF_ERROR(CheckMaxLength(path, **out, kMaxPatternLength));
   if (digits_only && !IsPattern(**out, IsDigit)) {
-    return Invalid(path, **out, "must contain only digits, optionally ending in '*'");
+    return Invalid(path, **out, "must contain only digits and '*'");
   }
   if (!digits_only && !IsPattern(**out, IsReasonCharacter)) {
-    return Invalid(path, **out,
-                   "must contain only letters, digits, '.', ':' and white space, optionally "
-                   "ending in '*'");
+    return Invalid(path, **out, "must contain only letters, digits, '.', ':', white space and '*'");
   }
   return Status::Ok();
 }

@@ -54,6 +54,29 @@ Status CheckLinuxParameters(const ObjectFields& container) {
                                   {"mountOptions", JsonKind::kStringList}});
 }
 
+// What AWS accepts and gleaner cannot do yet: refused at registration, never silently ignored.
+Status CheckNotSupportedYet(const ObjectFields& container) {
+  const json* volumes = container.Find("volumes");
+  if (volumes != nullptr) {
+    for (size_t index = 0; index < volumes->size(); ++index) {
+      if ((*volumes)[index].contains("efsVolumeConfiguration")) {
+        return Status::InvalidArgument(
+            fields::MemberPath(fields::IndexPath(container.PathOf("volumes"), index),
+                               "efsVolumeConfiguration") +
+            " is not supported yet: gleaner cannot mount Amazon EFS; use a host volume "
+            "(host.sourcePath) instead");
+      }
+    }
+  }
+  const json* secrets = container.Find("secrets");
+  if (secrets != nullptr && !secrets->empty()) {
+    return Status::InvalidArgument(container.PathOf("secrets") +
+                                   " is not supported yet: gleaner has no secret store (Secrets "
+                                   "Manager, SSM Parameter Store); pass the value in environment");
+  }
+  return Status::Ok();
+}
+
 // The members of containerProperties gleaner keeps as given: their shapes, as botocore's model
 // has them, one or two levels deep.
 Status CheckContainerPassthrough(const ObjectFields& container) {
@@ -85,6 +108,7 @@ Status CheckContainerPassthrough(const ObjectFields& container) {
       fields::CheckObjectList(container, "secrets", {"name", "valueFrom"},
                               {{"name", JsonKind::kString}, {"valueFrom", JsonKind::kString}}));
   GLEANER_RETURN_IF_ERROR(CheckLinuxParameters(container));
+  GLEANER_RETURN_IF_ERROR(CheckNotSupportedYet(container));
   return CheckLogConfiguration(container);
 }
 

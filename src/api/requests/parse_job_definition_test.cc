@@ -72,6 +72,10 @@ TEST(ParseRegisterJobDefinitionTest, AcceptsWhatAwsAccepts) {
               {"onStatusReason": "*", "action": "Retry"},
               {"onReason": "Out of memory.\tkilled", "action": "eXiT"}]}})",
           R"({"retryStrategy": {"evaluateOnExit": []}})",
+          // aws-batch-spot-cost-savings.md: a glob with '*' on both sides.
+          R"({"retryStrategy": {"attempts": 5, "evaluateOnExit": [
+              {"onReason": "*spot*", "action": "RETRY"},
+              {"onExitCode": "1*3", "action": "EXIT"}]}})",
           R"({"schedulingPriority": 0})",
           R"({"schedulingPriority": 9999})",
           R"({"timeout": {}})",
@@ -123,17 +127,17 @@ TEST(ParseRegisterJobDefinitionTest, RefusesBrokenTopLevelRules) {
            "retryStrategy.evaluateOnExit[0].action \"RESTART\" is invalid: must be RETRY or EXIT"},
           {R"({"retryStrategy": {"evaluateOnExit": [{"onExitCode": "1a", "action": "EXIT"}]}})",
            "retryStrategy.evaluateOnExit[0].onExitCode \"1a\" is invalid: must contain only "
-           "digits, optionally ending in '*'"},
-          {R"({"retryStrategy": {"evaluateOnExit": [{"onExitCode": "*1", "action": "EXIT"}]}})",
-           "onExitCode \"*1\" is invalid"},
+           "digits and '*'"},
+          {R"({"retryStrategy": {"evaluateOnExit": [{"onExitCode": "-1", "action": "EXIT"}]}})",
+           "onExitCode \"-1\" is invalid"},
           {R"({"retryStrategy": {"evaluateOnExit": [{"onExitCode": 1, "action": "EXIT"}]}})",
            "retryStrategy.evaluateOnExit[0].onExitCode must be a string, got number 1"},
           {R"j({"retryStrategy": {"evaluateOnExit": [
               {"onStatusReason": "Host (EC2)", "action": "EXIT"}]}})j",
            "onStatusReason \"Host (EC2)\" is invalid: must contain only letters, digits, '.', "
-           "':' and white space, optionally ending in '*'"},
-          {R"({"retryStrategy": {"evaluateOnExit": [{"onReason": "a*b", "action": "EXIT"}]}})",
-           "onReason \"a*b\" is invalid"},
+           "':', white space and '*'"},
+          {R"({"retryStrategy": {"evaluateOnExit": [{"onReason": "a*b-", "action": "EXIT"}]}})",
+           "onReason \"a*b-\" is invalid"},
           {R"({"timeout": []})", "timeout must be an object, got array"},
           {R"({"timeout": {"attemptDurationSeconds": 59}})",
            "timeout.attemptDurationSeconds must be between 60 and 2147483647, got 59"},
@@ -232,6 +236,11 @@ TEST(ParseRegisterJobDefinitionTest, RefusesBrokenContainerProperties) {
            "containerProperties.privileged must be a boolean"},
           {R"({"containerProperties": {"instanceType": ["m5"]}})",
            "containerProperties.instanceType must be a string"},
+          {R"({"containerProperties": {"volumes": [{"name": "efs",
+              "efsVolumeConfiguration": {"fileSystemId": "fs-1"}}]}})",
+           "containerProperties.volumes[0].efsVolumeConfiguration is not supported yet"},
+          {R"({"containerProperties": {"secrets": [{"name": "x", "valueFrom": "arn:y"}]}})",
+           "containerProperties.secrets is not supported yet: gleaner has no secret store"},
       });
 }
 

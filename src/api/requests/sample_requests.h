@@ -73,7 +73,6 @@ inline nlohmann::json FullContainerJobDefinition() {
       "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}],
       "linuxParameters": {"initProcessEnabled": true, "devices": [{"hostPath": "/dev/fuse"}]},
       "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g"}},
-      "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/t"}],
       "privileged": false, "readonlyRootFilesystem": false, "user": "nobody"
     },
     "retryStrategy": {"attempts": 3, "evaluateOnExit": [
