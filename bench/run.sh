@@ -108,9 +108,9 @@ cleanup() {
   fi
 }
 
-api() { # operation json
-  curl -sS --fail-with-body -X POST -H 'content-type: application/json' \
-    "$ENDPOINT/v1/$1" -d "$2" >/dev/null || die "$1 failed"
+api() { # operation json, signed with the bench key pair (SigV4, as every request must be)
+  curl -sS --fail-with-body --aws-sigv4 "aws:amz:us-east-1:batch" --user bench:bench -X POST \
+    -H 'content-type: application/json' "$ENDPOINT/v1/$1" -d "$2" >/dev/null || die "$1 failed"
 }
 
 # Queues: q-ec2 (the machine's capacity), q-held (its only CE is DISABLED, so jobs stay RUNNABLE:

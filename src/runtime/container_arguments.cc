@@ -112,6 +112,7 @@ std::vector<std::string> CreateArguments(const ContainerEngine& engine, const Co
                        "--pull=never", "--log-driver=none",
                        // As AWS Batch on EC2: the instance's network.
                        "--network=host"});
+  if (!engine.owner.empty()) argv.push_back("--label=io.gleaner.owner=" + engine.owner);
   if (!spec.environment.empty()) argv.push_back("--env-file=" + env_file);
   AddResources(spec, argv);
   AddUlimits(engine, spec, argv);
@@ -180,6 +181,11 @@ std::vector<std::string> InspectArguments(const ContainerEngine& engine, const s
 
 std::vector<std::string> RemoveArguments(const ContainerEngine& engine, const std::string& name) {
   return Command(engine, {"rm", "--force", "--volumes", name});
+}
+
+std::vector<std::string> ListOwnedArguments(const ContainerEngine& engine) {
+  return Command(engine, {"ps", "--all", "--filter=label=io.gleaner.owner=" + engine.owner,
+                          "--format={{.Names}}"});
 }
 
 std::vector<std::string> ImageExistsArguments(const ContainerEngine& engine,

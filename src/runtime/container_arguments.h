@@ -33,6 +33,8 @@ std::vector<std::string> KillArguments(const ContainerEngine& engine, const std:
 // Prints "<exit code> <oom killed true|false> <status>".
 std::vector<std::string> InspectArguments(const ContainerEngine& engine, const std::string& name);
 std::vector<std::string> RemoveArguments(const ContainerEngine& engine, const std::string& name);
+// The names of the containers with engine.owner's label, one per line.
+std::vector<std::string> ListOwnedArguments(const ContainerEngine& engine);
 // Exits 0 when the image is in the local store.
 std::vector<std::string> ImageExistsArguments(const ContainerEngine& engine,
                                               const std::string& image);

@@ -32,6 +32,11 @@ TEST(ContainerArgumentsTest, ImageWithoutCommandRunsItsOwnCmd) {
   EXPECT_TRUE(Has(argv, "--name=gleaner-x-1"));
   EXPECT_TRUE(Has(argv, "--network=host"));
   EXPECT_TRUE(Has(argv, "--pull=never"));
+  ContainerEngine owned = Podman();
+  owned.owner = "/root/.gleaner";
+  EXPECT_TRUE(
+      Has(CreateArguments(owned, spec, {}, "/e"), "--label=io.gleaner.owner=/root/.gleaner"));
+  EXPECT_TRUE(Has(ListOwnedArguments(owned), "--filter=label=io.gleaner.owner=/root/.gleaner"));
 }
 
 TEST(ContainerArgumentsTest, CommandFollowsTheImage) {

@@ -23,6 +23,9 @@ struct ContainerEngine {
   // machine may refuse (no CAP_SYS_RESOURCE), so gleaner keeps the ones a container gets anyway.
   std::vector<ContainerSpec::Ulimit> default_ulimits;
   std::string version;  // as the engine reports it
+  // Labels every container gleaner creates (io.gleaner.owner), so that a restarted server removes
+  // the ones its previous run left, and only those: its data directory.
+  std::string owner;
 };
 
 const char* ToString(ContainerEngine::Kind kind);

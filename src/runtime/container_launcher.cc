@@ -179,6 +179,7 @@ class ContainerLauncher final : public Launcher {
     Status usable = CheckContainerSpec(container);
     if (!usable.ok())
       return Status::InvalidArgument("CannotCreateContainerError: " + usable.message());
+    std::call_once(leftovers_removed_, [this] { RemoveLeftovers(); });
     // The engine runs with gleaner's own environment (its storage and registry settings); the
     // job's variables reach the container through an env file only.
     GLEANER_RETURN_IF_ERROR(puller_.Ensure(container.image, own_environment_));
@@ -335,6 +336,25 @@ class ContainerLauncher final : public Launcher {
     return exit;
   }
 
+  // Before the first launch (once adopting is over, and while no other launch runs): containers
+  // the previous run left that no re-attached attempt owns -- attempts lost with it, or created
+  // but never started.
+  void RemoveLeftovers() {
+    if (options_.engine.owner.empty()) return;
+    Result<CommandOutput> listed =
+        RunCommand(ListOwnedArguments(options_.engine), own_environment_, options_.command_timeout);
+    if (!listed.ok() || listed->exit_code != 0) return;
+    std::set<std::string> adopted;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& [pid, attempt] : attempts_) adopted.insert(attempt.name);
+    }
+    std::istringstream names(listed->out);
+    for (std::string name; std::getline(names, name);) {
+      if (!name.empty() && adopted.count(name) == 0) Remove(name);
+    }
+  }
+
   std::string AttemptDirectory(const std::string& name) const {
     return options_.scratch_directory + "/" + name + ".d";
   }
@@ -362,6 +382,7 @@ class ContainerLauncher final : public Launcher {
   std::mutex mutex_;
   std::map<pid_t, ContainerAttempt> attempts_;
   std::set<pid_t> concluding_;
+  std::once_flag leftovers_removed_;
   std::unique_ptr<Launcher> processes_;
   TaskThread tasks_;  // last: its thread ends before the members it uses
 };

@@ -329,7 +329,10 @@ LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
   spec.environment = options_.base_environment;
   std::vector<std::string> variables = AttemptVariables(job);
   spec.environment.insert(spec.environment.end(), variables.begin(), variables.end());
-  spec.working_directory = options_.working_directory;
+  // A directory per attempt (<work>/<job id>/<attempt>), made by the launch worker and removed
+  // with the job when its retention ends.
+  spec.working_directory =
+      options_.working_directory + "/" + job.job_id + "/" + std::to_string(job.AttemptNumber());
   spec.log_path = options_.log_directory + "/" + job.container.current->log_stream_name;
   if (options_.run_in_containers) {
     spec.container = ContainerSpecFor(job, variables);

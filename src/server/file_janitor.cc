@@ -1,5 +1,7 @@
 #include "server/file_janitor.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -42,9 +44,9 @@ void FileJanitor::Run() {
     queue_.pop_front();
     busy_ = true;
     lock.unlock();
-    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-      spdlog::warn("cannot remove {}: {}", path, std::strerror(errno));
-    }
+    std::error_code error;
+    std::filesystem::remove_all(path, error);  // a file, or a directory with what it holds
+    if (error) spdlog::warn("cannot remove {}: {}", path, error.message());
     lock.lock();
     busy_ = false;
     if (queue_.empty()) changed_.notify_all();

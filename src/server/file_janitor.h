@@ -18,7 +18,8 @@ class FileJanitor {
   FileJanitor(const FileJanitor&) = delete;
   FileJanitor& operator=(const FileJanitor&) = delete;
 
-  // Queues files for removal; any thread. A missing file is no error.
+  // Queues files, or directories with everything in them, for removal; any thread. A missing one
+  // is no error.
   void Remove(std::vector<std::string> paths);
   // Blocks until everything queued so far is removed (tests).
   void Drain();

@@ -1,5 +1,7 @@
 #include "server/launch_worker.h"
 
+#include "common/private_directory.h"
+
 #include "common/contain.h"
 
 namespace gleaner {
@@ -40,7 +42,14 @@ void LaunchWorker::Run() {
       next = std::move(queue_.front());
       queue_.pop_front();
     }
-    Status contained = Contain([&] { done_(next.first, launcher_.Launch(next.second)); });
+    Status contained = Contain([&] {
+      LaunchSpec& spec = next.second;
+      if (!spec.container && !spec.working_directory.empty()) {
+        // 0700, as the whole data directory; a failure shows as the launch's own.
+        (void)CreatePrivateDirectories(spec.working_directory);
+      }
+      done_(next.first, launcher_.Launch(spec));
+    });
     if (!contained.ok()) {
       (void)Contain([&] {
         done_(next.first, Status::Internal("CannotStartContainerError: " + contained.message()));

@@ -15,6 +15,7 @@ namespace gleaner {
 
 // Runs Launcher::Launch off the scheduler thread: a spawn costs a millisecond or more, and the
 // scheduler must keep deciding meanwhile. Results come back through `done`, on a worker thread.
+// A process's working directory is made first when it does not exist yet.
 class LaunchWorker {
  public:
   using Done = std::function<void(const std::string& job_id, Result<LaunchedProcess> launched)>;

@@ -125,6 +125,7 @@ Result<ChosenRuntime> ChooseRuntime(const UpOptions& options, const std::string&
   chosen.summary = std::string("container (") + ToString(engine->kind) + " " + engine->version +
                    ", image pull policy " + options.image_pull + ")";
   chosen.engine = std::move(engine).value();
+  chosen.engine->owner = data_dir;
   return chosen;
 }
 
@@ -206,14 +207,19 @@ int RunUpCommand(const UpOptions& options) {
                                            state_options.seed, state_options.job_retention_millis);
   auto janitor = std::make_shared<FileJanitor>();
   engine_options.observe_changes = [events, janitor, logs = engine_options.log_directory,
-                                    cloud = cloud.get()](const BatchState& observed,
-                                                         const StateChanges& changes) {
+                                    work = engine_options.working_directory, cloud = cloud.get()](
+                                       const BatchState& observed, const StateChanges& changes) {
     std::function<void()> publish = events->Observe(observed, changes, cloud);
-    if (changes.purged_log_streams.empty()) return publish;
-    // Purged jobs' output goes with them, once their deletion is durable.
+    if (changes.purged_log_streams.empty() && changes.deleted_jobs.empty()) return publish;
+    // Purged jobs' output and working directories go with them, once their deletion is durable.
     std::vector<std::string> paths;
     for (const std::string& stream : changes.purged_log_streams) {
       if (stream.find("..") == std::string::npos) paths.push_back(logs + "/" + stream);
+    }
+    for (const std::string& job_id : changes.deleted_jobs) {
+      if (job_id.find('/') == std::string::npos && job_id.find("..") == std::string::npos) {
+        paths.push_back(work + "/" + job_id);
+      }
     }
     return std::function<void()>(
         [publish = std::move(publish), janitor, paths = std::move(paths)]() mutable {

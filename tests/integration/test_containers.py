@@ -359,3 +359,67 @@ def test_a_container_outlives_a_crash_of_the_server(images, gleaner, helpers, st
     while containers_left(images) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert containers_left(images) == []
+
+
+@pytest.mark.gleaner_args("--capacity", "simspot", "--seed", "1", "--no-background-interruptions",
+                          *CONTAINER_ARGS, "--stop-grace-seconds", "2")
+def test_a_timeout_and_an_interruption_stop_their_containers(images, helpers, stack,
+                                                             wait_for_status, gleaner_cli):
+    trapping = ["sh", "-c", "trap 'echo got-sigterm; exit 143' TERM; echo ready; "
+                            "while true; do sleep 0.1; done"]
+    timed = helpers.register(container={"image": TEST_IMAGE}, command=trapping,
+                             timeout={"attemptDurationSeconds": 60})  # AWS's smallest
+    interrupted = helpers.register(container={"image": TEST_IMAGE}, command=trapping)
+    timed_id = helpers.submit(stack.queue_name, timed["jobDefinitionName"])
+    # A queue of its own, so that its instance is not the timed job's.
+    other_queue = helpers.create_queue()["jobQueueName"]
+    interrupted_id = helpers.submit(other_queue, interrupted["jobDefinitionName"])
+    streams = {}
+    for job_id in (timed_id, interrupted_id):
+        streams[job_id] = wait_for_status(job_id, "RUNNING", timeout=60)["container"][
+            "logStreamName"]
+        helpers.wait_for_log(streams[job_id], "ready")
+    result = gleaner_cli("interrupt", "--job-id", interrupted_id, "--notice", "3s",
+                         "--endpoint", helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    # The instance's shutdown: SIGTERM 2 s (the stop grace) before the deadline, in the container.
+    job = wait_for_status(interrupted_id, "FAILED", timeout=30)
+    assert job["statusReason"].startswith("Host EC2 (instance i-"), job["statusReason"]
+    helpers.wait_for_log(streams[interrupted_id], "got-sigterm")
+    job = wait_for_status(timed_id, "FAILED", timeout=90)
+    assert job["statusReason"] == "Job attempt duration exceeded timeout"
+    helpers.wait_for_log(streams[timed_id], "got-sigterm")
+    deadline = time.monotonic() + 30
+    while containers_left(images) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert containers_left(images) == []
+
+
+@pytest.mark.gleaner_args(*CONTAINER_ARGS)
+def test_a_restart_removes_the_containers_of_lost_attempts(images, gleaner, helpers, stack,
+                                                           wait_for_status):
+    # A container left running by a server whose attempt is gone (here: created by hand with the
+    # server's owner label, as one created just before a crash would be).
+    left = subprocess.run([images["podman"], "create", "--name", "gleaner-left-over-1",
+                           "--label", f"io.gleaner.owner={gleaner.data_dir}", TEST_IMAGE,
+                           "sleep", "600"], env=images["env"], capture_output=True, text=True,
+                          timeout=60)
+    assert left.returncode == 0, left.stderr
+    other = subprocess.run([images["podman"], "create", "--name", "not-gleaners",
+                            "--label", "io.gleaner.owner=/some/other/data-dir", TEST_IMAGE,
+                            "true"], env=images["env"], capture_output=True, text=True,
+                           timeout=60)
+    assert other.returncode == 0, other.stderr
+    try:
+        gleaner.restart()
+        definition = helpers.register(container={"image": TEST_IMAGE})
+        wait_for_status(helpers.submit(stack.queue_name, definition["jobDefinitionName"]),
+                        "SUCCEEDED", timeout=60)
+        names = subprocess.run([images["podman"], "ps", "--all", "--format", "{{.Names}}"],
+                               env=images["env"], capture_output=True, text=True,
+                               timeout=60).stdout.split()
+        assert "gleaner-left-over-1" not in names
+        assert "not-gleaners" in names  # another data directory's are left alone
+    finally:
+        subprocess.run([images["podman"], "rm", "--force", "not-gleaners"], env=images["env"],
+                       capture_output=True, timeout=60)

@@ -191,9 +191,14 @@ def test_the_data_directory_is_private(gleaner, helpers, stack, wait_for_status)
 
 @pytest.mark.gleaner_args("--job-retention-days", "0.0001")  # 8.64 s
 def test_a_purged_jobs_log_goes_with_it(gleaner, batch, helpers, stack, wait_for_status):
-    job = wait_for_status(helpers.submit(stack.queue_name, stack.definition_name), "SUCCEEDED")
+    # Each attempt starts in a directory of its own, which goes with the job too.
+    definition = helpers.register(command=["sh", "-c", "echo hi; echo kept > scratch.txt"])
+    job = wait_for_status(helpers.submit(stack.queue_name, definition["jobDefinitionName"]),
+                          "SUCCEEDED")
     log = gleaner.data_dir / "logs" / job["container"]["logStreamName"]
     assert log.read_text() == "hi\n"
+    work = gleaner.data_dir / "work" / job["jobId"]
+    assert (work / "1" / "scratch.txt").read_text() == "kept\n"
     gleaner.stop()
     # The purge runs at the first pass after a start, once the retention is over.
     time.sleep(max(0.0, job["stoppedAt"] / 1000 + 8.64 + 0.5 - time.time()))
@@ -201,6 +206,7 @@ def test_a_purged_jobs_log_goes_with_it(gleaner, batch, helpers, stack, wait_for
     helpers.poll(lambda: not batch.describe_jobs(jobs=[job["jobId"]])["jobs"], 15,
                  "the job to be purged")
     helpers.poll(lambda: not log.exists(), 15, f"{log} to be deleted with its job")
+    helpers.poll(lambda: not work.exists(), 15, f"{work} to be deleted with its job")
 
 
 # ---- who a job runs as (item 9) ----
