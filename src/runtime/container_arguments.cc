@@ -104,11 +104,11 @@ const char* ToString(ContainerEngine::Kind kind) {
   return kind == ContainerEngine::Kind::kPodman ? "podman" : "docker";
 }
 
-std::vector<std::string> CreateArguments(const ContainerEngine& engine, const ContainerSpec& spec,
-                                         const std::vector<std::string>& command,
-                                         const std::string& env_file) {
+std::vector<std::string> RunArguments(const ContainerEngine& engine, const ContainerSpec& spec,
+                                      const std::vector<std::string>& command,
+                                      const std::string& env_file) {
   std::vector<std::string> argv =
-      Command(engine, {"create", "--name=" + spec.name, "--label=io.gleaner.attempt=" + spec.name,
+      Command(engine, {"run", "--name=" + spec.name, "--label=io.gleaner.attempt=" + spec.name,
                        "--pull=never", "--log-driver=none",
                        // As AWS Batch on EC2: the instance's network.
                        "--network=host"});
@@ -162,10 +162,6 @@ Status CheckContainerSpec(const ContainerSpec& spec) {
     }
   }
   return Status::Ok();
-}
-
-std::vector<std::string> StartArguments(const ContainerEngine& engine, const std::string& name) {
-  return Command(engine, {"start", "--attach", name});
 }
 
 std::vector<std::string> KillArguments(const ContainerEngine& engine, const std::string& name,

@@ -23,19 +23,18 @@ TEST(ContainerArgumentsTest, ImageWithoutCommandRunsItsOwnCmd) {
   ContainerSpec spec;
   spec.image = "hello-world";
   spec.name = "gleaner-x-1";
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {"ignored"}, "/e");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {"ignored"}, "/e");
   ASSERT_GE(argv.size(), 3u);
   EXPECT_EQ(argv[0], "/usr/bin/podman");
   EXPECT_EQ(argv[1], "--log-level=error");
-  EXPECT_EQ(argv[2], "create");
+  EXPECT_EQ(argv[2], "run");
   EXPECT_EQ(argv.back(), "hello-world");
   EXPECT_TRUE(Has(argv, "--name=gleaner-x-1"));
   EXPECT_TRUE(Has(argv, "--network=host"));
   EXPECT_TRUE(Has(argv, "--pull=never"));
   ContainerEngine owned = Podman();
   owned.owner = "/root/.gleaner";
-  EXPECT_TRUE(
-      Has(CreateArguments(owned, spec, {}, "/e"), "--label=io.gleaner.owner=/root/.gleaner"));
+  EXPECT_TRUE(Has(RunArguments(owned, spec, {}, "/e"), "--label=io.gleaner.owner=/root/.gleaner"));
   EXPECT_TRUE(Has(ListOwnedArguments(owned), "--filter=label=io.gleaner.owner=/root/.gleaner"));
 }
 
@@ -44,7 +43,7 @@ TEST(ContainerArgumentsTest, CommandFollowsTheImage) {
   spec.image = "busybox";
   spec.name = "n";
   spec.has_command = true;
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {"python", "process.py"}, "/e");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {"python", "process.py"}, "/e");
   ASSERT_GE(argv.size(), 3u);
   EXPECT_EQ(argv[argv.size() - 3], "busybox");
   EXPECT_EQ(argv[argv.size() - 2], "python");
@@ -55,14 +54,14 @@ TEST(ContainerArgumentsTest, VariablesGoThroughAnEnvFileNeverTheCommandLine) {
   ContainerSpec spec;
   spec.image = "i";
   spec.environment = {"SECRET=hunter2", "AWS_BATCH_JOB_ID=abc"};
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {}, "/data/attempts/x.env");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {}, "/data/attempts/x.env");
   EXPECT_TRUE(Has(argv, "--env-file=/data/attempts/x.env"));
   for (const std::string& argument : argv) {
     EXPECT_EQ(argument.find("hunter2"), std::string::npos) << argument;
   }
   EXPECT_EQ(EnvFileText(spec), "SECRET=hunter2\nAWS_BATCH_JOB_ID=abc\n");
   spec.environment.clear();
-  EXPECT_FALSE(Has(CreateArguments(Podman(), spec, {}, "/e"), "--env-file=/e"));
+  EXPECT_FALSE(Has(RunArguments(Podman(), spec, {}, "/e"), "--env-file=/e"));
 }
 
 TEST(ContainerArgumentsTest, WhatTheEngineCannotTakeSafelyIsRefused) {
@@ -89,11 +88,11 @@ TEST(ContainerArgumentsTest, Ec2CpuIsAWeightAndFargateCpuAQuota) {
   spec.image = "i";
   spec.millivcpus = 2500;
   spec.memory_mib = 512;
-  std::vector<std::string> ec2 = CreateArguments(Podman(), spec, {}, "/e");
+  std::vector<std::string> ec2 = RunArguments(Podman(), spec, {}, "/e");
   EXPECT_TRUE(Has(ec2, "--cpu-shares=2560"));
   EXPECT_TRUE(Has(ec2, "--memory=512m"));
   spec.hard_cpu_limit = true;
-  std::vector<std::string> fargate = CreateArguments(Podman(), spec, {}, "/e");
+  std::vector<std::string> fargate = RunArguments(Podman(), spec, {}, "/e");
   EXPECT_TRUE(Has(fargate, "--cpus=2.5"));
   EXPECT_FALSE(Has(fargate, "--cpu-shares=2560"));
 }
@@ -108,7 +107,7 @@ TEST(ContainerArgumentsTest, LinuxParametersAndSwap) {
   spec.init_process = true;
   spec.tmpfs = {{"/scratch", 32, {"noexec", "nosuid"}}};
   spec.devices = {{"/dev/fuse", "", "rw"}};
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {}, "/e");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {}, "/e");
   EXPECT_TRUE(Has(argv, "--memory-swap=256m"));  // maxSwap 0: no swap at all
   EXPECT_TRUE(Has(argv, "--memory-swappiness=10"));
   EXPECT_TRUE(Has(argv, "--shm-size=64m"));
@@ -121,12 +120,12 @@ TEST(ContainerArgumentsTest, UlimitsKeepTheEngineDefaultsTheJobDoesNotSet) {
   ContainerSpec spec;
   spec.image = "i";
   spec.ulimits = {{"nofile", 2048, 2048}};
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {}, "/e");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {}, "/e");
   EXPECT_TRUE(Has(argv, "--ulimit=nofile=2048:2048"));
   EXPECT_TRUE(Has(argv, "--ulimit=nproc=32768:32768"));
   EXPECT_FALSE(Has(argv, "--ulimit=nofile=1024:4096"));
   spec.ulimits.clear();
-  EXPECT_FALSE(Has(CreateArguments(Podman(), spec, {}, "/e"), "--ulimit=nproc=32768:32768"));
+  EXPECT_FALSE(Has(RunArguments(Podman(), spec, {}, "/e"), "--ulimit=nproc=32768:32768"));
 }
 
 TEST(ContainerArgumentsTest, MountsUserAndReadOnlyRoot) {
@@ -136,7 +135,7 @@ TEST(ContainerArgumentsTest, MountsUserAndReadOnlyRoot) {
   spec.privileged = true;
   spec.readonly_root_filesystem = true;
   spec.mounts = {{"/srv/data", "/data", true}, {"", "/scratch", false}};
-  std::vector<std::string> argv = CreateArguments(Podman(), spec, {}, "/e");
+  std::vector<std::string> argv = RunArguments(Podman(), spec, {}, "/e");
   EXPECT_TRUE(Has(argv, "--user=65534"));
   EXPECT_TRUE(Has(argv, "--privileged"));
   EXPECT_TRUE(Has(argv, "--read-only"));
@@ -145,7 +144,7 @@ TEST(ContainerArgumentsTest, MountsUserAndReadOnlyRoot) {
   EXPECT_TRUE(Has(argv, "--volume=/scratch"));
   ContainerEngine docker = Podman();
   docker.kind = ContainerEngine::Kind::kDocker;
-  EXPECT_FALSE(Has(CreateArguments(docker, spec, {}, "/e"), "--read-only-tmpfs=false"));
+  EXPECT_FALSE(Has(RunArguments(docker, spec, {}, "/e"), "--read-only-tmpfs=false"));
 }
 
 TEST(ContainerArgumentsTest, NamesAndCpus) {
@@ -158,9 +157,6 @@ TEST(ContainerArgumentsTest, NamesAndCpus) {
 
 TEST(ContainerArgumentsTest, EngineCommands) {
   ContainerEngine engine = Podman();
-  EXPECT_EQ(
-      StartArguments(engine, "n"),
-      (std::vector<std::string>{"/usr/bin/podman", "--log-level=error", "start", "--attach", "n"}));
   EXPECT_EQ(KillArguments(engine, "n", 15).back(), "n");
   EXPECT_TRUE(Has(KillArguments(engine, "n", 15), "--signal=15"));
   EXPECT_TRUE(Has(RemoveArguments(engine, "n"), "--force"));

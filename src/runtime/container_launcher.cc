@@ -1,5 +1,6 @@
 #include "runtime/container_launcher.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <utility>
 
 #include "common/contain.h"
+#include "common/private_directory.h"
 #include "runtime/command_runner.h"
 #include "runtime/container_arguments.h"
 
@@ -29,26 +31,29 @@ constexpr const char* kOutOfMemory = "OutOfMemoryError: Container killed due to 
 constexpr int kKilledExitCode = 128 + SIGKILL;
 constexpr std::chrono::seconds kKillTimeout{10};
 
-// Whether the process `pgid` is the engine command attached to container `name`.
-bool AttachesTo(pid_t pgid, const std::string& name) {
+// Whether the process `pgid` is the engine command that runs container `name` (the shim's
+// command line holds the engine's after its own).
+bool RunsContainer(pid_t pgid, const std::string& name) {
   std::ifstream file("/proc/" + std::to_string(pgid) + "/cmdline", std::ios::binary);
   std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  std::string needle = std::string("--attach") + '\0' + name + '\0';
+  std::string needle = std::string(1, '\0') + "--name=" + name + '\0';
   return cmdline.find(needle) != std::string::npos;
 }
 
-// Tasks run one at a time, in order, on a thread of their own: engine commands take tens of
+// Tasks run on threads of their own, in order when there is one: engine commands take tens of
 // milliseconds and must not hold up the scheduler or the reaper.
-class TaskThread {
+class TaskThreads {
  public:
-  TaskThread() : thread_([this] { Run(); }) {}
-  ~TaskThread() {
+  explicit TaskThreads(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~TaskThreads() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
     }
-    wake_.notify_one();
-    thread_.join();
+    wake_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
   }
   void Post(std::function<void()> task) {
     {
@@ -77,7 +82,7 @@ class TaskThread {
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;  // last: they start once everything above exists
 };
 
 // What the engine's stderr says last, without podman's "Error: " in front.
@@ -87,7 +92,7 @@ std::string EngineError(const CommandOutput& output) {
   return line.empty() ? "exit code " + std::to_string(output.exit_code) : line;
 }
 
-// The last "Error: ..." the attaching engine command wrote into the attempt's log.
+// The last "Error: ..." the engine's `run` wrote into the attempt's log.
 std::string StartErrorFromLog(const std::string& log_path) {
   std::ifstream log(log_path, std::ios::binary);
   log.seekg(0, std::ios::end);
@@ -101,8 +106,14 @@ std::string StartErrorFromLog(const std::string& log_path) {
   return error.empty() ? "the container did not start" : error;
 }
 
+bool IsImageMissing(const std::string& message) {
+  return message.find("image not known") != std::string::npos ||  // podman
+         message.find("No such image") != std::string::npos;      // docker
+}
+
 struct ContainerAttempt {
   std::string name;
+  std::string image;
   std::string log_path;
   bool killed = false;  // gleaner sent SIGKILL: a kill that is not the memory limit's, whatever
                         // the engine says
@@ -114,18 +125,40 @@ class ImagePuller {
 
   // The image is in the local store when this returns Ok.
   Status Ensure(const std::string& image, const std::vector<std::string>& environment) {
+    bool pull_due = ShouldPull(image);
+    if (!pull_due && KnownPresent(image)) return Status::Ok();
     bool cached = Exists(image, environment);
-    if (cached && !ShouldPull(image)) return Status::Ok();
+    if (cached) MarkPresent(image);
+    if (cached && !pull_due) return Status::Ok();
     Result<CommandOutput> pulled =
         RunCommand(PullArguments(options_.engine, image), environment, options_.pull_timeout);
     Remember(image);
-    if (pulled.ok() && pulled->exit_code == 0) return Status::Ok();
+    if (pulled.ok() && pulled->exit_code == 0) {
+      MarkPresent(image);
+      return Status::Ok();
+    }
     if (cached && options_.pull_policy != ImagePullPolicy::kAlways) return Status::Ok();
     std::string why = pulled.ok() ? EngineError(*pulled) : pulled.status().message();
     return Status::FailedPrecondition("CannotPullContainerError: " + why);
   }
 
+  // The image was removed from the store behind gleaner's back: look again next time.
+  void Forget(const std::string& image) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    present_.erase(image);
+  }
+
  private:
+  bool KnownPresent(const std::string& image) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return present_.count(image) > 0;
+  }
+
+  void MarkPresent(const std::string& image) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    present_.insert(image);
+  }
+
   bool Exists(const std::string& image, const std::vector<std::string>& environment) {
     Result<CommandOutput> found = RunCommand(ImageExistsArguments(options_.engine, image),
                                              environment, options_.command_timeout);
@@ -157,6 +190,7 @@ class ImagePuller {
   const ContainerLauncherOptions& options_;
   std::mutex mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point> last_pull_;
+  std::set<std::string> present_;  // seen in the local store (podman image inspect) or pulled
 };
 
 class ContainerLauncher final : public Launcher {
@@ -183,23 +217,27 @@ class ContainerLauncher final : public Launcher {
     // The engine runs with gleaner's own environment (its storage and registry settings); the
     // job's variables reach the container through an env file only.
     GLEANER_RETURN_IF_ERROR(puller_.Ensure(container.image, own_environment_));
-    GLEANER_RETURN_IF_ERROR(Create(spec));
-    LaunchSpec attach = spec;
-    attach.argv = StartArguments(options_.engine, container.name);
-    attach.environment = own_environment_;
-    attach.user.clear();  // the container switches to its user itself
-    // conmon, started by `start`, leaves its "oom" mark in its working directory: the attempt's.
-    attach.working_directory = AttemptDirectory(container.name);
-    std::error_code made;
-    std::filesystem::create_directory(attach.working_directory, made);
-    attach.container.reset();
+    // The attempt's directory: its env file, and the working directory of `run`, where conmon
+    // leaves its "oom" mark.
+    std::string directory = AttemptDirectory(container.name);
+    std::error_code stale;
+    std::filesystem::remove_all(directory, stale);
+    GLEANER_RETURN_IF_ERROR(CreatePrivateDirectories(directory));
+    Result<std::string> env_file = WriteEnvFile(directory, container);
+    if (!env_file.ok()) return env_file.status();
+    LaunchSpec run = spec;
+    run.argv = RunArguments(options_.engine, container, spec.argv, *env_file);
+    run.environment = own_environment_;
+    run.user.clear();  // the container switches to its user itself
+    run.working_directory = directory;
+    run.container.reset();
     Result<LaunchedProcess> launched = Status::Internal("not launched");
     {
       // Held across the launch: the exit, reported on the reaper thread, finds the attempt.
       std::lock_guard<std::mutex> lock(mutex_);
-      launched = processes_->Launch(attach);
+      launched = processes_->Launch(run);
       if (launched.ok()) {
-        attempts_[launched->pid] = {container.name, spec.log_path};
+        attempts_[launched->pid] = {container.name, container.image, spec.log_path};
       }
     }
     if (!launched.ok()) Remove(container.name);
@@ -216,46 +254,29 @@ class ContainerLauncher final : public Launcher {
       if (signal == SIGKILL) it->second.killed = true;
       name = it->second.name;
     }
-    tasks_.Post([this, pgid, name, signal] { Kill(pgid, name, signal); });
+    signals_.Post([this, pgid, name, signal] { Kill(pgid, name, signal); });
   }
 
   void Adopt(pid_t pgid, const LaunchSpec& spec) override {
     // Only an attempt that runs its container (gleaner may have run processes before a restart).
-    if (!spec.container || !AttachesTo(pgid, spec.container->name)) return;
+    if (!spec.container || !RunsContainer(pgid, spec.container->name)) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    attempts_[pgid] = {spec.container->name, spec.log_path};
+    attempts_[pgid] = {spec.container->name, spec.container->image, spec.log_path};
   }
 
   void ConcludeAdopted(const ProcessExit& exit,
                        const std::function<void(const ProcessExit&)>& done) override {
     std::optional<ContainerAttempt> attempt = TakeAttempt(exit.pid);
     if (!attempt) return done(exit);
-    tasks_.Post([this, exit, attempt = *attempt, done] { done(Concluded(exit, attempt)); });
+    conclusions_.Post([this, exit, attempt = *attempt, done] { done(Concluded(exit, attempt)); });
   }
 
  private:
-  Status Create(const LaunchSpec& spec) {
-    Result<std::string> env_file = WriteEnvFile(*spec.container);
-    if (!env_file.ok()) return env_file.status();
-    std::vector<std::string> argv =
-        CreateArguments(options_.engine, *spec.container, spec.argv, *env_file);
-    Result<CommandOutput> created = RunCommand(argv, own_environment_, options_.command_timeout);
-    if (created.ok() && created->exit_code != 0 &&
-        created->err.find("already in use") != std::string::npos) {
-      // Left over from a server that stopped between creating and recording it.
-      Remove(spec.container->name);
-      created = RunCommand(argv, own_environment_, options_.command_timeout);
-    }
-    unlink(env_file->c_str());
-    if (created.ok() && created->exit_code == 0) return Status::Ok();
-    std::string why = created.ok() ? EngineError(*created) : created.status().message();
-    return Status::FailedPrecondition("CannotCreateContainerError: " + why);
-  }
-
-  // The variables, in a file only this user can read, for `create` to read and then removed.
-  Result<std::string> WriteEnvFile(const ContainerSpec& container) const {
-    std::string path = options_.scratch_directory + "/" + container.name + ".env.XXXXXX";
-    int fd = mkstemp(path.data());  // mode 0600
+  // The variables, in a file only this user can read, removed with the attempt's directory.
+  Result<std::string> WriteEnvFile(const std::string& directory,
+                                   const ContainerSpec& container) const {
+    std::string path = directory + "/env";
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
       return Status::Internal("CannotCreateContainerError: could not write " + path + ": " +
                               std::strerror(errno));
@@ -288,7 +309,7 @@ class ContainerLauncher final : public Launcher {
   void OnProcessExit(const ProcessExit& exit) {
     std::optional<ContainerAttempt> attempt = TakeAttempt(exit.pid);
     if (!attempt) return on_exit_(exit);
-    tasks_.Post([this, exit, attempt = *attempt] { on_exit_(Concluded(exit, attempt)); });
+    conclusions_.Post([this, exit, attempt = *attempt] { on_exit_(Concluded(exit, attempt)); });
   }
 
   // The attempt's exit is being concluded: signals to its (reaped) group are dropped until the
@@ -312,6 +333,11 @@ class ContainerLauncher final : public Launcher {
 
   // How the container ended, then removes it.
   ProcessExit Conclude(ProcessExit exit, const ContainerAttempt& attempt) {
+    if (exit.exit_code == 0 && exit.term_signal == 0) {
+      // It ran and ended well: neither a memory kill nor a start that failed.
+      Remove(attempt.name);
+      return exit;
+    }
     Result<CommandOutput> inspected = RunCommand(InspectArguments(options_.engine, attempt.name),
                                                  own_environment_, options_.command_timeout);
     std::string exit_code;
@@ -326,7 +352,12 @@ class ContainerLauncher final : public Launcher {
       exit.exit_code = std::stoi(exit_code);
       exit.term_signal = 0;
     }
-    if (status == "created" || status == "configured") {
+    if (status.empty()) {
+      // `run` failed before the container existed (an option the engine refused, an image gone).
+      std::string error = StartErrorFromLog(attempt.log_path);
+      if (IsImageMissing(error)) puller_.Forget(attempt.image);  // look again next time
+      exit.reason = "CannotCreateContainerError: " + error;
+    } else if (status == "created" || status == "configured") {
       exit.reason = "CannotStartContainerError: " + StartErrorFromLog(attempt.log_path);
     } else if (exit.exit_code == kKilledExitCode && !attempt.killed &&
                (oom_killed == "true" || ConmonSawOutOfMemory(attempt))) {
@@ -384,7 +415,10 @@ class ContainerLauncher final : public Launcher {
   std::set<pid_t> concluding_;
   std::once_flag leftovers_removed_;
   std::unique_ptr<Launcher> processes_;
-  TaskThread tasks_;  // last: its thread ends before the members it uses
+  // Last: their threads end before the members they use. Signals in order, on one thread;
+  // attempts that ended are concluded (inspect, rm) several at a time.
+  TaskThreads signals_{1};
+  TaskThreads conclusions_{4};
 };
 
 }  // namespace

@@ -37,15 +37,18 @@ struct ContainerLauncherOptions {
 // Runs attempts whose LaunchSpec has a container in that container, on a real engine (podman or
 // docker), and any other spec as a plain process. Per attempt:
 // - Launch (on the caller's thread, the server's launch worker): pulls the image by the policy
-//   (failure: "CannotPullContainerError: ..."), creates the container with the job definition's
-//   settings ("CannotCreateContainerError: ..."), then starts `<engine> start --attach` as the
-//   attempt's process, under the attempt shim when the spec has an exit file: its output is the
-//   container's, its exit code the container's.
-// - SignalGroup: `<engine> kill --signal` to the container (not to the attaching process, which
+//   (failure: "CannotPullContainerError: ..."), then starts `<engine> run` (attached, with the job
+//   definition's settings) as the attempt's process, under the attempt shim when the spec has an
+//   exit file: its output is the container's, its exit code the container's. One engine command
+//   per attempt, as `podman run --rm` itself; the variables go through an env file in the
+//   attempt's directory (<scratch_directory>/<container>.d, 0700), which is also the command's
+//   working directory.
+// - SignalGroup: `<engine> kill --signal` to the container (not to the attached process, which
 //   would leave the container running), on a thread of the launcher's.
-// - Exit: reads how the container ended ("OutOfMemoryError: Container killed due to memory usage"
-//   with exit code 137; "CannotStartContainerError: ..." when it never ran), removes it, then
-//   reports the exit, on that same thread.
+// - Exit: an attempt that did not end 0 is inspected ("OutOfMemoryError: Container killed due to
+//   memory usage" with exit code 137; "CannotStartContainerError: ..." when it never ran;
+//   "CannotCreateContainerError: ..." when the engine refused it); the container is removed and
+//   the exit reported, on threads of the launcher's.
 std::unique_ptr<Launcher> MakeContainerLauncher(std::function<void(const ProcessExit&)> on_exit,
                                                 ContainerLauncherOptions options);
 

@@ -1,8 +1,7 @@
 #include "server/launch_worker.h"
 
-#include "common/private_directory.h"
-
 #include "common/contain.h"
+#include "common/private_directory.h"
 
 namespace gleaner {
 
