@@ -47,8 +47,11 @@ cleanup() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  podman rm --all --force >/dev/null 2>&1 || true
-  podman system reset --force >/dev/null 2>&1 || true
+  # This run's own store only (never `podman system reset`: it removes the machine's networks).
+  if [[ ${CONTAINERS_STORAGE_CONF:-} == "$WORK/storage.conf" ]]; then
+    podman rm --all --force >/dev/null 2>&1 || true
+    podman rmi --all --force >/dev/null 2>&1 || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -320,7 +320,7 @@ class ContainerLauncher final : public Launcher {
     if (it == attempts_.end()) return std::nullopt;
     ContainerAttempt attempt = std::move(it->second);
     attempts_.erase(it);
-    concluding_.insert(pid);
+    concluding_[pid] = attempt.name;
     return attempt;
   }
 
@@ -375,10 +375,11 @@ class ContainerLauncher final : public Launcher {
     Result<CommandOutput> listed =
         RunCommand(ListOwnedArguments(options_.engine), own_environment_, options_.command_timeout);
     if (!listed.ok() || listed->exit_code != 0) return;
-    std::set<std::string> adopted;
+    std::set<std::string> adopted;  // and those that ended while no gleaner ran, being concluded
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (const auto& [pid, attempt] : attempts_) adopted.insert(attempt.name);
+      for (const auto& [pid, name] : concluding_) adopted.insert(name);
     }
     std::istringstream names(listed->out);
     for (std::string name; std::getline(names, name);) {
@@ -412,7 +413,7 @@ class ContainerLauncher final : public Launcher {
   std::vector<std::string> own_environment_;  // for engine commands outside an attempt's launch
   std::mutex mutex_;
   std::map<pid_t, ContainerAttempt> attempts_;
-  std::set<pid_t> concluding_;
+  std::map<pid_t, std::string> concluding_;  // ended, being inspected and removed: their names
   std::once_flag leftovers_removed_;
   std::unique_ptr<Launcher> processes_;
   // Last: their threads end before the members they use. Signals in order, on one thread;

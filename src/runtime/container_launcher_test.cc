@@ -69,6 +69,11 @@ class ContainerLauncherTest : public ::testing::Test {
     scratch_ = new fs::path(fs::temp_directory_path() /
                             ("gleaner-container-test-" + std::to_string(getpid())));
     fs::create_directories(*scratch_);
+    // A podman store of the test's own: the machine's images and containers stay untouched.
+    std::ofstream(*scratch_ / "storage.conf")
+        << "[storage]\ndriver = \"overlay\"\ngraphroot = \"" << (*scratch_ / "graph").string()
+        << "\"\nrunroot = \"" << (*scratch_ / "run").string() << "\"\n";
+    setenv("CONTAINERS_STORAGE_CONF", (*scratch_ / "storage.conf").c_str(), 1);
     Result<ContainerEngine> engine = FindContainerEngine(scratch_->string());
     if (!engine.ok()) {
       skip_reason_ = new std::string(engine.status().message());
@@ -79,6 +84,12 @@ class ContainerLauncherTest : public ::testing::Test {
     if (!imported.ok()) skip_reason_ = new std::string(imported.message());
   }
   static void TearDownTestSuite() {
+    if (engine_ != nullptr) {
+      for (const char* what : {"rm", "rmi"}) {
+        (void)RunCommand({engine_->program, what, "--all", "--force"},
+                         OwnEnvironmentWith(engine_->environment), 120s);
+      }
+    }
     std::error_code ignored;
     fs::remove_all(*scratch_, ignored);
   }

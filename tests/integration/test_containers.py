@@ -103,9 +103,11 @@ def images(tmp_path_factory):
             os.environ.pop("CONTAINERS_STORAGE_CONF", None)
         else:
             os.environ["CONTAINERS_STORAGE_CONF"] = previous
+        # Only this store's containers and images (never `podman system reset`, which would also
+        # remove the machine's own networks).
         subprocess.run([podman, "rm", "--all", "--force"], env=env, capture_output=True,
                        timeout=120)
-        subprocess.run([podman, "system", "reset", "--force"], env=env, capture_output=True,
+        subprocess.run([podman, "rmi", "--all", "--force"], env=env, capture_output=True,
                        timeout=120)
 
 
