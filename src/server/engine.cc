@@ -302,13 +302,15 @@ void Engine::Launch(const PendingStart& start) {
   const std::string& job_id = start.job_id;
   const Job* job = state_.FindJob(job_id);
   const ContainerProperties& container = *job->container.properties;
-  // Agents run commands as processes (containers there come later).
   if (container.command.empty() && (!options_.run_in_containers || RunsRemotely(*job))) {
+    // Agents run commands as processes (containers there come later).
     state_.OnAttemptLaunchFailed(
-        job_id,
-        "CannotStartContainerError: the job has no command; set containerProperties.command in "
-        "the job definition or containerOverrides.command in SubmitJob (or run gleaner with "
-        "--runtime container, where the image's own CMD runs)");
+        job_id, std::string("CannotStartContainerError: the job has no command; set "
+                            "containerProperties.command in the job definition or "
+                            "containerOverrides.command in SubmitJob") +
+                    (RunsRemotely(*job) ? " (agents run commands, not images, so far)"
+                                        : " (or run gleaner with --runtime container, where the "
+                                          "image's own CMD runs)"));
     return;
   }
   if (RunsRemotely(*job)) {
