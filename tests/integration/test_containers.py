@@ -118,6 +118,14 @@ def containers_left(images) -> list[str]:
     return listed.stdout.split()
 
 
+def wait_until_no_containers_left(images, timeout: float = 30) -> None:
+    """Containers are removed once their attempt's end is concluded, just after the job ends."""
+    deadline = time.monotonic() + timeout
+    while containers_left(images) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert containers_left(images) == []
+
+
 def run_literally(gleaner, tmp_path, script: str) -> subprocess.CompletedProcess:
     """A tutorial's shell text as it is, with only --endpoint-url added to its `aws` commands."""
     env = client_env(tmp_path)
@@ -330,10 +338,7 @@ def test_terminate_job_stops_the_container(images, batch, helpers, stack, wait_f
     job = wait_for_status(job_id, "FAILED", timeout=30)
     assert job["statusReason"] == "stopped by the test"
     helpers.wait_for_log(job["container"]["logStreamName"], "got-sigterm")
-    deadline = time.monotonic() + 30
-    while containers_left(images) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert containers_left(images) == []
+    wait_until_no_containers_left(images)
 
 
 @pytest.mark.gleaner_args(*CONTAINER_ARGS)
@@ -357,10 +362,7 @@ def test_a_container_outlives_a_crash_of_the_server(images, gleaner, helpers, st
     assert job["container"]["exitCode"] == 7
     assert job["statusReason"] == "Essential container in task exited"
     helpers.wait_for_log(job["container"]["logStreamName"], "released")
-    deadline = time.monotonic() + 30
-    while containers_left(images) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert containers_left(images) == []
+    wait_until_no_containers_left(images)
 
 
 @pytest.mark.gleaner_args("--capacity", "simspot", "--seed", "1", "--no-background-interruptions",
@@ -391,10 +393,7 @@ def test_a_timeout_and_an_interruption_stop_their_containers(images, helpers, st
     job = wait_for_status(timed_id, "FAILED", timeout=90)
     assert job["statusReason"] == "Job attempt duration exceeded timeout"
     helpers.wait_for_log(streams[timed_id], "got-sigterm")
-    deadline = time.monotonic() + 30
-    while containers_left(images) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert containers_left(images) == []
+    wait_until_no_containers_left(images)
 
 
 @pytest.mark.gleaner_args(*CONTAINER_ARGS)
