@@ -48,7 +48,8 @@ def start_agent(binary: Path, endpoint: str, cluster: str, work: Path, vcpus: in
     work.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [str(binary), "agent", "--server", endpoint, "--cluster", cluster, "--work-dir",
-         str(work / "agent"), "--vcpus", str(vcpus), "--memory", str(vcpus * 1024)],
+         str(work / "agent"), "--vcpus", str(vcpus), "--memory", str(vcpus * 1024),
+         "--runtime", "process"],
         stdout=subprocess.PIPE, stderr=open(work / "agent.stderr", "wb"), stdin=subprocess.DEVNULL)
     line = proc.stdout.readline().decode()
     if not re.match(r"gleaner agent i-[0-9a-f]+ joined", line):

@@ -12,11 +12,14 @@
 #include <iostream>
 #include <thread>
 
+#include "agent/advertised_address.h"
 #include "agent/agent_daemon.h"
 #include "agent/attempt_command.h"
 #include "agent/machine_resources.h"
+#include "common/private_directory.h"
 #include "common/secret_file.h"
 #include "runtime/daemon_setup.h"
+#include "runtime/runtime_choice.h"
 
 extern char** environ;
 
@@ -42,7 +45,8 @@ std::string Hostname() {
   return hostname;
 }
 
-Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
+Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command,
+                                    std::string& runtime_summary) {
   if (!command.server.starts_with("http://") && !command.server.starts_with("https://")) {
     return Status::InvalidArgument("--server \"" + command.server +
                                    "\" must start with http:// or https://");
@@ -69,6 +73,21 @@ Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
     options.token = token ? token : "";
   }
   options.hostname = Hostname();
+  if (!command.advertise_address.empty()) {
+    Status valid = CheckIpv4Address(command.advertise_address);
+    if (!valid.ok()) return Status::InvalidArgument("--advertise-address: " + valid.message());
+    options.private_ipv4_address = command.advertise_address;
+  } else {
+    Result<std::string> local = LocalAddressTowards(options.server);
+    if (local.ok()) {
+      options.private_ipv4_address = *local;
+    } else {
+      spdlog::warn(
+          "cannot tell which address other machines reach this one at ({}); multi-node "
+          "jobs' other nodes are told 127.0.0.1: give --advertise-address",
+          local.status().message());
+    }
+  }
   Resources machine = MachineResources();
   options.resources.millivcpus =
       command.vcpus > 0 ? std::llround(command.vcpus * 1000) : machine.millivcpus;
@@ -85,6 +104,14 @@ Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
   options.shim_executable = std::filesystem::read_symlink("/proc/self/exe", error).string();
   if (error) return Status::Internal("cannot find the gleaner binary: " + error.message());
   options.inherited_environment = InheritedEnvironment(OwnEnvironment());
+  // The engine's configuration lives in the work directory, which also labels the containers.
+  GLEANER_RETURN_IF_ERROR(CreatePrivateDirectories(options.work_directory));
+  Result<RuntimeChoice> runtime =
+      ChooseRuntime(command.runtime, command.image_pull, options.work_directory);
+  if (!runtime.ok()) return runtime.status();
+  options.container_engine = runtime->engine;
+  options.image_pull_policy = runtime->pull_policy;
+  runtime_summary = runtime->summary;
   return options;
 }
 
@@ -93,7 +120,8 @@ Result<AgentOptions> ResolveOptions(const AgentCommandOptions& command) {
 int RunAgentCommand(const AgentCommandOptions& command) {
   // Logs go to stderr: stdout carries the "joined" line that scripts and tests read.
   spdlog::set_default_logger(spdlog::stderr_color_mt("gleaner-agent"));
-  Result<AgentOptions> options = ResolveOptions(command);
+  std::string runtime_summary;
+  Result<AgentOptions> options = ResolveOptions(command, runtime_summary);
   if (!options.ok()) return Fail(options.status().message());
   sigset_t stop_signals = PrepareDaemonProcess();  // only the waiter below sees them
 
@@ -110,10 +138,10 @@ int RunAgentCommand(const AgentCommandOptions& command) {
       }
     }
   });
-  Status result = daemon.Run([&options](const AgentRegistered& registered) {
+  Status result = daemon.Run([&options, &runtime_summary](const AgentRegistered& registered) {
     std::cout << "gleaner agent " << registered.instance_id << " joined "
               << registered.compute_environment_arn << " (" << options->resources.ToString() << ")"
-              << std::endl;
+              << "\n  runtime: " << runtime_summary << std::endl;
   });
   done = true;
   signal_waiter.join();

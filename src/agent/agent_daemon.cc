@@ -53,10 +53,11 @@ class AgentDaemon::Core {
         connection_(options_.server, options_.token, options_.ca_file),
         poll_connection_(options_.server, options_.token, options_.ca_file),
         work_directory_(options_.work_directory),
-        launcher_(MakeProcessLauncher([this](const ProcessExit& exit) { inbox_.AddExit(exit); })),
-        supervisor_(work_directory_, *launcher_,
+        launcher_(MakeLauncher()),
+        supervisor_(work_directory_, *launcher_, inbox_,
                     {.shim_executable = options_.shim_executable,
-                     .inherited_environment = options_.inherited_environment}) {}
+                     .inherited_environment = options_.inherited_environment,
+                     .run_containers = options_.container_engine.has_value()}) {}
 
   Status Run(const std::function<void(const AgentRegistered&)>& on_joined);
 
@@ -67,6 +68,7 @@ class AgentDaemon::Core {
   }
 
  private:
+  std::unique_ptr<Launcher> MakeLauncher();
   Status Register();
   Status ServeAttempts();
   void SendReport();
@@ -92,6 +94,17 @@ class AgentDaemon::Core {
   OutageLog outage_{"reaching the server at " + options_.server};
 };
 
+std::unique_ptr<Launcher> AgentDaemon::Core::MakeLauncher() {
+  auto on_exit = [this](const ProcessExit& exit) { inbox_.AddExit(exit); };
+  if (!options_.container_engine) return MakeProcessLauncher(on_exit);
+  ContainerLauncherOptions container;
+  container.engine = *options_.container_engine;
+  container.pull_policy = options_.image_pull_policy;
+  container.scratch_directory = work_directory_.ContainersDirectory();
+  container.processes.attempt_shim_executable = options_.shim_executable;
+  return MakeContainerLauncher(on_exit, std::move(container));
+}
+
 Status AgentDaemon::Core::Run(const std::function<void(const AgentRegistered&)>& on_joined) {
   GLEANER_RETURN_IF_ERROR(work_directory_.Create());
   supervisor_.Recover();
@@ -112,6 +125,7 @@ Status AgentDaemon::Core::Register() {
   AgentRegistration registration{.cluster = options_.cluster,
                                  .instance_id = registered_.instance_id,
                                  .hostname = options_.hostname,
+                                 .private_ipv4_address = options_.private_ipv4_address,
                                  .resources = options_.resources,
                                  .attempts = supervisor_.HeldAttempts()};
   OutageLog outage("registering with the server at " + options_.server);
@@ -171,6 +185,8 @@ Status AgentDaemon::Core::ServeAttempts() {
     Clock::time_point now = Clock::now();
     // Assignments first: a signal may be for an attempt assigned in the same answer.
     for (const AttemptAssignment& assignment : batch.assignments) supervisor_.Start(assignment);
+    for (AttemptLaunched& launched : batch.launches) supervisor_.OnLaunched(std::move(launched));
+    for (const AttemptProgress& progress : batch.progress) supervisor_.OnProgress(progress);
     for (const AttemptSignal& signal : batch.signals) supervisor_.Signal(signal);
     for (const ProcessExit& exit : batch.exits) {
       if (supervisor_.OnProcessExit(exit)) next_ship_ = now;  // its last output, then EXITED

@@ -11,6 +11,8 @@
 #include "api/agent_protocol.h"
 #include "common/status.h"
 #include "model/resources.h"
+#include "runtime/container_engine.h"
+#include "runtime/container_launcher.h"
 
 namespace gleaner {
 
@@ -20,10 +22,14 @@ struct AgentOptions {
   std::string token;    // sent as "Authorization: Bearer <token>" when not empty
   std::string ca_file;  // https: the CA certificates (PEM) to verify the server with
   std::string hostname;
-  Resources resources;  // what the agent offers
+  std::string private_ipv4_address;  // advertised to the server (AgentRegistration)
+  Resources resources;               // what the agent offers
   std::string work_directory;
   std::string shim_executable;                     // a gleaner binary, for `attempt-shim`
   std::vector<std::string> inherited_environment;  // see InheritedEnvironment
+  // Set: attempts run in their job's container on this engine (`--runtime container`).
+  std::optional<ContainerEngine> container_engine;
+  ImagePullPolicy image_pull_policy = ImagePullPolicy::kDefault;
 };
 
 class AgentDaemon {

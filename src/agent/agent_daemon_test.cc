@@ -38,7 +38,9 @@ TEST_F(AgentDaemonTest, RunsAnAssignmentShipsItsOutputAndReportsItsExit) {
   ASSERT_TRUE(
       server.WaitFor([&](const auto& s) { return Reported(s, key, AttemptState::kExited); }));
 
-  std::string expected_log = "hello from " + (work_dir() / "work").string() + "\noops\n";
+  // Its own working directory, removed with its files when it is forgotten.
+  std::string expected_log =
+      "hello from " + (work_dir() / "work" / AttemptFileName(key)).string() + "\noops\n";
   ASSERT_TRUE(server.WaitFor([&](const auto& s) {
     AttemptReport exited = *s.FirstReportOf(key, AttemptState::kExited);
     EXPECT_EQ(exited.exit_code, 3);
@@ -60,6 +62,7 @@ TEST_F(AgentDaemonTest, RunsAnAssignmentShipsItsOutputAndReportsItsExit) {
       [&](const auto& s) { return !s.reports.empty() && s.reports.back().attempts.empty(); }));
   EXPECT_FALSE(fs::exists(work_dir() / "attempts" / (AttemptFileName(key) + ".json")));
   EXPECT_FALSE(fs::exists(work_dir() / "attempts" / (AttemptFileName(key) + ".exit")));
+  EXPECT_FALSE(fs::exists(work_dir() / "work" / AttemptFileName(key)));
   EXPECT_TRUE(fs::exists(work_dir() / "logs" / StreamOf("job-1")));
 
   ASSERT_TRUE(Joined().has_value());

@@ -20,6 +20,18 @@ void AgentInbox::AddExit(const ProcessExit& exit) {
   changed_.notify_all();
 }
 
+void AgentInbox::AddLaunched(AttemptLaunched launched) {
+  std::lock_guard lock(mutex_);
+  pending_.launches.push_back(std::move(launched));
+  changed_.notify_all();
+}
+
+void AgentInbox::AddProgress(AttemptProgress progress) {
+  std::lock_guard lock(mutex_);
+  pending_.progress.push_back(std::move(progress));
+  changed_.notify_all();
+}
+
 void AgentInbox::RequestRegistration(uint64_t generation) {
   std::lock_guard lock(mutex_);
   pending_.refused_generation = std::max(pending_.refused_generation, generation);
@@ -41,7 +53,8 @@ AgentInbox::Batch AgentInbox::Take(Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [this] {
     return pending_.stopping || pending_.refused_generation != 0 || !pending_.assignments.empty() ||
-           !pending_.signals.empty() || !pending_.exits.empty();
+           !pending_.signals.empty() || !pending_.exits.empty() || !pending_.launches.empty() ||
+           !pending_.progress.empty();
   });
   Batch batch = std::move(pending_);
   pending_ = Batch{};

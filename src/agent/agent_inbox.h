@@ -1,7 +1,8 @@
 #pragma once
 
 // What the agent's other threads hand to its core thread: work from the poll thread, exits from
-// the launcher's reaper, requests to register again, and the stop. Also the registration the poll
+// the launcher's reaper, launches finished and their progress from the launch worker, requests to
+// register again, and the stop. Also the registration the poll
 // thread polls with. Thread-safe.
 
 #include <chrono>
@@ -18,6 +19,18 @@
 namespace gleaner {
 
 // The registration the server currently knows the agent by.
+// A launch done off the core thread (a container's, which may pull its image first).
+struct AttemptLaunched {
+  std::string id;  // AttemptFileName of the attempt
+  Result<LaunchedProcess> launched = Status::Internal("not launched");
+};
+
+// What a launch in progress waits for ("Pulling image ...").
+struct AttemptProgress {
+  AttemptKey key;
+  std::string reason;
+};
+
 struct AgentSession {
   std::string instance_id;
   std::string credential;  // proves instance_id is this agent's
@@ -33,6 +46,8 @@ class AgentInbox {
     std::vector<AttemptAssignment> assignments;
     std::vector<AttemptSignal> signals;
     std::vector<ProcessExit> exits;
+    std::vector<AttemptLaunched> launches;
+    std::vector<AttemptProgress> progress;
     // The newest registration the poll thread found the server no longer knows; 0: none.
     uint64_t refused_generation = 0;
     bool stopping = false;
@@ -40,6 +55,8 @@ class AgentInbox {
 
   void AddWork(AgentWork work);
   void AddExit(const ProcessExit& exit);
+  void AddLaunched(AttemptLaunched launched);
+  void AddProgress(AttemptProgress progress);
   // The server no longer knows the registration of `generation` (AgentSession::generation).
   void RequestRegistration(uint64_t generation);
   void Stop();

@@ -17,6 +17,10 @@ std::string EncodeAttemptRecord(const AttemptRecord& record) {
               {"startTicks", record.start_ticks},
               {"logStreamName", record.log_stream_name},
               {"logOffset", record.log_offset}};
+  if (!record.container_name.empty()) {
+    out["containerName"] = record.container_name;
+    out["image"] = record.image;
+  }
   return out.dump() + "\n";
 }
 
@@ -34,6 +38,8 @@ Result<AttemptRecord> DecodeAttemptRecord(std::string_view text) {
     in.Require("logStreamName");
     in.Read("logStreamName", out.log_stream_name);
     in.Read("logOffset", out.log_offset);
+    in.Read("containerName", out.container_name);
+    in.Read("image", out.image);
     if (!in.ok()) return;
     if (out.key.job_id.empty()) in.Fail("jobId", "must not be empty");
     if (out.key.attempt < 1) in.Fail("attempt", "must be at least 1");

@@ -21,6 +21,10 @@ struct AttemptRecord {
   int64_t start_ticks = 0;  // the shim's start time (/proc/<pid>/stat), to recognise it later
   std::string log_stream_name;
   int64_t log_offset = 0;  // bytes of the log the server holds, as far as the agent knows
+  // Set when the attempt runs in a container (`gleaner agent --runtime container`): its name and
+  // image, so that a restarted agent can signal it and conclude it again.
+  std::string container_name;
+  std::string image;
   bool operator==(const AttemptRecord&) const = default;
 };
 

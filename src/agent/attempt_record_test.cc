@@ -10,7 +10,9 @@ TEST(AttemptRecordTest, RoundTrips) {
                        .pid = 4242,
                        .start_ticks = 987654321,
                        .log_stream_name = "def/default/a1b2",
-                       .log_offset = 1024};
+                       .log_offset = 1024,
+                       .container_name = "",
+                       .image = ""};
   Result<AttemptRecord> decoded = DecodeAttemptRecord(EncodeAttemptRecord(record));
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(*decoded, record);

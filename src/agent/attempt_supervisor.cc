@@ -12,6 +12,8 @@
 
 #include "agent/agent_connection.h"
 #include "agent/attempt_command.h"
+#include "common/private_directory.h"
+#include "runtime/container_arguments.h"
 #include "runtime/process_launcher.h"
 #include "runtime/run_as.h"
 
@@ -55,8 +57,25 @@ bool IsAlive(const AttemptRecord& record) {
 }  // namespace
 
 AttemptSupervisor::AttemptSupervisor(const WorkDirectory& work_directory, Launcher& launcher,
-                                     AttemptSupervisorOptions options)
-    : work_directory_(work_directory), launcher_(launcher), options_(std::move(options)) {}
+                                     AgentInbox& inbox, AttemptSupervisorOptions options)
+    : work_directory_(work_directory),
+      launcher_(launcher),
+      inbox_(inbox),
+      options_(std::move(options)) {
+  if (options_.run_containers) {
+    // A pull can take minutes: several at a time, and never on the core thread.
+    launch_worker_ = std::make_unique<LaunchWorker>(
+        launcher_,
+        [this](const std::string& id, Result<LaunchedProcess> launched) {
+          inbox_.AddLaunched({id, std::move(launched)});
+        },
+        4);
+  }
+}
+
+AttemptSupervisor::~AttemptSupervisor() {
+  if (launch_worker_) launch_worker_->Stop();
+}
 
 void AttemptSupervisor::Recover() {
   std::vector<std::string> problems;
@@ -77,12 +96,26 @@ void AttemptSupervisor::Recover() {
                    ended ? "" : ", no exit file: counted as killed");
     } else {
       spdlog::info("{} still runs (pid {}): re-attached", Describe(key), attempt.record.pid);
+      // Its signals go to its container again (before the first launch, whose sweep of
+      // leftover containers spares the adopted ones).
+      if (!attempt.record.container_name.empty()) {
+        launcher_.Adopt(attempt.record.pid, AdoptionSpec(attempt.record));
+      }
     }
     table_.Add(std::move(attempt));
   }
   for (const std::string& problem : problems) {
     spdlog::warn("ignoring an unreadable attempt record: {}", problem);
   }
+}
+
+LaunchSpec AttemptSupervisor::AdoptionSpec(const AttemptRecord& record) const {
+  LaunchSpec spec;
+  spec.log_path = work_directory_.LogPath(record.log_stream_name);
+  spec.container = ContainerSpec();
+  spec.container->name = record.container_name;
+  spec.container->image = record.image;
+  return spec;
 }
 
 void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
@@ -95,10 +128,28 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
                                                      assignment.log_stream_name +
                                                      "\" is not a relative path");
   }
+  if (options_.run_containers && assignment.container) {
+    return StartContainer(assignment, std::move(attempt));
+  }
+  if (assignment.argv.empty()) {
+    return HoldLaunchFailure(
+        std::move(attempt),
+        "CannotStartContainerError: the job has no command, and the agent on this instance runs "
+        "commands as processes (gleaner agent --runtime process), not images; set "
+        "containerProperties.command, or run the agent with --runtime container");
+  }
+  StartProcess(assignment, std::move(attempt));
+}
+
+void AttemptSupervisor::StartProcess(const AttemptAssignment& assignment, HeldAttempt attempt) {
+  std::string working_directory = work_directory_.WorkingDirectory(assignment.key);
   std::vector<std::string> environment =
       AttemptEnvironment(options_.inherited_environment, assignment.environment);
-  Status runnable = CheckProgram(
-      {assignment.argv, environment, work_directory_.WorkingDirectory(), "", "", "", "", {}});
+  LaunchSpec check;
+  check.argv = assignment.argv;
+  check.environment = environment;
+  check.working_directory = working_directory;
+  Status runnable = CheckProgram(check);
   if (!runnable.ok()) return HoldLaunchFailure(std::move(attempt), runnable.message());
   std::vector<std::string> argv = assignment.argv;
   if (!assignment.user.empty()) {  // the shim runs `gleaner run-as USER -- argv`
@@ -115,14 +166,15 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   if (Status saved = work_directory_.SaveRecord(attempt.record, true); !saved.ok()) {
     return HoldLaunchFailure(std::move(attempt), "CannotStartContainerError: " + saved.message());
   }
-  LaunchSpec spec{.argv = AttemptShimArgv(options_.shim_executable, exit_file, argv),
-                  .environment = std::move(environment),
-                  .working_directory = work_directory_.WorkingDirectory(),
-                  .log_path = work_directory_.LogPath(assignment.log_stream_name),
-                  .user = "",
-                  .exit_file = "",
-                  .pid_file = "",
-                  .container = {}};
+  if (Status made = CreatePrivateDirectories(working_directory); !made.ok()) {
+    work_directory_.ForgetAttempt(assignment.key);
+    return HoldLaunchFailure(std::move(attempt), "CannotStartContainerError: " + made.message());
+  }
+  LaunchSpec spec;
+  spec.argv = AttemptShimArgv(options_.shim_executable, exit_file, argv);
+  spec.environment = std::move(environment);
+  spec.working_directory = working_directory;
+  spec.log_path = work_directory_.LogPath(assignment.log_stream_name);
   Result<LaunchedProcess> launched = launcher_.Launch(spec);
   if (!launched.ok()) {
     work_directory_.ForgetAttempt(assignment.key);
@@ -137,6 +189,65 @@ void AttemptSupervisor::Start(const AttemptAssignment& assignment) {
   }
   spdlog::info("started {} (pid {})", Describe(assignment.key), launched->pid);
   table_.Add(std::move(attempt));
+}
+
+void AttemptSupervisor::StartContainer(const AttemptAssignment& assignment, HeldAttempt attempt) {
+  const AttemptKey& key = assignment.key;
+  attempt.record.container_name = ContainerNameFor(key.job_id, key.attempt);  // the agent's own
+  attempt.record.image = assignment.container->image;
+  std::string exit_file = work_directory_.ExitFilePath(key);
+  std::error_code ignored;
+  std::filesystem::remove(exit_file, ignored);  // a stale one would end the attempt at once
+  if (Status saved = work_directory_.SaveRecord(attempt.record, true); !saved.ok()) {
+    return HoldLaunchFailure(std::move(attempt), "CannotStartContainerError: " + saved.message());
+  }
+  LaunchSpec spec;
+  spec.argv = assignment.argv;
+  spec.log_path = work_directory_.LogPath(assignment.log_stream_name);
+  spec.exit_file = exit_file;  // the launcher runs `<engine> run` under the attempt shim
+  spec.container = *assignment.container;
+  spec.container->name = attempt.record.container_name;
+  spec.on_progress = [this, key](const std::string& reason) { inbox_.AddProgress({key, reason}); };
+  attempt.launching = true;
+  spdlog::info("starting {} in a container of {}", Describe(key), attempt.record.image);
+  table_.Add(std::move(attempt));
+  launch_worker_->Submit(AttemptFileName(key), std::move(spec));
+}
+
+void AttemptSupervisor::OnLaunched(AttemptLaunched launched) {
+  HeldAttempt* attempt = nullptr;
+  for (auto& [key, held] : table_.attempts()) {
+    if (held.launching && AttemptFileName(key) == launched.id) attempt = &held;
+  }
+  if (attempt == nullptr) return;
+  attempt->launching = false;
+  attempt->progress.clear();
+  const AttemptKey key = attempt->record.key;
+  if (!launched.launched.ok()) {
+    work_directory_.ForgetAttempt(key);
+    attempt->launch_failure = launched.launched.status().message();
+    spdlog::warn("cannot start {}: {}", Describe(key), attempt->launch_failure);
+    return;
+  }
+  attempt->record.pid = launched.launched->pid;
+  attempt->record.start_ticks = launched.launched->start_ticks;
+  attempt->watched_by_launcher = true;
+  if (Status saved = work_directory_.SaveRecord(attempt->record, true); !saved.ok()) {
+    spdlog::error("{}: {} (a restarted agent will count it as killed)", Describe(key),
+                  saved.message());
+  }
+  spdlog::info("started {} (pid {})", Describe(key), attempt->record.pid);
+  auto early = early_exits_.find(attempt->record.pid);
+  if (early != early_exits_.end()) {
+    ProcessExit exit = early->second;
+    early_exits_.erase(early);
+    OnProcessExit(exit);
+  }
+}
+
+void AttemptSupervisor::OnProgress(const AttemptProgress& progress) {
+  HeldAttempt* attempt = table_.Find(progress.key);
+  if (attempt != nullptr && attempt->launching) attempt->progress = progress.reason;
 }
 
 void AttemptSupervisor::HoldLaunchFailure(HeldAttempt attempt, const std::string& reason) {
@@ -157,7 +268,12 @@ void AttemptSupervisor::Signal(const AttemptSignal& signal) {
 
 bool AttemptSupervisor::OnProcessExit(const ProcessExit& exit) {
   HeldAttempt* attempt = table_.FindRunning(exit.pid);
-  if (attempt == nullptr) return false;
+  if (attempt == nullptr) {
+    bool launching = false;
+    for (const auto& [key, held] : table_.attempts()) launching |= held.launching;
+    if (launching) early_exits_[exit.pid] = exit;  // its launch's result is on its way
+    return false;
+  }
   // The shim's exit file, when there is one, is the command's outcome; the shim's own status
   // mirrors it anyway (and without a file the shim was killed, by SIGKILL in practice).
   std::optional<AttemptOutcome> outcome =
@@ -167,6 +283,7 @@ bool AttemptSupervisor::OnProcessExit(const ProcessExit& exit) {
     outcome->exit_code = exit.exit_code;
     outcome->term_signal = exit.term_signal;
   }
+  attempt->exit_reason = exit.reason;
   EndAttempt(*attempt, *outcome);
   return true;
 }
@@ -174,13 +291,25 @@ bool AttemptSupervisor::OnProcessExit(const ProcessExit& exit) {
 bool AttemptSupervisor::CheckReattached() {
   bool ended_any = false;
   for (auto& [key, attempt] : table_.attempts()) {
-    if (!attempt.Running() || attempt.watched_by_launcher) continue;
+    if (!attempt.Running() || attempt.watched_by_launcher || attempt.concluding) continue;
     std::string exit_file = work_directory_.ExitFilePath(key);
     std::optional<AttemptOutcome> ended = ReadAttemptOutcome(exit_file);
     bool alive = !ended && IsAlive(attempt.record);
     if (!ended && !alive) ended = ReadAttemptOutcome(exit_file);
     std::optional<AttemptOutcome> outcome = RecoveredOutcome(ended, alive);
     if (!outcome) continue;
+    if (!attempt.record.container_name.empty()) {
+      // Why its container ended (and its removal) is the launcher's to tell: the exit comes
+      // back through the inbox, as a launched attempt's does.
+      attempt.concluding = true;
+      ProcessExit exit{.pid = attempt.record.pid,
+                       .exit_code = outcome->exit_code,
+                       .term_signal = outcome->term_signal,
+                       .reason = ""};
+      launcher_.ConcludeAdopted(
+          exit, [this](const ProcessExit& concluded) { inbox_.AddExit(concluded); });
+      continue;
+    }
     EndAttempt(attempt, *outcome);
     ended_any = true;
   }

@@ -14,6 +14,10 @@ AttemptReport ReportFor(const HeldAttempt& attempt) {
     report.state = AttemptState::kExited;
     report.exit_code = attempt.outcome->exit_code;
     report.signal = attempt.outcome->term_signal;
+    report.reason = attempt.exit_reason;
+  } else if (attempt.launching) {
+    report.state = AttemptState::kStarting;
+    report.reason = attempt.progress;
   } else {
     report.state = AttemptState::kRunning;
     report.pid = attempt.record.pid;
@@ -84,7 +88,8 @@ std::vector<AttemptKey> AttemptTable::Acknowledge(const std::vector<AttemptKey>&
   for (const AttemptKey& key : acknowledged) {
     auto found = attempts_.find(key);
     if (found == attempts_.end()) continue;
-    if (ReportFor(found->second).state == AttemptState::kRunning) continue;
+    AttemptState state = ReportFor(found->second).state;
+    if (state == AttemptState::kRunning || state == AttemptState::kStarting) continue;
     attempts_.erase(found);
     forgotten.push_back(key);
   }

@@ -30,6 +30,16 @@ struct HeldAttempt {
   int64_t final_log_size = 0;
   bool log_rejected = false;   // the server refused the log: stop shipping, do not wait for it
   std::string launch_failure;  // set: nothing was started, report LAUNCH_FAILED with this reason
+  // Being launched off the core thread (a container, its image maybe being pulled): reported
+  // STARTING with `progress` as the reason until the launch is done.
+  bool launching = false;
+  std::string progress;
+  // Why it ended when that is more than its exit code ("OutOfMemoryError: ..."), from the
+  // launcher; reported with EXITED.
+  std::string exit_reason;
+  // A re-attached container found ended: the launcher is concluding it (inspect, remove), its
+  // exit arrives like a launched one's.
+  bool concluding = false;
 
   bool Ended() const { return outcome.has_value() || !launch_failure.empty(); }
   // Alive as far as the agent knows: signals go to its process group.
@@ -70,7 +80,7 @@ class AttemptTable {
   // once (an attempt started or ended).
   std::vector<std::pair<AttemptKey, AttemptState>> ReportedStates() const;
   // Forgets the acknowledged attempts that are reported as ended (an acknowledgement of one still
-  // reported RUNNING is ignored) and returns them, for their files to be deleted.
+  // reported STARTING or RUNNING is ignored) and returns them, for their files to be deleted.
   std::vector<AttemptKey> Acknowledge(const std::vector<AttemptKey>& acknowledged);
 
  private:

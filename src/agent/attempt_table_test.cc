@@ -15,7 +15,9 @@ HeldAttempt Running(const std::string& job_id, pid_t pid) {
                     .pid = pid,
                     .start_ticks = 1000 + pid,
                     .log_stream_name = "s/" + job_id,
-                    .log_offset = 0};
+                    .log_offset = 0,
+                    .container_name = "",
+                    .image = ""};
   attempt.watched_by_launcher = true;
   return attempt;
 }
@@ -114,10 +116,34 @@ TEST(AttemptTableTest, ForgetsOnlyAcknowledgedAttemptsThatEnded) {
   failed.launch_failure = "CannotStartContainerError: the command is empty";
   table.Add(failed);
 
-  std::vector<AttemptKey> forgotten =
-      table.Acknowledge({Key("running"), Key("ended"), Key("failed"), Key("unknown")});
+  HeldAttempt launching;
+  launching.record.key = Key("launching");
+  launching.launching = true;
+  table.Add(launching);
+
+  std::vector<AttemptKey> forgotten = table.Acknowledge(
+      {Key("running"), Key("ended"), Key("failed"), Key("launching"), Key("unknown")});
   EXPECT_EQ(forgotten, (std::vector<AttemptKey>{Key("ended"), Key("failed")}));
-  EXPECT_EQ(table.Keys(), std::vector<AttemptKey>{Key("running")});
+  EXPECT_EQ(table.Keys(), (std::vector<AttemptKey>{Key("launching"), Key("running")}));
+}
+
+TEST(AttemptTableTest, AnAttemptBeingLaunchedIsStartingWithWhatItWaitsFor) {
+  HeldAttempt attempt;
+  attempt.record.key = Key("pulling");
+  attempt.launching = true;
+  attempt.progress = "Pulling image busybox";
+  AttemptReport report = ReportFor(attempt);
+  EXPECT_EQ(report.state, AttemptState::kStarting);
+  EXPECT_EQ(report.reason, "Pulling image busybox");
+  EXPECT_FALSE(attempt.Running());  // signals wait until it runs
+
+  attempt.launching = false;
+  attempt.record.pid = 42;
+  attempt.outcome = Exited(137);
+  attempt.exit_reason = "OutOfMemoryError: Container killed due to memory usage";
+  report = ReportFor(attempt);
+  EXPECT_EQ(report.state, AttemptState::kExited);
+  EXPECT_EQ(report.reason, attempt.exit_reason);
 }
 
 }  // namespace

@@ -165,7 +165,9 @@ HttpResponse FakeAgentServer::HandleReport(const HttpRequest& request) {
   reports.push_back(*report);
   AgentReportReply reply;
   for (const AttemptReport& attempt : report->attempts) {
-    if (attempt.state == AttemptState::kRunning) continue;
+    if (attempt.state == AttemptState::kRunning || attempt.state == AttemptState::kStarting) {
+      continue;
+    }
     if (attempt.state == AttemptState::kExited) {
       for (const auto& [stream, bytes] : logs) {
         if (stream.ends_with("/" + attempt.key.job_id)) logs_at_exit.try_emplace(stream, bytes);

@@ -34,7 +34,7 @@ WorkDirectory::WorkDirectory(std::string root) : root_(std::move(root)) {}
 
 Status WorkDirectory::Create() const {
   for (const std::string& directory :
-       {root_, AttemptsDirectory(), root_ + "/logs", WorkingDirectory()}) {
+       {root_, AttemptsDirectory(), root_ + "/logs", root_ + "/work", ContainersDirectory()}) {
     std::error_code error;
     fs::create_directories(directory, error);
     if (error) return Status::Internal("cannot create " + directory + ": " + error.message());
@@ -42,7 +42,9 @@ Status WorkDirectory::Create() const {
   return Status::Ok();
 }
 
-std::string WorkDirectory::WorkingDirectory() const { return root_ + "/work"; }
+std::string WorkDirectory::WorkingDirectory(const AttemptKey& key) const {
+  return root_ + "/work/" + AttemptFileName(key);
+}
 std::string WorkDirectory::AttemptsDirectory() const { return root_ + "/attempts"; }
 
 std::string WorkDirectory::LogPath(const std::string& log_stream_name) const {
@@ -82,6 +84,7 @@ void WorkDirectory::ForgetAttempt(const AttemptKey& key) const {
   fs::remove(RecordPath(key), ignored);
   fs::remove(ExitFilePath(key), ignored);
   fs::remove(ExitFilePath(key) + ".tmp", ignored);
+  fs::remove_all(WorkingDirectory(key), ignored);
 }
 
 std::vector<AttemptRecord> WorkDirectory::LoadRecords(std::vector<std::string>& problems) const {

@@ -5,7 +5,8 @@
 //   attempts/<name>.json        one AttemptRecord per attempt held (see attempt_record.h)
 //   attempts/<name>.exit        written by the attempt shim when the attempt ends
 //   logs/<logStreamName>        each attempt's stdout and stderr (kept after the attempt)
-//   work/                       the attempts' working directory
+//   work/<name>/                each attempt's working directory (removed when it is forgotten)
+//   containers/                 the container runtime's per-attempt files
 
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ class WorkDirectory {
   Status Create() const;
 
   const std::string& root() const { return root_; }
-  std::string WorkingDirectory() const;
+  std::string WorkingDirectory(const AttemptKey& key) const;
+  std::string ContainersDirectory() const { return root_ + "/containers"; }
   std::string LogPath(const std::string& log_stream_name) const;
   std::string RecordPath(const AttemptKey& key) const;
   std::string ExitFilePath(const AttemptKey& key) const;
@@ -38,7 +40,7 @@ class WorkDirectory {
   // `durable`: fsync before the rename. Without it a crash may lose the update (not the old
   // record), which is fine for a log offset: the server skips bytes it already has.
   Status SaveRecord(const AttemptRecord& record, bool durable) const;
-  // Deletes the attempt's record and exit file (the log stays).
+  // Deletes the attempt's record, exit file and working directory (the log stays).
   void ForgetAttempt(const AttemptKey& key) const;
   // Every record in attempts/, ordered by file name; unreadable ones are described in `problems`.
   std::vector<AttemptRecord> LoadRecords(std::vector<std::string>& problems) const;

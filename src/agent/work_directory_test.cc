@@ -33,16 +33,19 @@ AttemptRecord Record(const std::string& job_id, int attempt) {
           .pid = 10,
           .start_ticks = 20,
           .log_stream_name = "def/default/" + job_id,
-          .log_offset = 0};
+          .log_offset = 0,
+          .container_name = "",
+          .image = ""};
 }
 
 TEST_F(WorkDirectoryTest, CreatesItsLayout) {
   WorkDirectory work((directory_ / "nested" / "agent").string());
   ASSERT_TRUE(work.Create().ok());
-  for (const char* sub : {"attempts", "logs", "work"}) {
+  for (const char* sub : {"attempts", "logs", "work", "containers"}) {
     EXPECT_TRUE(fs::is_directory(directory_ / "nested" / "agent" / sub)) << sub;
   }
-  EXPECT_EQ(work.WorkingDirectory(), (directory_ / "nested" / "agent" / "work").string());
+  EXPECT_EQ(work.WorkingDirectory({"job:1#0", 2}),
+            (directory_ / "nested" / "agent" / "work" / "job%3A1%230.2").string());
   EXPECT_EQ(work.LogPath("a/b"), (directory_ / "nested" / "agent" / "logs" / "a" / "b").string());
 }
 

@@ -1,9 +1,12 @@
 #include "api/agent_protocol.h"
 
+#include <arpa/inet.h>
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
 
+#include "api/agent_container_spec.h"
 #include "model/json_members.h"
 #include "model/json_text.h"
 
@@ -43,6 +46,8 @@ void ReadSignal(JsonObjectReader& in, AttemptSignal& signal) {
 
 constexpr std::string_view StateName(AttemptState state) {
   switch (state) {
+    case AttemptState::kStarting:
+      return "STARTING";
     case AttemptState::kRunning:
       return "RUNNING";
     case AttemptState::kExited:
@@ -57,6 +62,8 @@ json ReportJson(const AttemptReport& report) {
   json out = KeyJson(report.key);
   out["state"] = StateName(report.state);
   switch (report.state) {
+    case AttemptState::kStarting:
+      break;
     case AttemptState::kRunning:
       out["pid"] = report.pid;
       out["startTicks"] = report.start_ticks;
@@ -66,9 +73,9 @@ json ReportJson(const AttemptReport& report) {
       out["signal"] = report.signal;
       break;
     case AttemptState::kLaunchFailed:
-      out["reason"] = report.reason;
       break;
   }
+  if (!report.reason.empty()) out["reason"] = report.reason;
   return out;
 }
 
@@ -84,7 +91,9 @@ void ReadReport(JsonObjectReader& in, AttemptReport& report) {
   in.Read("signal", report.signal);
   in.Read("reason", report.reason);
   if (!in.ok()) return;
-  if (state == StateName(AttemptState::kRunning)) {
+  if (state == StateName(AttemptState::kStarting)) {
+    report.state = AttemptState::kStarting;
+  } else if (state == StateName(AttemptState::kRunning)) {
     report.state = AttemptState::kRunning;
     if (report.pid < 1) in.Fail("pid", "is required for a RUNNING attempt and must be at least 1");
   } else if (state == StateName(AttemptState::kExited)) {
@@ -96,7 +105,7 @@ void ReadReport(JsonObjectReader& in, AttemptReport& report) {
     report.state = AttemptState::kLaunchFailed;
     if (report.reason.empty()) in.Fail("reason", "is required for a LAUNCH_FAILED attempt");
   } else {
-    in.Fail("state", "must be RUNNING, EXITED or LAUNCH_FAILED");
+    in.Fail("state", "must be STARTING, RUNNING, EXITED or LAUNCH_FAILED");
   }
 }
 
@@ -120,6 +129,9 @@ std::string EncodeAgentRegistration(const AgentRegistration& registration) {
               {"resources", ResourcesJson(registration.resources)},
               {"attempts", json::array()}};
   if (!registration.instance_id.empty()) out["instanceId"] = registration.instance_id;
+  if (!registration.private_ipv4_address.empty()) {
+    out["privateIpv4Address"] = registration.private_ipv4_address;
+  }
   for (const AttemptKey& key : registration.attempts) out["attempts"].push_back(KeyJson(key));
   return DumpJson(out);
 }
@@ -130,6 +142,12 @@ Result<AgentRegistration> DecodeAgentRegistration(std::string_view body) {
     in.Read("cluster", out.cluster);
     in.Read("instanceId", out.instance_id);
     in.Read("hostname", out.hostname);
+    in.Read("privateIpv4Address", out.private_ipv4_address);
+    in_addr parsed{};
+    if (in.ok() && !out.private_ipv4_address.empty() &&
+        inet_pton(AF_INET, out.private_ipv4_address.c_str(), &parsed) != 1) {
+      in.Fail("privateIpv4Address", "must be an IPv4 address in dotted-decimal form");
+    }
     in.Require("resources");
     in.ReadObject("resources", out.resources, ReadResources);
     in.ReadObjectList("attempts", out.attempts, ReadKey);
@@ -178,6 +196,7 @@ std::string EncodeAgentWork(const AgentWork& work) {
     item["environment"] = assignment.environment;
     item["logStreamName"] = assignment.log_stream_name;
     if (!assignment.user.empty()) item["user"] = assignment.user;
+    if (assignment.container) item["container"] = ContainerSpecJson(*assignment.container);
     out["assignments"].push_back(std::move(item));
   }
   for (const AttemptSignal& signal : work.signals) out["signals"].push_back(SignalJson(signal));
@@ -193,6 +212,7 @@ Result<AgentWork> DecodeAgentWork(std::string_view body) {
                         item.Read("environment", assignment.environment);
                         item.Read("logStreamName", assignment.log_stream_name);
                         item.Read("user", assignment.user);
+                        item.ReadObject("container", assignment.container, ReadContainerSpec);
                       });
     in.ReadObjectList("signals", out.signals, ReadSignal);
   });

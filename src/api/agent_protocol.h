@@ -6,12 +6,14 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
 #include "model/resources.h"
+#include "runtime/container_spec.h"
 
 namespace gleaner {
 
@@ -38,6 +40,9 @@ struct AgentRegistration {
   std::string cluster;      // ECS cluster name or ARN of the compute environment to join
   std::string instance_id;  // empty for a new agent; a restarted agent sends the id it had
   std::string hostname;
+  // The IPv4 address its attempts are reached at from other machines (multi-node jobs' main
+  // node); empty: not said.
+  std::string private_ipv4_address;
   Resources resources;               // what it offers
   std::vector<AttemptKey> attempts;  // attempts it still holds (running, or ended unreported)
 };
@@ -63,6 +68,10 @@ struct AttemptAssignment {
   std::vector<std::string> environment;
   std::string log_stream_name;
   std::string user;  // containerProperties.user; empty: the agent's own user
+  // The job's container, for an agent that runs containers (`gleaner agent --runtime container`):
+  // `argv` is then its command (empty: the image's own). An agent that runs processes runs `argv`.
+  // The container's name is the agent's to choose.
+  std::optional<ContainerSpec> container;
 };
 
 struct AttemptSignal {
@@ -76,7 +85,8 @@ struct AgentWork {
   std::vector<AttemptSignal> signals;
 };
 
-enum class AttemptState { kRunning, kExited, kLaunchFailed };
+// kStarting: assigned and being launched (an image being pulled), not running yet.
+enum class AttemptState { kStarting, kRunning, kExited, kLaunchFailed };
 
 struct AttemptReport {
   AttemptKey key;
@@ -85,7 +95,9 @@ struct AttemptReport {
   int64_t start_ticks = 0;  // kRunning
   int exit_code = 0;        // kExited: as the shell reports it (128 + signal when signalled)
   int signal = 0;           // kExited: the signal that ended it, 0 when it exited
-  std::string reason;       // kLaunchFailed
+  // kLaunchFailed: why; kExited: why it ended when that is more than its exit code (AWS's words,
+  // "OutOfMemoryError: ..."); kStarting: what the launch waits for ("Pulling image ..."), or empty.
+  std::string reason;
 };
 
 // Every attempt the agent holds; sent at least every report_interval_millis (the heartbeat).

@@ -124,12 +124,15 @@ class ImagePuller {
   ImagePuller(const ContainerLauncherOptions& options) : options_(options) {}
 
   // The image is in the local store when this returns Ok.
-  Status Ensure(const std::string& image, const std::vector<std::string>& environment) {
+  // `on_progress` (when set) hears of a pull before it starts.
+  Status Ensure(const std::string& image, const std::vector<std::string>& environment,
+                const std::function<void(const std::string&)>& on_progress) {
     bool pull_due = ShouldPull(image);
     if (!pull_due && KnownPresent(image)) return Status::Ok();
     bool cached = Exists(image, environment);
     if (cached) MarkPresent(image);
     if (cached && !pull_due) return Status::Ok();
+    if (on_progress) on_progress("Pulling image " + image);
     Result<CommandOutput> pulled =
         RunCommand(PullArguments(options_.engine, image), environment, options_.pull_timeout);
     Remember(image);
@@ -216,7 +219,7 @@ class ContainerLauncher final : public Launcher {
     std::call_once(leftovers_removed_, [this] { RemoveLeftovers(); });
     // The engine runs with gleaner's own environment (its storage and registry settings); the
     // job's variables reach the container through an env file only.
-    GLEANER_RETURN_IF_ERROR(puller_.Ensure(container.image, own_environment_));
+    GLEANER_RETURN_IF_ERROR(puller_.Ensure(container.image, own_environment_, spec.on_progress));
     // The attempt's directory: its env file, and the working directory of `run`, where conmon
     // leaves its "oom" mark.
     std::string directory = AttemptDirectory(container.name);

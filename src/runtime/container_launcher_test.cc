@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "runtime/command_runner.h"
+#include "runtime/container_test_store.h"
 
 namespace gleaner {
 namespace {
@@ -26,7 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kImage = "localhost/gleaner-launcher-test:latest";
+constexpr const char* kImage = kContainerTestImage;
 constexpr auto kWait = 60s;  // only turns a bug into a failure instead of a hang
 
 std::string ReadFile(const fs::path& path) {
@@ -36,74 +37,18 @@ std::string ReadFile(const fs::path& path) {
   return text.str();
 }
 
-// A root filesystem of busybox-static with every applet linked, imported with a CMD.
-Status ImportTestImage(const ContainerEngine& engine, const fs::path& scratch) {
-  fs::path root = scratch / "rootfs";
-  fs::create_directories(root / "bin");
-  fs::create_directories(root / "tmp");
-  fs::create_directories(root / "etc");
-  fs::copy_file("/bin/busybox", root / "bin/busybox", fs::copy_options::overwrite_existing);
-  Result<CommandOutput> applets = RunCommand({"/bin/busybox", "--list"}, {}, 10s);
-  if (!applets.ok()) return applets.status();
-  std::istringstream names(applets->out);
-  for (std::string name; std::getline(names, name);) {
-    if (!name.empty() && name != "busybox") fs::create_symlink("busybox", root / "bin" / name);
-  }
-  std::ofstream(root / "etc/passwd")
-      << "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n";
-  Result<CommandOutput> tar = RunCommand(
-      {"tar", "-C", root.string(), "-cf", (scratch / "rootfs.tar").string(), "."}, {}, 60s);
-  if (!tar.ok() || tar->exit_code != 0) return Status::Internal("tar failed");
-  Result<CommandOutput> imported =
-      RunCommand({engine.program, "import", "--change", "CMD [\"echo\", \"hello from CMD\"]",
-                  (scratch / "rootfs.tar").string(), kImage},
-                 OwnEnvironmentWith(engine.environment), 120s);
-  if (!imported.ok()) return imported.status();
-  if (imported->exit_code != 0) return Status::Internal("podman import: " + imported->err);
-  return Status::Ok();
-}
-
 class ContainerLauncherTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    scratch_ = new fs::path(fs::temp_directory_path() /
-                            ("gleaner-container-test-" + std::to_string(getpid())));
-    fs::create_directories(*scratch_);
-    // A podman store of the test's own: the machine's images and containers stay untouched.
-    std::ofstream(*scratch_ / "storage.conf")
-        << "[storage]\ndriver = \"overlay\"\ngraphroot = \"" << (*scratch_ / "graph").string()
-        << "\"\nrunroot = \"" << (*scratch_ / "run").string() << "\"\n";
-    setenv("CONTAINERS_STORAGE_CONF", (*scratch_ / "storage.conf").c_str(), 1);
-    Result<ContainerEngine> engine = FindContainerEngine(scratch_->string());
-    if (!engine.ok()) {
-      skip_reason_ = new std::string(engine.status().message());
-      return;
-    }
-    engine_ = new ContainerEngine(*engine);
-    Status imported = ImportTestImage(*engine_, *scratch_);
-    if (!imported.ok()) skip_reason_ = new std::string(imported.message());
-  }
-  static void TearDownTestSuite() {
-    if (engine_ != nullptr) {
-      for (const char* what : {"rm", "rmi"}) {
-        (void)RunCommand({engine_->program, what, "--all", "--force"},
-                         OwnEnvironmentWith(engine_->environment), 120s);
-      }
-    }
-    std::error_code ignored;
-    fs::remove_all(*scratch_, ignored);
-  }
+  static void SetUpTestSuite() { store_ = new ContainerTestSuiteStore("gleaner-container-test"); }
+  static void TearDownTestSuite() { delete store_; }
 
   void SetUp() override {
-    if (skip_reason_ != nullptr) {
-      // CI installs podman and asks for these tests; elsewhere they need it.
-      if (std::getenv("GLEANER_REQUIRE_CONTAINERS") != nullptr) FAIL() << *skip_reason_;
-      GTEST_SKIP() << "no container engine: " << *skip_reason_;
-    }
+    store_->RequireEngine();
+    if (HasFatalFailure() || IsSkipped()) return;
     ContainerLauncherOptions options;
-    options.engine = *engine_;
+    options.engine = store_->engine();
     options.pull_policy = ImagePullPolicy::kPreferCached;
-    options.scratch_directory = scratch_->string();
+    options.scratch_directory = store_->scratch();
     launcher_ = MakeContainerLauncher(
         [this](const ProcessExit& exit) {
           std::lock_guard<std::mutex> lock(mutex_);
@@ -117,7 +62,7 @@ class ContainerLauncherTest : public ::testing::Test {
     LaunchSpec spec;
     spec.argv = std::move(command);
     spec.environment = OwnEnvironmentWith({});
-    spec.log_path = (*scratch_ / (name + ".log")).string();
+    spec.log_path = (fs::path(store_->scratch()) / (name + ".log")).string();
     ContainerSpec container;
     container.image = kImage;
     container.name = "gleaner-launcher-test-" + std::to_string(getpid()) + "-" + name;
@@ -142,18 +87,14 @@ class ContainerLauncherTest : public ::testing::Test {
     }
   }
 
-  static fs::path* scratch_;
-  static ContainerEngine* engine_;
-  static std::string* skip_reason_;
+  static ContainerTestSuiteStore* store_;
   std::unique_ptr<Launcher> launcher_;
   std::mutex mutex_;
   std::condition_variable exited_;
   std::map<pid_t, ProcessExit> exits_;
 };
 
-fs::path* ContainerLauncherTest::scratch_ = nullptr;
-ContainerEngine* ContainerLauncherTest::engine_ = nullptr;
-std::string* ContainerLauncherTest::skip_reason_ = nullptr;
+ContainerTestSuiteStore* ContainerLauncherTest::store_ = nullptr;
 
 TEST_F(ContainerLauncherTest, AnImageWithoutACommandRunsItsCmd) {
   LaunchSpec spec = Spec("cmd", {});

@@ -31,6 +31,9 @@ struct LaunchSpec {
   // Set: the attempt runs in this container (container_launcher.h), `argv` being its command;
   // its variables are `container->environment`; the engine runs with the launcher's own.
   std::optional<ContainerSpec> container;
+  // Called on the launching thread when the launch waits for something the job should show (an
+  // image being pulled: "Pulling image ..."), for the STARTING job's statusReason. May be empty.
+  std::function<void(const std::string&)> on_progress;
 };
 
 struct LaunchedProcess {

@@ -650,7 +650,8 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
                           .user = "",
                           .exit_file = "",
                           .pid_file = "",
-                          .container = {}};
+                          .container = {},
+                          .on_progress = {}};
           for (int i = 0; i < kLaunches / threads; ++i) {
             if (shimmed) {
               std::string name = (files.path() / std::to_string(t * kLaunches + i)).string();

@@ -16,8 +16,15 @@ using Environment = std::vector<std::string>;
 
 Status Check(std::vector<std::string> argv, Environment environment,
              std::string working_directory) {
-  return CheckProgram(
-      {std::move(argv), std::move(environment), std::move(working_directory), "", "", "", "", {}});
+  return CheckProgram({std::move(argv),
+                       std::move(environment),
+                       std::move(working_directory),
+                       "",
+                       "",
+                       "",
+                       "",
+                       {},
+                       {}});
 }
 
 class CheckProgramTest : public testing::Test {

@@ -185,6 +185,9 @@ class BatchState {
   // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).
   void OnAttemptLaunched(const std::string& job_id, int64_t pid, int64_t process_start_ticks);
   void OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason);
+  // The launch of the job's attempt `attempt` waits for something (an image being pulled): the
+  // STARTING job's statusReason says so until it runs. Ignored for any other attempt or status.
+  void OnAttemptLaunchProgress(const std::string& job_id, int attempt, const std::string& reason);
   // The signal a just-launched attempt is due (0: none): SIGTERM when it was terminated or timed
   // out, or its host got an interruption notice, while it was being launched; SIGKILL when its
   // host is gone already.

@@ -317,6 +317,16 @@ void BatchState::OnAttemptLaunched(const std::string& job_id, int64_t pid,
   SetStatus(*job, JobStatus::kRunning, "");
 }
 
+void BatchState::OnAttemptLaunchProgress(const std::string& job_id, int attempt,
+                                         const std::string& reason) {
+  Job* job = MutableJob(job_id);
+  if (job == nullptr || job->status != JobStatus::kStarting || job->AttemptNumber() != attempt ||
+      job->status_reason == reason) {
+    return;
+  }
+  SetStatus(*job, JobStatus::kStarting, reason);
+}
+
 int BatchState::SignalDueAtLaunch(const std::string& job_id) const {
   const Job* job = FindJob(job_id);
   if (job == nullptr || !job->placement) return 0;

@@ -866,3 +866,33 @@ TEST_F(RestoreTest, RestoredJobsShareTheirDefinitionsContainerAndArnsAgain) {
 
 }  // namespace
 }  // namespace gleaner
+
+namespace gleaner {
+namespace {
+
+using LaunchProgressTest = scheduler_test::BatchStateTest;
+
+TEST_F(LaunchProgressTest, AStartingJobShowsWhatItsLaunchWaitsForUntilItRuns) {
+  AddStandardWorld();
+  AddHost();
+  Register("small", "1", "512");
+  std::string job_id = Submit("pulling", "q", "small");
+  ASSERT_EQ(Started(state_.Schedule()), std::vector<std::string>{job_id});
+  state_.TakeChanges();
+
+  state_.OnAttemptLaunchProgress(job_id, 2, "Pulling image of another attempt");
+  EXPECT_EQ(JobOf(job_id).status_reason, "");
+  state_.OnAttemptLaunchProgress(job_id, 1, "Pulling image busybox");
+  EXPECT_EQ(JobOf(job_id).status, JobStatus::kStarting);
+  EXPECT_EQ(JobOf(job_id).status_reason, "Pulling image busybox");
+  EXPECT_FALSE(state_.TakeChanges().jobs.empty());  // DescribeJobs and the store see it
+
+  state_.OnAttemptLaunched(job_id, 7, 70);
+  EXPECT_EQ(JobOf(job_id).status, JobStatus::kRunning);
+  EXPECT_EQ(JobOf(job_id).status_reason, "");
+  state_.OnAttemptLaunchProgress(job_id, 1, "Pulling image late");  // running: ignored
+  EXPECT_EQ(JobOf(job_id).status_reason, "");
+}
+
+}  // namespace
+}  // namespace gleaner

@@ -26,6 +26,9 @@ struct Host {
   std::optional<EpochMillis> interruption_deadline;  // set by the interruption notice
   // An agent's machine: its attempts outlive a restart of the server (see BatchState::AddHost).
   bool remote = false;
+  // Where the machine's attempts are reached from the others (an agent's advertised address, for
+  // AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS); empty: this machine (127.0.0.1).
+  std::string private_ipv4_address;
   // Which of its GPUs (0 .. total.gpus - 1) attempts hold: bit i set while GPU i is taken.
   uint64_t gpus_in_use = 0;
 

@@ -97,13 +97,17 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     host.compute_environment_arn = environment->arn;
     host.total = registration.resources;
     host.remote = true;
+    host.private_ipv4_address = registration.private_ipv4_address;
     state.AddHost(std::move(host));
     spdlog::info("agent {} ({}) joined cluster {} with {}", instance_id, registration.hostname,
                  cluster, registration.resources.ToString());
-  } else if (existing->total != registration.resources) {
-    // Restarted with other --vcpus/--memory/--gpus: what it offers now (what runs there stays).
+  } else if (existing->total != registration.resources ||
+             existing->private_ipv4_address != registration.private_ipv4_address) {
+    // Restarted with other --vcpus/--memory/--gpus (or elsewhere): what it offers now (what runs
+    // there stays).
     Host updated = *existing;
     updated.total = registration.resources;
+    updated.private_ipv4_address = registration.private_ipv4_address;
     state.AddHost(std::move(updated));
   }
   {
@@ -141,6 +145,11 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
     const Job* job = state.FindJob(job_id);
     bool current = IsPlacedHere(job, instance_id, attempt.key.attempt);
     switch (attempt.state) {
+      case AttemptState::kStarting:
+        if (current && !attempt.reason.empty()) {
+          state.OnAttemptLaunchProgress(job_id, attempt.key.attempt, attempt.reason);
+        }
+        break;
       case AttemptState::kRunning:
         if (!current) {
           // Ended while the agent was away (lost, or the server restarted): stop it.
@@ -154,7 +163,7 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
         if (current) {
           // Started and ended between two reports: it ran, then exited.
           if (job->status == JobStatus::kStarting) state.OnAttemptLaunched(job_id, 0, 0);
-          state.OnAttemptExited(job_id, attempt.exit_code, attempt.signal);
+          state.OnAttemptExited(job_id, attempt.exit_code, attempt.signal, attempt.reason);
         }
         ended.push_back(attempt.key);
         break;

@@ -176,6 +176,9 @@ void Engine::Process(WorkItem& item, std::vector<PendingReply>& replies) {
   Status ran = Contain([&] {
     if (auto* launched = std::get_if<LaunchResult>(&item)) return OnLaunched(*launched);
     if (auto* committed = std::get_if<StartsCommitted>(&item)) return OnStartsCommitted(*committed);
+    if (auto* progress = std::get_if<LaunchProgress>(&item)) {
+      return state_.OnAttemptLaunchProgress(progress->job_id, progress->attempt, progress->reason);
+    }
     OnExit(std::get<ProcessExit>(item));
   });
   if (!ran.ok()) spdlog::error("handling a process event failed: {}", ran.message());
@@ -302,27 +305,35 @@ void Engine::Launch(const PendingStart& start) {
   const std::string& job_id = start.job_id;
   const Job* job = state_.FindJob(job_id);
   const ContainerProperties& container = *job->container.properties;
-  if (container.command.empty() && (!options_.run_in_containers || RunsRemotely(*job))) {
-    // Agents run commands as processes (containers there come later).
-    state_.OnAttemptLaunchFailed(
-        job_id, std::string("CannotStartContainerError: the job has no command; set "
-                            "containerProperties.command in the job definition or "
-                            "containerOverrides.command in SubmitJob") +
-                    (RunsRemotely(*job) ? " (agents run commands, not images, so far)"
-                                        : " (or run gleaner with --runtime container, where the "
-                                          "image's own CMD runs)"));
-    return;
-  }
   if (RunsRemotely(*job)) {
-    // The agent puts its own PATH, HOME, ... under the job's variables.
+    // The agent runs the container, or (`gleaner agent --runtime process`) the command with its
+    // own PATH, HOME, ... under the job's variables.
+    std::vector<std::string> variables = AttemptVariables(*job);
+    ContainerSpec spec = ContainerSpecFor(*job, variables);
     remote_->Launch(job->placement->instance_id, {{job_id, job->AttemptNumber()},
                                                   container.command,
-                                                  AttemptVariables(*job),
+                                                  std::move(variables),
                                                   job->container.current->log_stream_name,
-                                                  JobUserOf(container)});
+                                                  JobUserOf(container),
+                                                  std::move(spec)});
     return;
   }
-  launch_worker_->Submit(job_id, LaunchSpecFor(*job));
+  if (container.command.empty() && !options_.run_in_containers) {
+    state_.OnAttemptLaunchFailed(
+        job_id,
+        "CannotStartContainerError: the job has no command; set "
+        "containerProperties.command in the job definition or "
+        "containerOverrides.command in SubmitJob (or run gleaner with --runtime "
+        "container, where the image's own CMD runs)");
+    return;
+  }
+  LaunchSpec spec = LaunchSpecFor(*job);
+  if (spec.container) {
+    spec.on_progress = [this, job_id, attempt = job->AttemptNumber()](const std::string& reason) {
+      Post(LaunchProgress{job_id, attempt, reason});
+    };
+  }
+  launch_worker_->Submit(job_id, std::move(spec));
 }
 
 LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
@@ -367,8 +378,7 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
     variables.push_back("AWS_BATCH_JOB_MAIN_NODE_INDEX=" + std::to_string(nodes.main_node));
     variables.push_back("AWS_BATCH_JOB_NUM_NODES=" + std::to_string(nodes.num_nodes));
     if (!job.IsMainNode()) {
-      // Every node runs on this machine (local capacity is one host): the main node is here.
-      variables.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=127.0.0.1");
+      variables.push_back("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS=" + MainNodeAddress(job));
     }
   }
   if (!job.placement->gpu_ids.empty()) {
@@ -382,6 +392,19 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
   }
   if (options_.attempt_environment) options_.attempt_environment(job, variables);
   return variables;
+}
+
+std::string Engine::MainNodeAddress(const Job& node) const {
+  // The other nodes start once the main node runs: it has a host. An agent's machine is reached
+  // at the address it advertised; everything else (local capacity, simulated instances) runs on
+  // this machine.
+  const std::string parent_id = node.job_id.substr(0, node.job_id.rfind('#'));
+  const Job* main =
+      state_.FindJob(parent_id + "#" + std::to_string(node.node_properties->main_node));
+  const Host* host =
+      main != nullptr && main->placement ? state_.FindHost(main->placement->instance_id) : nullptr;
+  if (host == nullptr || host->private_ipv4_address.empty()) return "127.0.0.1";
+  return host->private_ipv4_address;
 }
 
 void Engine::Persist(std::vector<PendingReply> replies) {

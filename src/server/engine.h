@@ -16,10 +16,10 @@
 
 #include "api/batch_executor.h"
 #include "capacity/capacity_provider.h"
+#include "runtime/launch_worker.h"
 #include "runtime/launcher.h"
 #include "runtime/reattached_attempts.h"
 #include "scheduler/batch_state.h"
-#include "server/launch_worker.h"
 #include "server/local_attempt_files.h"
 #include "server/remote_attempts.h"
 #include "store/store.h"
@@ -96,7 +96,14 @@ class Engine final : public BatchExecutor {
     std::vector<PendingStart> starts;
     Status status;
   };
-  using WorkItem = std::variant<CommandItem, ProcessExit, LaunchResult, StartsCommitted>;
+  // A launch waits for something the job shows in its statusReason (an image being pulled).
+  struct LaunchProgress {
+    std::string job_id;
+    int attempt = 0;
+    std::string reason;
+  };
+  using WorkItem =
+      std::variant<CommandItem, ProcessExit, LaunchResult, StartsCommitted, LaunchProgress>;
   struct PendingReply {
     BatchReply reply;
     Result<nlohmann::json> result;
@@ -119,6 +126,8 @@ class Engine final : public BatchExecutor {
   void Launch(const PendingStart& start);
   // What runs a local attempt of `job` (not yet knowing its pid).
   LaunchSpec LaunchSpecFor(const Job& job) const;
+  // AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS for a node of a multi-node job.
+  std::string MainNodeAddress(const Job& node) const;
   void OnStartsCommitted(const StartsCommitted& committed);
   bool IsStarting(const PendingStart& start) const;
   // Runs once everything up to a pass is durable (or failed to be): answers, events, launches.

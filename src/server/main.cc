@@ -203,6 +203,22 @@ int main(int argc, char** argv) {
   agent_command->add_option("--work-dir", agent.work_dir,
                             "Where attempts, their logs and the agent's state live (default "
                             "~/.gleaner/agent)");
+  agent_command
+      ->add_option("--runtime", agent.runtime,
+                   "container: each job runs in its image (podman, or docker); process: its "
+                   "command runs on this machine; auto: container when podman or docker works")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "container", "process"}));
+  agent_command->add_option(
+      "--advertise-address", agent.advertise_address,
+      "The IPv4 address other machines reach this one's attempts at (multi-node jobs' main node; "
+      "default: this machine's address towards --server)");
+  agent_command
+      ->add_option("--image-pull", agent.image_pull,
+                   "When images are pulled (ECS_IMAGE_PULL_BEHAVIOR): default (pull, fall back "
+                   "to the cached image), always, once, prefer-cached")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"default", "always", "once", "prefer-cached"}));
 
   CLI11_PARSE(app, argc, argv);
   if (agent_command->parsed()) return gleaner::RunAgentCommand(agent);

@@ -21,6 +21,7 @@
 #include "runtime/container_engine.h"
 #include "runtime/container_launcher.h"
 #include "runtime/daemon_setup.h"
+#include "runtime/runtime_choice.h"
 #include "server/agent_hub.h"
 #include "server/data_directory.h"
 #include "server/engine.h"
@@ -91,42 +92,6 @@ Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& optio
                   " AWS_SECRET_ACCESS_KEY=" + own.secret_access_key;
   }
   return keys;
-}
-
-struct ChosenRuntime {
-  std::optional<ContainerEngine> engine;  // none: processes
-  ImagePullPolicy pull_policy = ImagePullPolicy::kDefault;
-  std::string summary;  // what `gleaner up` prints about it
-};
-
-Result<ChosenRuntime> ChooseRuntime(const UpOptions& options, const std::string& data_dir) {
-  ChosenRuntime chosen;
-  if (options.runtime != "auto" && options.runtime != "container" && options.runtime != "process") {
-    return Status::InvalidArgument("--runtime " + options.runtime +
-                                   ": must be container, process or auto");
-  }
-  auto policy = ParseImagePullPolicy(options.image_pull);
-  if (!policy.ok()) return Status::InvalidArgument("--image-pull: " + policy.status().message());
-  chosen.pull_policy = *policy;
-  if (options.runtime == "process") {
-    chosen.summary = "process (each job's command runs on this machine; its image is not used)";
-    return chosen;
-  }
-  Result<ContainerEngine> engine = FindContainerEngine(data_dir);
-  if (!engine.ok()) {
-    if (options.runtime == "container") {
-      return Status::FailedPrecondition("--runtime container: no container engine works here: " +
-                                        engine.status().message());
-    }
-    chosen.summary = "process (no container engine: " + engine.status().message() +
-                     "; jobs' commands run on this machine)";
-    return chosen;
-  }
-  chosen.summary = std::string("container (") + ToString(engine->kind) + " " + engine->version +
-                   ", image pull policy " + options.image_pull + ")";
-  chosen.engine = std::move(engine).value();
-  chosen.engine->owner = data_dir;
-  return chosen;
 }
 
 }  // namespace
@@ -231,7 +196,7 @@ int RunUpCommand(const UpOptions& options) {
                                            const Job& job, std::vector<std::string>& environment) {
     metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
   };
-  auto runtime = ChooseRuntime(options, (*directory)->path());
+  auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());
   if (!runtime.ok()) return Fail(runtime.status().message());
   engine_options.run_in_containers = runtime->engine.has_value();
   Engine engine(clock, state, **store, engine_options);

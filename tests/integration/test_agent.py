@@ -40,9 +40,11 @@ class Agent:
         self.starts += 1
         stderr_path = self.work_dir.parent / f"{self.work_dir.name}-{self.starts}.stderr"
         self.stderr_path = stderr_path
+        # Processes unless the test asks for containers (as the servers of these tests do).
+        runtime = [] if "--runtime" in self.extra else ["--runtime", "process"]
         command = [str(binary_path()), "agent", "--server", self.server.endpoint, "--cluster",
                    self.cluster, "--work-dir", str(self.work_dir), "--vcpus", "2", "--memory",
-                   "2048", *self.extra]
+                   "2048", *runtime, *self.extra]
         with open(stderr_path, "wb") as stderr:
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=stderr)
@@ -56,6 +58,7 @@ class Agent:
             lines.put(None)
 
         threading.Thread(target=pump, daemon=True).start()
+        self.stdout_lines: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -64,9 +67,14 @@ class Agent:
                 continue
             if line is None:
                 break
+            self.stdout_lines.append(line)
             match = JOINED.match(line)
             if match:
                 self.instance_id = match.group(1)
+                # The line after it says how attempts run.
+                runtime_line = lines.get(timeout=timeout)
+                if runtime_line is not None:
+                    self.stdout_lines.append(runtime_line)
                 return
         raise AssertionError(f"the agent did not join within {timeout}s; stderr:\n"
                              f"{stderr_path.read_text(errors='replace')[-3000:]}")
@@ -296,3 +304,34 @@ def test_an_agents_job_runs_as_its_definitions_user(gleaner, batch, helpers, age
     failed = helpers.wait_for_status(helpers.submit(queue_name, missing["jobDefinitionName"]),
                                      "FAILED")
     assert "unable to find user no-such-user-here" in failed["statusReason"], failed
+
+
+def test_a_multinode_jobs_nodes_on_agents_reach_the_main_node_at_its_agents_address(
+        gleaner, batch, helpers, agents, tmp_path):
+    cluster, queue_name = unmanaged_queue(helpers, batch)
+    # Two machines as two loopback addresses: each node takes a whole agent (2 vCPUs).
+    addresses = {}
+    for address in ("127.0.0.2", "127.0.0.3"):
+        agent = agents(cluster, "--advertise-address", address)
+        addresses[agent.instance_id] = address
+    gate = tmp_path / "node-1-started"
+    node = {"image": "busybox", "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                          {"type": "MEMORY", "value": "512"}]}
+    definition = batch.register_job_definition(
+        jobDefinitionName=unique("mnp"), type="multinode",
+        nodeProperties={"numNodes": 2, "mainNode": 0, "nodeRangeProperties": [
+            {"targetNodes": "0", "container": {
+                **node, "command": ["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.1; done"]}},
+            {"targetNodes": "1", "container": {
+                **node, "command": ["sh", "-c", "echo main=$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_"
+                                                f"ADDRESS; touch {gate}"]}}]})
+    job_id = helpers.submit(queue_name, definition["jobDefinitionName"])
+    helpers.wait_for_status(job_id, "SUCCEEDED", timeout=60)
+    nodes = {job["jobId"]: job for job in
+             batch.describe_jobs(jobs=[f"{job_id}#0", f"{job_id}#1"])["jobs"]}
+    main, other = nodes[f"{job_id}#0"], nodes[f"{job_id}#1"]
+    main_instance = main["container"]["containerInstanceArn"].rsplit("/", 1)[1]
+    other_instance = other["container"]["containerInstanceArn"].rsplit("/", 1)[1]
+    assert main_instance != other_instance
+    lines = helpers.wait_for_log(other["container"]["logStreamName"], "main=")
+    assert f"main={addresses[main_instance]}" in lines

@@ -9,14 +9,17 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from gleaner_testlib import AWS_CLI, client_env
+from gleaner_testlib import AWS_CLI, SIMSPOT_ARGS, client_env, unique
+from test_agent import agents, unmanaged_queue  # noqa: F401 (agents is a fixture)
 
 BUSYBOX = "/bin/busybox"
 TEST_IMAGE = "localhost/gleaner-busybox:latest"
@@ -424,3 +427,109 @@ def test_a_restart_removes_the_containers_of_lost_attempts(images, gleaner, help
     finally:
         subprocess.run([images["podman"], "rm", "--force", "not-gleaners"], env=images["env"],
                        capture_output=True, timeout=60)
+
+
+class StallingRegistry:
+    """A 'registry' that accepts connections and never answers, until released: a pull from it
+    is in progress for as long as the test wants."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.released = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        self.listener.settimeout(0.1)
+        while not self.released.is_set():
+            try:
+                connection, _ = self.listener.accept()
+                self.held.append(connection)
+            except socket.timeout:
+                pass
+        for connection in self.held:
+            connection.close()
+        self.listener.close()  # later attempts are refused: the pull fails
+
+    def release(self):
+        self.released.set()
+        self.thread.join(timeout=10)
+
+
+@pytest.mark.gleaner_args("--runtime", "container", "--image-pull", "always")
+def test_a_pull_in_progress_shows_in_the_jobs_status_reason(images, helpers, stack,
+                                                             wait_for_status):
+    registry = StallingRegistry()
+    image = f"127.0.0.1:{registry.port}/stalled/app:1"
+    try:
+        definition = helpers.register(container={"image": image}, command=["true"])
+        job_id = helpers.submit(stack.queue_name, definition["jobDefinitionName"])
+
+        def pulling():
+            job = helpers.describe(job_id)
+            return job if job["status"] == "STARTING" and job.get("statusReason") else None
+
+        job = helpers.poll(pulling, timeout=60, what="a STARTING job with a status reason")
+        assert job["statusReason"] == f"Pulling image {image}"
+    finally:
+        registry.release()
+    job = wait_for_status(job_id, "FAILED", timeout=90)
+    assert job["statusReason"].startswith("CannotPullContainerError: "), job["statusReason"]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS)  # UNMANAGED compute environments are the agents' own
+def test_an_agent_runs_the_tutorials_image_only_definition_in_its_image(images, batch, helpers,
+                                                                       agents):
+    cluster, queue_name = unmanaged_queue(helpers, batch)
+    agent = agents(cluster, "--runtime", "container", "--image-pull", "prefer-cached")
+    assert any(line.startswith("  runtime: container (podman ") for line in agent.stdout_lines), \
+        agent.stdout_lines
+    # aws-batch-spot-block.txt's definition (image only): the image's CMD runs on the agent.
+    batch.register_job_definition(
+        jobDefinitionName="hello-world", type="container",
+        containerProperties={"memory": 256, "privileged": False, "vcpus": 1,
+                             "image": "hello-world"})
+    job_id = helpers.submit(queue_name, "hello-world", name="TestSpotBlock")
+    job = helpers.wait_for_status(job_id, "SUCCEEDED", timeout=60)
+    assert job["container"]["containerInstanceArn"].endswith("/" + agent.instance_id)
+    helpers.wait_for_log(job["container"]["logStreamName"],
+                         f"{CMD_TEXT}: job {job_id} attempt 1")
+    # A memory hog there ends as on AWS, with its reason.
+    hog = helpers.register(
+        container={"image": TEST_IMAGE,
+                   "resourceRequirements": [{"type": "VCPU", "value": "1"},
+                                            {"type": "MEMORY", "value": "32"}]},
+        command=["sh", "-c", "head -c 300000000 /dev/zero | tr '\\0' a | sort"])
+    hog_job = helpers.wait_for_status(helpers.submit(queue_name, hog["jobDefinitionName"]),
+                                      "FAILED", timeout=60)
+    assert hog_job["statusReason"] == OUT_OF_MEMORY
+    assert hog_job["container"]["exitCode"] == 137
+    wait_until_no_containers_left(images)
+
+
+@pytest.mark.gleaner_args(*CONTAINER_ARGS)
+def test_a_multinode_jobs_containers_reach_the_main_node(images, batch, helpers, stack,
+                                                          wait_for_status):
+    with socket.socket() as probe:  # a port free now, for the main node to listen on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    node = {"image": TEST_IMAGE, "resourceRequirements": [{"type": "VCPU", "value": "1"},
+                                                           {"type": "MEMORY", "value": "64"}]}
+    definition = batch.register_job_definition(
+        jobDefinitionName=unique("mnp"), type="multinode",
+        nodeProperties={"numNodes": 2, "mainNode": 0, "nodeRangeProperties": [
+            {"targetNodes": "0", "container": {
+                **node, "command": ["sh", "-c", f"echo got $(nc -l -p {port})"]}},
+            {"targetNodes": "1", "container": {
+                **node, "command": ["sh", "-c",
+                                    "until echo hello-from-node-$AWS_BATCH_JOB_NODE_INDEX | nc "
+                                    f"$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS {port}; "
+                                    "do sleep 0.2; done"]}}]})
+    job_id = helpers.submit(stack.queue_name, definition["jobDefinitionName"])
+    job = wait_for_status(job_id, "SUCCEEDED", timeout=60)
+    helpers.wait_for_log(job["container"]["logStreamName"], "got hello-from-node-1")
+    wait_until_no_containers_left(images)

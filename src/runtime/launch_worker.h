@@ -13,19 +13,20 @@
 
 namespace gleaner {
 
-// Runs Launcher::Launch off the scheduler thread: a spawn costs a millisecond or more, and the
-// scheduler must keep deciding meanwhile. Results come back through `done`, on a worker thread.
-// A process's working directory is made first when it does not exist yet.
+// Runs Launcher::Launch off the caller's thread (the server's scheduler, the agent's core): a spawn
+// costs a millisecond or more and an image pull minutes, and the caller must keep going meanwhile.
+// Results come back through `done`, on a worker thread, under the id given to Submit. A process's
+// working directory is made first when it does not exist yet.
 class LaunchWorker {
  public:
-  using Done = std::function<void(const std::string& job_id, Result<LaunchedProcess> launched)>;
+  using Done = std::function<void(const std::string& id, Result<LaunchedProcess> launched)>;
 
   LaunchWorker(Launcher& launcher, Done done, int threads);
   ~LaunchWorker();
   LaunchWorker(const LaunchWorker&) = delete;
   LaunchWorker& operator=(const LaunchWorker&) = delete;
 
-  void Submit(std::string job_id, LaunchSpec spec);
+  void Submit(std::string id, LaunchSpec spec);
   // Launches what is queued, then joins the threads. Idempotent.
   void Stop();
 

@@ -1,4 +1,4 @@
-#include "server/launch_worker.h"
+#include "runtime/launch_worker.h"
 
 #include "common/contain.h"
 #include "common/private_directory.h"
@@ -12,10 +12,10 @@ LaunchWorker::LaunchWorker(Launcher& launcher, Done done, int threads)
 
 LaunchWorker::~LaunchWorker() { Stop(); }
 
-void LaunchWorker::Submit(std::string job_id, LaunchSpec spec) {
+void LaunchWorker::Submit(std::string id, LaunchSpec spec) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.emplace_back(std::move(job_id), std::move(spec));
+    queue_.emplace_back(std::move(id), std::move(spec));
   }
   wake_.notify_one();
 }
