@@ -533,3 +533,17 @@ def test_a_multinode_jobs_containers_reach_the_main_node(images, batch, helpers,
     job = wait_for_status(job_id, "SUCCEEDED", timeout=60)
     helpers.wait_for_log(job["container"]["logStreamName"], "got hello-from-node-1")
     wait_until_no_containers_left(images)
+
+
+@pytest.mark.gleaner_args(*CONTAINER_ARGS)
+def test_an_array_jobs_children_run_in_their_containers(images, helpers, stack, wait_for_status):
+    definition = helpers.register(container={"image": TEST_IMAGE},
+                                  command=["sh", "-c", "echo child $AWS_BATCH_JOB_ARRAY_INDEX of "
+                                                       "$AWS_BATCH_JOB_ARRAY_SIZE"])
+    parent = helpers.submit(stack.queue_name, definition["jobDefinitionName"],
+                            arrayProperties={"size": 3})
+    wait_for_status(parent, "SUCCEEDED", timeout=60)
+    for index in range(3):
+        child = wait_for_status(f"{parent}:{index}", "SUCCEEDED", timeout=30)
+        helpers.wait_for_log(child["container"]["logStreamName"], f"child {index} of 3")
+    wait_until_no_containers_left(images)
