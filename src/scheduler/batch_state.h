@@ -116,6 +116,9 @@ class BatchState {
   // "name" (latest ACTIVE revision), "name:revision" or an ARN.
   const JobDefinition* FindJobDefinition(const std::string& reference) const;
   const Job* FindJob(const std::string& job_id) const;
+  // The main node of a multi-node job, given the job or any of its nodes; nullptr for any other
+  // job (or a main node not created yet).
+  const Job* FindMainNode(const Job& job) const;
   // The status of any job, including an array child not made yet; nullopt when there is none.
   std::optional<JobStatus> StatusOf(const std::string& job_id) const;
   // A copy describing an array child that has not been made yet (DescribeJobs on "<parent>:<i>").

@@ -268,7 +268,7 @@ void BatchState::Place(Job& job, const JobQueue& queue, const PlacementChoice& c
 
 std::string BatchState::ExplainWaiting(const Job& job) const {
   if (job.IsMultiNodeParent()) {  // a RUNNABLE multi-node job waits for its main node
-    const Job* main = FindJob(job.job_id + "#" + std::to_string(job.node_properties->main_node));
+    const Job* main = FindMainNode(job);
     if (main != nullptr) return ExplainWaiting(*main);
   }
   const JobQueue* queue = FindJobQueue(job.job_queue);

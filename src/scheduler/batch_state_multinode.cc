@@ -219,6 +219,12 @@ Job* BatchState::MultiNodeParentOf(const Job& job) {
   return parent != nullptr && parent->IsMultiNodeParent() ? parent : nullptr;
 }
 
+const Job* BatchState::FindMainNode(const Job& job) const {
+  if (!job.node_properties) return nullptr;
+  const std::string parent_id = job.IsMultiNodeNode() ? ParentIdOf(job.job_id) : job.job_id;
+  return FindJob(NodeId(parent_id, job.node_properties->main_node));
+}
+
 Job* BatchState::MainNodeOf(const Job& parent) {
   return MutableJob(NodeId(parent.job_id, parent.node_properties->main_node));
 }

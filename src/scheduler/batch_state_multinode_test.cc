@@ -172,6 +172,17 @@ TEST_F(MultiNodeTest, SubmitMakesTheParentAndEveryNode) {
   EXPECT_EQ(state_.FindJob(NodeOf(parent, 3)), nullptr);
 }
 
+TEST_F(MultiNodeTest, TheMainNodeIsFoundFromTheJobOrAnyOfItsNodes) {
+  RegisterMultinode("mnp", 3, /*main_node=*/1);
+  std::string parent = SubmitMultinode();
+  for (const std::string& id : {parent, NodeOf(parent, 0), NodeOf(parent, 1), NodeOf(parent, 2)}) {
+    const Job* main = state_.FindMainNode(JobOf(id));
+    ASSERT_NE(main, nullptr) << id;
+    EXPECT_EQ(main->job_id, NodeOf(parent, 1)) << id;
+  }
+  EXPECT_EQ(state_.FindMainNode(JobOf(Submit("plain"))), nullptr);
+}
+
 TEST_F(MultiNodeTest, NestedRangesTheNarrowestWins) {
   Must(state_.RegisterJobDefinition(MultinodeDefinition(
       "mnp", 6, 2, {Range("0:5", NodeContainer("all")), Range("2:3", NodeContainer("inner"))})));

@@ -398,9 +398,7 @@ std::string Engine::MainNodeAddress(const Job& node) const {
   // The other nodes start once the main node runs: it has a host. An agent's machine is reached
   // at the address it advertised; everything else (local capacity, simulated instances) runs on
   // this machine.
-  const std::string parent_id = node.job_id.substr(0, node.job_id.rfind('#'));
-  const Job* main =
-      state_.FindJob(parent_id + "#" + std::to_string(node.node_properties->main_node));
+  const Job* main = state_.FindMainNode(node);
   const Host* host =
       main != nullptr && main->placement ? state_.FindHost(main->placement->instance_id) : nullptr;
   if (host == nullptr || host->private_ipv4_address.empty()) return "127.0.0.1";

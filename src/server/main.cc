@@ -21,6 +21,22 @@ std::string DefaultEndpoint() {
   return endpoint ? endpoint : "http://127.0.0.1:8686";
 }
 
+// How attempts run: the same words for `gleaner up` and `gleaner agent` (runtime_choice.h).
+void AddRuntimeOptions(CLI::App& command, std::string& runtime, std::string& image_pull) {
+  command
+      .add_option("--runtime", runtime,
+                  "container: each job runs in its image (podman, or docker); process: its "
+                  "command runs on this machine; auto: container when podman or docker works")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "container", "process"}));
+  command
+      .add_option("--image-pull", image_pull,
+                  "When images are pulled (ECS_IMAGE_PULL_BEHAVIOR): default (pull, fall back "
+                  "to the cached image), always, once, prefer-cached")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"default", "always", "once", "prefer-cached"}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,18 +86,7 @@ int main(int argc, char** argv) {
                    "this machine serves every compute environment")
       ->capture_default_str()
       ->check(CLI::IsMember({"simspot", "local"}));
-  up_command
-      ->add_option("--runtime", up.runtime,
-                   "container: each job runs in its image (podman, or docker); process: its "
-                   "command runs on this machine; auto: container when podman or docker works")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "container", "process"}));
-  up_command
-      ->add_option("--image-pull", up.image_pull,
-                   "When images are pulled (ECS_IMAGE_PULL_BEHAVIOR): default (pull, fall back "
-                   "to the cached image), always, once, prefer-cached")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"default", "always", "once", "prefer-cached"}));
+  AddRuntimeOptions(*up_command, up.runtime, up.image_pull);
   up_command
       ->add_option("--interruption-profile", up.interruption_profile,
                    "How the simulated cloud interrupts: aws (120 s notice), gcp (30 s, 24 h "
@@ -203,22 +208,11 @@ int main(int argc, char** argv) {
   agent_command->add_option("--work-dir", agent.work_dir,
                             "Where attempts, their logs and the agent's state live (default "
                             "~/.gleaner/agent)");
-  agent_command
-      ->add_option("--runtime", agent.runtime,
-                   "container: each job runs in its image (podman, or docker); process: its "
-                   "command runs on this machine; auto: container when podman or docker works")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "container", "process"}));
+  AddRuntimeOptions(*agent_command, agent.runtime, agent.image_pull);
   agent_command->add_option(
       "--advertise-address", agent.advertise_address,
       "The IPv4 address other machines reach this one's attempts at (multi-node jobs' main node; "
       "default: this machine's address towards --server)");
-  agent_command
-      ->add_option("--image-pull", agent.image_pull,
-                   "When images are pulled (ECS_IMAGE_PULL_BEHAVIOR): default (pull, fall back "
-                   "to the cached image), always, once, prefer-cached")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"default", "always", "once", "prefer-cached"}));
 
   CLI11_PARSE(app, argc, argv);
   if (agent_command->parsed()) return gleaner::RunAgentCommand(agent);
