@@ -1,5 +1,9 @@
 #include "runtime/launch_worker.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "common/contain.h"
 #include "common/private_directory.h"
 
@@ -44,8 +48,11 @@ void LaunchWorker::Run() {
     Status contained = Contain([&] {
       LaunchSpec& spec = next.second;
       if (!spec.container && !spec.working_directory.empty()) {
-        // 0700, as the whole data directory; a failure shows as the launch's own.
-        (void)CreatePrivateDirectories(spec.working_directory);
+        // 0700, as the whole data directory; one mkdir when its parent exists (the usual case).
+        // A failure shows as the launch's own.
+        if (mkdir(spec.working_directory.c_str(), 0700) != 0 && errno != EEXIST) {
+          (void)CreatePrivateDirectories(spec.working_directory);
+        }
       }
       done_(next.first, launcher_.Launch(spec));
     });

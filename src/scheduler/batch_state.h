@@ -33,7 +33,7 @@ struct StateChanges {
   std::set<std::string> deleted_compute_environments;
   std::set<std::string> deleted_job_queues;
   std::set<std::string> deleted_scheduling_policies;
-  std::set<std::string> deleted_jobs;  // purged after the retention period
+  std::map<std::string, int> deleted_jobs;  // purged after the retention period: attempts made
   // The log streams (logStreamName) of the purged jobs' attempts: their output goes with them.
   std::vector<std::string> purged_log_streams;
   // Every status a job moved to, in order (several per job when a pass moves it more than once).

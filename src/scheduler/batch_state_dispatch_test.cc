@@ -314,7 +314,7 @@ TEST_F(RetentionAndWaitingTest, FinishedJobsArePurgedAfterTheRetentionPeriod) {
   clock_.Advance(60'000);
   state_.Schedule();
   EXPECT_EQ(state_.FindJob(id), nullptr);
-  EXPECT_EQ(state_.TakeChanges().deleted_jobs, std::set<std::string>{id});
+  EXPECT_EQ(state_.TakeChanges().deleted_jobs, (std::map<std::string, int>{{id, 0}}));
 }
 
 TEST_F(RetentionAndWaitingTest, PurgedJobsNameTheLogStreamsOfEveryAttempt) {
@@ -333,7 +333,7 @@ TEST_F(RetentionAndWaitingTest, PurgedJobsNameTheLogStreamsOfEveryAttempt) {
   clock_.Advance(7LL * 24 * 3600 * 1000 + 60'000);
   state_.Schedule();
   StateChanges changes = state_.TakeChanges();
-  EXPECT_EQ(changes.deleted_jobs, (std::set<std::string>{id, never_ran}));
+  EXPECT_EQ(changes.deleted_jobs, (std::map<std::string, int>{{id, 2}, {never_ran, 0}}));
   EXPECT_EQ(changes.purged_log_streams, (std::vector<std::string>{first_stream, second_stream}));
 }
 

@@ -651,7 +651,8 @@ TEST_F(MultiNodeTest, NodesArePurgedWithTheirJob) {
   EXPECT_EQ(state_.job_count(), 0u);
   EXPECT_EQ(
       state_.TakeChanges().deleted_jobs,
-      (std::set<std::string>{parent, NodeOf(parent, 0), NodeOf(parent, 1), NodeOf(parent, 2)}));
+      (std::map<std::string, int>{
+          {parent, 0}, {NodeOf(parent, 0), 0}, {NodeOf(parent, 1), 0}, {NodeOf(parent, 2), 0}}));
 }
 
 // ---- restart ----

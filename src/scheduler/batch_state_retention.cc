@@ -86,9 +86,10 @@ void BatchState::ForgetJob(const std::string& job_id) {
       (job.attempts.empty() || job.attempts.back().container.log_stream_name != current)) {
     changes_.purged_log_streams.push_back(current);
   }
+  int attempts_made = static_cast<int>(job.attempts.size());
   jobs_.erase(it);
   changes_.jobs.erase(job_id);
-  changes_.deleted_jobs.insert(job_id);
+  changes_.deleted_jobs[job_id] = attempts_made;
 }
 
 }  // namespace gleaner

@@ -345,7 +345,7 @@ LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
   // A directory per attempt (<work>/<job id>/<attempt>), made by the launch worker and removed
   // with the job when its retention ends.
   spec.working_directory =
-      options_.working_directory + "/" + job.job_id + "/" + std::to_string(job.AttemptNumber());
+      options_.working_directory + "/" + job.job_id + "." + std::to_string(job.AttemptNumber());
   spec.log_path = options_.log_directory + "/" + job.container.current->log_stream_name;
   if (options_.run_in_containers) {
     spec.container = ContainerSpecFor(job, variables);

@@ -28,7 +28,7 @@ namespace gleaner {
 
 struct EngineOptions {
   std::string log_directory;      // attempt logs: <log_directory>/<logStreamName>
-  std::string working_directory;  // attempts start in <working_directory>/<job id>/<attempt>
+  std::string working_directory;  // attempts start in <working_directory>/<job id>.<attempt>
   std::vector<std::string> base_environment;  // PATH, HOME, ... given to every attempt
   // Sees every pass's changes before they are persisted (events), on the scheduler thread, and
   // returns what to publish once they are durable (run in commit order, on the store's thread), or

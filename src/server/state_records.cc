@@ -69,7 +69,7 @@ std::vector<Mutation> MutationsFor(const BatchState& state, const StateChanges& 
           Mutation::Put(RecordKind::kJobDefinition, name_rev, ToRecord(*value).dump()));
     }
   }
-  for (const std::string& id : changes.deleted_jobs) {
+  for (const auto& [id, attempts] : changes.deleted_jobs) {
     mutations.push_back(Mutation::Delete(RecordKind::kJob, id));
   }
   for (const std::string& id : changes.jobs) {

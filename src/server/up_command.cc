@@ -181,9 +181,12 @@ int RunUpCommand(const UpOptions& options) {
     for (const std::string& stream : changes.purged_log_streams) {
       if (stream.find("..") == std::string::npos) paths.push_back(logs + "/" + stream);
     }
-    for (const std::string& job_id : changes.deleted_jobs) {
-      if (job_id.find('/') == std::string::npos && job_id.find("..") == std::string::npos) {
-        paths.push_back(work + "/" + job_id);
+    for (const auto& [job_id, attempts] : changes.deleted_jobs) {
+      if (job_id.find('/') != std::string::npos || job_id.find("..") != std::string::npos) continue;
+      paths.push_back(work + "/" + job_id);  // the layout before 2026-12: <job id>/<attempt>
+      // One past the attempts made: an attempt cancelled while it started has no record yet.
+      for (int attempt = 1; attempt <= attempts + 1; ++attempt) {
+        paths.push_back(work + "/" + job_id + "." + std::to_string(attempt));
       }
     }
     return std::function<void()>(

@@ -360,7 +360,7 @@ std::optional<std::string> InvariantChecker::CheckStep(const BatchState& state,
                                                        EpochMillis now) {
   started_this_step_.clear();
   std::set<std::string> arrays;
-  for (const std::string& id : changes.deleted_jobs) {
+  for (const auto& [id, attempts] : changes.deleted_jobs) {
     auto known = statuses_.find(id);
     if (known == statuses_.end()) return "job " + id + " was purged but was never reported";
     if (!IsTerminal(known->second) || placed_.count(id) != 0) {

@@ -157,7 +157,7 @@ class Simulation {
                   " -> " + std::string(ToString(job->status)) +
                   (job->status_reason.empty() ? "" : " (" + job->status_reason + ")"));
     }
-    for (const std::string& id : changes.deleted_jobs) trace_.Line("  " + id + " purged");
+    for (const auto& [id, attempts] : changes.deleted_jobs) trace_.Line("  " + id + " purged");
   }
 
   // A fresh BatchState from the store must hold what memory holds. When nothing is placed it can

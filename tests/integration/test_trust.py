@@ -197,8 +197,8 @@ def test_a_purged_jobs_log_goes_with_it(gleaner, batch, helpers, stack, wait_for
                           "SUCCEEDED")
     log = gleaner.data_dir / "logs" / job["container"]["logStreamName"]
     assert log.read_text() == "hi\n"
-    work = gleaner.data_dir / "work" / job["jobId"]
-    assert (work / "1" / "scratch.txt").read_text() == "kept\n"
+    work = gleaner.data_dir / "work" / f"{job['jobId']}.1"
+    assert (work / "scratch.txt").read_text() == "kept\n"
     gleaner.stop()
     # The purge runs at the first pass after a start, once the retention is over.
     time.sleep(max(0.0, job["stoppedAt"] / 1000 + 8.64 + 0.5 - time.time()))
