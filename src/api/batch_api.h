@@ -7,6 +7,7 @@
 #include "api/batch_executor.h"
 #include "api/http_server.h"
 #include "api/request_authentication.h"
+#include "api/s3_api.h"
 
 namespace gleaner {
 
@@ -23,13 +24,17 @@ struct GleanerApiOptions {
   // (/imds/, which jobs read unsigned as on EC2) and the agent protocol (its own token and
   // credentials).
   RequestAuthentication authentication;
+  // Amazon S3 (requests signed for "s3" or sent to an S3 host name) over this store; null: none.
+  ObjectStore* objects = nullptr;
+  S3ApiOptions s3;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and
-// /v1/tags/<arn>), the CloudWatch Logs subset (json-1.1, X-Amz-Target: Logs_20140328.*), the ECS
-// subset (json-1.1, X-Amz-Target: AmazonEC2ContainerServiceV20141113.*), the EC2 subset (query
-// protocol, form-encoded POST / with Action=...) and /healthz. Every response carries
-// x-amzn-RequestId; every error is shaped as its service's clients expect (JSON, EC2's XML).
+// /v1/tags/<arn>), Amazon S3 (its REST API), the CloudWatch Logs subset (json-1.1, X-Amz-Target:
+// Logs_20140328.*), the ECS subset (json-1.1, X-Amz-Target: AmazonEC2ContainerServiceV20141113.*),
+// the EC2 subset (query protocol, form-encoded POST / with Action=...) and /healthz. Every response
+// carries x-amzn-RequestId; every error is shaped as its service's clients expect (JSON, EC2's
+// XML).
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options);
 
 }  // namespace gleaner

@@ -10,6 +10,7 @@
 #include "api/ecs_api.h"
 #include "api/logs_api.h"
 #include "api/requests/batch_request_parser.h"
+#include "api/s3_api.h"
 #include "common/utf8.h"
 #include "model/json_text.h"
 
@@ -104,6 +105,22 @@ void RouteBatch(HttpRequest& request, BatchExecutor& executor, Responder respond
   operation->handler(*body, executor, std::move(reply));
 }
 
+// Whether a request names one of the services besides S3, which answers everything else (S3's
+// paths are any bucket's and key's).
+bool IsForAnotherService(const HttpRequest& request,
+                         const std::vector<std::pair<std::string, HttpHandler>>& routes) {
+  const std::string& path = request.path;
+  if (path.starts_with(kBatchPrefix) || path.starts_with(kMetadataPrefix) ||
+      path.starts_with(kAgentPrefix) || request.headers.count("x-amz-target") != 0 ||
+      IsEc2Request(request)) {
+    return true;
+  }
+  for (const auto& [prefix, handler] : routes) {
+    if (path.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
@@ -113,9 +130,13 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
   auto ecs = std::make_shared<EcsApi>(executor, options.cloud);
   auto routes =
       std::make_shared<std::vector<std::pair<std::string, HttpHandler>>>(std::move(options.routes));
+  std::shared_ptr<S3Api> s3;
+  if (options.objects != nullptr) {
+    s3 = std::make_shared<S3Api>(*options.objects, options.authentication, options.s3);
+  }
   auto authentication = std::make_shared<RequestAuthentication>(std::move(options.authentication));
-  return [&executor, ids, logs, ec2, ecs, routes, authentication](HttpRequest&& request,
-                                                                  Responder respond) {
+  return [&executor, ids, logs, ec2, ecs, s3, routes, authentication](HttpRequest&& request,
+                                                                      Responder respond) {
     std::string request_id = ids->Next();
     Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
       response.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -129,6 +150,9 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
           "The request path and query string must be valid UTF-8 once percent-decoded")));
     }
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    if (s3 && (S3Api::IsS3Request(request) || !IsForAnotherService(request, *routes))) {
+      return s3->Handle(std::move(request), std::move(request_id), std::move(tagged));
+    }
     if (!path.starts_with(kMetadataPrefix) && !path.starts_with(kAgentPrefix)) {
       if (auto refused = Authenticate(request, *authentication, request_id)) {
         return tagged(std::move(*refused));

@@ -34,6 +34,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "common/ascii.h"
+
 namespace gleaner {
 namespace {
 
@@ -99,6 +101,7 @@ struct ServerContext {
   HttpHandler handler;
   std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
   size_t max_body_bytes = 0;
+  size_t max_put_body_bytes = 0;
   std::chrono::milliseconds idle_timeout{0};
   std::shared_ptr<PostGate> gate = std::make_shared<PostGate>();
 
@@ -231,17 +234,6 @@ void AppendLowerAscii(std::string& out, std::string_view text) {
   for (char c : text) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string_view ToStd(beast::string_view text) { return {text.data(), text.size()}; }
 
 // Appends "name: value\r\n", dropping CR and LF so a handler cannot split the response.
@@ -264,15 +256,18 @@ void AppendNumber(std::string& out, uint64_t value) {
 
 // Framing headers belong to the server: a handler's copy would contradict the real framing.
 bool IsFramingHeader(std::string_view name) {
-  return EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
-         EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "content-type");
+  return EqualsIgnoringAsciiCase(name, "content-length") ||
+         EqualsIgnoringAsciiCase(name, "connection") ||
+         EqualsIgnoringAsciiCase(name, "transfer-encoding") ||
+         EqualsIgnoringAsciiCase(name, "content-type");
 }
 
 void Session::ReadHeader() {
   if (buffer_.size() == 0 && buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
-  parser_->body_limit(context_.max_body_bytes);
+  // The larger limit until the method is known (OnHeader): a Content-Length over it fails at once.
+  parser_->body_limit(std::max(context_.max_body_bytes, context_.max_put_body_bytes));
   Lowest().expires_after(context_.idle_timeout);
   std::visit(
       [this](auto& stream) {
@@ -289,9 +284,15 @@ void Session::OnHeader(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   if (parser_->is_done()) return DispatchRequest(/*body_too_large=*/false);
   const auto& message = parser_->get();
+  size_t limit =
+      message.method() == http::verb::put ? context_.max_put_body_bytes : context_.max_body_bytes;
+  if (parser_->content_length() && *parser_->content_length() > limit) {
+    return DispatchRequest(/*body_too_large=*/true);
+  }
+  parser_->body_limit(limit);  // a chunked body is counted as it arrives
   auto expect = message.find(http::field::expect);
   if (message.version() == 11 && expect != message.end() &&
-      EqualsIgnoreCase(ToStd(expect->value()), "100-continue")) {
+      EqualsIgnoringAsciiCase(ToStd(expect->value()), "100-continue")) {
     // The client waits for this before sending the body.
     std::visit(
         [this](auto& stream) {
@@ -438,7 +439,8 @@ void Session::SerializeHead(const HttpResponse& response, bool has_body) {
   }
   if (has_body) {
     head_ += "Content-Length: ";
-    AppendNumber(head_, response.body.size());
+    AppendNumber(head_, head_method_ && response.head_content_length ? *response.head_content_length
+                                                                     : response.body.size());
     head_ += "\r\n";
   }
   if (!keep_alive_) {
@@ -499,6 +501,7 @@ class HttpServerImpl final : public HttpServer {
         accept_retry_timer_(ioc_) {
     context_.handler = std::move(handler);
     context_.max_body_bytes = options.max_body_bytes;
+    context_.max_put_body_bytes = options.max_put_body_bytes;
     context_.idle_timeout = std::chrono::milliseconds(std::max(options.idle_timeout_ms, 1));
   }
   HttpServerImpl(const HttpServerImpl&) = delete;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The answer to a HEAD request: the Content-Length announced (S3's HeadObject: the object's
+  // size) when it is not body's, which is not sent anyway.
+  std::optional<uint64_t> head_content_length;
 };
 
 // Answers a request exactly once, from any thread.
@@ -40,6 +44,8 @@ struct HttpServerOptions {
   uint16_t port = 0;  // 0: any free port
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
+  // PUT requests may be larger (S3's PutObject and UploadPart; every other service POSTs).
+  size_t max_put_body_bytes = 1 << 20;
   // A connection idle this long (between requests, or stalled while sending a request or reading
   // a response) is closed. Time spent waiting for the handler's answer does not count.
   int idle_timeout_ms = 120'000;

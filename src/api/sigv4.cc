@@ -189,6 +189,9 @@ std::variant<SignatureParts, SigV4Error> FromQuery(
 std::string CanonicalRequest(const SigV4Request& request, const SignatureParts& parts,
                              std::string_view payload_hash) {
   std::string path = request.path.empty() ? "/" : request.path;
+  // S3 signs the path encoded once (as its clients send it); every other service encodes the
+  // encoded path once more.
+  if (parts.scope.service == "s3") path = PercentDecode(path, /*plus_is_space=*/false);
   std::string canonical = request.method + "\n" + UriEncode(path, /*keep_slash=*/true) + "\n" +
                           CanonicalQueryString(request.query, parts.presigned) + "\n";
   for (const std::string& name : Split(parts.signed_headers, ';')) {
@@ -327,6 +330,35 @@ std::string CanonicalQueryString(std::string_view raw_query, bool drop_signature
   return canonical;
 }
 
+namespace {
+
+// "name:value\r\n" lines up to an empty one (or the end).
+void ReadTrailers(std::string_view body, std::map<std::string, std::string>& trailers) {
+  while (!body.empty()) {
+    size_t end = body.find("\r\n");
+    std::string_view line = body.substr(0, end);
+    if (line.empty()) return;
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string name(line.substr(0, colon));
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.remove_suffix(1);
+      }
+      trailers[name] = std::string(value);
+    }
+    if (end == std::string_view::npos) return;
+    body.remove_prefix(end + 2);
+  }
+}
+
+}  // namespace
+
 std::string SigningKey(std::string_view secret, const SigV4Scope& scope) {
   std::string key = Hmac("AWS4" + std::string(secret), scope.date);
   key = Hmac(key, scope.region);
@@ -334,11 +366,10 @@ std::string SigningKey(std::string_view secret, const SigV4Scope& scope) {
   return Hmac(key, "aws4_request");
 }
 
-std::variant<std::string, SigV4Error> DecodeAwsChunked(std::string_view body,
-                                                       const std::string& signing_key,
-                                                       const std::string& amz_date,
-                                                       const SigV4Scope& scope,
-                                                       std::string seed_signature) {
+std::variant<std::string, SigV4Error> DecodeAwsChunked(
+    std::string_view body, const std::string& signing_key, const std::string& amz_date,
+    const SigV4Scope& scope, std::string seed_signature,
+    std::map<std::string, std::string>* trailers) {
   auto malformed = [](const std::string& why) {
     return SigV4Error{SigV4Failure::kIncomplete, "Malformed aws-chunked body: " + why};
   };
@@ -375,7 +406,10 @@ std::variant<std::string, SigV4Error> DecodeAwsChunked(std::string_view body,
       }
       previous = expected;
     }
-    if (size == 0) return decoded;  // trailing headers, if any, follow; they are not content
+    if (size == 0) {  // trailing headers, if any, follow; they are not content
+      if (trailers != nullptr) ReadTrailers(body, *trailers);
+      return decoded;
+    }
     decoded.append(data);
     body.remove_prefix(size);
     if (body.substr(0, 2) != "\r\n") return malformed("a chunk does not end with CRLF");
@@ -438,11 +472,11 @@ std::variant<SigV4Verified, SigV4Error> VerifySigV4(const SigV4Request& request,
                       "provided. Check your AWS Secret Access Key and signing method. Consult the "
                       "service documentation for details."};
   }
-  SigV4Verified verified{parts.access_key_id, parts.scope, std::nullopt};
+  SigV4Verified verified{parts.access_key_id, parts.scope, std::nullopt, {}};
   if (payload_hash == kStreamingSigned || payload_hash == kStreamingUnsignedTrailer) {
     auto decoded = DecodeAwsChunked(request.body,
                                     payload_hash == kStreamingSigned ? signing_key : std::string(),
-                                    parts.amz_date, parts.scope, expected);
+                                    parts.amz_date, parts.scope, expected, &verified.trailers);
     if (auto* error = std::get_if<SigV4Error>(&decoded)) return *error;
     verified.decoded_body = std::move(std::get<std::string>(decoded));
   }

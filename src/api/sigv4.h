@@ -55,6 +55,7 @@ struct SigV4Verified {
   // The payload once verified: for aws-chunked uploads the decoded content, else empty (the body
   // as it arrived is the payload).
   std::optional<std::string> decoded_body;
+  std::map<std::string, std::string> trailers;  // aws-chunked's trailing headers, lower case
 };
 
 // The secret access key of an access key id; nullopt when the id is unknown.
@@ -96,11 +97,12 @@ std::string UriEncode(std::string_view text, bool keep_slash);
 std::string CanonicalQueryString(std::string_view raw_query, bool drop_signature);
 std::string SigningKey(std::string_view secret, const SigV4Scope& scope);
 // aws-chunked: decodes `body` checking each chunk's signature, which chains from `seed_signature`;
-// with `signing_key` empty (STREAMING-UNSIGNED-PAYLOAD-TRAILER) only decodes.
-std::variant<std::string, SigV4Error> DecodeAwsChunked(std::string_view body,
-                                                       const std::string& signing_key,
-                                                       const std::string& amz_date,
-                                                       const SigV4Scope& scope,
-                                                       std::string seed_signature);
+// with `signing_key` empty (STREAMING-UNSIGNED-PAYLOAD-TRAILER) only decodes. The trailing headers
+// after the last chunk (x-amz-checksum-crc32: ...) go to `trailers` when given, names in lower
+// case.
+std::variant<std::string, SigV4Error> DecodeAwsChunked(
+    std::string_view body, const std::string& signing_key, const std::string& amz_date,
+    const SigV4Scope& scope, std::string seed_signature,
+    std::map<std::string, std::string>* trailers = nullptr);
 
 }  // namespace gleaner

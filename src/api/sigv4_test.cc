@@ -195,10 +195,12 @@ TEST(SigV4ChunkedTest, DecodesSignedChunksAndRefusesATamperedOne) {
   EXPECT_TRUE(std::holds_alternative<SigV4Error>(
       DecodeAwsChunked(body.substr(0, 20), key, "20150830T123600Z", scope, seed)));
   // Unsigned chunks (STREAMING-UNSIGNED-PAYLOAD-TRAILER) only decode.
-  auto unsigned_body = DecodeAwsChunked("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:abc=\r\n\r\n", "",
-                                        "20150830T123600Z", scope, "");
+  std::map<std::string, std::string> trailers;
+  auto unsigned_body = DecodeAwsChunked("5\r\nhello\r\n0\r\nX-Amz-Checksum-Crc32: abc=\r\n\r\n", "",
+                                        "20150830T123600Z", scope, "", &trailers);
   ASSERT_TRUE(std::holds_alternative<std::string>(unsigned_body));
   EXPECT_EQ(std::get<std::string>(unsigned_body), "hello");
+  EXPECT_EQ(trailers, (std::map<std::string, std::string>{{"x-amz-checksum-crc32", "abc="}}));
 }
 
 TEST(SigV4Test, SecretsEqualComparesWholeValues) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii.h"
 #include "common/glob.h"
 
 namespace gleaner {
@@ -10,13 +11,6 @@ namespace {
 
 // Without a strategy (or its attempts) a job gets one attempt: no retries.
 constexpr int kDefaultAttempts = 1;
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 // An absent condition places no constraint.
 bool ConditionMatches(const std::optional<std::string>& pattern, std::string_view value) {
@@ -39,7 +33,7 @@ bool RuleMatches(const EvaluateOnExit& rule, const AttemptOutcome& outcome) {
 // Anything but RETRY ends the job: validation refuses other actions, and ending is the choice that
 // cannot loop forever if one slips through.
 RetryAction ActionOf(const EvaluateOnExit& rule) {
-  return EqualsIgnoringCase(rule.action, "RETRY") ? RetryAction::kRetry : RetryAction::kExit;
+  return EqualsIgnoringAsciiCase(rule.action, "RETRY") ? RetryAction::kRetry : RetryAction::kExit;
 }
 
 }  // namespace

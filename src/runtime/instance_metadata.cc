@@ -1,5 +1,6 @@
 #include "runtime/instance_metadata.h"
 
+#include "common/ascii.h"
 #include "common/markup_escape.h"
 #include "common/percent_encoding.h"
 
@@ -35,16 +36,6 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 const std::string* FindHeader(const MetadataRequest& request, const std::string& name) {
   auto it = request.headers.find(name);
   return it == request.headers.end() ? nullptr : &it->second;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // "a=1&b=2" → {a: 1, b: 2}; the first of repeated names wins.
@@ -507,7 +498,7 @@ MetadataResponse AnswerAzure(const MetadataRequest& request, const InstanceMetad
     return AzureError(400, "Bad request. Requests with an X-Forwarded-For header are rejected");
   }
   const std::string* metadata = FindHeader(request, "metadata");
-  if (metadata == nullptr || !EqualsIgnoreCase(*metadata, "true")) {
+  if (metadata == nullptr || !EqualsIgnoringAsciiCase(*metadata, "true")) {
     return AzureError(400, "Bad request. Required metadata header not specified");
   }
   const bool is_read = request.method == "GET" || request.method == "HEAD";

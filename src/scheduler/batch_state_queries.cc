@@ -3,6 +3,7 @@
 #include <cctype>
 #include <utility>
 
+#include "common/ascii.h"
 #include "model/arn.h"
 #include "scheduler/batch_state.h"
 
@@ -12,21 +13,14 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 constexpr int kDefaultListJobsPageSize = 1000;
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // JOB_NAME: case-insensitive, a trailing '*' matches any suffix.
 bool MatchesNameFilter(const std::string& pattern, const std::string& name) {
   if (!pattern.empty() && pattern.back() == '*') {
     std::string_view prefix(pattern.data(), pattern.size() - 1);
     return name.size() >= prefix.size() &&
-           EqualsIgnoringCase(prefix, name.substr(0, prefix.size()));
+           EqualsIgnoringAsciiCase(prefix, name.substr(0, prefix.size()));
   }
-  return EqualsIgnoringCase(pattern, name);
+  return EqualsIgnoringAsciiCase(pattern, name);
 }
 
 }  // namespace

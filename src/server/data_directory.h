@@ -29,6 +29,7 @@ class DataDirectory {
   std::string attempts() const { return path_ + "/attempts"; }
   std::string database() const { return path_ + "/gleaner.db"; }
   std::string events() const { return path_ + "/events.jsonl"; }
+  std::string objects() const { return path_ + "/s3"; }  // gleaner's S3: buckets and objects
 
   // A secret of the server's that must outlive restarts (the key agents' credentials derive from):
   // 32 random bytes as 64 hex digits in `<dir>/<name>` (0600), made on first use.

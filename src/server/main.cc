@@ -131,6 +131,9 @@ int main(int argc, char** argv) {
                          "Serve HTTPS with this certificate chain (PEM; with --tls-key)");
   up_command->add_option("--tls-key", up.tls_private_key_file,
                          "The private key (PEM) of --tls-cert");
+  up_command->add_flag("--s3-auto-create-buckets", up.s3_auto_create_buckets,
+                       "S3: a PutObject, CopyObject or multipart upload to a bucket that does not "
+                       "exist creates it (default: NoSuchBucket, as on AWS)");
   up_command->add_flag("--no-auth", up.no_auth,
                        "Accept unsigned requests (only on a loopback --listen address)");
   up_command

@@ -18,6 +18,7 @@
 #include "api/http_server.h"
 #include "capacity/simulated_cloud.h"
 #include "common/secret_file.h"
+#include "objects/object_store.h"
 #include "runtime/container_engine.h"
 #include "runtime/container_launcher.h"
 #include "runtime/daemon_setup.h"
@@ -244,7 +245,13 @@ int RunUpCommand(const UpOptions& options) {
   http_options.threads = options.http_threads;
   http_options.tls_certificate_file = options.tls_certificate_file;
   http_options.tls_private_key_file = options.tls_private_key_file;
+  http_options.max_put_body_bytes = kS3MaxRequestBodyBytes;
+  auto objects = ObjectStore::Open((*directory)->objects(), clock, state_options.seed);
+  if (!objects.ok()) return Fail("cannot open the S3 store: " + objects.status().message());
   GleanerApiOptions api_options;
+  api_options.objects = objects->get();
+  api_options.s3.auto_create_buckets = options.s3_auto_create_buckets;
+  api_options.s3.region = options.region;
   api_options.log_directory = engine_options.log_directory;
   api_options.cloud = cloud.get();
   api_options.authentication.enabled = !options.no_auth;

@@ -62,6 +62,20 @@ def logs(gleaner):
 
 
 @pytest.fixture
+def s3(gleaner):
+    """boto3 S3 client on the server (path-style, as botocore addresses an IP endpoint)."""
+    return FollowingClient(gleaner, "s3")
+
+
+@pytest.fixture
+def bucket(s3, request):
+    """A bucket made for the test, named by the module's BUCKET."""
+    name = getattr(request.module, "BUCKET")
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
 def aws(gleaner, tmp_path_factory):
     """aws(*args) -> (rc, parsed JSON or stdout, stderr) with /usr/bin/aws on the server."""
     return AwsCli(gleaner, tmp_path_factory.mktemp("aws-home"))
