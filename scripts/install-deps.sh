@@ -15,6 +15,10 @@ packages=(
   # cgroup v1 hybrid machines), catatonit for initProcessEnabled; the tests' images are made from
   # busybox-static, since no registry is needed.
   podman runc conmon catatonit netavark uidmap busybox-static
+  # A job's own network (gleaner up --job-network): user-mode outbound networking for each
+  # attempt's namespace; iproute2 and python3-requests for the tests (the tutorial's worker uses
+  # requests).
+  slirp4netns iproute2 python3-requests
 )
 
 # Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants

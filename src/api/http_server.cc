@@ -1,11 +1,14 @@
 #include "api/http_server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -130,8 +133,13 @@ struct ServerContext {
 // Every member is touched on the session's strand only, except PostResponse.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerContext& context, StrandSocket&& socket)
-      : context_(context), strand_(socket.get_executor()), stream_(MakeStream(context, socket)) {}
+  // `handler` null: the server's own; `plain`: no TLS even when the server has it.
+  Session(ServerContext& context, StrandSocket&& socket,
+          std::shared_ptr<const HttpHandler> handler = nullptr, bool plain = false)
+      : context_(context),
+        handler_(std::move(handler)),
+        strand_(socket.get_executor()),
+        stream_(MakeStream(context, socket, plain)) {}
 
   void Start() {
     net::post(strand_, [self = shared_from_this()] {
@@ -156,8 +164,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseFromStop() { CloseSocket(); }
 
  private:
-  static AnyStream MakeStream(ServerContext& context, StrandSocket& socket) {
-    if (!context.tls) return AnyStream(std::in_place_type<Stream>, std::move(socket));
+  static AnyStream MakeStream(ServerContext& context, StrandSocket& socket, bool plain) {
+    if (!context.tls || plain) return AnyStream(std::in_place_type<Stream>, std::move(socket));
     return AnyStream(std::in_place_type<TlsStream>, Stream(std::move(socket)), *context.tls);
   }
   // The TCP layer under either kind of stream: timeouts, shutdown, close.
@@ -181,6 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseSocket();
 
   ServerContext& context_;
+  std::shared_ptr<const HttpHandler> handler_;  // null: context_.handler
   const Strand strand_;
   AnyStream stream_;
   beast::flat_buffer buffer_;
@@ -380,7 +389,8 @@ void Session::DispatchRequest(bool body_too_large) {
   Lowest().expires_never();  // the application takes its time; the idle timer resumes after
   auto slot = std::make_shared<ResponseSlot>(weak_from_this(), context_.gate);
   try {
-    context_.handler(std::move(request), [slot = std::move(slot)](HttpResponse response) mutable {
+    const HttpHandler& handler = handler_ ? *handler_ : context_.handler;
+    handler(std::move(request), [slot = std::move(slot)](HttpResponse response) mutable {
       slot->Answer(std::move(response));
     });
   } catch (...) {
@@ -583,6 +593,42 @@ class HttpServerImpl final : public HttpServer {
     return Status::Ok();
   }
 
+  Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, bool tls) override {
+    auto listener = std::make_shared<Listener>(ioc_);
+    beast::error_code ec;
+    listener->acceptor.assign(tcp::v4(), listening_fd, ec);
+    if (ec) {
+      ::close(listening_fd);
+      return Status::Internal("cannot serve a listening socket: " + ec.message());
+    }
+    listener->handler = std::make_shared<const HttpHandler>(std::move(handler));
+    listener->plain = !tls;
+    uint64_t id;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      id = ++last_listener_id_;
+      listeners_[id] = listener;
+    }
+    net::post(listener->strand, [this, listener] { AcceptOn(listener); });
+    return id;
+  }
+
+  void RemoveListener(uint64_t id) override {
+    std::shared_ptr<Listener> listener;
+    {
+      std::lock_guard lock(listeners_mutex_);
+      auto it = listeners_.find(id);
+      if (it == listeners_.end()) return;
+      listener = std::move(it->second);
+      listeners_.erase(it);
+    }
+    // On its strand: an acceptor is not safe to close while another thread starts an accept.
+    net::post(listener->strand, [listener] {
+      beast::error_code ignored;
+      listener->acceptor.close(ignored);
+    });
+  }
+
   // Must not be called from a handler running on this server's threads (it joins them).
   void Stop() override {
     std::lock_guard lock(stop_mutex_);
@@ -595,6 +641,11 @@ class HttpServerImpl final : public HttpServer {
     beast::error_code ec;
     acceptor_.close(ec);
     accept_retry_timer_.cancel();
+    {
+      std::lock_guard listeners_lock(listeners_mutex_);
+      for (auto& [id, listener] : listeners_) listener->acceptor.close(ec);
+      listeners_.clear();
+    }
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
     {
       std::lock_guard sessions_lock(context_.sessions_mutex);
@@ -615,6 +666,33 @@ class HttpServerImpl final : public HttpServer {
         // connection, not the server.
       }
     }
+  }
+
+  // A listening socket the server was given (AddListener), with a handler of its own.
+  struct Listener {
+    explicit Listener(net::io_context& ioc) : strand(net::make_strand(ioc)), acceptor(strand) {}
+    net::strand<net::io_context::executor_type> strand;
+    tcp::acceptor acceptor;
+    std::shared_ptr<const HttpHandler> handler;
+    bool plain = true;
+  };
+
+  void AcceptOn(const std::shared_ptr<Listener>& listener) {
+    if (!listener->acceptor.is_open()) return;
+    listener->acceptor.async_accept(
+        net::make_strand(ioc_), [this, listener](beast::error_code ec, StrandSocket socket) {
+          if (ec == net::error::operation_aborted || !listener->acceptor.is_open()) return;
+          if (!ec) {
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            auto session = std::make_shared<Session>(context_, std::move(socket), listener->handler,
+                                                     listener->plain);
+            context_.Register(session);
+            session->Start();
+          }
+          // An error (out of descriptors, say) is retried on the next connection attempt.
+          net::post(listener->strand, [this, listener] { AcceptOn(listener); });
+        });
   }
 
   void Accept() {
@@ -652,6 +730,9 @@ class HttpServerImpl final : public HttpServer {
   uint16_t port_ = 0;
   std::mutex stop_mutex_;
   bool stopped_ = false;
+  std::mutex listeners_mutex_;
+  std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
+  uint64_t last_listener_id_ = 0;
 };
 
 }  // namespace

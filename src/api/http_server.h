@@ -60,6 +60,13 @@ class HttpServer {
  public:
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;
+  // Serves one more listening TCP socket (bound and listening already; it may belong to another
+  // network namespace, as a job's metadata endpoints do) with a handler of its own, in plain HTTP
+  // unless `tls` (then with the server's certificate, if it has one). The server owns
+  // `listening_fd` from now on. Returns the id RemoveListener takes.
+  virtual Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, bool tls) = 0;
+  // Stops accepting on it and closes it; connections it accepted carry on.
+  virtual void RemoveListener(uint64_t id) = 0;
   // Stops accepting, closes connections and joins the threads. Idempotent. Not to be called from
   // the handler: it joins the threads that run it.
   virtual void Stop() = 0;

@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "runtime/launcher.h"
+#include "runtime/network_namespace.h"
+#include "runtime/spawn_attributes.h"
 
 extern char** environ;
 
@@ -34,7 +36,8 @@ namespace {
 
 constexpr std::string_view kLaunchFailedPrefix = "launch-failed: ";
 constexpr std::string_view kUsage =
-    "usage: gleaner attempt-shim --exit-file PATH [--pid-file PATH] -- COMMAND [ARG...]";
+    "usage: gleaner attempt-shim --exit-file PATH [--pid-file PATH] [--network-namespace PATH] "
+    "-- COMMAND [ARG...]";
 constexpr std::string_view kGivenUp = "given-up";
 constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -121,23 +124,14 @@ std::optional<AttemptProcess> ParseAttemptProcess(std::string_view text) {
 
 // Returns 0 or the errno of the failed spawn.
 int SpawnCommand(const std::vector<std::string>& argv, pid_t* pid) {
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t all;
-  sigfillset(&all);
-  // Same process group as the shim (no SETPGROUP); every signal at its default action and none
-  // blocked, whatever the shim does with them.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
+  // Same process group as the shim; every signal at its default action and none blocked,
+  // whatever the shim does with them.
+  CleanSpawnAttributes attributes(/*new_process_group=*/false);
   std::vector<char*> arguments;
   for (const std::string& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
   arguments.push_back(nullptr);
   // posix_spawnp searches the shim's own PATH, which is the job's environment.
-  int error = posix_spawnp(pid, arguments[0], nullptr, &attributes, arguments.data(), environ);
-  posix_spawnattr_destroy(&attributes);
+  int error = posix_spawnp(pid, arguments[0], nullptr, attributes.get(), arguments.data(), environ);
   return error;
 }
 
@@ -213,11 +207,16 @@ std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path) {
 std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
                                          const std::vector<std::string>& argv,
-                                         const std::string& pid_file) {
+                                         const std::string& pid_file,
+                                         const std::string& network_namespace) {
   std::vector<std::string> shim_argv{executable, "attempt-shim", "--exit-file", exit_file};
   if (!pid_file.empty()) {
     shim_argv.push_back("--pid-file");
     shim_argv.push_back(pid_file);
+  }
+  if (!network_namespace.empty()) {
+    shim_argv.push_back("--network-namespace");
+    shim_argv.push_back(network_namespace);
   }
   shim_argv.push_back("--");
   shim_argv.insert(shim_argv.end(), argv.begin(), argv.end());
@@ -232,24 +231,32 @@ std::optional<AttemptProcess> ClaimAttemptPidFile(const std::string& path) {
 }
 
 int RunAttemptShimCommand(const std::vector<std::string>& arguments) {
+  if (arguments.size() < 2 || arguments[0] != "--exit-file") {
+    PrintError(kUsage);
+    return 2;
+  }
   size_t command = 2;
   std::string pid_file;
-  if (arguments.size() >= 4 && arguments[2] == "--pid-file") {
-    pid_file = arguments[3];
-    command = 4;
+  std::string network_namespace;
+  while (command + 1 < arguments.size() && arguments[command] != "--") {
+    std::string* value = arguments[command] == "--pid-file"            ? &pid_file
+                         : arguments[command] == "--network-namespace" ? &network_namespace
+                                                                       : nullptr;
+    if (value == nullptr || !value->empty() || arguments[command + 1].empty()) break;
+    *value = arguments[command + 1];
+    command += 2;
   }
-  if (arguments.size() < command + 2 || arguments[0] != "--exit-file" ||
-      arguments[command] != "--" || (command == 4 && pid_file.empty())) {
+  if (arguments.size() < command + 2 || arguments[command] != "--") {
     PrintError(kUsage);
     return 2;
   }
   return RunAttemptShim(arguments[1],
                         std::vector<std::string>(arguments.begin() + command + 1, arguments.end()),
-                        pid_file);
+                        pid_file, network_namespace);
 }
 
 int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
-                   const std::string& pid_file) {
+                   const std::string& pid_file, const std::string& network_namespace) {
   if (exit_file.empty() || argv.empty() || argv.front().empty()) {
     PrintError(kUsage);
     return 2;
@@ -264,6 +271,17 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
     } else if (error != 0) {
       AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
       failed.launch_failure = "cannot write pid file " + pid_file + ": " + std::strerror(error);
+      PrintError(failed.launch_failure);
+      WriteExitFile(exit_file, failed);
+      _exit(failed.exit_code);
+    }
+  }
+  if (!network_namespace.empty()) {
+    // The job's own network (network_namespace.h): entered before the command starts, so the
+    // command never sees the host's.
+    if (Status entered = EnterNetworkNamespace(network_namespace); !entered.ok()) {
+      AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
+      failed.launch_failure = "cannot enter the attempt's network namespace: " + entered.message();
       PrintError(failed.launch_failure);
       WriteExitFile(exit_file, failed);
       _exit(failed.exit_code);

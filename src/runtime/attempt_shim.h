@@ -42,7 +42,8 @@ std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path);
 std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
                                          const std::vector<std::string>& argv,
-                                         const std::string& pid_file = "");
+                                         const std::string& pid_file = "",
+                                         const std::string& network_namespace = "");
 
 // The exit code of a shim that found its attempt given up (the pid file there before it).
 inline constexpr int kAttemptGivenUpExitCode = 125;
@@ -62,15 +63,16 @@ struct AttemptProcess {
 std::optional<AttemptProcess> ClaimAttemptPidFile(const std::string& path);
 
 // `gleaner attempt-shim ARGS...`, with `arguments` the words after "attempt-shim": exactly
-// "--exit-file PATH [--pid-file PATH] -- COMMAND [ARG...]". Parsed by hand, not by the CLI library,
-// so the command's words reach it untouched (empty ones, "[...]", "--", "-h" included). Runs
-// RunAttemptShim, or prints the usage and returns 2.
+// "--exit-file PATH [--pid-file PATH] [--network-namespace PATH] -- COMMAND [ARG...]". Parsed by
+// hand, not by the CLI library, so the command's words reach it untouched (empty ones, "[...]",
+// "--", "-h" included). Runs RunAttemptShim, or prints the usage and returns 2.
 int RunAttemptShimCommand(const std::vector<std::string>& arguments);
 
 // Runs the shim in this process and never returns normally: the process ends with the command's
 // exit code, or killed by the signal that killed the command. Returns an exit code only when the
 // arguments are unusable (empty argv or exit file).
+// With `network_namespace`, the command runs in the network namespace at that path.
 int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
-                   const std::string& pid_file = "");
+                   const std::string& pid_file = "", const std::string& network_namespace = "");
 
 }  // namespace gleaner

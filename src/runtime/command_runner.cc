@@ -12,6 +12,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "runtime/spawn_attributes.h"
+
 extern char** environ;
 
 namespace gleaner {
@@ -94,25 +96,14 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe.write_end, 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe.write_end, 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  sigset_t defaults;
-  sigfillset(&defaults);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
   // A group of its own: Ctrl-C in gleaner's terminal does not cut a create or rm short.
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  CleanSpawnAttributes attributes(/*new_process_group=*/true);
   std::vector<char*> args = Pointers(argv);
   std::vector<char*> env = Pointers(environment);
   pid_t pid = 0;
-  int spawned = posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, args.data(),
+  int spawned = posix_spawnp(&pid, argv[0].c_str(), &actions, attributes.get(), args.data(),
                              environment.empty() ? environ : env.data());
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {
     return Status::FailedPrecondition(argv[0] + ": " + std::system_category().message(spawned));
   }

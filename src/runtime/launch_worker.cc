@@ -54,6 +54,10 @@ void LaunchWorker::Run() {
           (void)CreatePrivateDirectories(spec.working_directory);
         }
       }
+      if (spec.prepare) {
+        Status prepared = spec.prepare(spec);
+        if (!prepared.ok()) return done_(next.first, prepared);
+      }
       done_(next.first, launcher_.Launch(spec));
     });
     if (!contained.ok()) {

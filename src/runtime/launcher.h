@@ -28,12 +28,18 @@ struct LaunchSpec {
   // attempt again. The reported exit is the command's either way.
   std::string exit_file;
   std::string pid_file;
+  // Set: the attempt runs in this network namespace (network_namespace.h; a path such as
+  // "/proc/<pid>/fd/<n>"): the shim enters it, a container is started in it.
+  std::string network_namespace;
   // Set: the attempt runs in this container (container_launcher.h), `argv` being its command;
   // its variables are `container->environment`; the engine runs with the launcher's own.
   std::optional<ContainerSpec> container;
   // Called on the launching thread when the launch waits for something the job should show (an
   // image being pulled: "Pulling image ..."), for the STARTING job's statusReason. May be empty.
   std::function<void(const std::string&)> on_progress;
+  // Run by the launch worker on the launching thread before the launch: sets up what the attempt
+  // needs first (its network namespace) and completes the spec. Its failure is the launch's.
+  std::function<Status(LaunchSpec&)> prepare;
 };
 
 struct LaunchedProcess {

@@ -30,6 +30,7 @@
 #include "common/private_directory.h"
 #include "runtime/attempt_shim.h"
 #include "runtime/run_as.h"
+#include "runtime/spawn_attributes.h"
 
 // How the reaper works, and why this way:
 // - It must reap only processes this launcher started (other code may have children of its own),
@@ -101,35 +102,6 @@ ProcessExit DecodeWaitStatus(pid_t pid, int status) {
   }
   return exit;
 }
-
-// Spawn attributes shared by every launch (posix_spawn only reads them, from any thread).
-class SpawnAttributes {
- public:
-  SpawnAttributes() {
-    posix_spawnattr_init(&attributes_);
-    // The server may block or ignore signals in its threads; a job starts with none blocked and
-    // every signal at its default action (SIGKILL/SIGSTOP cannot be changed and are skipped).
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t all;
-    sigfillset(&all);
-    // pgroup 0: the child leads a new process group whose id is its pid.
-    const short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-    bool set = posix_spawnattr_setflags(&attributes_, flags) == 0 &&
-               posix_spawnattr_setpgroup(&attributes_, 0) == 0 &&
-               posix_spawnattr_setsigmask(&attributes_, &none) == 0 &&
-               posix_spawnattr_setsigdefault(&attributes_, &all) == 0;
-    if (!set) Fatal("cannot set spawn attributes");
-  }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-
-  const posix_spawnattr_t* get() const { return &attributes_; }
-
- private:
-  posix_spawnattr_t attributes_;
-};
 
 // What the child does between fork and exec: stdin from /dev/null, stdout and stderr appended to
 // the log, no other inherited descriptors, then the working directory. The log is opened before
@@ -298,7 +270,7 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 // Returns 0 or the errno of the failed step. glibc's posix_spawn runs the child on a vfork-like
 // clone and reports a failed exec (and failed file actions) as its return value, having already
 // reaped that child, so a failure leaves nothing behind to report.
-int Spawn(const Program& program, const LaunchSpec& spec, const SpawnAttributes& attributes,
+int Spawn(const Program& program, const LaunchSpec& spec, const CleanSpawnAttributes& attributes,
           const FileActions& actions, pid_t* pid) {
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.environment);
@@ -332,7 +304,8 @@ class ProcessLauncher final : public Launcher {
   const ProcessLauncherOptions options_;
   const std::string run_as_executable_;
   const std::string attempt_shim_executable_;
-  const SpawnAttributes attributes_;
+  // Each attempt leads a process group of its own.
+  const CleanSpawnAttributes attributes_{/*new_process_group=*/true};
   const int epoll_fd_;
   const int wake_fd_;
 
@@ -355,6 +328,7 @@ ProcessLauncher::ProcessLauncher(std::function<void(const ProcessExit&)> on_exit
                                    : options.attempt_shim_executable),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (!attributes_.ok()) Fatal("cannot set spawn attributes");
   if (epoll_fd_ < 0 || wake_fd_ < 0) Fatal("cannot create epoll/eventfd: " + ErrorText(errno));
   epoll_event event{};
   event.events = EPOLLIN;
@@ -411,8 +385,8 @@ Result<LaunchedProcess> ProcessLauncher::Launch(const LaunchSpec& spec) {
       if (!found.ok()) return found.status();
     }
     if (!wrapped) wrapped = spec;
-    wrapped->argv =
-        AttemptShimArgv(attempt_shim_executable_, spec.exit_file, wrapped->argv, spec.pid_file);
+    wrapped->argv = AttemptShimArgv(attempt_shim_executable_, spec.exit_file, wrapped->argv,
+                                    spec.pid_file, spec.network_namespace);
     program = Program{.path = attempt_shim_executable_};
   }
   const LaunchSpec& spawned = wrapped ? *wrapped : spec;

@@ -650,8 +650,10 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
                           .user = "",
                           .exit_file = "",
                           .pid_file = "",
+                          .network_namespace = "",
                           .container = {},
-                          .on_progress = {}};
+                          .on_progress = {},
+                          .prepare = {}};
           for (int i = 0; i < kLaunches / threads; ++i) {
             if (shimmed) {
               std::string name = (files.path() / std::to_string(t * kLaunches + i)).string();

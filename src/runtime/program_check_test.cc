@@ -16,15 +16,11 @@ using Environment = std::vector<std::string>;
 
 Status Check(std::vector<std::string> argv, Environment environment,
              std::string working_directory) {
-  return CheckProgram({std::move(argv),
-                       std::move(environment),
-                       std::move(working_directory),
-                       "",
-                       "",
-                       "",
-                       "",
-                       {},
-                       {}});
+  LaunchSpec spec;
+  spec.argv = std::move(argv);
+  spec.environment = std::move(environment);
+  spec.working_directory = std::move(working_directory);
+  return CheckProgram(spec);
 }
 
 class CheckProgramTest : public testing::Test {

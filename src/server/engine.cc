@@ -197,6 +197,9 @@ void Engine::OnExit(const ProcessExit& exit) {
     ended_attempt_files_.push_back(attempt_files_->ExitFile(job_id, job->AttemptNumber()));
     ended_attempt_files_.push_back(attempt_files_->PidFile(job_id, job->AttemptNumber()));
   }
+  if (options_.attempt_networks != nullptr && job != nullptr) {
+    options_.attempt_networks->Release(job_id, job->AttemptNumber());
+  }
   state_.OnAttemptExited(job_id, exit.exit_code, exit.term_signal, exit.reason);
 }
 
@@ -242,6 +245,10 @@ void Engine::RecoverLocalAttempt(const std::string& job_id) {
 
 void Engine::OnLaunched(LaunchResult& result) {
   if (!result.launched.ok()) {
+    const Job* job = state_.FindJob(result.job_id);
+    if (options_.attempt_networks != nullptr && job != nullptr) {
+      options_.attempt_networks->Release(result.job_id, job->AttemptNumber());
+    }
     state_.OnAttemptLaunchFailed(result.job_id, result.launched.status().message());
     return;
   }
@@ -331,6 +338,25 @@ void Engine::Launch(const PendingStart& start) {
   if (spec.container) {
     spec.on_progress = [this, job_id, attempt = job->AttemptNumber()](const std::string& reason) {
       Post(LaunchProgress{job_id, attempt, reason});
+    };
+  }
+  // A multi-node job's nodes reach one another at the main node's address, 127.0.0.1 on this
+  // machine: they share its network.
+  AttemptNetworks* networks = job->node_index ? nullptr : options_.attempt_networks;
+  if (networks != nullptr) {
+    bool metadata = options_.has_instance_metadata && options_.has_instance_metadata(*job);
+    AttemptNetworkRequest request{job_id, job->AttemptNumber(),
+                                  metadata ? job->placement->instance_id : std::string()};
+    spec.prepare = [networks, request](LaunchSpec& prepared) -> Status {
+      Result<std::string> path = networks->Prepare(request);
+      if (!path.ok()) {
+        return Status::Internal(
+            "ResourceInitializationError: cannot set up the attempt's "
+            "network: " +
+            path.status().message());
+      }
+      prepared.network_namespace = *path;  // empty: this machine's network
+      return Status::Ok();
     };
   }
   launch_worker_->Submit(job_id, std::move(spec));

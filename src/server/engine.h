@@ -16,6 +16,7 @@
 
 #include "api/batch_executor.h"
 #include "capacity/capacity_provider.h"
+#include "runtime/attempt_networks.h"
 #include "runtime/launch_worker.h"
 #include "runtime/launcher.h"
 #include "runtime/reattached_attempts.h"
@@ -41,6 +42,12 @@ struct EngineOptions {
   // local attempt runs under the shim, and a restart finds the ones still running again. Empty:
   // attempts run without it and a restart loses them.
   std::string attempt_directory;
+  // Gives each local attempt a network of its own (attempt_networks.h); null: attempts share this
+  // machine's network.
+  AttemptNetworks* attempt_networks = nullptr;
+  // Whether the instance a job is placed on has a metadata service (a simulated instance does);
+  // scheduler thread. Unset: none has.
+  std::function<bool(const Job& job)> has_instance_metadata;
   // Local attempts run in their job definition's container image (the launcher must be a
   // container launcher); false: their command runs as a process on this machine.
   bool run_in_containers = false;
@@ -66,6 +73,8 @@ class Engine final : public BatchExecutor {
   void AddCapacityProvider(CapacityProvider* provider) {
     if (provider != nullptr) providers_.push_back(provider);
   }
+  // Set before Start(): a network of its own for each local attempt (attempt_networks.h).
+  void SetAttemptNetworks(AttemptNetworks* networks) { options_.attempt_networks = networks; }
   // Set before Start(): hosts whose attempts run elsewhere (agents).
   void SetRemoteAttempts(RemoteAttempts* remote) { remote_ = remote; }
   // Rebuilds state from the store, ends attempts lost with the previous server (killing their

@@ -23,6 +23,10 @@ class InstanceMetadataRoute {
   InstanceMetadataRoute(const Clock& clock, SimulatedCloud* cloud) : clock_(clock), cloud_(cloud) {}
 
   HttpHandler Handler(BatchExecutor& executor);
+  // Whether the job's instance has a metadata service (scheduler thread).
+  bool Serves(const Job& job) const {
+    return job.placement && FactsOf(job.placement->instance_id).has_value();
+  }
   // Adds the metadata variables for the instance the job is placed on (scheduler thread).
   void AddAttemptEnvironment(const Job& job, const std::string& endpoint,
                              std::vector<std::string>& environment);

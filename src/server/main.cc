@@ -131,6 +131,12 @@ int main(int argc, char** argv) {
                          "Serve HTTPS with this certificate chain (PEM; with --tls-key)");
   up_command->add_option("--tls-key", up.tls_private_key_file,
                          "The private key (PEM) of --tls-cert");
+  up_command
+      ->add_option("--job-network", up.job_network,
+                   "Local attempts' network: namespace (one per attempt, with the instance "
+                   "metadata service at 169.254.169.254; needs root), host (this machine's), or "
+                   "auto (namespace when root; the default)")
+      ->check(CLI::IsMember({"auto", "namespace", "host"}));
   up_command->add_flag("--s3-auto-create-buckets", up.s3_auto_create_buckets,
                        "S3: a PutObject, CopyObject or multipart upload to a bucket that does not "
                        "exist creates it (default: NoSuchBucket, as on AWS)");

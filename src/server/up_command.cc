@@ -24,6 +24,7 @@
 #include "runtime/daemon_setup.h"
 #include "runtime/runtime_choice.h"
 #include "server/agent_hub.h"
+#include "server/attempt_network_host.h"
 #include "server/data_directory.h"
 #include "server/engine.h"
 #include "server/event_log.h"
@@ -93,6 +94,22 @@ Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& optio
                   " AWS_SECRET_ACCESS_KEY=" + own.secret_access_key;
   }
   return keys;
+}
+
+// What ECS gives every task (its region, how it runs) and what points a current SDK at gleaner
+// (AWS_ENDPOINT_URL), unless the job definition set them itself.
+void AddAwsEnvironment(const std::string& endpoint, const std::string& region,
+                       std::vector<std::string>& environment) {
+  auto add = [&environment](const std::string& name, const std::string& value) {
+    for (const std::string& variable : environment) {
+      if (variable.starts_with(name + "=")) return;
+    }
+    environment.push_back(name + "=" + value);
+  };
+  add("AWS_ENDPOINT_URL", endpoint);
+  add("AWS_REGION", region);
+  add("AWS_DEFAULT_REGION", region);
+  add("AWS_EXECUTION_ENV", "AWS_ECS_EC2");
 }
 
 }  // namespace
@@ -196,9 +213,13 @@ int RunUpCommand(const UpOptions& options) {
           janitor->Remove(std::move(paths));
         });
   };
-  engine_options.attempt_environment = [metadata, endpoint_url](
+  engine_options.has_instance_metadata = [metadata](const Job& job) {
+    return metadata->Serves(job);
+  };
+  engine_options.attempt_environment = [metadata, endpoint_url, region = options.region](
                                            const Job& job, std::vector<std::string>& environment) {
     metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
+    AddAwsEnvironment(*endpoint_url, region, environment);
   };
   auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());
   if (!runtime.ok()) return Fail(runtime.status().message());
@@ -215,8 +236,10 @@ int RunUpCommand(const UpOptions& options) {
   } else {
     launcher = MakeProcessLauncher(on_exit);
   }
-  // A pull can take minutes: with containers, other attempts launch meanwhile.
-  engine.SetLauncher(launcher.get(), runtime->engine ? 4 : 1);
+  // A pull can take minutes, and an attempt's network tens of milliseconds: other attempts
+  // launch meanwhile.
+  bool namespaces = options.job_network != "host" && NetworkNamespace::Available().ok();
+  engine.SetLauncher(launcher.get(), runtime->engine || namespaces ? 4 : 1);
   engine.AddCapacityProvider(cloud.get());
   AgentHubOptions agent_options;
   agent_options.token = options.agent_token;
@@ -271,11 +294,45 @@ int RunUpCommand(const UpOptions& options) {
                                   });
   // The server listens before the engine starts: requests wait in the engine's queue until the
   // state is restored, and attempts relaunched at start already know the endpoint.
-  auto server = StartHttpServer(http_options, MakeGleanerHttpHandler(engine, api_options));
+  HttpHandler handler = MakeGleanerHttpHandler(engine, api_options);
+  auto server = StartHttpServer(http_options, handler);
   if (!server.ok()) return Fail(server.status().message());
   std::string scheme = options.tls_certificate_file.empty() ? "http://" : "https://";
   std::string endpoint = scheme + listen->first + ":" + std::to_string((*server)->port());
   *endpoint_url = endpoint;
+  std::unique_ptr<AttemptNetworkHost> networks;
+  std::string network_summary = "job network: this machine's (--job-network host)";
+  if (options.job_network != "host") {
+    if (Status available = NetworkNamespace::Available(); !available.ok()) {
+      if (options.job_network == "namespace") {
+        (*server)->Stop();
+        return Fail("--job-network namespace: " + available.message());
+      }
+      network_summary = "job network: this machine's (" + available.message() +
+                        "; jobs find instance metadata through AWS_EC2_METADATA_SERVICE_ENDPOINT)";
+    } else {
+      AttemptNetworkServices services;
+      services.endpoint = handler;
+      if (listen->first.starts_with("127.")) services.endpoint_host = listen->first;
+      services.endpoint_port = (*server)->port();
+      services.endpoint_tls = !options.tls_certificate_file.empty();
+      services.every_attempt = options.job_network == "namespace";
+      HttpHandler imds = metadata->Handler(engine);
+      services.instance_metadata = [imds](const std::string& instance_id) -> HttpHandler {
+        return [imds, instance_id](HttpRequest&& request, Responder respond) {
+          request.path = "/imds/" + instance_id + request.path;
+          imds(std::move(request), std::move(respond));
+        };
+      };
+      bool services_every_attempt = services.every_attempt;
+      networks = std::make_unique<AttemptNetworkHost>(**server, std::move(services));
+      engine.SetAttemptNetworks(networks.get());
+      network_summary = std::string("job network: a namespace per attempt") +
+                        (services_every_attempt ? "" : " on a simulated instance") +
+                        " (instance metadata at 169.254.169.254, gleaner at " + endpoint +
+                        ", outbound through slirp4netns)";
+    }
+  }
   Status started = engine.Start();
   if (!started.ok()) {
     (*server)->Stop();
@@ -284,6 +341,7 @@ int RunUpCommand(const UpOptions& options) {
 
   std::cout << "gleaner listening on " << endpoint << std::endl;
   std::cout << "  runtime: " << runtime->summary << "\n"
+            << "  " << network_summary << "\n"
             << "  " << capacity_summary << ", data in " << data_dir << "\n"
             << how_to_use << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;

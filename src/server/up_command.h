@@ -33,6 +33,9 @@ struct UpOptions {
   // Access keys every request must be signed with (SigV4), in the AWS CLI's credentials format;
   // empty: <data-dir>/credentials, made with a new key pair on first start.
   std::string credentials_file;
+  // auto: a network namespace per local attempt when gleaner is root, else the host's network;
+  // namespace: required (an error when not root); host: the host's network.
+  std::string job_network = "auto";
   bool s3_auto_create_buckets = false;  // a write to a missing bucket creates it
   bool no_auth = false;  // accept unsigned requests (refused on a non-loopback listener)
   std::string tls_certificate_file;  // both set: HTTPS

@@ -1,0 +1,199 @@
+"""A job's own network (issue 12, item 1): on a simulated instance, with gleaner as root, each
+attempt runs in a network namespace of its own where 169.254.169.254:80 is its instance's
+metadata service, gleaner's endpoint answers on the attempt's own loopback at the address
+AWS_ENDPOINT_URL names, and outbound traffic leaves through slirp4netns -- while the host's network
+(its own service at 169.254.169.254 included) stays exactly as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from gleaner_testlib import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SIMSPOT_ARGS, unique
+from test_containers import CONTAINER_ARGS, TEST_IMAGE, images  # noqa: F401 (a fixture)
+from test_spot import create_spot_stack, run_until_interrupted, submit
+
+pytestmark = [
+    pytest.mark.gleaner_args(*SIMSPOT_ARGS),
+    pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace per attempt needs root"),
+]
+
+# The worker of ../shared/tutorials/spot-preemptible-setup.txt, its function verbatim (the text
+# there lost its indentation), polled the way its docstring says, but every 0.2 s instead of 5.
+TUTORIAL_WORKER = '''import requests
+import signal
+import sys
+def check_spot_interruption():
+    """Call every 5 seconds from worker"""
+    try:
+        response = requests.get(
+            'http://169.254.169.254/latest/meta-data/spot/interruption-notice',
+            timeout=1
+        )
+        if response.status_code == 200:
+            return True # Interruption expected
+    except requests.exceptions.RequestException:
+        pass
+    return False
+import time
+print('ready', flush=True)
+while not check_spot_interruption():
+    time.sleep(0.2)
+print('interruption notice seen', flush=True)
+sys.exit(0) # Graceful exit, task will restart
+'''
+
+
+def host_network() -> dict:
+    """What must not change on the host: its addresses, its routes, and what its own
+    169.254.169.254 answers (this machine has a service there)."""
+    def run(*command):
+        return subprocess.run(command, capture_output=True, text=True, timeout=10).stdout
+    try:
+        answer = urllib.request.urlopen("http://169.254.169.254/", timeout=2).status
+    except urllib.error.HTTPError as error:
+        answer = error.code
+    except (urllib.error.URLError, OSError) as error:
+        answer = type(error).__name__
+    return {"addresses": run("ip", "-o", "address"), "routes": run("ip", "route"),
+            "169.254.169.254": answer}
+
+
+def run_job(aws, helpers, command, timeout=30) -> tuple[dict, list[str]]:
+    _, _, queue, definition = create_spot_stack(aws, helpers, command, retry=False)
+    job_id = submit(aws, queue, definition)
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=timeout)
+    return done, helpers.log_lines(done["container"]["logStreamName"])
+
+
+def test_the_tutorial_worker_polls_the_literal_address_and_sees_the_notice(aws, helpers,
+                                                                          gleaner_cli):
+    before = host_network()
+    job_id, stream = run_until_interrupted(
+        aws, helpers, gleaner_cli, ["/usr/bin/python3", "-c", TUTORIAL_WORKER], "60s")
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=30)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert len(done["attempts"]) == 1
+    assert helpers.log_lines(stream)[-1] == "interruption notice seen"
+    assert host_network() == before
+
+
+def test_the_literal_address_is_the_jobs_instance_and_the_host_keeps_its_own(aws, helpers):
+    before = host_network()
+    script = ("curl -s -m 5 http://169.254.169.254/latest/meta-data/instance-id; echo; "
+              "curl -s -m 5 http://169.254.169.254/latest/meta-data/instance-life-cycle; echo; "
+              "echo ${AWS_EC2_METADATA_SERVICE_ENDPOINT##*/}")
+    done, lines = run_job(aws, helpers, ["sh", "-c", script])
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert re.fullmatch(r"i-[0-9a-f]{17}", lines[0]), lines
+    # The instance the job was placed on: the one gleaner's own metadata endpoint names too.
+    assert lines[1:] == ["spot", lines[0]]
+    assert host_network() == before
+
+
+def test_gleaners_endpoint_answers_inside_at_aws_endpoint_url(aws, helpers, gleaner):
+    bucket = unique("bucket").lower()
+    program = (
+        "import os, boto3\n"
+        "s3 = boto3.client('s3', endpoint_url=os.environ['AWS_ENDPOINT_URL'])\n"
+        f"s3.create_bucket(Bucket='{bucket}')\n"
+        f"s3.put_object(Bucket='{bucket}', Key='from-the-job', Body=b'written inside')\n"
+        "print('region', os.environ['AWS_REGION'], os.environ['AWS_EXECUTION_ENV'])\n")
+    _, _, queue, definition = create_spot_stack(
+        aws, helpers, ["/usr/bin/python3", "-c", program], retry=False)
+    rc, out, err = aws("batch", "submit-job", "--job-name", unique("job"), "--job-queue", queue,
+                       "--job-definition", definition, "--container-overrides", json.dumps({
+                           "environment": [{"name": "AWS_ACCESS_KEY_ID", "value": ACCESS_KEY_ID},
+                                           {"name": "AWS_SECRET_ACCESS_KEY",
+                                            "value": SECRET_ACCESS_KEY}]}))
+    assert rc == 0, err
+    done = helpers.wait_for_status(out["jobId"], ("SUCCEEDED", "FAILED"), timeout=30)
+    lines = helpers.log_lines(done["container"]["logStreamName"])
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    assert lines == ["region us-east-1 AWS_ECS_EC2"]
+    rc, out, err = aws("s3", "cp", f"s3://{bucket}/from-the-job", "-")
+    assert (rc, out) == (0, "written inside"), err
+
+
+def host_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback, or None."""
+    listed = subprocess.run(["ip", "-4", "-o", "address", "show", "scope", "global"],
+                            capture_output=True, text=True, timeout=10).stdout
+    match = re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", listed)
+    return match.group(1) if match else None
+
+
+def test_outbound_traffic_leaves_but_the_hosts_loopback_is_out_of_reach(aws, helpers):
+    address = host_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to connect to")
+    received = []
+    servers = []
+    for host in (address, "127.0.0.1"):
+        server = socket.create_server((host, 0))
+        server.settimeout(30)
+        servers.append(server)
+    # Only the non-loopback one ever accepts: the job cannot reach the host's 127.0.0.1.
+    def serve():
+        try:
+            connection, _ = servers[0].accept()
+            with connection:
+                received.append(connection.recv(100))
+        except OSError:
+            pass
+    thread = threading.Thread(target=serve)
+    thread.start()
+    program = (
+        "import socket, sys\n"
+        f"with socket.create_connection(('{address}', {servers[0].getsockname()[1]}), 5) as s:\n"
+        "    s.sendall(b'hello from the job')\n"
+        "try:\n"
+        f"    socket.create_connection(('127.0.0.1', {servers[1].getsockname()[1]}), 2)\n"
+        "    print('reached the host loopback')\n"
+        "except OSError:\n"
+        "    print('host loopback out of reach')\n")
+    try:
+        done, lines = run_job(aws, helpers, ["/usr/bin/python3", "-c", program])
+    finally:
+        thread.join(timeout=30)
+        for server in servers:
+            server.close()
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    assert received == [b"hello from the job"]
+    assert lines == ["host loopback out of reach"]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--job-network", "host")
+def test_job_network_host_keeps_the_machines_network(aws, helpers, gleaner):
+    assert any("job network: this machine's" in line for line in gleaner._stdout_lines[:6])
+    done, lines = run_job(aws, helpers, ["sh", "-c", "ip -4 -o address | grep -c 169.254 || true"])
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert lines == ["0"]
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, *CONTAINER_ARGS)
+def test_a_container_sees_its_instance_at_the_literal_address(images, aws, helpers):  # noqa: F811
+    _, _, queue, definition = create_spot_stack(
+        aws, helpers, ["wget", "-q", "-O", "-",
+                       "http://169.254.169.254/latest/meta-data/instance-life-cycle"],
+        retry=False)
+    rc, out, err = aws("batch", "register-job-definition", "--job-definition-name", definition,
+                       "--type", "container", "--container-properties", json.dumps({
+                           "image": TEST_IMAGE,
+                           "command": ["wget", "-q", "-O", "-", "http://169.254.169.254/latest/"
+                                       "meta-data/instance-life-cycle"],
+                           "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                    {"type": "MEMORY", "value": "1024"}]}))
+    assert rc == 0, err
+    job_id = submit(aws, queue, definition)
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=60)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert helpers.log_lines(done["container"]["logStreamName"]) == ["spot"]
