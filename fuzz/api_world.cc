@@ -187,7 +187,7 @@ void ApiWorld::Populate() {
   const ComputeEnvironment* unmanaged = state_.FindComputeEnvironment("unmanaged");
   std::string cluster = ArnResourceName(unmanaged->ecs_cluster_arn, "cluster");
   std::string user_data =
-      EncodeBase64("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
+      Base64Encode("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
   must(MakeRequest("POST", "/",
                    "Action=RequestSpotInstances&Version=2016-11-15&SpotPrice=0.5&InstanceCount=1"
                    "&LaunchSpecification.ImageId=ami-12345678"

@@ -4,13 +4,9 @@
 #include <string>
 #include <string_view>
 
-namespace gleaner {
+#include "common/base64.h"  // user data is base64: Base64DecodeLenient
 
-// Standard base64 (RFC 4648, '+' and '/'), padding optional, whitespace ignored; nullopt when
-// `text` is not base64.
-std::optional<std::string> DecodeBase64(std::string_view text);
-// Standard base64 with padding: what a client puts in UserData.
-std::string EncodeBase64(std::string_view bytes);
+namespace gleaner {
 
 // The ECS cluster an instance's user data joins, the way the ECS agent learns it: the last
 // `ECS_CLUSTER=<name>` in the decoded user data, however it gets into /etc/ecs/ecs.config

@@ -8,28 +8,28 @@ namespace gleaner {
 namespace {
 
 TEST(EncodeBase64Test, PadsAndRoundTripsEveryByte) {
-  EXPECT_EQ(EncodeBase64("#!/bin/bash\n"), "IyEvYmluL2Jhc2gK");
-  EXPECT_EQ(EncodeBase64("hi"), "aGk=");
-  EXPECT_EQ(EncodeBase64("h"), "aA==");
-  EXPECT_EQ(EncodeBase64(""), "");
+  EXPECT_EQ(Base64Encode("#!/bin/bash\n"), "IyEvYmluL2Jhc2gK");
+  EXPECT_EQ(Base64Encode("hi"), "aGk=");
+  EXPECT_EQ(Base64Encode("h"), "aA==");
+  EXPECT_EQ(Base64Encode(""), "");
   std::string every_byte;
   for (int byte = 0; byte < 256; ++byte) every_byte.push_back(static_cast<char>(byte));
-  EXPECT_EQ(DecodeBase64(EncodeBase64(every_byte)), every_byte);
+  EXPECT_EQ(Base64DecodeLenient(Base64Encode(every_byte)), every_byte);
 }
 
 TEST(DecodeBase64Test, DecodesWithAndWithoutPadding) {
-  EXPECT_EQ(DecodeBase64("IyEvYmluL2Jhc2gK"), "#!/bin/bash\n");
-  EXPECT_EQ(DecodeBase64("aGk="), "hi");
-  EXPECT_EQ(DecodeBase64("aGk"), "hi");
-  EXPECT_EQ(DecodeBase64("aGVs\nbG8="), "hello") << "line breaks (base64 -w76) are ignored";
-  EXPECT_EQ(DecodeBase64(""), "");
+  EXPECT_EQ(Base64DecodeLenient("IyEvYmluL2Jhc2gK"), "#!/bin/bash\n");
+  EXPECT_EQ(Base64DecodeLenient("aGk="), "hi");
+  EXPECT_EQ(Base64DecodeLenient("aGk"), "hi");
+  EXPECT_EQ(Base64DecodeLenient("aGVs\nbG8="), "hello") << "line breaks (base64 -w76) are ignored";
+  EXPECT_EQ(Base64DecodeLenient(""), "");
 }
 
 TEST(DecodeBase64Test, RejectsWhatIsNotBase64) {
-  EXPECT_FALSE(DecodeBase64("#!/bin/bash"));
-  EXPECT_FALSE(DecodeBase64("aGk=aGk="));
-  EXPECT_FALSE(DecodeBase64("a"));
-  EXPECT_FALSE(DecodeBase64("aGk==="));
+  EXPECT_FALSE(Base64DecodeLenient("#!/bin/bash"));
+  EXPECT_FALSE(Base64DecodeLenient("aGk=aGk="));
+  EXPECT_FALSE(Base64DecodeLenient("a"));
+  EXPECT_FALSE(Base64DecodeLenient("aGk==="));
 }
 
 TEST(EcsClusterFromUserDataTest, FindsTheClusterHoweverItIsWritten) {

@@ -117,7 +117,7 @@ Status ValidateSpec(const RequestSpotInstancesSpec& spec, const InstanceCatalog&
                                      launch.availability_zone + ".");
     }
   }
-  if (!launch.user_data.empty() && !DecodeBase64(launch.user_data)) {
+  if (!launch.user_data.empty() && !Base64DecodeLenient(launch.user_data)) {
     return Status::InvalidArgument("Invalid BASE64 encoding of user data.");
   }
   return Status::Ok();
@@ -161,7 +161,7 @@ Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
   }
   std::string cluster;
   if (!spec.launch_specification.user_data.empty()) {
-    cluster = EcsClusterFromUserData(*DecodeBase64(spec.launch_specification.user_data));
+    cluster = EcsClusterFromUserData(*Base64DecodeLenient(spec.launch_specification.user_data));
   }
   EpochMillis now = clock_.NowMillis();
   std::vector<SpotInstanceRequest> created;

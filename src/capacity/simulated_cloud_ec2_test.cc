@@ -50,7 +50,7 @@ class SimulatedCloudEc2Test : public testing::SimulatedCloudFixture {
     spec.launch_specification.instance_type = type;
     if (!cluster.empty()) {
       spec.launch_specification.user_data =
-          EncodeBase64("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
+          Base64Encode("#!/bin/bash\necho ECS_CLUSTER=" + cluster + " >> /etc/ecs/ecs.config\n");
     }
     return spec;
   }
@@ -105,7 +105,7 @@ TEST_F(SimulatedCloudEc2Test, TheClusterMayBeGivenAsAnArnAndBootingDelaysTheJob)
   Submit("a");
   RequestSpotInstancesSpec spec = Spec("");
   spec.launch_specification.user_data =
-      EncodeBase64("ECS_CLUSTER=" + state_.FindComputeEnvironment("unmanaged")->ecs_cluster_arn);
+      Base64Encode("ECS_CLUSTER=" + state_.FindComputeEnvironment("unmanaged")->ecs_cluster_arn);
   SpotInstanceRequest request = RequestOne(spec);
   EXPECT_EQ(cloud_->FindInstance(request.instance_id)->state, InstanceState::kPending);
   EXPECT_THAT(Step().starts, IsEmpty()) << "booting";

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/base64.h"  // S3 carries checksums in base64
+
 namespace gleaner {
 
 namespace object_checksums_internal {
@@ -74,12 +76,5 @@ class Checksum {
 // The checksum of `data` as S3 sends it: base64 of the raw digest (CRC32 of "Hello World" is
 // "ShexVg==").
 std::string ChecksumBase64(ChecksumAlgorithm algorithm, std::string_view data);
-
-// Standard base64 (RFC 4648 section 4: '+', '/', '=' padding).
-std::string Base64Encode(std::string_view bytes);
-// Strict: nullopt unless `text` is exactly what Base64Encode makes of some bytes (length a
-// multiple of 4, padding only at the end, unused bits zero, no whitespace), so that a checksum
-// has one spelling.
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace gleaner
