@@ -54,8 +54,12 @@ std::optional<HttpResponse> Authenticate(HttpRequest& request,
   auto verified =
       VerifySigV4(signed_request, authentication.secrets, authentication.clock->NowMillis());
   if (auto* ok = std::get_if<SigV4Verified>(&verified)) {
-    if (ok->decoded_body) request.body = std::move(*ok->decoded_body);
-    return std::nullopt;
+    if (SessionTokenHolds(authentication, ok->access_key_id, request)) {
+      if (ok->decoded_body) request.body = std::move(*ok->decoded_body);
+      return std::nullopt;
+    }
+    verified = SigV4Error{SigV4Failure::kUnknownKey,
+                          "The security token included in the request is invalid."};
   }
   const SigV4Error& error = std::get<SigV4Error>(verified);
   if (IsEc2Request(request)) {

@@ -200,6 +200,11 @@ void S3Api::Handle(HttpRequest&& request, std::string request_id, Responder resp
           return;
         }
         auto& ok = std::get<SigV4Verified>(verified);
+        if (!SessionTokenHolds(authentication_, ok.access_key_id, call->request)) {
+          response = S3ErrorResponse(
+              *call, {"InvalidToken", "The provided token is malformed or otherwise invalid."});
+          return;
+        }
         if (ok.decoded_body) call->request.body = std::move(*ok.decoded_body);
         call->trailers = std::move(ok.trailers);
       }

@@ -25,6 +25,8 @@ class AttemptNetworks {
   // (LaunchSpec::network_namespace), empty when it shares this machine's network, or why it
   // cannot have the network it needs (the launch fails with it).
   virtual Result<std::string> Prepare(const AttemptNetworkRequest& request) = 0;
+  // Whether Prepare gives this attempt a namespace (any thread).
+  virtual bool Gives(const AttemptNetworkRequest& request) const = 0;
   // The attempt ended (or never started): its network goes. Unknown attempts are ignored. Any
   // thread.
   virtual void Release(const std::string& job_id, int attempt) = 0;

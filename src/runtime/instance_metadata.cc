@@ -258,6 +258,24 @@ MetadataTree AwsTree(const InstanceMetadata& instance, EpochMillis now) {
     tree[md + "events/recommendations/rebalance"] =
         Dump(Json{{"noticeTime", FormatIso8601Seconds(*rebalance_at)}});
   }
+  if (instance.role) {
+    const InstanceMetadata::RoleCredentials& role = *instance.role;
+    std::string updated = FormatIso8601Seconds(role.last_updated);
+    tree[md + "iam/info"] = Dump(Json{{"Code", "Success"},
+                                      {"LastUpdated", updated},
+                                      {"InstanceProfileArn", role.instance_profile_arn},
+                                      {"InstanceProfileId", "AIPA" + role.role_name}},
+                                 2);
+    tree[md + "iam/security-credentials/" + role.role_name] =
+        Dump(Json{{"Code", "Success"},
+                  {"LastUpdated", updated},
+                  {"Type", "AWS-HMAC"},
+                  {"AccessKeyId", role.access_key_id},
+                  {"SecretAccessKey", role.secret_access_key},
+                  {"Token", role.token},
+                  {"Expiration", FormatIso8601Seconds(role.expiration)}},
+             2);
+  }
   Json identity = {{"accountId", "000000000000"},
                    {"architecture", Architecture(instance.instance_type)},
                    {"availabilityZone", instance.availability_zone},

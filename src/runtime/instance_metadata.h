@@ -32,6 +32,18 @@ struct InstanceMetadata {
   // The AWS rebalance recommendation, announced from rebalance_at; without one, from notice_at.
   std::optional<EpochMillis> rebalance_at;
   bool tokens_required = false;  // IMDSv2 only (HttpTokens=required)
+  // Its instance profile's role (the compute environment's instanceRole) and temporary
+  // credentials for it: iam/info and iam/security-credentials/<role>. Unset: no profile.
+  struct RoleCredentials {
+    std::string role_name;             // "ecsInstanceRole"
+    std::string instance_profile_arn;  // "arn:aws:iam::123456789012:instance-profile/..."
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string token;
+    EpochMillis expiration = 0;
+    EpochMillis last_updated = 0;
+  };
+  std::optional<RoleCredentials> role;
 };
 
 // One HTTP request as the server hands it over: `<endpoint>/imds/<instance-id><path>?<query>`.

@@ -25,7 +25,7 @@ void AttemptNetworkHost::Close(Network& network) {
 }
 
 Result<std::string> AttemptNetworkHost::Prepare(const AttemptNetworkRequest& request) {
-  if (request.instance_id.empty() && !services_.every_attempt) return std::string();
+  if (!Gives(request)) return std::string();
   Network network;
   Result<std::unique_ptr<NetworkNamespace>> space =
       NetworkNamespace::Create({kInstanceMetadataAddress, kTaskMetadataAddress});
@@ -35,6 +35,9 @@ Result<std::string> AttemptNetworkHost::Prepare(const AttemptNetworkRequest& req
   if (!request.instance_id.empty() && services_.instance_metadata) {
     served = Serve(network, kInstanceMetadataAddress, 80,
                    services_.instance_metadata(request.instance_id), /*tls=*/false);
+  }
+  if (served.ok() && services_.task_metadata) {
+    served = Serve(network, kTaskMetadataAddress, 80, services_.task_metadata, /*tls=*/false);
   }
   if (served.ok() && !services_.endpoint_host.empty()) {
     served = Serve(network, services_.endpoint_host, services_.endpoint_port, services_.endpoint,

@@ -29,6 +29,8 @@ struct AttemptNetworkServices {
   // Every attempt gets a namespace; false: only attempts on a (simulated) instance, whose
   // metadata is worth the namespace's cost (slirp4netns: about 30 ms and 6 ms of CPU per start).
   bool every_attempt = false;
+  // ECS's task metadata endpoint at 169.254.170.2:80 (the container credentials, /v2/credentials/).
+  HttpHandler task_metadata;
 };
 
 // AttemptNetworks over network namespaces (network_namespace.h): each attempt gets one with
@@ -41,6 +43,9 @@ class AttemptNetworkHost final : public AttemptNetworks {
   ~AttemptNetworkHost() override;
 
   Result<std::string> Prepare(const AttemptNetworkRequest& request) override;
+  bool Gives(const AttemptNetworkRequest& request) const override {
+    return !request.instance_id.empty() || services_.every_attempt;
+  }
   void Release(const std::string& job_id, int attempt) override;
 
   static constexpr const char* kInstanceMetadataAddress = "169.254.169.254";

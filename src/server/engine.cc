@@ -216,7 +216,7 @@ void Engine::RecoverLocalAttempt(const std::string& job_id) {
                                      std::string(ToString(job->status)));
     return;
   }
-  LaunchSpec spec = LaunchSpecFor(*job);
+  LaunchSpec spec = LaunchSpecFor(*job, /*own_network=*/false);
   launcher_->Adopt(found.process.pid, spec);  // first: a signal due now must reach its container
   if (placement.pid <= 0) {
     state_.OnAttemptLaunched(job_id, found.process.pid, found.process.start_ticks);
@@ -315,7 +315,7 @@ void Engine::Launch(const PendingStart& start) {
   if (RunsRemotely(*job)) {
     // The agent runs the container, or (`gleaner agent --runtime process`) the command with its
     // own PATH, HOME, ... under the job's variables.
-    std::vector<std::string> variables = AttemptVariables(*job);
+    std::vector<std::string> variables = AttemptVariables(*job, /*own_network=*/false);
     ContainerSpec spec = ContainerSpecFor(*job, variables);
     remote_->Launch(job->placement->instance_id, {{job_id, job->AttemptNumber()},
                                                   container.command,
@@ -334,20 +334,16 @@ void Engine::Launch(const PendingStart& start) {
         "container, where the image's own CMD runs)");
     return;
   }
-  LaunchSpec spec = LaunchSpecFor(*job);
+  std::optional<AttemptNetworkRequest> network = NetworkRequestFor(*job);
+  LaunchSpec spec = LaunchSpecFor(*job, network.has_value());
   if (spec.container) {
     spec.on_progress = [this, job_id, attempt = job->AttemptNumber()](const std::string& reason) {
       Post(LaunchProgress{job_id, attempt, reason});
     };
   }
-  // A multi-node job's nodes reach one another at the main node's address, 127.0.0.1 on this
-  // machine: they share its network.
-  AttemptNetworks* networks = job->node_index ? nullptr : options_.attempt_networks;
-  if (networks != nullptr) {
-    bool metadata = options_.has_instance_metadata && options_.has_instance_metadata(*job);
-    AttemptNetworkRequest request{job_id, job->AttemptNumber(),
-                                  metadata ? job->placement->instance_id : std::string()};
-    spec.prepare = [networks, request](LaunchSpec& prepared) -> Status {
+  if (network) {
+    spec.prepare = [networks = options_.attempt_networks,
+                    request = *network](LaunchSpec& prepared) -> Status {
       Result<std::string> path = networks->Prepare(request);
       if (!path.ok()) {
         return Status::Internal(
@@ -362,11 +358,22 @@ void Engine::Launch(const PendingStart& start) {
   launch_worker_->Submit(job_id, std::move(spec));
 }
 
-LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
+std::optional<AttemptNetworkRequest> Engine::NetworkRequestFor(const Job& job) const {
+  // A multi-node job's nodes reach one another at the main node's address, 127.0.0.1 on this
+  // machine: they share its network.
+  if (options_.attempt_networks == nullptr || job.node_index) return std::nullopt;
+  bool metadata = options_.has_instance_metadata && options_.has_instance_metadata(job);
+  AttemptNetworkRequest request{job.job_id, job.AttemptNumber(),
+                                metadata ? job.placement->instance_id : std::string()};
+  if (!options_.attempt_networks->Gives(request)) return std::nullopt;
+  return request;
+}
+
+LaunchSpec Engine::LaunchSpecFor(const Job& job, bool own_network) const {
   LaunchSpec spec;
   spec.argv = job.container.properties->command;
   spec.environment = options_.base_environment;
-  std::vector<std::string> variables = AttemptVariables(job);
+  std::vector<std::string> variables = AttemptVariables(job, own_network);
   spec.environment.insert(spec.environment.end(), variables.begin(), variables.end());
   // A directory per attempt (<work>/<job id>/<attempt>), made by the launch worker and removed
   // with the job when its retention ends.
@@ -385,7 +392,7 @@ LaunchSpec Engine::LaunchSpecFor(const Job& job) const {
   return spec;
 }
 
-std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
+std::vector<std::string> Engine::AttemptVariables(const Job& job, bool own_network) const {
   std::vector<std::string> variables;
   for (const KeyValuePair& variable : job.container.properties->environment) {
     variables.push_back(variable.name + "=" + variable.value);
@@ -416,7 +423,7 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job) const {
     variables.push_back("NVIDIA_VISIBLE_DEVICES=" + devices);
     variables.push_back("CUDA_VISIBLE_DEVICES=" + devices);
   }
-  if (options_.attempt_environment) options_.attempt_environment(job, variables);
+  if (options_.attempt_environment) options_.attempt_environment(job, own_network, variables);
   return variables;
 }
 

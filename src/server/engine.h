@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -37,7 +38,9 @@ struct EngineOptions {
   std::function<std::function<void()>(const BatchState& state, const StateChanges& changes)>
       observe_changes;
   // More variables for an attempt about to launch (its instance's metadata endpoint, ...).
-  std::function<void(const Job& job, std::vector<std::string>& environment)> attempt_environment;
+  // `own_network`: the attempt runs in a network of its own (attempt_networks).
+  std::function<void(const Job& job, bool own_network, std::vector<std::string>& environment)>
+      attempt_environment;
   // Where the attempt shims of local attempts keep their files (LocalAttemptFiles). Set: every
   // local attempt runs under the shim, and a restart finds the ones still running again. Empty:
   // attempts run without it and a restart loses them.
@@ -134,7 +137,9 @@ class Engine final : public BatchExecutor {
   std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const PendingStart& start);
   // What runs a local attempt of `job` (not yet knowing its pid).
-  LaunchSpec LaunchSpecFor(const Job& job) const;
+  LaunchSpec LaunchSpecFor(const Job& job, bool own_network) const;
+  // The network of its own a local attempt gets; nullopt: it shares this machine's.
+  std::optional<AttemptNetworkRequest> NetworkRequestFor(const Job& job) const;
   // AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS for a node of a multi-node job.
   std::string MainNodeAddress(const Job& node) const;
   void OnStartsCommitted(const StartsCommitted& committed);
@@ -142,7 +147,7 @@ class Engine final : public BatchExecutor {
   // Runs once everything up to a pass is durable (or failed to be): answers, events, launches.
   void OnDurable(Durable& durable, const Status& status);
   // The job's own variables (AWS_BATCH_*, its environment, GPUs, its instance's metadata).
-  std::vector<std::string> AttemptVariables(const Job& job) const;
+  std::vector<std::string> AttemptVariables(const Job& job, bool own_network) const;
   // Whether the job's attempt runs on a host of remote_ rather than through launcher_.
   bool RunsRemotely(const Job& job) const;
   void OnLaunched(LaunchResult& result);

@@ -5,6 +5,7 @@
 #include "api/aws_errors.h"
 #include "capacity/seeded_random.h"
 #include "capacity/simulated_cloud.h"
+#include "scheduler/batch_state.h"
 
 namespace gleaner {
 namespace {
@@ -42,7 +43,37 @@ std::optional<InstanceMetadata> InstanceMetadataRoute::FactsOf(
   return facts;
 }
 
-MetadataResponse InstanceMetadataRoute::Answer(const std::string& instance_id,
+std::optional<InstanceMetadata::RoleCredentials> InstanceMetadataRoute::RoleOf(
+    const BatchState& state, const std::string& instance_id) const {
+  const SimulatedInstance* instance =
+      cloud_ == nullptr ? nullptr : cloud_->FindInstance(instance_id);
+  if (issuer_ == nullptr || instance == nullptr) return std::nullopt;
+  const ComputeEnvironment* environment =
+      state.FindComputeEnvironment(instance->compute_environment_arn);
+  if (environment == nullptr || !environment->compute_resources) return std::nullopt;
+  const nlohmann::json& passthrough = environment->compute_resources->passthrough;
+  auto role = passthrough.find("instanceRole");
+  if (role == passthrough.end() || !role->is_string() || role->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  // "ecsInstanceRole" or "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole".
+  std::string name = role->get<std::string>();
+  name = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+  EpochMillis now = clock_.NowMillis();
+  TemporaryCredentials issued = issuer_->Issue("instance/" + instance_id, now);
+  InstanceMetadata::RoleCredentials credentials;
+  credentials.role_name = name;
+  credentials.instance_profile_arn = "arn:aws:iam::" + account_id_ + ":instance-profile/" + name;
+  credentials.access_key_id = issued.access_key_id;
+  credentials.secret_access_key = issued.secret_access_key;
+  credentials.token = issued.session_token;
+  credentials.expiration = issued.expiration;
+  credentials.last_updated = now;
+  return credentials;
+}
+
+MetadataResponse InstanceMetadataRoute::Answer(const BatchState& state,
+                                               const std::string& instance_id,
                                                const MetadataRequest& request) {
   std::optional<InstanceMetadata> facts = FactsOf(instance_id);
   if (!facts) {
@@ -59,6 +90,7 @@ MetadataResponse InstanceMetadataRoute::Answer(const std::string& instance_id,
     service =
         services_.emplace(instance_id, InstanceMetadataService(StableHash(instance_id))).first;
   }
+  facts->role = RoleOf(state, instance_id);
   return service->second.Answer(request, *facts, clock_.NowMillis());
 }
 
@@ -74,8 +106,8 @@ HttpHandler InstanceMetadataRoute::Handler(BatchExecutor& executor) {
     metadata.headers = request.headers;
     metadata.body = request.body;
     executor.Execute(
-        [this, instance_id, metadata = std::move(metadata)](BatchState&) -> Result<json> {
-          MetadataResponse answer = Answer(instance_id, metadata);
+        [this, instance_id, metadata = std::move(metadata)](BatchState& state) -> Result<json> {
+          MetadataResponse answer = Answer(state, instance_id, metadata);
           json headers = json::array();
           for (const auto& [name, value] : answer.headers) headers.push_back({name, value});
           return json{{"status", answer.status},

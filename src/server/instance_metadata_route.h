@@ -6,6 +6,7 @@
 
 #include "api/batch_executor.h"
 #include "api/http_server.h"
+#include "api/temporary_credentials.h"
 #include "common/clock.h"
 #include "model/job.h"
 #include "runtime/instance_metadata.h"
@@ -22,6 +23,13 @@ class InstanceMetadataRoute {
  public:
   InstanceMetadataRoute(const Clock& clock, SimulatedCloud* cloud) : clock_(clock), cloud_(cloud) {}
 
+  // Instances of compute environments with an instanceRole serve credentials for it (iam/), from
+  // this issuer; `account_id` goes into the instance profile's ARN. Set before serving.
+  void SetRoleCredentials(const TemporaryCredentialIssuer* issuer, std::string account_id) {
+    issuer_ = issuer;
+    account_id_ = std::move(account_id);
+  }
+
   HttpHandler Handler(BatchExecutor& executor);
   // Whether the job's instance has a metadata service (scheduler thread).
   bool Serves(const Job& job) const {
@@ -33,10 +41,16 @@ class InstanceMetadataRoute {
 
  private:
   std::optional<InstanceMetadata> FactsOf(const std::string& instance_id) const;
-  MetadataResponse Answer(const std::string& instance_id, const MetadataRequest& request);
+  MetadataResponse Answer(const BatchState& state, const std::string& instance_id,
+                          const MetadataRequest& request);
+  // The instance profile of the instance's compute environment, with credentials.
+  std::optional<InstanceMetadata::RoleCredentials> RoleOf(const BatchState& state,
+                                                          const std::string& instance_id) const;
 
   const Clock& clock_;
   SimulatedCloud* cloud_;
+  const TemporaryCredentialIssuer* issuer_ = nullptr;
+  std::string account_id_;
   std::map<std::string, InstanceMetadataService> services_;  // by instance id
 };
 

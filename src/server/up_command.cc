@@ -16,6 +16,7 @@
 #include "api/aws_credentials.h"
 #include "api/batch_api.h"
 #include "api/http_server.h"
+#include "api/temporary_credentials.h"
 #include "capacity/simulated_cloud.h"
 #include "common/secret_file.h"
 #include "objects/object_store.h"
@@ -32,6 +33,7 @@
 #include "server/instance_metadata_route.h"
 #include "server/interrupt_route.h"
 #include "server/local_host.h"
+#include "server/task_credentials_route.h"
 
 namespace gleaner {
 namespace {
@@ -216,11 +218,18 @@ int RunUpCommand(const UpOptions& options) {
   engine_options.has_instance_metadata = [metadata](const Job& job) {
     return metadata->Serves(job);
   };
-  engine_options.attempt_environment = [metadata, endpoint_url, region = options.region](
-                                           const Job& job, std::vector<std::string>& environment) {
-    metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
-    AddAwsEnvironment(*endpoint_url, region, environment);
-  };
+  Result<std::string> credentials_key = (*directory)->ReadOrCreateSecret("credentials-key");
+  if (!credentials_key.ok()) return Fail(credentials_key.status().message());
+  auto issuer = std::make_shared<TemporaryCredentialIssuer>(*credentials_key);
+  metadata->SetRoleCredentials(issuer.get(), options.account_id);
+  auto task_credentials = std::make_shared<TaskCredentialsRoute>(clock, *issuer);
+  engine_options.attempt_environment =
+      [metadata, task_credentials, endpoint_url, region = options.region](
+          const Job& job, bool own_network, std::vector<std::string>& environment) {
+        metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
+        task_credentials->AddAttemptEnvironment(job, own_network, *endpoint_url, environment);
+        AddAwsEnvironment(*endpoint_url, region, environment);
+      };
   auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());
   if (!runtime.ok()) return Fail(runtime.status().message());
   engine_options.run_in_containers = runtime->engine.has_value();
@@ -279,14 +288,18 @@ int RunUpCommand(const UpOptions& options) {
   api_options.cloud = cloud.get();
   api_options.authentication.enabled = !options.no_auth;
   api_options.authentication.clock = &clock;
+  api_options.authentication.temporary = issuer.get();
   api_options.authentication.secrets =
-      [access_keys](std::string_view key_id) -> std::optional<std::string> {
+      [access_keys, issuer, &clock](std::string_view key_id) -> std::optional<std::string> {
     auto found = access_keys->find(std::string(key_id));
-    if (found == access_keys->end()) return std::nullopt;
-    return found->second;
+    if (found != access_keys->end()) return found->second;
+    return issuer->SecretFor(key_id, clock.NowMillis());  // a job's temporary credentials
   };
   api_options.routes.emplace_back("/gleaner/v1/interrupt", MakeInterruptRoute(engine, cloud.get()));
   api_options.routes.emplace_back("/imds/", metadata->Handler(engine));
+  api_options.routes.emplace_back(
+      TaskCredentialsRoute::kEndpointPrefix,
+      task_credentials->Handler(engine, TaskCredentialsRoute::kEndpointPrefix));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
   api_options.routes.emplace_back("/gleaner/v1/agent/",
                                   [&agents](HttpRequest&& request, Responder respond) {
@@ -325,6 +338,8 @@ int RunUpCommand(const UpOptions& options) {
         };
       };
       bool services_every_attempt = services.every_attempt;
+      services.task_metadata =
+          task_credentials->Handler(engine, TaskCredentialsRoute::kTaskMetadataPrefix);
       networks = std::make_unique<AttemptNetworkHost>(**server, std::move(services));
       engine.SetAttemptNetworks(networks.get());
       network_summary = std::string("job network: a namespace per attempt") +

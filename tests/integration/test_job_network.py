@@ -197,3 +197,93 @@ def test_a_container_sees_its_instance_at_the_literal_address(images, aws, helpe
     done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=60)
     assert done["status"] == "SUCCEEDED", done.get("statusReason")
     assert helpers.log_lines(done["container"]["logStreamName"]) == ["spot"]
+
+
+# ---- the job's credentials (issue 12, item 2) ----
+
+# Debian's boto3 with no configuration at all but the endpoint (it predates AWS_ENDPOINT_URL):
+# its default credential chain finds what gleaner gives the job.
+CREDENTIAL_CHAIN = (
+    "import os, boto3\n"
+    "session = boto3.session.Session()\n"
+    "credentials = session.get_credentials()\n"
+    "print('method', credentials.method, credentials.access_key[:4], bool(credentials.token))\n"
+    "s3 = session.client('s3', endpoint_url=os.environ['AWS_ENDPOINT_URL'])\n"
+    "s3.put_object(Bucket=os.environ['BUCKET'], Key=os.environ['AWS_BATCH_JOB_ID'], Body=b'ok')\n"
+    "print('stored')\n")
+
+
+def run_with_bucket(aws, s3, helpers, job_role: str | None) -> tuple[dict, list[str], str]:
+    bucket = unique("creds").lower()
+    s3.create_bucket(Bucket=bucket)
+    _, _, queue, definition = create_spot_stack(
+        aws, helpers, ["/usr/bin/python3", "-c", CREDENTIAL_CHAIN], retry=False)
+    properties = {"image": "busybox", "command": ["/usr/bin/python3", "-c", CREDENTIAL_CHAIN],
+                  "environment": [{"name": "BUCKET", "value": bucket}],
+                  "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                           {"type": "MEMORY", "value": "1024"}]}
+    if job_role:
+        properties["jobRoleArn"] = job_role
+    rc, out, err = aws("batch", "register-job-definition", "--job-definition-name", definition,
+                       "--type", "container", "--container-properties", json.dumps(properties))
+    assert rc == 0, err
+    job_id = submit(aws, queue, definition)
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=30)
+    return done, helpers.log_lines(done["container"]["logStreamName"]), bucket
+
+
+def test_a_job_role_gets_task_credentials_at_169_254_170_2(aws, s3, helpers):
+    done, lines, bucket = run_with_bucket(aws, s3, helpers,
+                                          "arn:aws:iam::123456789012:role/checkpointer")
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    assert lines == ["method container-role ASIA True", "stored"]
+    assert s3.get_object(Bucket=bucket, Key=done["jobId"])["Body"].read() == b"ok"
+
+
+def test_without_a_job_role_the_instance_profile_serves_credentials(aws, s3, helpers):
+    done, lines, bucket = run_with_bucket(aws, s3, helpers, None)
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    assert lines == ["method iam-role ASIA True", "stored"]
+    assert s3.get_object(Bucket=bucket, Key=done["jobId"])["Body"].read() == b"ok"
+
+
+def test_credentials_endpoint_refuses_a_path_it_did_not_make(gleaner):
+    for path in ("/gleaner/v1/credentials/job/1/forged-tag", "/gleaner/v1/credentials/x"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(gleaner.endpoint + path, timeout=5)
+        assert refused.value.code == 404
+
+
+def test_a_forged_or_tokenless_temporary_key_is_refused(s3, gleaner):
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    for token in (None, "not-the-token"):
+        client = boto3.session.Session(
+            aws_access_key_id="ASIAAAAAAAAAAAAAAAAA", aws_secret_access_key="x" * 40,
+            aws_session_token=token, region_name="us-east-1").client(
+                "s3", endpoint_url=gleaner.endpoint,
+                config=Config(retries={"total_max_attempts": 1}))
+        with pytest.raises(ClientError) as refused:
+            client.list_buckets()
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_on_local_capacity_a_job_role_gets_credentials_on_gleaners_endpoint(s3, helpers, stack,
+                                                                           wait_for_status):
+    bucket = unique("local").lower()
+    s3.create_bucket(Bucket=bucket)
+    command = ["sh", "-c", 'env | grep ^AWS_CONTAINER_ | sort; exec /usr/bin/python3 -c "$0"',
+               CREDENTIAL_CHAIN]
+    definition = helpers.register(command=command, container={
+        "jobRoleArn": "arn:aws:iam::123456789012:role/checkpointer",
+        "environment": [{"name": "BUCKET", "value": bucket}]})
+    done = wait_for_status(helpers.submit(stack.queue_name, definition["jobDefinitionName"]),
+                           ("SUCCEEDED", "FAILED"))
+    lines = helpers.log_lines(done["container"]["logStreamName"])
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    # No namespace here (no instance metadata to serve): the machine's network, and the full URI.
+    assert len(lines) == 3 and lines[1:] == ["method container-role ASIA True", "stored"], lines
+    assert lines[0].startswith("AWS_CONTAINER_CREDENTIALS_FULL_URI=" + helpers.server.endpoint +
+                               "/gleaner/v1/credentials/"), lines
