@@ -287,3 +287,80 @@ def test_on_local_capacity_a_job_role_gets_credentials_on_gleaners_endpoint(s3, 
     assert len(lines) == 3 and lines[1:] == ["method container-role ASIA True", "stored"], lines
     assert lines[0].startswith("AWS_CONTAINER_CREDENTIALS_FULL_URI=" + helpers.server.endpoint +
                                "/gleaner/v1/credentials/"), lines
+
+
+# ---- the tutorial's checkpointing job (issue 12, item 5) ----
+
+# aws-batch-spot-cost-savings.md's retry strategy, verbatim.
+TUTORIAL_RETRY_STRATEGY = '''{
+    "attempts": 5,
+    "evaluateOnExit": [
+      {
+        "onStatusReason": "Host EC2*",
+        "action": "RETRY"
+      },
+      {
+        "onStatusReason": "Cannot pull container*",
+        "action": "RETRY"
+      },
+      {
+        "onReason": "*spot*",
+        "action": "RETRY"
+      },
+      {
+        "onExitCode": "0",
+        "action": "EXIT"
+      },
+      {
+        "action": "EXIT"
+      }
+    ]
+  }'''
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--stop-grace-seconds", "2")
+def test_the_tutorials_checkpointing_job_resumes_after_an_interruption(aws, s3, helpers,
+                                                                      gleaner_cli):
+    """The JavaScript SDK v3 port of the tutorial's job (tests/js/checkpoint_job.mjs): interrupted
+    by `gleaner interrupt`, it checkpoints to gleaner's S3 on SIGTERM with its job role's
+    credentials, the retry strategy's `Host EC2*` rule retries it on a new instance, and the next
+    attempt resumes from the checkpoint."""
+    from test_js_sdk import JS
+    bucket = unique("my-checkpoint-bucket").lower()
+    s3.create_bucket(Bucket=bucket)
+    spot, _, queue, definition = create_spot_stack(aws, helpers, ["true"], retry=False)
+    rc, out, err = aws(
+        "batch", "register-job-definition", "--job-definition-name", definition,
+        "--type", "container", "--retry-strategy", TUTORIAL_RETRY_STRATEGY,
+        "--container-properties", json.dumps({
+            "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/processor:latest",
+            "command": ["node", str(JS / "checkpoint_job.mjs")],
+            "jobRoleArn": "arn:aws:iam::123456789012:role/spot-resilient-job",
+            "environment": [{"name": "CHECKPOINT_BUCKET", "value": bucket},
+                            {"name": "ITEMS", "value": "1000"},
+                            {"name": "ITEM_MS", "value": "10"}],
+            "resourceRequirements": [{"type": "VCPU", "value": "4"},
+                                     {"type": "MEMORY", "value": "8192"}]}))
+    assert rc == 0, err
+    job_id = submit(aws, queue, definition)
+    first = helpers.wait_for_status(job_id, "RUNNING")["container"]["logStreamName"]
+    helpers.wait_for_log(first, "Checkpoint saved: processed 100 items", timeout=30)
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "3s", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=60)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert len(done["attempts"]) == 2
+    assert done["attempts"][0]["statusReason"].startswith("Host EC2 (instance i-")
+    lines = helpers.log_lines(first)
+    assert "Received SIGTERM (likely Spot interruption). Saving checkpoint..." in lines, lines
+    saved = int(re.search(r"processed (\d+) items", lines[-1]).group(1))
+    assert lines[-1] == f"Checkpoint saved: processed {saved} items" and 100 <= saved < 1000
+    second = helpers.log_lines(done["attempts"][1]["container"]["logStreamName"])
+    # (Node 20 also hears the SDK's NodeVersionSupportWarning on stderr, which shares the log.)
+    progress = [line for line in second if line.startswith(("Resuming", "Checkpoint saved"))]
+    assert progress[0] == f"Resuming from checkpoint: {saved} items already done", second
+    assert not any(line.startswith("Resuming") for line in lines), lines
+    assert second[-1] == "Done! Processed 1000 items total"
+    assert done["attempts"][0]["container"]["containerInstanceArn"] != \
+        done["attempts"][1]["container"]["containerInstanceArn"]
