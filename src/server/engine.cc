@@ -397,6 +397,18 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job, bool own_netwo
   for (const KeyValuePair& variable : job.container.properties->environment) {
     variables.push_back(variable.name + "=" + variable.value);
   }
+  // How ECS runs the task, unless the job says otherwise (SDKs put it in their user agent).
+  bool execution_env_set = false;
+  for (const std::string& variable : variables) {
+    execution_env_set = execution_env_set || variable.starts_with("AWS_EXECUTION_ENV=");
+  }
+  if (!execution_env_set) {
+    const ComputeEnvironment* environment =
+        state_.FindComputeEnvironment(job.placement->compute_environment_arn);
+    bool fargate = environment != nullptr && environment->IsFargate();
+    variables.push_back(std::string("AWS_EXECUTION_ENV=") +
+                        (fargate ? "AWS_ECS_FARGATE" : "AWS_ECS_EC2"));
+  }
   variables.push_back("AWS_BATCH_JOB_ID=" + job.job_id);
   variables.push_back("AWS_BATCH_JOB_ATTEMPT=" + std::to_string(job.AttemptNumber()));
   variables.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job.job_queue));

@@ -98,7 +98,7 @@ Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& optio
   return keys;
 }
 
-// What ECS gives every task (its region, how it runs) and what points a current SDK at gleaner
+// What ECS gives every task (its region) and what points a current SDK at gleaner
 // (AWS_ENDPOINT_URL), unless the job definition set them itself.
 void AddAwsEnvironment(const std::string& endpoint, const std::string& region,
                        std::vector<std::string>& environment) {
@@ -111,7 +111,6 @@ void AddAwsEnvironment(const std::string& endpoint, const std::string& region,
   add("AWS_ENDPOINT_URL", endpoint);
   add("AWS_REGION", region);
   add("AWS_DEFAULT_REGION", region);
-  add("AWS_EXECUTION_ENV", "AWS_ECS_EC2");
 }
 
 }  // namespace

@@ -364,3 +364,22 @@ def test_the_tutorials_checkpointing_job_resumes_after_an_interruption(aws, s3, 
     assert second[-1] == "Done! Processed 1000 items total"
     assert done["attempts"][0]["container"]["containerInstanceArn"] != \
         done["attempts"][1]["container"]["containerInstanceArn"]
+
+
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_aws_execution_env_says_how_ecs_would_run_the_job(helpers, wait_for_status):
+    fargate = unique("fargate")
+    helpers.create_ce(fargate, computeResources={"type": "FARGATE", "maxvCpus": 4,
+                                                 "subnets": ["subnet-0123456789abcdef0"],
+                                                 "securityGroupIds": ["sg-0123456789abcdef0"]})
+    queue = helpers.create_queue(ces=[fargate])["jobQueueName"]
+    definition = helpers.batch.register_job_definition(
+        jobDefinitionName=unique("jd"), type="container", platformCapabilities=["FARGATE"],
+        containerProperties={"image": "busybox", "command": ["sh", "-c", "echo $AWS_EXECUTION_ENV"],
+                             "resourceRequirements": [{"type": "VCPU", "value": "0.25"},
+                                                      {"type": "MEMORY", "value": "512"}],
+                             "networkConfiguration": {"assignPublicIp": "ENABLED"}})
+    done = wait_for_status(helpers.submit(queue, definition["jobDefinitionName"]),
+                           ("SUCCEEDED", "FAILED"))
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert helpers.log_lines(done["container"]["logStreamName"]) == ["AWS_ECS_FARGATE"]
