@@ -18,7 +18,8 @@ import urllib.request
 import pytest
 
 from gleaner_testlib import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SIMSPOT_ARGS, unique
-from test_containers import CONTAINER_ARGS, TEST_IMAGE, images  # noqa: F401 (a fixture)
+from test_containers import (CONTAINER_ARGS, SPOT_RESILIENT_JOB, TEST_IMAGE,  # noqa: F401
+                             images)  # a fixture
 from test_spot import create_spot_stack, run_until_interrupted, submit
 
 pytestmark = [
@@ -291,31 +292,9 @@ def test_on_local_capacity_a_job_role_gets_credentials_on_gleaners_endpoint(s3, 
 
 # ---- the tutorial's checkpointing job (issue 12, item 5) ----
 
-# aws-batch-spot-cost-savings.md's retry strategy, verbatim.
-TUTORIAL_RETRY_STRATEGY = '''{
-    "attempts": 5,
-    "evaluateOnExit": [
-      {
-        "onStatusReason": "Host EC2*",
-        "action": "RETRY"
-      },
-      {
-        "onStatusReason": "Cannot pull container*",
-        "action": "RETRY"
-      },
-      {
-        "onReason": "*spot*",
-        "action": "RETRY"
-      },
-      {
-        "onExitCode": "0",
-        "action": "EXIT"
-      },
-      {
-        "action": "EXIT"
-      }
-    ]
-  }'''
+# aws-batch-spot-cost-savings.md's retry strategy, verbatim: the one in its step 3 command.
+TUTORIAL_RETRY_STRATEGY = re.search(r"--retry-strategy '(\{.*?\n  \})'", SPOT_RESILIENT_JOB,
+                                    re.S).group(1)
 
 
 @pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--stop-grace-seconds", "2")
