@@ -133,7 +133,7 @@ HttpResponse Dispatch(ObjectStore& store, const S3Call& call, const S3ApiOptions
   if ((method == "GET" || method == "HEAD") && call.Has("partNumber")) {
     return S3ErrorResponse(call, NotImplemented("GetObject by partNumber"));
   }
-  if (method == "GET" || method == "HEAD") return GetObject(store, call, method == "HEAD");
+  if (method == "GET" || method == "HEAD") return GetObject(store, call, options, method == "HEAD");
   if (method == "DELETE") {
     return call.Has("uploadId") ? AbortMultipartUpload(store, call) : DeleteObject(store, call);
   }

@@ -20,6 +20,9 @@ struct S3ApiOptions {
   bool auto_create_buckets = false;
   std::string region = "us-east-1";
   int threads = 2;  // object reads and writes (and their fsyncs) run here, off the HTTP threads
+  // The most one answer (GetObject without a range) or one CopyObject holds in memory; beyond
+  // it, NotImplemented naming the way around (ranged GETs, as aws s3 cp and boto3 make them).
+  size_t max_object_bytes_in_memory = kS3MaxRequestBodyBytes;
 };
 
 // Amazon S3's REST API (the subset batch jobs use for checkpoints and data) on gleaner's endpoint,

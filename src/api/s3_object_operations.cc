@@ -139,6 +139,18 @@ ObjectResult<ObjectInfo> StoreWithAutoCreate(ObjectStore& store, const S3Call& c
   return store.PutObject(call.bucket, std::move(info), data);
 }
 
+// Answers are held in memory whole: past the limit, the way around instead of a huge allocation.
+ObjectError TooLargeInMemory(const std::string& operation, uint64_t size,
+                             const S3ApiOptions& options) {
+  return ObjectError{"NotImplemented",
+                     operation + " of " + std::to_string(size) +
+                         " bytes at once is not supported "
+                         "yet by gleaner's S3 (at most " +
+                         std::to_string(options.max_object_bytes_in_memory) +
+                         "): ask for byte ranges (Range: bytes=...), as aws s3 cp and boto3's "
+                         "download_file do for large objects"};
+}
+
 }  // namespace
 
 HttpResponse PutObject(ObjectStore& store, const S3Call& call, const S3ApiOptions& options) {
@@ -191,6 +203,9 @@ HttpResponse CopyObject(ObjectStore& store, const S3Call& call, const S3ApiOptio
   auto opened = store.OpenObject(source_bucket, source_key);
   if (auto* error = std::get_if<ObjectError>(&opened)) return S3ErrorResponse(call, *error);
   const auto& object = std::get<std::shared_ptr<OpenedObject>>(opened);
+  if (object->info().size > options.max_object_bytes_in_memory) {
+    return S3ErrorResponse(call, TooLargeInMemory("CopyObject", object->info().size, options));
+  }
   Result<std::string> bytes = object->Read(0, object->info().size);
   if (!bytes.ok()) return S3ErrorResponse(call, {"InternalError", bytes.status().message()});
   ObjectInfo info = replace ? ObjectInfoFromRequest(call) : object->info();
@@ -205,7 +220,8 @@ HttpResponse CopyObject(ObjectStore& store, const S3Call& call, const S3ApiOptio
                        "&quot;</ETag></CopyObjectResult>");
 }
 
-HttpResponse GetObject(ObjectStore& store, const S3Call& call, bool head) {
+HttpResponse GetObject(ObjectStore& store, const S3Call& call, const S3ApiOptions& options,
+                       bool head) {
   auto opened = store.OpenObject(call.bucket, call.key);
   if (auto* error = std::get_if<ObjectError>(&opened)) return S3ErrorResponse(call, *error);
   const auto& object = std::get<std::shared_ptr<OpenedObject>>(opened);
@@ -239,6 +255,9 @@ HttpResponse GetObject(ObjectStore& store, const S3Call& call, bool head) {
   if (head) {
     response.head_content_length = selected.length;
     return response;
+  }
+  if (selected.length > options.max_object_bytes_in_memory) {
+    return S3ErrorResponse(call, TooLargeInMemory("GetObject", selected.length, options));
   }
   Result<std::string> bytes = object->Read(selected.first, selected.length);
   if (!bytes.ok()) return S3ErrorResponse(call, {"InternalError", bytes.status().message()});

@@ -53,7 +53,8 @@ HttpResponse DeleteObjects(ObjectStore& store, const S3Call& call);
 
 HttpResponse PutObject(ObjectStore& store, const S3Call& call, const S3ApiOptions& options);
 HttpResponse CopyObject(ObjectStore& store, const S3Call& call, const S3ApiOptions& options);
-HttpResponse GetObject(ObjectStore& store, const S3Call& call, bool head);
+HttpResponse GetObject(ObjectStore& store, const S3Call& call, const S3ApiOptions& options,
+                       bool head);
 HttpResponse DeleteObject(ObjectStore& store, const S3Call& call);
 
 HttpResponse CreateMultipartUpload(ObjectStore& store, const S3Call& call,

@@ -375,7 +375,7 @@ LaunchSpec Engine::LaunchSpecFor(const Job& job, bool own_network) const {
   spec.environment = options_.base_environment;
   std::vector<std::string> variables = AttemptVariables(job, own_network);
   spec.environment.insert(spec.environment.end(), variables.begin(), variables.end());
-  // A directory per attempt (<work>/<job id>/<attempt>), made by the launch worker and removed
+  // A directory per attempt (<work>/<job id>.<attempt>), made by the launch worker and removed
   // with the job when its retention ends.
   spec.working_directory =
       options_.working_directory + "/" + job.job_id + "." + std::to_string(job.AttemptNumber());
