@@ -55,7 +55,7 @@ for source in fuzz/*_fuzz.cc; do
 done
 
 step "TSan build of the threaded components (build-tsan/)"
-tsan_targets=(server_engine_test api_http_test agent_test store_test runtime_test
+tsan_targets=(server_engine_test api_http_test api_dns_test agent_test store_test runtime_test
   container_launcher_test)
 if [ ! -f build-tsan/build.ninja ]; then
   cmake --preset tsan >/dev/null

@@ -24,10 +24,6 @@ std::string ReadWholeFile(const fs::path& path, bool& ok) {
   return text.str();
 }
 
-Status WriteError(const std::string& path, int error) {
-  return Status::Internal("cannot write " + path + ": " + std::strerror(error));
-}
-
 }  // namespace
 
 WorkDirectory::WorkDirectory(std::string root) : root_(std::move(root)) {}
@@ -110,39 +106,6 @@ std::vector<AttemptRecord> WorkDirectory::LoadRecords(std::vector<std::string>& 
     }
   }
   return records;
-}
-
-Status WriteFileAtomically(const std::string& path, const std::string& text, bool durable) {
-  std::string temporary = path + ".tmp";
-  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return WriteError(temporary, errno);
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t written = write(fd, rest.data(), rest.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) {
-      int error = errno;
-      close(fd);
-      return WriteError(temporary, error);
-    }
-    rest.remove_prefix(static_cast<size_t>(written));
-  }
-  if (durable && fsync(fd) != 0) {
-    int error = errno;
-    close(fd);
-    return WriteError(temporary, error);
-  }
-  close(fd);
-  if (rename(temporary.c_str(), path.c_str()) != 0) return WriteError(path, errno);
-  if (durable) {  // the rename itself is durable once the directory is
-    std::string directory = fs::path(path).parent_path().string();
-    int directory_fd = open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_CLOEXEC);
-    if (directory_fd >= 0) {
-      fsync(directory_fd);
-      close(directory_fd);
-    }
-  }
-  return Status::Ok();
 }
 
 }  // namespace gleaner

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agent/attempt_record.h"
+#include "common/atomic_file.h"  // WriteFileAtomically
 #include "common/status.h"
 
 namespace gleaner {
@@ -51,8 +52,5 @@ class WorkDirectory {
 
   std::string root_;
 };
-
-// Writes `text` to PATH.tmp, optionally fsyncs it, and renames it over `path`.
-Status WriteFileAtomically(const std::string& path, const std::string& text, bool durable);
 
 }  // namespace gleaner

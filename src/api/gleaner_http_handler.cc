@@ -23,6 +23,7 @@ constexpr std::string_view kBatchPrefix = "/v1/";
 constexpr std::string_view kMetadataPrefix = "/imds/";
 constexpr std::string_view kAgentPrefix = "/gleaner/v1/agent/";
 constexpr std::string_view kCredentialsPrefix = "/gleaner/v1/credentials/";
+constexpr std::string_view kTaskMetadataPrefix = "/gleaner/v1/task-metadata/";
 constexpr std::string_view kTagsPrefix = "/v1/tags/";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
 constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
@@ -154,10 +155,11 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     if (s3 && (S3Api::IsS3Request(request) || !IsForAnotherService(request, *routes))) {
       return s3->Handle(std::move(request), std::move(request_id), std::move(tagged));
     }
-    // Instance metadata and container credentials are read unsigned, as on EC2 and ECS (the
-    // credentials' paths carry a tag only gleaner makes); the agent protocol has its own token.
+    // Instance metadata, container credentials and task metadata are read unsigned, as on EC2
+    // and ECS (the latter two's paths carry a tag only gleaner makes); the agent protocol has its
+    // own token.
     if (!path.starts_with(kMetadataPrefix) && !path.starts_with(kAgentPrefix) &&
-        !path.starts_with(kCredentialsPrefix)) {
+        !path.starts_with(kCredentialsPrefix) && !path.starts_with(kTaskMetadataPrefix)) {
       if (auto refused = Authenticate(request, *authentication, request_id)) {
         return tagged(std::move(*refused));
       }

@@ -96,6 +96,87 @@ class PostGate {
   std::atomic<uint64_t> state_{0};
 };
 
+std::unique_ptr<net::ssl::context> NewTlsContext() {
+  auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1);
+  return tls;
+}
+
+Result<std::unique_ptr<net::ssl::context>> NewTlsContext(const TlsIdentity& identity) {
+  std::unique_ptr<net::ssl::context> tls = NewTlsContext();
+  beast::error_code ec;
+  tls->use_certificate_chain(net::buffer(identity.certificate_chain_pem), ec);
+  if (!ec) tls->use_private_key(net::buffer(identity.private_key_pem), net::ssl::context::pem, ec);
+  if (ec) return Status::Internal("cannot use a TLS certificate: " + ec.message());
+  return tls;
+}
+
+// Certificates chosen by the name a client asks for (SNI), made once per name. Handshakes start
+// with the base context (the certificate for clients that name no server); a named client's
+// switches to the context for its name.
+class CertificatesByName {
+ public:
+  explicit CertificatesByName(TlsIdentityFor identity_for)
+      : identity_for_(std::move(identity_for)) {}
+
+  Result<net::ssl::context*> Base() {
+    std::lock_guard lock(mutex_);
+    if (!base_) {
+      Result<std::unique_ptr<net::ssl::context>> base = Make("");
+      if (!base.ok()) return base.status();
+      base_ = std::move(*base);
+      SSL_CTX_set_tlsext_servername_callback(base_->native_handle(), &OnServerName);
+      SSL_CTX_set_tlsext_servername_arg(base_->native_handle(), this);
+    }
+    return base_.get();
+  }
+
+ private:
+  static constexpr size_t kMostNames = 4096;
+
+  static int OnServerName(SSL* ssl, int* alert, void* self) {
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (name == nullptr) return SSL_TLSEXT_ERR_NOACK;  // the base certificate
+    Result<net::ssl::context*> context =
+        static_cast<CertificatesByName*>(self)->For(AsciiLowercase(name));
+    if (!context.ok()) {
+      *alert = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    // The connection holds its own reference to the context from here on.
+    SSL_set_SSL_CTX(ssl, (*context)->native_handle());
+    return SSL_TLSEXT_ERR_OK;
+  }
+
+  Result<net::ssl::context*> For(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto found = by_name_.find(name);
+    if (found != by_name_.end()) return found->second.get();
+    Result<std::unique_ptr<net::ssl::context>> made = Make(name);
+    if (!made.ok()) return made.status();
+    if (by_name_.size() >= kMostNames) by_name_.clear();  // live connections keep theirs
+    return (by_name_[name] = std::move(*made)).get();
+  }
+
+  Result<std::unique_ptr<net::ssl::context>> Make(const std::string& name) {
+    Result<TlsIdentity> identity = Status::Internal("no certificate");
+    try {
+      identity = identity_for_(name);
+    } catch (const std::exception& error) {
+      return Status::Internal(std::string("no certificate: ") + error.what());
+    }
+    if (!identity.ok()) return identity.status();
+    return NewTlsContext(*identity);
+  }
+
+  TlsIdentityFor identity_for_;
+  std::mutex mutex_;
+  std::unique_ptr<net::ssl::context> base_;
+  std::unordered_map<std::string, std::unique_ptr<net::ssl::context>> by_name_;
+};
+
 class Session;
 
 // What sessions share with the server. Sessions hold a reference: they only use it from handlers
@@ -133,13 +214,13 @@ struct ServerContext {
 // Every member is touched on the session's strand only, except PostResponse.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `handler` null: the server's own; `plain`: no TLS even when the server has it.
-  Session(ServerContext& context, StrandSocket&& socket,
-          std::shared_ptr<const HttpHandler> handler = nullptr, bool plain = false)
+  // `handler` null: the server's own; `tls` null: plain HTTP.
+  Session(ServerContext& context, StrandSocket&& socket, net::ssl::context* tls,
+          std::shared_ptr<const HttpHandler> handler = nullptr)
       : context_(context),
         handler_(std::move(handler)),
         strand_(socket.get_executor()),
-        stream_(MakeStream(context, socket, plain)) {}
+        stream_(MakeStream(socket, tls)) {}
 
   void Start() {
     net::post(strand_, [self = shared_from_this()] {
@@ -164,9 +245,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseFromStop() { CloseSocket(); }
 
  private:
-  static AnyStream MakeStream(ServerContext& context, StrandSocket& socket, bool plain) {
-    if (!context.tls || plain) return AnyStream(std::in_place_type<Stream>, std::move(socket));
-    return AnyStream(std::in_place_type<TlsStream>, Stream(std::move(socket)), *context.tls);
+  static AnyStream MakeStream(StrandSocket& socket, net::ssl::context* tls) {
+    if (tls == nullptr) return AnyStream(std::in_place_type<Stream>, std::move(socket));
+    return AnyStream(std::in_place_type<TlsStream>, Stream(std::move(socket)), *tls);
   }
   // The TCP layer under either kind of stream: timeouts, shutdown, close.
   Stream& Lowest() {
@@ -522,10 +603,7 @@ class HttpServerImpl final : public HttpServer {
 
   // Serves TLS with this certificate chain and key (PEM files).
   Status UseTls(const std::string& certificate_file, const std::string& private_key_file) {
-    auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
-    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                     net::ssl::context::no_tlsv1_1);
+    std::unique_ptr<net::ssl::context> tls = NewTlsContext();
     beast::error_code ec;
     tls->use_certificate_chain_file(certificate_file, ec);
     if (ec) {
@@ -593,7 +671,32 @@ class HttpServerImpl final : public HttpServer {
     return Status::Ok();
   }
 
-  Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, bool tls) override {
+  uint64_t AddTlsCertificates(TlsIdentityFor identity_for) override {
+    std::lock_guard lock(listeners_mutex_);
+    uint64_t id = ++last_certificates_id_;
+    certificates_[id] = std::make_unique<CertificatesByName>(std::move(identity_for));
+    return id;
+  }
+
+  Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, ListenerTls tls) override {
+    net::ssl::context* context = nullptr;
+    if (tls.enabled && tls.certificates == 0) {
+      context = context_.tls.get();  // none: plain, as the server itself
+    } else if (tls.enabled) {
+      std::lock_guard lock(listeners_mutex_);
+      auto found = certificates_.find(tls.certificates);
+      if (found == certificates_.end()) {
+        ::close(listening_fd);
+        return Status::InvalidArgument("no TLS certificates with id " +
+                                       std::to_string(tls.certificates));
+      }
+      Result<net::ssl::context*> base = found->second->Base();
+      if (!base.ok()) {
+        ::close(listening_fd);
+        return base.status();
+      }
+      context = *base;
+    }
     auto listener = std::make_shared<Listener>(ioc_);
     beast::error_code ec;
     listener->acceptor.assign(tcp::v4(), listening_fd, ec);
@@ -602,7 +705,7 @@ class HttpServerImpl final : public HttpServer {
       return Status::Internal("cannot serve a listening socket: " + ec.message());
     }
     listener->handler = std::make_shared<const HttpHandler>(std::move(handler));
-    listener->plain = !tls;
+    listener->tls = context;
     uint64_t id;
     {
       std::lock_guard lock(listeners_mutex_);
@@ -674,7 +777,7 @@ class HttpServerImpl final : public HttpServer {
     net::strand<net::io_context::executor_type> strand;
     tcp::acceptor acceptor;
     std::shared_ptr<const HttpHandler> handler;
-    bool plain = true;
+    net::ssl::context* tls = nullptr;  // the server's or certificates_'; null: plain
   };
 
   void AcceptOn(const std::shared_ptr<Listener>& listener) {
@@ -685,8 +788,8 @@ class HttpServerImpl final : public HttpServer {
           if (!ec) {
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            auto session = std::make_shared<Session>(context_, std::move(socket), listener->handler,
-                                                     listener->plain);
+            auto session = std::make_shared<Session>(context_, std::move(socket), listener->tls,
+                                                     listener->handler);
             context_.Register(session);
             session->Start();
           }
@@ -713,7 +816,7 @@ class HttpServerImpl final : public HttpServer {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);  // small answers must not wait for Nagle
-    auto session = std::make_shared<Session>(context_, std::move(socket));
+    auto session = std::make_shared<Session>(context_, std::move(socket), context_.tls.get());
     context_.Register(session);
     session->Start();
     Accept();
@@ -733,6 +836,8 @@ class HttpServerImpl final : public HttpServer {
   std::mutex listeners_mutex_;
   std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
   uint64_t last_listener_id_ = 0;
+  std::map<uint64_t, std::unique_ptr<CertificatesByName>> certificates_;
+  uint64_t last_certificates_id_ = 0;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/tls_identity.h"
 #include "common/percent_encoding.h"  // PercentDecode, for the handlers
 #include "common/status.h"
 
@@ -54,17 +55,30 @@ struct HttpServerOptions {
   std::string tls_private_key_file;
 };
 
+// A TLS listener's certificate for the name a client asks for (SNI; "" when it names none). An
+// error refuses the handshake. Called once per name: the server keeps what it answers.
+using TlsIdentityFor = std::function<Result<TlsIdentity>(const std::string& server_name)>;
+
+// How a listener added with AddListener talks.
+struct ListenerTls {
+  bool enabled = false;  // plain HTTP when false
+  // With `enabled`: 0 for the server's own certificate, else an id from AddTlsCertificates.
+  uint64_t certificates = 0;
+};
+
 // HTTP/1.1 with keep-alive on Boost.Beast. The handler may answer later (after the scheduler and
 // the store are done); the connection waits for the answer before reading the next request.
 class HttpServer {
  public:
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;
+  // Certificates chosen by server name, for listeners (ListenerTls::certificates); they stay
+  // until the server stops. Returns their id.
+  virtual uint64_t AddTlsCertificates(TlsIdentityFor identity_for) = 0;
   // Serves one more listening TCP socket (bound and listening already; it may belong to another
-  // network namespace, as a job's metadata endpoints do) with a handler of its own, in plain HTTP
-  // unless `tls` (then with the server's certificate, if it has one). The server owns
-  // `listening_fd` from now on. Returns the id RemoveListener takes.
-  virtual Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, bool tls) = 0;
+  // network namespace, as a job's metadata endpoints do) with a handler of its own, as `tls`
+  // says. The server owns `listening_fd` from now on. Returns the id RemoveListener takes.
+  virtual Result<uint64_t> AddListener(int listening_fd, HttpHandler handler, ListenerTls tls) = 0;
   // Stops accepting on it and closes it; connections it accepted carry on.
   virtual void RemoveListener(uint64_t id) = 0;
   // Stops accepting, closes connections and joins the threads. Idempotent. Not to be called from

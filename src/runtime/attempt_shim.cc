@@ -36,8 +36,8 @@ namespace {
 
 constexpr std::string_view kLaunchFailedPrefix = "launch-failed: ";
 constexpr std::string_view kUsage =
-    "usage: gleaner attempt-shim --exit-file PATH [--pid-file PATH] [--network-namespace PATH] "
-    "-- COMMAND [ARG...]";
+    "usage: gleaner attempt-shim --exit-file PATH [--pid-file PATH] [--network-namespace PATH "
+    "[--resolv-conf PATH]] -- COMMAND [ARG...]";
 constexpr std::string_view kGivenUp = "given-up";
 constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -208,15 +208,19 @@ std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
                                          const std::vector<std::string>& argv,
                                          const std::string& pid_file,
-                                         const std::string& network_namespace) {
+                                         const AttemptShimNetwork& network) {
   std::vector<std::string> shim_argv{executable, "attempt-shim", "--exit-file", exit_file};
   if (!pid_file.empty()) {
     shim_argv.push_back("--pid-file");
     shim_argv.push_back(pid_file);
   }
-  if (!network_namespace.empty()) {
+  if (!network.network_namespace.empty()) {
     shim_argv.push_back("--network-namespace");
-    shim_argv.push_back(network_namespace);
+    shim_argv.push_back(network.network_namespace);
+  }
+  if (!network.resolv_conf.empty()) {
+    shim_argv.push_back("--resolv-conf");
+    shim_argv.push_back(network.resolv_conf);
   }
   shim_argv.push_back("--");
   shim_argv.insert(shim_argv.end(), argv.begin(), argv.end());
@@ -237,26 +241,28 @@ int RunAttemptShimCommand(const std::vector<std::string>& arguments) {
   }
   size_t command = 2;
   std::string pid_file;
-  std::string network_namespace;
+  AttemptShimNetwork network;
   while (command + 1 < arguments.size() && arguments[command] != "--") {
     std::string* value = arguments[command] == "--pid-file"            ? &pid_file
-                         : arguments[command] == "--network-namespace" ? &network_namespace
+                         : arguments[command] == "--network-namespace" ? &network.network_namespace
+                         : arguments[command] == "--resolv-conf"       ? &network.resolv_conf
                                                                        : nullptr;
     if (value == nullptr || !value->empty() || arguments[command + 1].empty()) break;
     *value = arguments[command + 1];
     command += 2;
   }
-  if (arguments.size() < command + 2 || arguments[command] != "--") {
+  if (arguments.size() < command + 2 || arguments[command] != "--" ||
+      (!network.resolv_conf.empty() && network.network_namespace.empty())) {
     PrintError(kUsage);
     return 2;
   }
   return RunAttemptShim(arguments[1],
                         std::vector<std::string>(arguments.begin() + command + 1, arguments.end()),
-                        pid_file, network_namespace);
+                        pid_file, network);
 }
 
 int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
-                   const std::string& pid_file, const std::string& network_namespace) {
+                   const std::string& pid_file, const AttemptShimNetwork& network) {
   if (exit_file.empty() || argv.empty() || argv.front().empty()) {
     PrintError(kUsage);
     return 2;
@@ -276,12 +282,22 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
       _exit(failed.exit_code);
     }
   }
-  if (!network_namespace.empty()) {
+  if (!network.network_namespace.empty()) {
     // The job's own network (network_namespace.h): entered before the command starts, so the
     // command never sees the host's.
-    if (Status entered = EnterNetworkNamespace(network_namespace); !entered.ok()) {
+    Status entered = EnterNetworkNamespace(network.network_namespace);
+    if (!entered.ok()) {
+      entered =
+          Status::Internal("cannot enter the attempt's network namespace: " + entered.message());
+    } else if (!network.resolv_conf.empty()) {
+      entered = UseResolvConf(network.resolv_conf);
+      if (!entered.ok()) {
+        entered = Status::Internal("cannot give the attempt its resolver: " + entered.message());
+      }
+    }
+    if (!entered.ok()) {
       AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
-      failed.launch_failure = "cannot enter the attempt's network namespace: " + entered.message();
+      failed.launch_failure = entered.message();
       PrintError(failed.launch_failure);
       WriteExitFile(exit_file, failed);
       _exit(failed.exit_code);

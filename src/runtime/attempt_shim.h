@@ -37,13 +37,19 @@ std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text);
 // The outcome in the exit file at `path`; nullopt when there is none (or it is not readable).
 std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path);
 
+// The network an attempt's command runs in, entered by the shim; empty: the shim's own.
+struct AttemptShimNetwork {
+  std::string network_namespace;  // a path to a network namespace (network_namespace.h)
+  std::string resolv_conf;        // the namespace's /etc/resolv.conf (UseResolvConf)
+};
+
 // The command line that runs `argv` under the shim of the gleaner binary `executable` (or of
 // gleaner-attempt-shim, which takes the same words). An empty `pid_file` leaves --pid-file out.
 std::vector<std::string> AttemptShimArgv(const std::string& executable,
                                          const std::string& exit_file,
                                          const std::vector<std::string>& argv,
                                          const std::string& pid_file = "",
-                                         const std::string& network_namespace = "");
+                                         const AttemptShimNetwork& network = {});
 
 // The exit code of a shim that found its attempt given up (the pid file there before it).
 inline constexpr int kAttemptGivenUpExitCode = 125;
@@ -63,7 +69,8 @@ struct AttemptProcess {
 std::optional<AttemptProcess> ClaimAttemptPidFile(const std::string& path);
 
 // `gleaner attempt-shim ARGS...`, with `arguments` the words after "attempt-shim": exactly
-// "--exit-file PATH [--pid-file PATH] [--network-namespace PATH] -- COMMAND [ARG...]". Parsed by
+// "--exit-file PATH [--pid-file PATH] [--network-namespace PATH [--resolv-conf PATH]] --
+// COMMAND [ARG...]". Parsed by
 // hand, not by the CLI library, so the command's words reach it untouched (empty ones, "[...]",
 // "--", "-h" included). Runs RunAttemptShim, or prints the usage and returns 2.
 int RunAttemptShimCommand(const std::vector<std::string>& arguments);
@@ -71,8 +78,8 @@ int RunAttemptShimCommand(const std::vector<std::string>& arguments);
 // Runs the shim in this process and never returns normally: the process ends with the command's
 // exit code, or killed by the signal that killed the command. Returns an exit code only when the
 // arguments are unusable (empty argv or exit file).
-// With `network_namespace`, the command runs in the network namespace at that path.
+// With `network`, the command runs in that network namespace, with that resolver.
 int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>& argv,
-                   const std::string& pid_file = "", const std::string& network_namespace = "");
+                   const std::string& pid_file = "", const AttemptShimNetwork& network = {});
 
 }  // namespace gleaner

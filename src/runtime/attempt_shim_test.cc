@@ -132,6 +132,14 @@ TEST(AttemptOutcomeTest, ShimArgvNamesThePidFileWhenThereIsOne) {
                                       "--pid-file", "/w/a.pid", "--", "true"}));
 }
 
+TEST(AttemptOutcomeTest, ShimArgvNamesTheNetworkAndItsResolver) {
+  EXPECT_EQ(AttemptShimArgv("/bin/gleaner", "/w/a.exit", {"true"}, "",
+                            {.network_namespace = "/proc/9/fd/4", .resolv_conf = "/d/resolv.conf"}),
+            (std::vector<std::string>{"/bin/gleaner", "attempt-shim", "--exit-file", "/w/a.exit",
+                                      "--network-namespace", "/proc/9/fd/4", "--resolv-conf",
+                                      "/d/resolv.conf", "--", "true"}));
+}
+
 TEST_F(AttemptShimTest, WritesItsPidFileBeforeTheCommandStarts) {
   std::string pid_file = (directory_ / "attempt.pid").string();
   fs::path ready = directory_ / "ready";
@@ -243,6 +251,9 @@ TEST_F(AttemptShimTest, UnusableArgumentsAreAUsageError) {
   EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "true"}), 2);
   EXPECT_EQ(RunAttemptShimCommand({"--exit", exit_file_, "--", "true"}), 2);
   EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--pid-file", "", "--", "true"}), 2);
+  // A resolver belongs to a network namespace of the attempt's own.
+  EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--resolv-conf", "/r", "--", "true"}),
+            2);
   EXPECT_EQ(RunAttemptShimCommand({"--exit-file", exit_file_, "--pid-file", "p", "true"}), 2);
   EXPECT_FALSE(fs::exists(exit_file_));
 }

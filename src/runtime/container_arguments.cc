@@ -117,6 +117,7 @@ std::vector<std::string> RunArguments(const ContainerEngine& engine, const Conta
   AddResources(spec, argv);
   AddUlimits(engine, spec, argv);
   AddFilesystems(engine, spec, argv);
+  for (const std::string& server : spec.dns_servers) argv.push_back("--dns=" + server);
   if (!spec.user.empty()) argv.push_back("--user=" + spec.user);
   if (spec.privileged) argv.push_back("--privileged");
   if (spec.init_process) argv.push_back("--init");

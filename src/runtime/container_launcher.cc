@@ -234,6 +234,9 @@ class ContainerLauncher final : public Launcher {
     run.user.clear();  // the container switches to its user itself
     run.working_directory = directory;
     run.container.reset();
+    // The engine runs in the attempt's network with the machine's files (its storage mounts
+    // must be the machine's); the container gets its resolver through ContainerSpec::dns_servers.
+    run.resolv_conf.clear();
     Result<LaunchedProcess> launched = Status::Internal("not launched");
     {
       // Held across the launch: the exit, reported on the reaper thread, finds the attempt.

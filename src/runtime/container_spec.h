@@ -55,6 +55,8 @@ struct ContainerSpec {
   std::optional<int64_t> max_swap_mib;
   std::optional<int> swappiness;
   std::vector<Mount> mounts;
+  // The container's resolvers (its /etc/resolv.conf); empty: the engine's default.
+  std::vector<std::string> dns_servers;
   std::vector<Ulimit> ulimits;
   std::vector<Device> devices;
   std::vector<Tmpfs> tmpfs;

@@ -31,6 +31,9 @@ struct LaunchSpec {
   // Set: the attempt runs in this network namespace (network_namespace.h; a path such as
   // "/proc/<pid>/fd/<n>"): the shim enters it, a container is started in it.
   std::string network_namespace;
+  // With `network_namespace`, for a command run directly (not a container's engine): its
+  // /etc/resolv.conf, seen through a mount namespace of its own (network_namespace.h).
+  std::string resolv_conf;
   // Set: the attempt runs in this container (container_launcher.h), `argv` being its command;
   // its variables are `container->environment`; the engine runs with the launcher's own.
   std::optional<ContainerSpec> container;

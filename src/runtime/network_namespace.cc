@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +107,22 @@ Result<std::unique_ptr<NetworkNamespace>> NetworkNamespace::Create(
   return std::unique_ptr<NetworkNamespace>(new NetworkNamespace(*fd, std::move(path)));
 }
 
+Result<std::unique_ptr<NetworkNamespace>> NetworkNamespace::OfProcess(int pid) {
+  GLEANER_RETURN_IF_ERROR(Available());
+  std::string file = "/proc/" + std::to_string(pid) + "/ns/net";
+  struct stat theirs {};
+  struct stat ours {};
+  if (stat(file.c_str(), &theirs) != 0) return Status::NotFound(Errno(file));
+  if (stat("/proc/self/ns/net", &ours) != 0) return Status::Internal(Errno("/proc/self/ns/net"));
+  if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+    return std::unique_ptr<NetworkNamespace>();
+  }
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound(Errno(file));
+  std::string path = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(fd);
+  return std::unique_ptr<NetworkNamespace>(new NetworkNamespace(fd, std::move(path)));
+}
+
 NetworkNamespace::~NetworkNamespace() {
   if (outbound_pid_ > 0) {
     close(outbound_exit_fd_);
@@ -117,6 +135,14 @@ NetworkNamespace::~NetworkNamespace() {
 }
 
 Result<int> NetworkNamespace::Listen(const std::string& address, uint16_t port) const {
+  return Socket(address, port, SOCK_STREAM);
+}
+
+Result<int> NetworkNamespace::Bind(const std::string& address, uint16_t port) const {
+  return Socket(address, port, SOCK_DGRAM);
+}
+
+Result<int> NetworkNamespace::Socket(const std::string& address, uint16_t port, int type) const {
   return OnOwnThread<int>([&]() -> Result<int> {
     if (setns(fd_, CLONE_NEWNET) != 0) return Status::Internal(Errno("setns"));
     sockaddr_in where{};
@@ -125,12 +151,12 @@ Result<int> NetworkNamespace::Listen(const std::string& address, uint16_t port) 
     if (inet_pton(AF_INET, address.c_str(), &where.sin_addr) != 1) {
       return Status::InvalidArgument("not an IPv4 address: " + address);
     }
-    int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int sock = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (sock < 0) return Status::Internal(Errno("socket"));
     int one = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(sock, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0 ||
-        listen(sock, 128) != 0) {
+        (type == SOCK_STREAM && listen(sock, 128) != 0)) {
       Status failed = Status::Internal(Errno(address + ":" + std::to_string(port)));
       close(sock);
       return failed;
@@ -196,6 +222,18 @@ Status EnterNetworkNamespace(const std::string& path) {
   int error = errno;
   close(fd);
   if (entered != 0) return Status::Internal(path + ": setns: " + std::strerror(error));
+  return Status::Ok();
+}
+
+Status UseResolvConf(const std::string& path) {
+  if (unshare(CLONE_NEWNS) != 0) return Status::Internal(Errno("unshare(CLONE_NEWNS)"));
+  // Slave: the machine's later mounts still show here, ours never go back.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return Status::Internal(Errno("making / a slave mount"));
+  }
+  if (mount(path.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0) {
+    return Status::Internal(Errno("binding " + path + " over /etc/resolv.conf"));
+  }
   return Status::Ok();
 }
 

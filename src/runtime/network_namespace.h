@@ -21,6 +21,9 @@ class NetworkNamespace {
   // A new namespace with its loopback up and `local_addresses` (IPv4, /32) on it.
   static Result<std::unique_ptr<NetworkNamespace>> Create(
       const std::vector<std::string>& local_addresses);
+  // The namespace process `pid` is in (made earlier, by gleaner before a restart); nullptr when
+  // that is this process's own.
+  static Result<std::unique_ptr<NetworkNamespace>> OfProcess(int pid);
   // Whether this process may make namespaces (it is root); the reason when not.
   static Status Available();
 
@@ -30,6 +33,8 @@ class NetworkNamespace {
 
   // A listening TCP socket on `address`:`port` inside the namespace (a descriptor the caller owns).
   Result<int> Listen(const std::string& address, uint16_t port) const;
+  // A bound UDP socket on `address`:`port` inside the namespace (the caller owns it).
+  Result<int> Bind(const std::string& address, uint16_t port) const;
   // Ordinary outbound access (user-mode networking: slirp4netns, NAT to the host's network, the
   // host's own loopback out of reach), ready when this returns.
   Status ConnectOutbound();
@@ -39,6 +44,7 @@ class NetworkNamespace {
 
  private:
   NetworkNamespace(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Result<int> Socket(const std::string& address, uint16_t port, int type) const;
 
   int fd_;
   std::string path_;
@@ -48,5 +54,10 @@ class NetworkNamespace {
 
 // Joins the network namespace at `path` (this thread, or a process before it runs a command).
 Status EnterNetworkNamespace(const std::string& path);
+
+// Gives this process (before it runs a command) a mount namespace of its own in which
+// /etc/resolv.conf is `path`: the resolver of its network namespace. Mounts of the machine still
+// reach it; nothing it mounts reaches the machine.
+Status UseResolvConf(const std::string& path);
 
 }  // namespace gleaner

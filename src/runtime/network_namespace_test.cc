@@ -1,12 +1,16 @@
 #include "runtime/network_namespace.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 namespace gleaner {
@@ -99,6 +103,64 @@ TEST_F(NetworkNamespaceTest, AnAddressThatIsNotIpv4IsRefused) {
   auto space = NetworkNamespace::Create({});
   ASSERT_TRUE(space.ok());
   EXPECT_FALSE((*space)->Listen("::1", 80).ok());
+}
+
+TEST_F(NetworkNamespaceTest, ADatagramSocketInsideGetsWhatIsSentThere) {
+  auto space = NetworkNamespace::Create({"169.254.169.253"});
+  ASSERT_TRUE(space.ok()) << space.status().message();
+  Result<int> bound = (*space)->Bind("169.254.169.253", 53);
+  ASSERT_TRUE(bound.ok()) << bound.status().message();
+  bool sent = false;
+  std::thread([&] {
+    if (!EnterNetworkNamespace((*space)->path()).ok()) return;
+    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in address = Address("169.254.169.253", 53);
+    sent = sendto(sock, "q", 1, 0, reinterpret_cast<sockaddr*>(&address), sizeof address) == 1;
+    close(sock);
+  }).join();
+  ASSERT_TRUE(sent);
+  char byte = 0;
+  EXPECT_EQ(recv(*bound, &byte, 1, 0), 1);
+  EXPECT_EQ(byte, 'q');
+  close(*bound);
+}
+
+TEST_F(NetworkNamespaceTest, AProcessInANamespaceLetsItBeRejoined) {
+  // This process is in the machine's network: nothing to rejoin.
+  auto own = NetworkNamespace::OfProcess(getpid());
+  ASSERT_TRUE(own.ok()) << own.status().message();
+  EXPECT_EQ(*own, nullptr);
+  // A process in a namespace of its own: the same namespace, its addresses still there.
+  auto space = NetworkNamespace::Create({kMetadata});
+  ASSERT_TRUE(space.ok());
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  int namespace_fd = open((*space)->path().c_str(), O_RDONLY);
+  ASSERT_GE(namespace_fd, 0);
+  pid_t child = fork();
+  if (child == 0) {  // async-signal-safe calls only
+    if (setns(namespace_fd, CLONE_NEWNET) != 0) _exit(1);
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(namespace_fd);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  space->reset();  // only the child keeps it now
+  auto rejoined = NetworkNamespace::OfProcess(child);
+  ASSERT_TRUE(rejoined.ok()) << rejoined.status().message();
+  ASSERT_NE(*rejoined, nullptr);
+  Result<int> listener = (*rejoined)->Listen(kMetadata, 80);
+  EXPECT_TRUE(listener.ok()) << listener.status().message();
+  if (listener.ok()) {
+    EXPECT_TRUE(ConnectFrom((*rejoined)->path(), kMetadata, 80));
+    close(*listener);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
 }
 
 }  // namespace

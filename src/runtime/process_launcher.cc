@@ -386,7 +386,7 @@ Result<LaunchedProcess> ProcessLauncher::Launch(const LaunchSpec& spec) {
     }
     if (!wrapped) wrapped = spec;
     wrapped->argv = AttemptShimArgv(attempt_shim_executable_, spec.exit_file, wrapped->argv,
-                                    spec.pid_file, spec.network_namespace);
+                                    spec.pid_file, {spec.network_namespace, spec.resolv_conf});
     program = Program{.path = attempt_shim_executable_};
   }
   const LaunchSpec& spawned = wrapped ? *wrapped : spec;

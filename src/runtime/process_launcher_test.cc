@@ -651,6 +651,7 @@ TEST(ProcessLauncherBenchmark, DISABLED_SpawnRateOfTrue) {
                           .exit_file = "",
                           .pid_file = "",
                           .network_namespace = "",
+                          .resolv_conf = "",
                           .container = {},
                           .on_progress = {},
                           .prepare = {}};

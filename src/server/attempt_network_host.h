@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/dns_server.h"
 #include "api/http_server.h"
 #include "runtime/attempt_networks.h"
 #include "runtime/network_namespace.h"
@@ -31,6 +32,15 @@ struct AttemptNetworkServices {
   bool every_attempt = false;
   // ECS's task metadata endpoint at 169.254.170.2:80 (the container credentials, /v2/credentials/).
   HttpHandler task_metadata;
+  // Transparent AWS endpoints, for SDKs that ignore AWS_ENDPOINT_URL: the attempt's resolver at
+  // 169.254.169.253 (the VPC resolver's address on AWS; `resolver` serves it and forwards other
+  // names to the machine's) resolves AWS's names to 169.254.169.250, where `endpoint` answers
+  // HTTP on 80 and HTTPS on 443 with `aws_certificates` (HttpServer::AddTlsCertificates). Null
+  // resolver: none of this.
+  DnsServer* resolver = nullptr;
+  std::string resolv_conf;  // a resolv.conf naming 169.254.169.253
+  uint64_t aws_certificates = 0;
+  std::vector<std::string> shared_paths;  // what the attempt must read (the CA bundles)
 };
 
 // AttemptNetworks over network namespaces (network_namespace.h): each attempt gets one with
@@ -42,7 +52,8 @@ class AttemptNetworkHost final : public AttemptNetworks {
       : server_(server), services_(std::move(services)) {}
   ~AttemptNetworkHost() override;
 
-  Result<std::string> Prepare(const AttemptNetworkRequest& request) override;
+  Result<AttemptNetwork> Prepare(const AttemptNetworkRequest& request) override;
+  Status Rejoin(const AttemptNetworkRequest& request, int pid) override;
   bool Gives(const AttemptNetworkRequest& request) const override {
     return !request.instance_id.empty() || services_.every_attempt;
   }
@@ -50,14 +61,21 @@ class AttemptNetworkHost final : public AttemptNetworks {
 
   static constexpr const char* kInstanceMetadataAddress = "169.254.169.254";
   static constexpr const char* kTaskMetadataAddress = "169.254.170.2";
+  static constexpr const char* kResolverAddress = "169.254.169.253";
+  static constexpr const char* kAwsEndpointsAddress = "169.254.169.250";
 
  private:
   struct Network {
     std::unique_ptr<NetworkNamespace> space;
     std::vector<uint64_t> listeners;
+    uint64_t resolver_socket = 0;  // 0: none
   };
   Status Serve(Network& network, const std::string& address, uint16_t port, HttpHandler handler,
-               bool tls);
+               ListenerTls tls);
+  Status ServeAwsEndpoints(Network& network);
+  // Serves the attempt's network in `space` (made or rejoined) and keeps it until Release.
+  Result<AttemptNetwork> Keep(const AttemptNetworkRequest& request,
+                              std::unique_ptr<NetworkNamespace> space);
   void Close(Network& network);
 
   HttpServer& server_;

@@ -10,18 +10,19 @@
 #include <utility>
 
 #include "common/contain.h"
+#include "common/environment_variables.h"
 #include "model/arn.h"
 #include "server/container_spec_for.h"
 #include "server/state_records.h"
 
 namespace gleaner {
-namespace {
 
-// containerProperties.user: whom the command runs as (empty: gleaner's own user).
 std::string JobUserOf(const ContainerProperties& container) {
   auto user = container.passthrough.find("user");
   return user != container.passthrough.end() && user->is_string() ? user->get<std::string>() : "";
 }
+
+namespace {
 
 std::string NameFromArn(const std::string& arn) {
   auto slash = arn.rfind('/');
@@ -234,6 +235,15 @@ void Engine::RecoverLocalAttempt(const std::string& job_id) {
   }
   spdlog::info("{} attempt {} still runs (pid {}): re-attached", job_id, attempt,
                found.process.pid);
+  if (std::optional<AttemptNetworkRequest> network = NetworkRequestFor(*job)) {
+    Status rejoined = options_.attempt_networks->Rejoin(*network, found.process.pid);
+    if (!rejoined.ok()) {
+      spdlog::warn(
+          "{} attempt {} runs on without its network's services (instance metadata, "
+          "gleaner's endpoint, outbound): {}",
+          job_id, attempt, rejoined.message());
+    }
+  }
   if (!reattached_) {
     reattached_ = std::make_unique<ReattachedAttempts>([this](const ProcessExit& exit) {
       launcher_->ConcludeAdopted(exit, [this](const ProcessExit& ended) { OnProcessExit(ended); });
@@ -344,18 +354,31 @@ void Engine::Launch(const PendingStart& start) {
   if (network) {
     spec.prepare = [networks = options_.attempt_networks,
                     request = *network](LaunchSpec& prepared) -> Status {
-      Result<std::string> path = networks->Prepare(request);
-      if (!path.ok()) {
+      Result<AttemptNetwork> given = networks->Prepare(request);
+      if (!given.ok()) {
         return Status::Internal(
             "ResourceInitializationError: cannot set up the attempt's "
             "network: " +
-            path.status().message());
+            given.status().message());
       }
-      prepared.network_namespace = *path;  // empty: this machine's network
+      UseNetwork(*given, prepared);
       return Status::Ok();
     };
   }
   launch_worker_->Submit(job_id, std::move(spec));
+}
+
+void Engine::UseNetwork(const AttemptNetwork& network, LaunchSpec& spec) {
+  spec.network_namespace = network.network_namespace;  // empty: this machine's network
+  if (!spec.container) {
+    spec.resolv_conf = network.resolv_conf;
+    return;
+  }
+  if (!network.nameserver.empty()) spec.container->dns_servers = {network.nameserver};
+  for (const std::string& path : network.shared_paths) {
+    spec.container->mounts.push_back(
+        ContainerSpec::Mount{.host_path = path, .container_path = path, .read_only = true});
+  }
 }
 
 std::optional<AttemptNetworkRequest> Engine::NetworkRequestFor(const Job& job) const {
@@ -398,17 +421,10 @@ std::vector<std::string> Engine::AttemptVariables(const Job& job, bool own_netwo
     variables.push_back(variable.name + "=" + variable.value);
   }
   // How ECS runs the task, unless the job says otherwise (SDKs put it in their user agent).
-  bool execution_env_set = false;
-  for (const std::string& variable : variables) {
-    execution_env_set = execution_env_set || variable.starts_with("AWS_EXECUTION_ENV=");
-  }
-  if (!execution_env_set) {
-    const ComputeEnvironment* environment =
-        state_.FindComputeEnvironment(job.placement->compute_environment_arn);
-    bool fargate = environment != nullptr && environment->IsFargate();
-    variables.push_back(std::string("AWS_EXECUTION_ENV=") +
-                        (fargate ? "AWS_ECS_FARGATE" : "AWS_ECS_EC2"));
-  }
+  const ComputeEnvironment* environment =
+      state_.FindComputeEnvironment(job.placement->compute_environment_arn);
+  bool fargate = environment != nullptr && environment->IsFargate();
+  AddVariableUnlessSet(variables, "AWS_EXECUTION_ENV", fargate ? "AWS_ECS_FARGATE" : "AWS_ECS_EC2");
   variables.push_back("AWS_BATCH_JOB_ID=" + job.job_id);
   variables.push_back("AWS_BATCH_JOB_ATTEMPT=" + std::to_string(job.AttemptNumber()));
   variables.push_back("AWS_BATCH_JQ_NAME=" + NameFromArn(job.job_queue));

@@ -28,6 +28,9 @@
 
 namespace gleaner {
 
+// containerProperties.user: whom the command runs as (empty: gleaner's own user).
+std::string JobUserOf(const ContainerProperties& container);
+
 struct EngineOptions {
   std::string log_directory;      // attempt logs: <log_directory>/<logStreamName>
   std::string working_directory;  // attempts start in <working_directory>/<job id>.<attempt>
@@ -140,6 +143,8 @@ class Engine final : public BatchExecutor {
   LaunchSpec LaunchSpecFor(const Job& job, bool own_network) const;
   // The network of its own a local attempt gets; nullopt: it shares this machine's.
   std::optional<AttemptNetworkRequest> NetworkRequestFor(const Job& job) const;
+  // Completes a launch with the network Prepare gave it.
+  static void UseNetwork(const AttemptNetwork& network, LaunchSpec& spec);
   // AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS for a node of a multi-node job.
   std::string MainNodeAddress(const Job& node) const;
   void OnStartsCommitted(const StartsCommitted& committed);

@@ -18,6 +18,7 @@
 #include "api/http_server.h"
 #include "api/temporary_credentials.h"
 #include "capacity/simulated_cloud.h"
+#include "common/environment_variables.h"
 #include "common/secret_file.h"
 #include "objects/object_store.h"
 #include "runtime/container_engine.h"
@@ -32,8 +33,10 @@
 #include "server/file_janitor.h"
 #include "server/instance_metadata_route.h"
 #include "server/interrupt_route.h"
+#include "server/job_aws_endpoints.h"
 #include "server/local_host.h"
 #include "server/task_credentials_route.h"
+#include "server/task_metadata_route.h"
 
 namespace gleaner {
 namespace {
@@ -102,15 +105,9 @@ Result<std::map<std::string, std::string>> LoadAccessKeys(const UpOptions& optio
 // (AWS_ENDPOINT_URL), unless the job definition set them itself.
 void AddAwsEnvironment(const std::string& endpoint, const std::string& region,
                        std::vector<std::string>& environment) {
-  auto add = [&environment](const std::string& name, const std::string& value) {
-    for (const std::string& variable : environment) {
-      if (variable.starts_with(name + "=")) return;
-    }
-    environment.push_back(name + "=" + value);
-  };
-  add("AWS_ENDPOINT_URL", endpoint);
-  add("AWS_REGION", region);
-  add("AWS_DEFAULT_REGION", region);
+  AddVariableUnlessSet(environment, "AWS_ENDPOINT_URL", endpoint);
+  AddVariableUnlessSet(environment, "AWS_REGION", region);
+  AddVariableUnlessSet(environment, "AWS_DEFAULT_REGION", region);
 }
 
 }  // namespace
@@ -222,15 +219,32 @@ int RunUpCommand(const UpOptions& options) {
   auto issuer = std::make_shared<TemporaryCredentialIssuer>(*credentials_key);
   metadata->SetRoleCredentials(issuer.get(), options.account_id);
   auto task_credentials = std::make_shared<TaskCredentialsRoute>(clock, *issuer);
+  auto task_metadata = std::make_shared<TaskMetadataRoute>(*issuer);
+  auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());
+  if (!runtime.ok()) return Fail(runtime.status().message());
+  bool namespaces = options.job_network != "host" && NetworkNamespace::Available().ok();
+  std::shared_ptr<JobAwsEndpoints> aws_endpoints;
+  if (namespaces) {
+    auto opened = JobAwsEndpoints::Open((*directory)->path() + "/aws-endpoints",
+                                        options.tls_certificate_file);
+    if (!opened.ok())
+      return Fail("cannot set up AWS's names for jobs: " + opened.status().message());
+    aws_endpoints = std::move(*opened);
+  }
   engine_options.attempt_environment =
-      [metadata, task_credentials, endpoint_url, region = options.region](
+      [metadata, task_credentials, task_metadata, endpoint_url, region = options.region,
+       aws_endpoints, containers = runtime->engine.has_value()](
           const Job& job, bool own_network, std::vector<std::string>& environment) {
         metadata->AddAttemptEnvironment(job, *endpoint_url, environment);
         task_credentials->AddAttemptEnvironment(job, own_network, *endpoint_url, environment);
+        task_metadata->AddAttemptEnvironment(job, own_network, *endpoint_url, environment);
         AddAwsEnvironment(*endpoint_url, region, environment);
+        // A command run as another user cannot read the data directory, where the files are.
+        bool readable = containers || JobUserOf(*job.container.properties).empty();
+        if (own_network && aws_endpoints && readable) {
+          aws_endpoints->AddTrustEnvironment(environment);
+        }
       };
-  auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());
-  if (!runtime.ok()) return Fail(runtime.status().message());
   engine_options.run_in_containers = runtime->engine.has_value();
   Engine engine(clock, state, **store, engine_options);
   auto on_exit = [&engine](const ProcessExit& exit) { engine.OnProcessExit(exit); };
@@ -246,7 +260,6 @@ int RunUpCommand(const UpOptions& options) {
   }
   // A pull can take minutes, and an attempt's network tens of milliseconds: other attempts
   // launch meanwhile.
-  bool namespaces = options.job_network != "host" && NetworkNamespace::Available().ok();
   engine.SetLauncher(launcher.get(), runtime->engine || namespaces ? 4 : 1);
   engine.AddCapacityProvider(cloud.get());
   AgentHubOptions agent_options;
@@ -299,6 +312,9 @@ int RunUpCommand(const UpOptions& options) {
   api_options.routes.emplace_back(
       TaskCredentialsRoute::kEndpointPrefix,
       task_credentials->Handler(engine, TaskCredentialsRoute::kEndpointPrefix));
+  api_options.routes.emplace_back(
+      std::string(TaskMetadataRoute::kEndpointPrefix) + "/",
+      task_metadata->Handler(engine, TaskMetadataRoute::kEndpointPrefix));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
   api_options.routes.emplace_back("/gleaner/v1/agent/",
                                   [&agents](HttpRequest&& request, Responder respond) {
@@ -337,14 +353,25 @@ int RunUpCommand(const UpOptions& options) {
         };
       };
       bool services_every_attempt = services.every_attempt;
-      services.task_metadata =
-          task_credentials->Handler(engine, TaskCredentialsRoute::kTaskMetadataPrefix);
+      services.task_metadata = [credentials = task_credentials->Handler(
+                                    engine, TaskCredentialsRoute::kTaskMetadataPrefix),
+                                metadata = task_metadata->Handler(engine, "")](
+                                   HttpRequest&& request, Responder respond) {
+        bool wants_credentials =
+            request.path.starts_with(TaskCredentialsRoute::kTaskMetadataPrefix);
+        (wants_credentials ? credentials : metadata)(std::move(request), std::move(respond));
+      };
+      services.resolver = &aws_endpoints->resolver();
+      services.resolv_conf = aws_endpoints->resolv_conf();
+      services.aws_certificates = (*server)->AddTlsCertificates(aws_endpoints->Certificates());
+      services.shared_paths = aws_endpoints->SharedFiles();
       networks = std::make_unique<AttemptNetworkHost>(**server, std::move(services));
       engine.SetAttemptNetworks(networks.get());
       network_summary = std::string("job network: a namespace per attempt") +
                         (services_every_attempt ? "" : " on a simulated instance") +
                         " (instance metadata at 169.254.169.254, gleaner at " + endpoint +
-                        ", outbound through slirp4netns)";
+                        " and at AWS's own names (*.amazonaws.com, trusted through "
+                        "AWS_CA_BUNDLE and the like), outbound through slirp4netns)";
     }
   }
   Status started = engine.Start();

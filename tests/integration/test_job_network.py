@@ -297,6 +297,35 @@ TUTORIAL_RETRY_STRATEGY = re.search(r"--retry-strategy '(\{.*?\n  \})'", SPOT_RE
                                     re.S).group(1)
 
 
+def interrupt_and_check_resumed(helpers, gleaner_cli, job_id: str, first: str, items: int,
+                                after: int = 100) -> None:
+    """Interrupts the tutorial's checkpointing job (running, its log stream `first`) once it saved
+    `after` items; checks that it checkpointed on SIGTERM, that the `Host EC2*` rule retried it on
+    another instance, and that the second attempt resumed from the checkpoint and finished."""
+    helpers.wait_for_log(first, f"Checkpoint saved: processed {after} items", timeout=30)
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "3s", "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=60)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert len(done["attempts"]) == 2
+    assert done["attempts"][0]["statusReason"].startswith("Host EC2 (instance i-")
+    lines = helpers.log_lines(first)
+    # (The JavaScript port's loop may save once more while its handler saves: not necessarily
+    # the line before the last.)
+    assert "Received SIGTERM (likely Spot interruption). Saving checkpoint..." in lines, lines
+    saved = int(re.search(r"processed (\d+) items", lines[-1]).group(1))
+    assert lines[-1] == f"Checkpoint saved: processed {saved} items" and after <= saved < items
+    second = helpers.log_lines(done["attempts"][1]["container"]["logStreamName"])
+    # (Node 20 also hears the SDK's NodeVersionSupportWarning on stderr, which shares the log.)
+    progress = [line for line in second if line.startswith(("Resuming", "Checkpoint saved"))]
+    assert progress[0] == f"Resuming from checkpoint: {saved} items already done", second
+    assert not any(line.startswith("Resuming") for line in lines), lines
+    assert second[-1] == f"Done! Processed {items} items total"
+    assert done["attempts"][0]["container"]["containerInstanceArn"] != \
+        done["attempts"][1]["container"]["containerInstanceArn"]
+
+
 @pytest.mark.gleaner_args(*SIMSPOT_ARGS, "--stop-grace-seconds", "2")
 def test_the_tutorials_checkpointing_job_resumes_after_an_interruption(aws, s3, helpers,
                                                                       gleaner_cli):
@@ -323,26 +352,7 @@ def test_the_tutorials_checkpointing_job_resumes_after_an_interruption(aws, s3, 
     assert rc == 0, err
     job_id = submit(aws, queue, definition)
     first = helpers.wait_for_status(job_id, "RUNNING")["container"]["logStreamName"]
-    helpers.wait_for_log(first, "Checkpoint saved: processed 100 items", timeout=30)
-    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "3s", "--endpoint",
-                         helpers.server.endpoint)
-    assert result.returncode == 0, result.stderr
-    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=60)
-    assert done["status"] == "SUCCEEDED", done.get("statusReason")
-    assert len(done["attempts"]) == 2
-    assert done["attempts"][0]["statusReason"].startswith("Host EC2 (instance i-")
-    lines = helpers.log_lines(first)
-    assert "Received SIGTERM (likely Spot interruption). Saving checkpoint..." in lines, lines
-    saved = int(re.search(r"processed (\d+) items", lines[-1]).group(1))
-    assert lines[-1] == f"Checkpoint saved: processed {saved} items" and 100 <= saved < 1000
-    second = helpers.log_lines(done["attempts"][1]["container"]["logStreamName"])
-    # (Node 20 also hears the SDK's NodeVersionSupportWarning on stderr, which shares the log.)
-    progress = [line for line in second if line.startswith(("Resuming", "Checkpoint saved"))]
-    assert progress[0] == f"Resuming from checkpoint: {saved} items already done", second
-    assert not any(line.startswith("Resuming") for line in lines), lines
-    assert second[-1] == "Done! Processed 1000 items total"
-    assert done["attempts"][0]["container"]["containerInstanceArn"] != \
-        done["attempts"][1]["container"]["containerInstanceArn"]
+    interrupt_and_check_resumed(helpers, gleaner_cli, job_id, first, items=1000)
 
 
 @pytest.mark.gleaner_args("--capacity", "local")
@@ -362,3 +372,77 @@ def test_aws_execution_env_says_how_ecs_would_run_the_job(helpers, wait_for_stat
                            ("SUCCEEDED", "FAILED"))
     assert done["status"] == "SUCCEEDED", done.get("statusReason")
     assert helpers.log_lines(done["container"]["logStreamName"]) == ["AWS_ECS_FARGATE"]
+
+
+# ---- ECS task metadata v4 (and v3) ----
+
+TASK_METADATA = """
+import json, os, urllib.request, urllib.error
+base = os.environ['ECS_CONTAINER_METADATA_URI_V4']
+print(base.rsplit('/', 3)[0], os.environ['ECS_CONTAINER_METADATA_URI'].rsplit('/', 3)[0])
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=5) as answer:
+        return json.load(answer)
+container = get('')
+task = get('/task')
+tagged = get('/taskWithTags')
+print(json.dumps({'container': container, 'task': task, 'tags': tagged.get('TaskTags')}))
+try:
+    urllib.request.urlopen(base + '/stats', timeout=5)
+except urllib.error.HTTPError as error:
+    print('stats', error.code)
+"""
+
+
+def check_task_metadata(done: dict, lines: list[str], base: str, launch_type: str):
+    assert done["status"] == "SUCCEEDED", (done.get("statusReason"), lines)
+    assert lines[0] == f"{base}/v4 {base}/v3", lines
+    seen = json.loads(lines[1])
+    container, task = seen["container"], seen["task"]
+    task_arn = done["container"]["taskArn"]
+    assert task["TaskARN"] == task_arn and container["Labels"]["com.amazonaws.ecs.task-arn"] == \
+        task_arn
+    assert container["Name"] == "default" and container["Image"] == "busybox"
+    assert container["LogOptions"]["awslogs-stream"] == done["container"]["logStreamName"]
+    assert container["Limits"] == {"CPU": 2048, "Memory": 1024}
+    assert task["Limits"] == {"CPU": 2.0, "Memory": 1024}
+    assert task["LaunchType"] == launch_type and task["Containers"] == [container]
+    assert task["Cluster"].startswith("arn:aws:ecs:us-east-1:")
+    assert seen["tags"] == {"project": "genomics"}
+    assert lines[2] == "stats 501"
+
+
+def test_task_metadata_v4_at_169_254_170_2(aws, helpers):
+    _, _, queue, definition = create_spot_stack(aws, helpers, ["true"], retry=False)
+    rc, out, err = aws("batch", "register-job-definition", "--job-definition-name", definition,
+                       "--type", "container", "--container-properties", json.dumps({
+                           "image": "busybox",
+                           "command": ["/usr/bin/python3", "-c", TASK_METADATA],
+                           "resourceRequirements": [{"type": "VCPU", "value": "2"},
+                                                    {"type": "MEMORY", "value": "1024"}]}))
+    assert rc == 0, err
+    rc, out, err = aws("batch", "submit-job", "--job-name", unique("meta"), "--job-queue", queue,
+                       "--job-definition", definition, "--tags", "project=genomics")
+    assert rc == 0, err
+    done = helpers.wait_for_status(out["jobId"], ("SUCCEEDED", "FAILED"), timeout=30)
+    lines = helpers.log_lines(done["container"]["logStreamName"])
+    check_task_metadata(done, lines, "http://169.254.170.2", "EC2")
+
+
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_on_local_capacity_task_metadata_is_on_gleaners_endpoint(helpers, stack,
+                                                                   wait_for_status, gleaner):
+    definition = helpers.register(command=["/usr/bin/python3", "-c", TASK_METADATA],
+                                  container={"image": "busybox", "resourceRequirements": [
+                                      {"type": "VCPU", "value": "2"},
+                                      {"type": "MEMORY", "value": "1024"}]})
+    job_id = helpers.submit(stack.queue_name, definition["jobDefinitionName"],
+                            tags={"project": "genomics"})
+    done = wait_for_status(job_id, ("SUCCEEDED", "FAILED"))
+    lines = helpers.log_lines(done["container"]["logStreamName"])
+    check_task_metadata(done, lines, gleaner.endpoint + "/gleaner/v1/task-metadata", "EC2")
+    # A path gleaner did not make is refused.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(gleaner.endpoint + "/gleaner/v1/task-metadata/v4/"
+                               f"{job_id}/1/forged/task", timeout=5)
+    assert refused.value.code == 404
