@@ -8,8 +8,8 @@ namespace gleaner {
 // A DNS query as glibc's resolver sends it (recursion desired, one question in class IN), for
 // the DNS tests.
 inline std::string DnsTestQuery(uint16_t id, const std::string& name, uint16_t type = 1) {
-  std::string out = {static_cast<char>(id >> 8), static_cast<char>(id & 0xFF), 0x01, 0x00, 0, 1,
-                     0, 0, 0, 0, 0, 0};
+  std::string out = {
+      static_cast<char>(id >> 8), static_cast<char>(id & 0xFF), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
   size_t start = 0;
   for (;;) {
     size_t dot = name.find('.', start);
