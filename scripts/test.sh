@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Quickstart 2: install dependencies, build, and run every test (unit tests with ctest, then the
-# integration tests that drive the real binary with /usr/bin/aws and boto3, then the unit tests
-# again under sanitizers and every fuzz target briefly: scripts/sanitizers.sh;
-# GLEANER_SKIP_SANITIZERS=1 leaves that last step out).
+# Quickstart 2: install dependencies, check the layout of the C++ code, build, and run every test
+# (unit tests with ctest, then the integration tests that drive the real binary with /usr/bin/aws
+# and boto3, then the unit tests again under sanitizers and every fuzz target briefly:
+# scripts/sanitizers.sh; GLEANER_SKIP_SANITIZERS=1 leaves that last step out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Every C++ file as .clang-format lays it out (a few seconds).
+git ls-files -z '*.cc' '*.h' | xargs -0 clang-format --dry-run -Werror
 scripts/build.sh
 # podman is installed above: the container tests must run, not skip.
 export GLEANER_REQUIRE_CONTAINERS=1

@@ -41,7 +41,7 @@ Status FakeStore::RestoreInto(BatchState& state) const {
     return out;
   };
   StoreSnapshot snapshot{rows(compute_environments_), rows(job_queues_), rows(job_definitions_),
-                         rows(scheduling_policies_), rows(jobs_), rows(capacity_)};
+                         rows(scheduling_policies_),  rows(jobs_),       rows(capacity_)};
   return RestoreFromRecords(snapshot, state);
 }
 
