@@ -11,6 +11,7 @@
 #include "api/logs_api.h"
 #include "api/requests/batch_request_parser.h"
 #include "api/s3_api.h"
+#include "api/unsupported_services.h"
 #include "common/utf8.h"
 #include "model/json_text.h"
 
@@ -152,6 +153,12 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
           "The request path and query string must be valid UTF-8 once percent-decoded")));
     }
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    // Signed for a service gleaner does not simulate (aws iam ..., aws events ...): say so, in
+    // that service's error shape, rather than let another service refuse its operation.
+    if (std::string service = SignedServiceOf(request);
+        !service.empty() && !IsServedService(service)) {
+      return tagged(UnsupportedServiceResponse(request, service, request_id));
+    }
     if (s3 && (S3Api::IsS3Request(request) || !IsForAnotherService(request, *routes))) {
       return s3->Handle(std::move(request), std::move(request_id), std::move(tagged));
     }

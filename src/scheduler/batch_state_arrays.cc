@@ -47,8 +47,9 @@ Status BatchState::CheckArrayDependencies(const SubmitJobRequest& req) const {
   for (size_t i = 0; i < req.depends_on.size(); ++i) {
     const JobDependency& dependency = req.depends_on[i];
     std::string field = "dependsOn[" + std::to_string(i) + "]";
-    if (dependency.type == "SEQUENTIAL" && !req.array_size) {
-      return Status::InvalidArgument(field + ".type SEQUENTIAL applies only to array jobs");
+    if (!req.array_size) {  // a plain dependency, whatever its type (as on AWS)
+      if (dependency.job_id.empty()) return Status::InvalidArgument(field + ".jobId is required");
+      continue;
     }
     if (dependency.type == "SEQUENTIAL" && !dependency.job_id.empty()) {
       return Status::InvalidArgument(

@@ -375,7 +375,8 @@ void BatchState::OnAttemptExited(const std::string& job_id, int exit_code, int t
              /*retryable=*/true);
 }
 
-// CancelJob / TerminateJob on an id that names no job that can be stopped on its own.
+// CancelJob / TerminateJob on an id that names no job that can be stopped on its own: nothing
+// to do for an unknown id, as on AWS; refused for an array child not made yet.
 Status BatchState::NoJobToStop(const std::string& job_id) const {
   if (StatusOf(job_id)) {  // an array child not made yet: it exists only as its parent's counters
     return Status::InvalidArgument(
@@ -383,7 +384,7 @@ Status BatchState::NoJobToStop(const std::string& job_id) const {
         "\" is an array child that has not started yet: stopping a single such child is not "
         "supported yet; cancel or terminate its array job, or this child once it is RUNNABLE");
   }
-  return Status::InvalidArgument("jobId \"" + job_id + "\" does not exist");
+  return Status::Ok();  // AWS answers 200 {} for an id that names no job
 }
 
 Status BatchState::CancelJob(const StopJobRequest& req) {

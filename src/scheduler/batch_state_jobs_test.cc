@@ -450,9 +450,11 @@ TEST_F(StopJobTest, CancelHasNoEffectOnceStarted) {
   EXPECT_TRUE(state_.Schedule().signals.empty());
 }
 
-TEST_F(StopJobTest, StoppingAnUnknownJobRejected) {
-  EXPECT_FALSE(state_.CancelJob({"00000000-0000-7000-8000-000000000000", "x"}).ok());
-  EXPECT_FALSE(state_.TerminateJob({"00000000-0000-7000-8000-000000000000", "x"}).ok());
+TEST_F(StopJobTest, StoppingAnUnknownJobSucceedsAndChangesNothing) {  // AWS answers 200 {}
+  EXPECT_TRUE(state_.CancelJob({"00000000-0000-7000-8000-000000000000", "x"}).ok());
+  EXPECT_TRUE(state_.TerminateJob({"00000000-0000-7000-8000-000000000000", "x"}).ok());
+  EXPECT_EQ(state_.FindJob("00000000-0000-7000-8000-000000000000"), nullptr);
+  EXPECT_TRUE(state_.TakeChanges().jobs.empty());
 }
 
 TEST_F(StopJobTest, TerminateSignalsThenKillsAndIsNotRetried) {

@@ -86,8 +86,9 @@ Status ReadArrayProperties(const ObjectFields& body, std::optional<int>* out) {
 }
 
 // One dependency: a jobId (any non-empty id; BatchState finds the job) and an optional type.
-// SEQUENTIAL needs no jobId: each child of this array waits for the one before it. Both types
-// are about array children, so they need this job to be an array job.
+// SEQUENTIAL needs no jobId in an array job: each child waits for the one before it. On a job
+// that is not an array job, AWS takes either type with a jobId as a plain dependency (clients
+// send a type for every dependency), and so does gleaner.
 Status ReadDependency(const json& value, const std::string& path, bool is_array_job,
                       JobDependency* out) {
   Result<ObjectFields> dependency = ObjectFields::Open(value, path);
@@ -96,11 +97,12 @@ Status ReadDependency(const json& value, const std::string& path, bool is_array_
   if (dependency->Has("type")) {
     GLEANER_RETURN_IF_ERROR(
         fields::CheckEnum(dependency->PathOf("type"), out->type, {"N_TO_N", "SEQUENTIAL"}));
-    if (!is_array_job) {
-      return fields::Invalid(dependency->PathOf("type"), out->type,
-                             "N_TO_N and SEQUENTIAL dependencies need arrayProperties.size (an "
-                             "array job)");
-    }
+  }
+  if (out->type == "SEQUENTIAL" && !dependency->Has("jobId") && !is_array_job) {
+    return Status::InvalidArgument(dependency->PathOf("jobId") +
+                                   " is required: a SEQUENTIAL dependency without one orders the "
+                                   "children of an array job, and this job is not one "
+                                   "(arrayProperties.size)");
   }
   if (out->type == "SEQUENTIAL" && !dependency->Has("jobId")) return Status::Ok();
   if (!dependency->Has("jobId")) {

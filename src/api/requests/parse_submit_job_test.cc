@@ -131,9 +131,11 @@ TEST(ParseSubmitJobTest, RefusesBrokenRules) {
           {R"({"dependsOn": [{"jobId": 5}]})", "dependsOn[0].jobId must be a string"},
           {R"({"dependsOn": [{"jobId": "x", "type": "ALL"}]})",
            "dependsOn[0].type \"ALL\" is invalid: must be one of N_TO_N, SEQUENTIAL"},
+          // Not an array job: its N_TO_N dependency on a job is a plain one (as on AWS), but a
+          // SEQUENTIAL one without a jobId has nothing to order.
           {R"({"arrayProperties": null})",
-           "dependsOn[0].type \"N_TO_N\" is invalid: N_TO_N and SEQUENTIAL dependencies need "
-           "arrayProperties.size"},
+           "dependsOn[1].jobId is required: a SEQUENTIAL dependency without one orders the "
+           "children of an array job"},
           {R"({"parameters": {"frame": 7}})", "parameters[\"frame\"] must be a string"},
           {R"({"containerOverrides": "x"})", "containerOverrides must be an object"},
           {R"({"containerOverrides": {"command": "render"}})",

@@ -1,0 +1,68 @@
+"""What existing clients expect of AWS (issue 14), through the AWS CLI v2 and boto3."""
+
+from __future__ import annotations
+
+import pytest
+
+from gleaner_testlib import unique
+
+pytestmark = pytest.mark.gleaner_args("--capacity", "local")
+
+
+# ---- item 1: a type on the dependency of a job that is not an array job ----
+
+@pytest.mark.parametrize("kind", ["N_TO_N", "SEQUENTIAL"])
+def test_a_typed_dependency_of_a_plain_job_is_a_plain_dependency(aws, helpers, stack, gleaner,
+                                                                  kind):
+    gate = gleaner.workdir / unique("gate")
+    definition = helpers.register(command=["sh", "-c", f"while [ ! -e {gate} ]; do sleep 0.05; "
+                                                       "done; echo first"])
+    first = helpers.submit(stack.queue_name, definition["jobDefinitionName"])
+    rc, out, err = aws("batch", "submit-job", "--job-name", unique("second"), "--job-queue",
+                       stack.queue_name, "--job-definition", stack.definition_name,
+                       "--depends-on", f"jobId={first},type={kind}")
+    assert rc == 0, err
+    second = out["jobId"]
+    waiting = helpers.describe(second)
+    assert waiting["status"] == "PENDING"
+    assert waiting["dependsOn"] == [{"jobId": first, "type": kind}]
+    gate.touch()
+    helpers.wait_for_status(first, "SUCCEEDED")
+    assert helpers.wait_for_status(second, "SUCCEEDED")["startedAt"] >= \
+        helpers.describe(first)["stoppedAt"]
+
+
+def test_a_sequential_dependency_without_a_job_id_still_needs_an_array_job(aws, stack):
+    rc, _, err = aws("batch", "submit-job", "--job-name", unique("seq"), "--job-queue",
+                     stack.queue_name, "--job-definition", stack.definition_name,
+                     "--depends-on", "type=SEQUENTIAL")
+    assert rc != 0
+    assert "ClientException" in err and "dependsOn[0].jobId is required" in err, err
+
+
+# ---- item 3: stopping a job that does not exist ----
+
+@pytest.mark.parametrize("operation", ["cancel-job", "terminate-job"])
+def test_stopping_an_unknown_job_answers_200_as_aws_does(aws, batch, operation):
+    rc, out, err = aws("batch", operation, "--job-id", "8f0c3b0e-0000-4000-8000-000000000000",
+                       "--reason", "cleanup")
+    assert rc == 0, err
+    response = batch.cancel_job(jobId="no-such-job", reason="r")
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# ---- item 15: services gleaner does not simulate say so ----
+
+@pytest.mark.parametrize("command, operation, service", [
+    (["iam", "create-policy", "--policy-name", "p", "--policy-document", "{}"], "CreatePolicy",
+     "AWS Identity and Access Management (iam)"),
+    (["sts", "get-caller-identity"], "GetCallerIdentity", "AWS Security Token Service (sts)"),
+    (["events", "put-rule", "--name", "spot", "--event-pattern", '{"source": ["aws.batch"]}'],
+     "PutRule", "Amazon EventBridge (events)"),
+    (["lambda", "list-functions"], "ListFunctions", "AWS Lambda (lambda)"),
+])
+def test_a_service_gleaner_does_not_simulate_is_named(aws, command, operation, service):
+    rc, _, err = aws(*command)
+    assert rc != 0
+    assert (f"An error occurred (UnsupportedService) when calling the {operation} operation: "
+            f"gleaner does not simulate {service}") in err, err
