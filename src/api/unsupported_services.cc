@@ -86,11 +86,11 @@ HttpResponse UnsupportedServiceResponse(const HttpRequest& request, const std::s
     HttpResponse response;
     response.status = 400;
     response.content_type = "text/xml";
-    response.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender"
-                    "</Type><Code>" +
-                    std::string(kCode) + "</Code><Message>" + XmlEscape(message) +
-                    "</Message></Error><RequestId>" + XmlEscape(request_id) +
-                    "</RequestId></ErrorResponse>";
+    response.body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender"
+        "</Type><Code>" +
+        std::string(kCode) + "</Code><Message>" + XmlEscape(message) +
+        "</Message></Error><RequestId>" + XmlEscape(request_id) + "</RequestId></ErrorResponse>";
     return response;
   }
   if (request.headers.count("x-amz-target") != 0) {
