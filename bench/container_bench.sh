@@ -120,7 +120,7 @@ start_server() { # runtime
   done
   [[ -n $ENDPOINT ]] || die "gleaner up did not report its endpoint"
   api createcomputeenvironment '{"computeEnvironmentName":"ec2","type":"MANAGED",
-    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,"subnets":["subnet-bench"]}}'
+    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,"subnets":["subnet-bench"],"instanceRole":"ecsInstanceRole"}}'
   api createjobqueue '{"jobQueueName":"q","priority":1,
     "computeEnvironmentOrder":[{"order":1,"computeEnvironment":"ec2"}]}'
   api registerjobdefinition '{"jobDefinitionName":"true","type":"container",

@@ -42,7 +42,7 @@ one() { # label, then gleaner up flags
     curl -sS --fail-with-body --aws-sigv4 "aws:amz:us-east-1:batch" --user bench:bench -X POST \
       -H 'content-type: application/json' "$endpoint/v1/$1" -d "$2" >/dev/null
   }
-  api createcomputeenvironment '{"computeEnvironmentName":"ec2","type":"MANAGED","computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,"subnets":["subnet-bench"]}}'
+  api createcomputeenvironment '{"computeEnvironmentName":"ec2","type":"MANAGED","computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,"subnets":["subnet-bench"],"instanceRole":"ecsInstanceRole"}}'
   api createjobqueue '{"jobQueueName":"q","priority":1,"computeEnvironmentOrder":[{"order":1,"computeEnvironment":"ec2"}]}'
   api registerjobdefinition '{"jobDefinitionName":"true-1vcpu","type":"container","containerProperties":{"image":"busybox","command":["true"],"resourceRequirements":[{"type":"VCPU","value":"1"},{"type":"MEMORY","value":"64"}]}}'
   local latency e2e

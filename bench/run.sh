@@ -117,10 +117,11 @@ api() { # operation json, signed with the bench key pair (SigV4, as every reques
 # the pure submit path, like `sbatch -H`), q-fargate (a FARGATE CE, for 0.25-vCPU jobs).
 setup_catalog() {
   local subnets='"subnets":["subnet-bench"]'
+  local role='"instanceRole":"ecsInstanceRole"'
   api createcomputeenvironment '{"computeEnvironmentName":"ec2","type":"MANAGED",
-    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,'"$subnets"'}}'
+    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,'"$subnets,$role"'}}'
   api createcomputeenvironment '{"computeEnvironmentName":"off","type":"MANAGED","state":"DISABLED",
-    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,'"$subnets"'}}'
+    "computeResources":{"type":"EC2","minvCpus":0,"maxvCpus":256,'"$subnets,$role"'}}'
   api createcomputeenvironment '{"computeEnvironmentName":"fargate","type":"MANAGED",
     "computeResources":{"type":"FARGATE","maxvCpus":256,'"$subnets"'}}'
   local queue

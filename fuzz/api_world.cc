@@ -172,6 +172,7 @@ void ApiWorld::Populate() {
                    R"({"computeEnvironmentName": "managed", "type": "MANAGED",
                        "computeResources": {"type": "SPOT", "minvCpus": 0, "maxvCpus": 16,
                          "instanceTypes": ["m5.large"], "subnets": ["subnet-a"],
+                         "instanceRole": "ecsInstanceRole",
                          "allocationStrategy": "SPOT_CAPACITY_OPTIMIZED"}})"));
   must(MakeRequest("POST", "/v1/createjobqueue",
                    R"({"jobQueueName": "q", "priority": 1, "computeEnvironmentOrder": [

@@ -142,4 +142,22 @@ Result<std::vector<InstanceType>> ResolveInstanceTypes(const InstanceCatalog& ca
   return types;
 }
 
+Status CheckComputeResourcesInstanceTypes(const InstanceCatalog& catalog,
+                                          const ComputeResources& resources) {
+  std::vector<std::string> requested = resources.instance_types;
+  if (requested.empty()) requested = {"optimal"};
+  Result<std::vector<InstanceType>> types = ResolveInstanceTypes(catalog, requested);
+  if (!types.ok()) {
+    return Status::InvalidArgument("computeResources.instanceTypes is invalid: " +
+                                   types.status().message());
+  }
+  bool spot = std::any_of(types->begin(), types->end(),
+                          [](const InstanceType& type) { return type.spot.has_value(); });
+  if (resources.type == "SPOT" && !spot) {
+    return Status::InvalidArgument(
+        "computeResources.instanceTypes is invalid: none of them is offered as spot");
+  }
+  return Status::Ok();
+}
+
 }  // namespace gleaner

@@ -6,6 +6,7 @@
 
 #include "capacity/instance_catalog.h"
 #include "common/status.h"
+#include "model/compute_environment.h"
 
 namespace gleaner {
 
@@ -23,6 +24,12 @@ const std::vector<std::string>& DefaultArm64Families();
 // names each of them with its closest matches (the sizes of the family, or similar names).
 Result<std::vector<InstanceType>> ResolveInstanceTypes(const InstanceCatalog& catalog,
                                                        const std::vector<std::string>& entries);
+
+// What CreateComputeEnvironment checks at once in a MANAGED EC2/SPOT environment, as AWS does:
+// every `instanceTypes` entry resolves (none given: `optimal`), and a SPOT environment has some
+// offered as spot. The error names computeResources.instanceTypes.
+Status CheckComputeResourcesInstanceTypes(const InstanceCatalog& catalog,
+                                          const ComputeResources& resources);
 
 // Up to `limit` catalog type or family names closest to `entry` by edit distance, closest first.
 std::vector<std::string> CloseMatches(const InstanceCatalog& catalog, std::string_view entry,

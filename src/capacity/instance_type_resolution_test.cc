@@ -92,5 +92,30 @@ TEST_F(InstanceTypeResolution, EmptyListIsAnError) {
   EXPECT_THAT(ErrorFor({}), HasSubstr("at least one"));
 }
 
+TEST_F(InstanceTypeResolution, ComputeResourcesAreCheckedAsCreateComputeEnvironmentDoes) {
+  ComputeResources resources;
+  resources.type = "EC2";
+  EXPECT_TRUE(CheckComputeResourcesInstanceTypes(catalog_, resources).ok());  // optimal
+  resources.instance_types = {"m5.large", "c5"};
+  EXPECT_TRUE(CheckComputeResourcesInstanceTypes(catalog_, resources).ok());
+  resources.instance_types = {"m5.large", "m5.nosuchsize"};
+  Status refused = CheckComputeResourcesInstanceTypes(catalog_, resources);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("computeResources.instanceTypes is invalid: "));
+  EXPECT_THAT(refused.message(), HasSubstr("'m5.nosuchsize' is not a size of m5 (m5 has: "));
+  // A SPOT environment needs some type that is offered as spot.
+  const InstanceType* on_demand_only = nullptr;
+  for (const auto& [name, type] : catalog_.types()) {
+    if (!type.spot) on_demand_only = &type;
+  }
+  if (on_demand_only == nullptr) GTEST_SKIP() << "every catalog type is offered as spot";
+  resources.type = "SPOT";
+  resources.instance_types = {on_demand_only->name};
+  EXPECT_THAT(CheckComputeResourcesInstanceTypes(catalog_, resources).message(),
+              HasSubstr("none of them is offered as spot"));
+  resources.type = "EC2";
+  EXPECT_TRUE(CheckComputeResourcesInstanceTypes(catalog_, resources).ok());
+}
+
 }  // namespace
 }  // namespace gleaner

@@ -74,6 +74,10 @@ struct BatchStateOptions {
   int max_jobs_examined_per_pass = 20'000;
   // Finished jobs stay visible this long (AWS: at least 7 days), then are purged.
   int64_t job_retention_millis = 7LL * 24 * 3600 * 1000;
+  // What EC2 accepts in a MANAGED EC2/SPOT environment's compute resources (its instance types,
+  // checked against the catalog), as AWS checks them at CreateComputeEnvironment and
+  // UpdateComputeEnvironment; null: anything.
+  std::function<Status(const ComputeResources&)> check_compute_resources;
 };
 
 // All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
@@ -329,6 +333,7 @@ class BatchState {
   // SIGTERM now, SIGKILL after the grace period; the attempt then ends with `reason`, not retried.
   void RequestTermination(Job& job, const std::string& reason);
   Status NoJobToStop(const std::string& job_id) const;
+  std::string ServiceRoleArn(const std::string& service_role) const;
   Status CheckComputeEnvironmentOrder(std::vector<ComputeEnvironmentOrder>& order) const;
   std::string CeNameFromReference(const std::string& name_or_arn) const;
   std::string QueueNameFromReference(const std::string& name_or_arn) const;

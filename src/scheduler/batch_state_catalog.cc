@@ -104,6 +104,13 @@ const JobDefinition* BatchState::FindJobDefinition(const std::string& reference)
   return it == revisions->second.end() ? nullptr : &it->second;
 }
 
+// serviceRole as AWS keeps it: a bare role name is the role of that name (without a path) in
+// this account.
+std::string BatchState::ServiceRoleArn(const std::string& service_role) const {
+  if (service_role.empty() || LooksLikeArn(service_role)) return service_role;
+  return "arn:aws:iam::" + options_.scope.account_id + ":role/" + service_role;
+}
+
 Result<const ComputeEnvironment*> BatchState::CreateComputeEnvironment(
     CreateComputeEnvironmentRequest req) {
   if (compute_environments_.count(req.name) != 0) {
@@ -118,7 +125,11 @@ Result<const ComputeEnvironment*> BatchState::CreateComputeEnvironment(
       if (!resources.desiredv_cpus) resources.desiredv_cpus = resources.minv_cpus;
     }
     GLEANER_RETURN_IF_ERROR(CheckVcpuBounds(resources));
+    if (!IsFargateType(resources.type) && options_.check_compute_resources) {
+      GLEANER_RETURN_IF_ERROR(options_.check_compute_resources(resources));
+    }
   }
+  req.service_role = ServiceRoleArn(req.service_role);
   ComputeEnvironment& environment = compute_environments_[req.name];
   environment = std::move(req);
   environment.arn = options_.scope.ComputeEnvironment(environment.name);
@@ -145,7 +156,7 @@ Result<const ComputeEnvironment*> BatchState::UpdateComputeEnvironment(
   }
   ComputeEnvironment updated = it->second;
   if (req.state) updated.state = *req.state;
-  if (req.service_role) updated.service_role = *req.service_role;
+  if (req.service_role) updated.service_role = ServiceRoleArn(*req.service_role);
   if (req.unmanagedv_cpus) {
     if (updated.type != "UNMANAGED") {
       return Status::InvalidArgument(
@@ -187,6 +198,9 @@ Result<const ComputeEnvironment*> BatchState::UpdateComputeEnvironment(
       resources.desiredv_cpus = resources.minv_cpus;
     }
     GLEANER_RETURN_IF_ERROR(CheckVcpuBounds(resources));
+    if (req.instance_types && !IsFargateType(resources.type) && options_.check_compute_resources) {
+      GLEANER_RETURN_IF_ERROR(options_.check_compute_resources(resources));
+    }
     // Whatever made it INVALID may be fixed now: the provider checks again.
     updated.status = "VALID";
     updated.status_reason = "ComputeEnvironment Healthy";

@@ -57,6 +57,63 @@ TEST_F(ComputeEnvironmentTest, CreateFillsInWhatAwsFillsIn) {
       nullptr);
 }
 
+TEST_F(ComputeEnvironmentTest, ABareServiceRoleNameBecomesTheRolesArn) {
+  CreateComputeEnvironmentRequest request;
+  request.name = "ce-role";
+  request.type = "UNMANAGED";
+  request.service_role = "AWSBatchServiceRole";
+  const ComputeEnvironment* environment = Must(state_.CreateComputeEnvironment(request));
+  EXPECT_EQ(environment->service_role, "arn:aws:iam::123456789012:role/AWSBatchServiceRole");
+  UpdateComputeEnvironmentRequest update = Update("ce-role");
+  update.service_role = "arn:aws:iam::123456789012:role/service-role/Mine";
+  EXPECT_EQ(Must(state_.UpdateComputeEnvironment(update))->service_role,
+            "arn:aws:iam::123456789012:role/service-role/Mine");
+}
+
+class CheckedComputeEnvironmentTest : public BatchStateTest {
+ protected:
+  static BatchStateOptions Checked() {
+    BatchStateOptions options;
+    options.check_compute_resources = [](const ComputeResources& resources) {
+      for (const std::string& type : resources.instance_types) {
+        if (type == "m5.bogus") return Status::InvalidArgument("no such type: " + type);
+      }
+      return Status::Ok();
+    };
+    return options;
+  }
+  CheckedComputeEnvironmentTest() : BatchStateTest(Checked()) {}
+
+  static CreateComputeEnvironmentRequest Managed(const std::string& name, const char* type,
+                                                 std::vector<std::string> instance_types) {
+    CreateComputeEnvironmentRequest request;
+    request.name = name;
+    request.type = "MANAGED";
+    ComputeResources& resources = request.compute_resources.emplace();
+    resources.type = type;
+    resources.maxv_cpus = 16;
+    resources.instance_types = std::move(instance_types);
+    return request;
+  }
+};
+
+TEST_F(CheckedComputeEnvironmentTest, InstanceTypesAreCheckedAtCreateAndUpdate) {
+  Result<const ComputeEnvironment*> refused =
+      state_.CreateComputeEnvironment(Managed("bad", "EC2", {"m5.bogus"}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("m5.bogus"));
+  EXPECT_EQ(state_.FindComputeEnvironment("bad"), nullptr);
+  // Fargate has no instance types to check.
+  Must(state_.CreateComputeEnvironment(Managed("fargate", "FARGATE", {"m5.bogus"})));
+  Must(state_.CreateComputeEnvironment(Managed("good", "SPOT", {"m5.large"})));
+  UpdateComputeEnvironmentRequest update;
+  update.compute_environment = "good";
+  update.instance_types = std::vector<std::string>{"m5.bogus"};
+  EXPECT_FALSE(state_.UpdateComputeEnvironment(update).ok());
+  EXPECT_EQ(state_.FindComputeEnvironment("good")->compute_resources->instance_types,
+            std::vector<std::string>{"m5.large"});
+}
+
 TEST_F(ComputeEnvironmentTest, CreateKeepsWhatTheClientChose) {
   ComputeEnvironment request = Ec2Environment("ce1", 64);
   request.state = "DISABLED";

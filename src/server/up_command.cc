@@ -17,6 +17,7 @@
 #include "api/batch_api.h"
 #include "api/http_server.h"
 #include "api/temporary_credentials.h"
+#include "capacity/instance_type_resolution.h"
 #include "capacity/simulated_cloud.h"
 #include "common/environment_variables.h"
 #include "common/secret_file.h"
@@ -143,8 +144,13 @@ int RunUpCommand(const UpOptions& options) {
   auto store = OpenSqliteStore(store_options);
   if (!store.ok()) return Fail(store.status().message());
 
+  auto catalog = InstanceCatalog::BuiltIn();
+  if (!catalog.ok()) return Fail(catalog.status().message());
   SystemClock clock;
   BatchStateOptions state_options;
+  state_options.check_compute_resources = [&catalog](const ComputeResources& resources) {
+    return CheckComputeResourcesInstanceTypes(*catalog, resources);
+  };
   state_options.scope = {options.region, options.account_id};
   state_options.seed = std::random_device{}();
   state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
@@ -157,8 +163,6 @@ int RunUpCommand(const UpOptions& options) {
     capacity_summary = "local capacity: " + host->total.ToString();
     state.AddHost(*host);
   }
-  auto catalog = InstanceCatalog::BuiltIn();
-  if (!catalog.ok()) return Fail(catalog.status().message());
   std::unique_ptr<SimulatedCloud> cloud;
   if (options.capacity == "simspot") {
     auto profile = InterruptionProfileNamed(options.interruption_profile);

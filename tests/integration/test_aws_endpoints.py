@@ -77,13 +77,71 @@ def test_debians_boto3_reaches_gleaner_at_aws_names_over_tls(aws, s3, helpers):
 
 # ---- the tutorial's checkpointing job, in Python, verbatim (issue 12, item 5) ----
 
+# aws-batch-spot-cost-savings.md, step 4, as it is (the tutorials live outside this repository;
+# test_the_copy_is_the_tutorials_text checks the copy where they are at hand).
+TUTORIAL_CHECKPOINT_PROGRAM = r'''import os
+import json
+import boto3
+import signal
+import sys
+
+s3 = boto3.client('s3')
+CHECKPOINT_BUCKET = os.environ.get('CHECKPOINT_BUCKET', 'my-checkpoint-bucket')
+JOB_ID = os.environ.get('AWS_BATCH_JOB_ID', 'local')
+
+def save_checkpoint(state):
+    """Save processing state to S3 so we can resume after interruption"""
+    s3.put_object(
+        Bucket=CHECKPOINT_BUCKET,
+        Key=f'checkpoints/{JOB_ID}.json',
+        Body=json.dumps(state)
+    )
+    print(f"Checkpoint saved: processed {state['items_processed']} items")
+
+def load_checkpoint():
+    """Try to load a checkpoint from a previous run"""
+    try:
+        obj = s3.get_object(
+            Bucket=CHECKPOINT_BUCKET,
+            Key=f'checkpoints/{JOB_ID}.json'
+        )
+        state = json.loads(obj['Body'].read())
+        print(f"Resuming from checkpoint: {state['items_processed']} items already done")
+        return state
+    except s3.exceptions.NoSuchKey:
+        return {'items_processed': 0, 'last_offset': 0}
+
+def handle_sigterm(signum, frame):
+    """Handle SIGTERM gracefully - save checkpoint before exit"""
+    print("Received SIGTERM (likely Spot interruption). Saving checkpoint...")
+    save_checkpoint(current_state)
+    sys.exit(0)
+
+# Register signal handler for graceful shutdown
+signal.signal(signal.SIGTERM, handle_sigterm)
+
+# Main processing loop
+current_state = load_checkpoint()
+items = load_work_items()
+
+for i in range(current_state['items_processed'], len(items)):
+    process_item(items[i])
+    current_state['items_processed'] = i + 1
+    current_state['last_offset'] = i
+
+    # Checkpoint every 100 items
+    if (i + 1) % 100 == 0:
+        save_checkpoint(current_state)
+
+print(f"Done! Processed {current_state['items_processed']} items total")
+'''
+
+
 def tutorial_checkpoint_program() -> str:
-    """The Python program of aws-batch-spot-cost-savings.md's step 4 as printed, with the two
-    helpers it leaves undefined put in front, and its SIGTERM handler's `sys.exit(0)` made
-    non-zero so that the retry strategy applies (the tutorials README says why)."""
-    text = (TUTORIALS / "aws-batch-spot-cost-savings.md").read_text()
-    step = text[text.index("## Step 4"):]
-    program = re.search(r"```python\n(.*?)```", step, re.S).group(1)
+    """The tutorial's program with the two helpers it leaves undefined put in front, and its
+    SIGTERM handler's `sys.exit(0)` made non-zero so that the retry strategy applies (the
+    tutorials README says why)."""
+    program = TUTORIAL_CHECKPOINT_PROGRAM
     assert program.count("    sys.exit(0)") == 1
     program = program.replace("    sys.exit(0)", "    sys.exit(143)")
     helpers = ("import os as _os, time as _time\n"
@@ -94,6 +152,13 @@ def tutorial_checkpoint_program() -> str:
     return helpers + program
 
 
+def test_the_copy_is_the_tutorials_text():
+    tutorial = TUTORIALS / "aws-batch-spot-cost-savings.md"
+    if not tutorial.exists():
+        pytest.skip(f"the tutorials are not at {TUTORIALS}")
+    text = tutorial.read_text()
+    step = text[text.index("## Step 4"):]
+    assert re.search(r"```python\n(.*?)```", step, re.S).group(1) == TUTORIAL_CHECKPOINT_PROGRAM
 
 
 def start_checkpoint_job(aws, s3, helpers, items: int, item_ms: int) -> tuple[str, str, str]:

@@ -40,6 +40,33 @@ def test_a_sequential_dependency_without_a_job_id_still_needs_an_array_job(aws, 
     assert "ClientException" in err and "dependsOn[0].jobId is required" in err, err
 
 
+# ---- item 4: what CreateComputeEnvironment refuses at once ----
+
+def test_a_managed_ec2_environment_needs_an_instance_role(aws):
+    for kind in ("EC2", "SPOT"):
+        rc, _, err = aws("batch", "create-compute-environment", "--compute-environment-name",
+                         unique("norole"), "--type", "MANAGED", "--compute-resources",
+                         f"type={kind},maxvCpus=4,subnets=subnet-1")
+        assert rc != 0
+        assert ("An error occurred (ClientException) when calling the CreateComputeEnvironment "
+                "operation: computeResources.instanceRole is required: Instance role is "
+                "required.") in err, err
+
+
+def test_a_bare_service_role_name_becomes_its_arn(aws, helpers):
+    name = unique("role")
+    rc, _, err = aws("batch", "create-compute-environment", "--compute-environment-name", name,
+                     "--type", "UNMANAGED", "--service-role", "AWSBatchServiceRole")
+    assert rc == 0, err
+    described = helpers.wait_for_ce(name, "VALID")
+    assert described["serviceRole"] == "arn:aws:iam::123456789012:role/AWSBatchServiceRole"
+    rc, _, err = aws("batch", "update-compute-environment", "--compute-environment", name,
+                     "--service-role", "arn:aws:iam::123456789012:role/service-role/Mine")
+    assert rc == 0, err
+    assert helpers.wait_for_ce(name, "VALID")["serviceRole"] == \
+        "arn:aws:iam::123456789012:role/service-role/Mine"
+
+
 # ---- item 3: stopping a job that does not exist ----
 
 @pytest.mark.parametrize("operation", ["cancel-job", "terminate-job"])

@@ -244,19 +244,28 @@ def test_work_falls_back_to_on_demand_when_spot_is_full(aws, helpers):
     assert sorted(environments) == sorted([spot, on_demand])
 
 
-def test_unknown_instance_types_make_the_compute_environment_invalid_until_fixed(aws, helpers):
+def test_unknown_instance_types_are_refused_at_once_naming_the_closest(aws, helpers):
+    """As on AWS, CreateComputeEnvironment and UpdateComputeEnvironment refuse instance types
+    EC2 does not have (gleaner names the valid sizes, or the closest names); nothing is made or
+    changed."""
     name = unique("badtypes")
     rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name", name,
                        "--type", "MANAGED", "--compute-resources",
                        on_demand_ce(instance_types=["m5.nosuchsize"]))
+    assert rc != 0
+    assert "ClientException" in err and "computeResources.instanceTypes is invalid" in err, err
+    assert "'m5.nosuchsize' is not a size of m5 (m5 has: m5.large," in err, err
+    rc, out, err = aws("batch", "describe-compute-environments", "--compute-environments", name)
+    assert rc == 0 and out["computeEnvironments"] == [], (out, err)
+    rc, out, err = aws("batch", "create-compute-environment", "--compute-environment-name", name,
+                       "--type", "MANAGED", "--compute-resources",
+                       on_demand_ce(instance_types=["m5.large"]))
     assert rc == 0, err
-    invalid = helpers.wait_for_ce(name, "INVALID")
-    assert invalid["statusReason"].startswith("CLIENT_ERROR - "), invalid["statusReason"]
-    assert "m5.nosuchsize" in invalid["statusReason"]
     rc, out, err = aws("batch", "update-compute-environment", "--compute-environment", name,
-                       "--compute-resources", json.dumps({"instanceTypes": ["m5.large"]}))
-    assert rc == 0, err
-    helpers.wait_for_ce(name, "VALID")
+                       "--compute-resources", json.dumps({"instanceTypes": ["m5.huge"]}))
+    assert rc != 0 and "'m5.huge' is not a size of m5" in err, err
+    valid = helpers.wait_for_ce(name, "VALID")
+    assert valid["computeResources"]["instanceTypes"] == ["m5.large"]
 
 
 def test_min_vcpus_are_launched_before_any_job_arrives(aws, helpers):

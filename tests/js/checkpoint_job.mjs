@@ -13,12 +13,15 @@ const JOB_ID = process.env.AWS_BATCH_JOB_ID ?? "local";
 
 async function saveCheckpoint(state) {
   // Save processing state to S3 so we can resume after interruption
+  // (A copy: the loop goes on changing `state` while the upload is in flight, which Python's
+  // synchronous original never does; the line printed must be what was saved.)
+  const saved = { ...state };
   await s3.send(new PutObjectCommand({
     Bucket: CHECKPOINT_BUCKET,
     Key: `checkpoints/${JOB_ID}.json`,
-    Body: JSON.stringify(state),
+    Body: JSON.stringify(saved),
   }));
-  console.log(`Checkpoint saved: processed ${state.items_processed} items`);
+  console.log(`Checkpoint saved: processed ${saved.items_processed} items`);
 }
 
 async function loadCheckpoint() {

@@ -145,6 +145,13 @@ Status ReadComputeResources(const ObjectFields& resources, ComputeResources* out
                                             {"EC2", "SPOT", "FARGATE", "FARGATE_SPOT"}));
   if (IsFargate(type)) GLEANER_RETURN_IF_ERROR(CheckFargateResources(resources, type));
   if (!resources.Has("maxvCpus")) return fields::Missing(resources.PathOf("maxvCpus"));
+  if (!IsFargate(type) && !resources.Has("instanceRole")) {
+    // AWS's words: the instances need an instance profile to join the ECS cluster.
+    return Status::InvalidArgument(resources.PathOf("instanceRole") +
+                                   " is required: Instance role is required. (" + type +
+                                   " compute resources launch instances, which need an instance "
+                                   "profile such as ecsInstanceRole)");
+  }
   ResourceSettings settings;
   GLEANER_RETURN_IF_ERROR(ReadResourceSettings(resources, &settings));
   GLEANER_RETURN_IF_ERROR(

@@ -78,6 +78,10 @@ TEST(ParseCreateComputeEnvironmentTest, RefusesBrokenRules) {
       ParseCreateComputeEnvironment, samples::FullCreateComputeEnvironment(),
       {
           {R"({"computeEnvironmentName": null})", "computeEnvironmentName is required"},
+          {R"({"computeResources": {"instanceRole": null}})",
+           "computeResources.instanceRole is required: Instance role is required."},
+          {R"({"computeResources": {"type": "SPOT", "instanceRole": null}})",
+           "computeResources.instanceRole is required: Instance role is required."},
           {R"({"computeEnvironmentName": 5})",
            "computeEnvironmentName must be a string, got number 5"},
           {R"({"computeEnvironmentName": "bad name"})",
