@@ -66,6 +66,8 @@ std::string SignedServiceOf(const HttpRequest& request) {
     header.remove_prefix(at + std::string_view("Credential=").size());
     return ServiceOfCredential(header.substr(0, header.find_first_of(", ")));
   }
+  // Most requests carry neither (instance metadata polls, the agents): no query parsed for them.
+  if (request.query.find("X-Amz-Credential=") == std::string::npos) return "";
   auto query = ParseQuery(request.query);
   auto credential = query.find("X-Amz-Credential");
   if (credential == query.end() || credential->second.empty()) return "";
