@@ -11,7 +11,7 @@
 
 namespace gleaner {
 
-class BatchState;
+class HostEvents;
 
 // A piece of a provider's durable state under a key of its own: a JSON document, or a delete.
 struct ProviderRecord {
@@ -28,9 +28,9 @@ class CapacityProvider {
   virtual ~CapacityProvider() = default;
   // Brings the provider up to now: hosts ready, notices, deadlines, scale-in; and tells the
   // state what each compute environment it scales may still add.
-  virtual void Advance(BatchState& state) = 0;
+  virtual void Advance(HostEvents& state) = 0;
   // Adds capacity for a Schedule() pass's requests (Decisions::capacity_requests).
-  virtual void Provide(BatchState& state,
+  virtual void Provide(HostEvents& state,
                        const std::map<std::string, std::vector<Resources>>& requests) = 0;
   // When Advance next has something to do; nullopt: only when something else happens.
   virtual std::optional<EpochMillis> NextEventAt() const = 0;
@@ -42,7 +42,7 @@ class CapacityProvider {
   // looked at. Providers without durable state keep the defaults. (One durable provider per
   // server: the records share one key space.)
   virtual std::vector<ProviderRecord> TakeChangedRecords() { return {}; }
-  virtual Status Restore(const std::vector<ProviderRecord>& /*records*/, BatchState& /*state*/) {
+  virtual Status Restore(const std::vector<ProviderRecord>& /*records*/, HostEvents& /*state*/) {
     return Status::Ok();
   }
 };

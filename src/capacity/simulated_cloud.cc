@@ -5,7 +5,7 @@
 
 #include "capacity/instance_type_resolution.h"
 #include "capacity/pool_offer.h"
-#include "scheduler/batch_state.h"
+#include "scheduler/host_events.h"
 
 namespace gleaner {
 namespace {
@@ -157,7 +157,7 @@ std::string SimulatedCloud::BlockedReason(const ComputeEnvironment& environment,
          std::string(any_above_bid ? ", or priced above bidPercentage" : "") + ").";
 }
 
-void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
+void SimulatedCloud::SyncEnvironments(HostEvents& state, EpochMillis now) {
   std::map<std::string, bool> present;
   for (const auto& [name, environment] : state.compute_environments()) {
     if (!IsManagedAndEnabled(environment)) continue;
@@ -206,7 +206,7 @@ void SimulatedCloud::SyncEnvironments(BatchState& state, EpochMillis now) {
   }
 }
 
-void SimulatedCloud::Provide(BatchState& state,
+void SimulatedCloud::Provide(HostEvents& state,
                              const std::map<std::string, std::vector<Resources>>& requests) {
   EpochMillis now = clock_.NowMillis();
   for (const auto& [arn, jobs] : requests) {
@@ -217,7 +217,7 @@ void SimulatedCloud::Provide(BatchState& state,
   SyncEnvironments(state, now);
 }
 
-void SimulatedCloud::LaunchFor(BatchState& state, const ComputeEnvironment& environment,
+void SimulatedCloud::LaunchFor(HostEvents& state, const ComputeEnvironment& environment,
                                const std::vector<Resources>& jobs, EpochMillis now) {
   const ComputeResources& resources = *environment.compute_resources;
   Environment& cloud = EnvironmentFor(environment);
@@ -255,7 +255,7 @@ void SimulatedCloud::LaunchFor(BatchState& state, const ComputeEnvironment& envi
   }
 }
 
-void SimulatedCloud::LaunchUpToMinimum(BatchState& state, const ComputeEnvironment& environment,
+void SimulatedCloud::LaunchUpToMinimum(HostEvents& state, const ComputeEnvironment& environment,
                                        EpochMillis now) {
   if (environment.IsFargate()) return;
   int64_t minimum = int64_t{environment.compute_resources->minv_cpus.value_or(0)} * 1000;
@@ -267,7 +267,7 @@ void SimulatedCloud::LaunchUpToMinimum(BatchState& state, const ComputeEnvironme
   LaunchFor(state, environment, std::vector<Resources>(slots, Resources{1000, 1, 0}), now);
 }
 
-void SimulatedCloud::LaunchInstance(BatchState& state, const ComputeEnvironment& environment,
+void SimulatedCloud::LaunchInstance(HostEvents& state, const ComputeEnvironment& environment,
                                     const PoolOffer& offer, PurchaseOption purchase,
                                     EpochMillis now) {
   SimulatedInstance instance;
@@ -288,7 +288,7 @@ void SimulatedCloud::LaunchInstance(BatchState& state, const ComputeEnvironment&
   instances_[instance.instance_id] = std::move(instance);
 }
 
-void SimulatedCloud::AddHostFor(BatchState& state, const SimulatedInstance& instance,
+void SimulatedCloud::AddHostFor(HostEvents& state, const SimulatedInstance& instance,
                                 const std::string& cluster) {
   Host host;
   host.instance_id = instance.instance_id;
@@ -325,7 +325,7 @@ void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {
   }
 }
 
-void SimulatedCloud::Advance(BatchState& state) {
+void SimulatedCloud::Advance(HostEvents& state) {
   EpochMillis now = clock_.NowMillis();
   if (options_.background_interruptions) DeliverBackgroundReclaims(now);
   AdvanceSpotInstanceRequests(state, now);
@@ -359,7 +359,7 @@ void SimulatedCloud::Advance(BatchState& state) {
   SyncEnvironments(state, now);
 }
 
-void SimulatedCloud::Terminate(BatchState& state, SimulatedInstance& instance,
+void SimulatedCloud::Terminate(HostEvents& state, SimulatedInstance& instance,
                                const std::string& reason, EpochMillis now) {
   if (instance.state == InstanceState::kTerminated) return;
   state.TerminateHost(instance.instance_id);
@@ -369,7 +369,7 @@ void SimulatedCloud::Terminate(BatchState& state, SimulatedInstance& instance,
   if (!instance.spot_instance_request_id.empty()) OnSpotInstanceGone(instance, now);
 }
 
-void SimulatedCloud::ScaleIn(BatchState& state, EpochMillis now) {
+void SimulatedCloud::ScaleIn(HostEvents& state, EpochMillis now) {
   for (auto& [id, instance] : instances_) {
     if (instance.state != InstanceState::kRunning || instance.notice_at ||
         !instance.spot_instance_request_id.empty()) {

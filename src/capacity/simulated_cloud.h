@@ -23,7 +23,7 @@
 
 namespace gleaner {
 
-class BatchState;
+class HostEvents;
 
 struct SimulatedCloudOptions {
   InterruptionProfile profile = InterruptionProfile::Aws();
@@ -114,15 +114,15 @@ class SimulatedCloud final : public CapacityProvider {
   // Brings the cloud up to now and tells the state: instances ready, rebalance recommendations,
   // notices, deadlines, background reclaims, scale-in; and what each compute environment may
   // still launch (BatchState::SetScalingCapacity).
-  void Advance(BatchState& state) override;
+  void Advance(HostEvents& state) override;
   // Launches instances for the capacity requests of a Schedule() pass.
-  void Provide(BatchState& state,
+  void Provide(HostEvents& state,
                const std::map<std::string, std::vector<Resources>>& requests) override;
   // When Advance next has something to do.
   std::optional<EpochMillis> NextEventAt() const override;
 
   // Fault injection: notices for the target's instances now (deterministic).
-  Result<std::vector<InterruptedInstance>> Interrupt(BatchState& state,
+  Result<std::vector<InterruptedInstance>> Interrupt(HostEvents& state,
                                                      const InterruptRequest& request);
 
   const std::map<std::string, SimulatedInstance>& instances() const { return instances_; }
@@ -132,9 +132,9 @@ class SimulatedCloud final : public CapacityProvider {
   // ECS cluster their user data names: that is how UNMANAGED compute environments get capacity.
   // Errors: InvalidArgument (EC2's InvalidParameterValue) and NotFound (an unknown id).
   Result<std::vector<SpotInstanceRequest>> RequestSpotInstances(
-      BatchState& state, const RequestSpotInstancesSpec& spec);
+      HostEvents& state, const RequestSpotInstancesSpec& spec);
   Result<std::vector<InstanceStateChange>> TerminateInstances(
-      BatchState& state, const std::vector<std::string>& instance_ids);
+      HostEvents& state, const std::vector<std::string>& instance_ids);
   Result<std::vector<CancelledSpotInstanceRequest>> CancelSpotInstanceRequests(
       const std::vector<std::string>& spot_instance_request_ids);
   // simulated_cloud_ec2_describe.cc. In creation order; unknown ids are NotFound, unknown filter
@@ -157,7 +157,7 @@ class SimulatedCloud final : public CapacityProvider {
   // the pools' recovery gaps. Restore gives the instances that are not terminated their hosts
   // back, under notice if they were.
   std::vector<ProviderRecord> TakeChangedRecords() override;
-  Status Restore(const std::vector<ProviderRecord>& records, BatchState& state) override;
+  Status Restore(const std::vector<ProviderRecord>& records, HostEvents& state) override;
 
  private:
   // A managed compute environment as the cloud sees it.
@@ -175,29 +175,29 @@ class SimulatedCloud final : public CapacityProvider {
     int blocked_bid = -1;
   };
 
-  void SyncEnvironments(BatchState& state, EpochMillis now);
+  void SyncEnvironments(HostEvents& state, EpochMillis now);
   Environment& EnvironmentFor(const ComputeEnvironment& environment);
   std::string BlockedReason(const ComputeEnvironment& environment, const Environment& cloud,
                             EpochMillis now);
   int64_t MilliVcpusOf(const std::string& compute_environment_arn) const;
-  void LaunchFor(BatchState& state, const ComputeEnvironment& environment,
+  void LaunchFor(HostEvents& state, const ComputeEnvironment& environment,
                  const std::vector<Resources>& jobs, EpochMillis now);
-  void LaunchInstance(BatchState& state, const ComputeEnvironment& environment,
+  void LaunchInstance(HostEvents& state, const ComputeEnvironment& environment,
                       const PoolOffer& offer, PurchaseOption purchase, EpochMillis now);
   // The instance as a host of the state, its container instance in `cluster`.
-  void AddHostFor(BatchState& state, const SimulatedInstance& instance, const std::string& cluster);
+  void AddHostFor(HostEvents& state, const SimulatedInstance& instance, const std::string& cluster);
   void DeliverBackgroundReclaims(EpochMillis now);
-  void Terminate(BatchState& state, SimulatedInstance& instance, const std::string& reason,
+  void Terminate(HostEvents& state, SimulatedInstance& instance, const std::string& reason,
                  EpochMillis now);
-  void ScaleIn(BatchState& state, EpochMillis now);
+  void ScaleIn(HostEvents& state, EpochMillis now);
   // Launches what minvCpus asks for beyond the instances there are, ahead of any demand.
-  void LaunchUpToMinimum(BatchState& state, const ComputeEnvironment& environment, EpochMillis now);
+  void LaunchUpToMinimum(HostEvents& state, const ComputeEnvironment& environment, EpochMillis now);
   // Spot instance requests (simulated_cloud_ec2.cc).
-  void EvaluateSpotInstanceRequest(BatchState& state, SpotInstanceRequest& request,
+  void EvaluateSpotInstanceRequest(HostEvents& state, SpotInstanceRequest& request,
                                    EpochMillis now);
-  void LaunchSpotInstance(BatchState& state, SpotInstanceRequest& request, const CapacityPool& pool,
+  void LaunchSpotInstance(HostEvents& state, SpotInstanceRequest& request, const CapacityPool& pool,
                           MicroUsdPerHour price, EpochMillis now);
-  void AdvanceSpotInstanceRequests(BatchState& state, EpochMillis now);
+  void AdvanceSpotInstanceRequests(HostEvents& state, EpochMillis now);
   void OnSpotInstanceGone(const SimulatedInstance& instance, EpochMillis now);
   std::optional<EpochMillis> NextSpotInstanceRequestEventAt() const;
   // The interruption timeline (SimulatedCloudOptions::signal_at_notice).

@@ -9,7 +9,7 @@
 #include "capacity/ecs_user_data.h"
 #include "capacity/simulated_cloud.h"
 #include "model/arn.h"
-#include "scheduler/batch_state.h"
+#include "scheduler/host_events.h"
 
 namespace gleaner {
 namespace {
@@ -147,7 +147,7 @@ const SpotInstanceRequest* SimulatedCloud::FindSpotInstanceRequest(const std::st
 }
 
 Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
-    BatchState& state, const RequestSpotInstancesSpec& spec) {
+    HostEvents& state, const RequestSpotInstancesSpec& spec) {
   GLEANER_RETURN_IF_ERROR(ValidateSpec(spec, catalog_));
   const InstanceType& type = *catalog_.Find(spec.launch_specification.instance_type);
   MicroUsdPerHour max_price = type.on_demand_price;
@@ -193,7 +193,7 @@ Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
   return created;
 }
 
-void SimulatedCloud::EvaluateSpotInstanceRequest(BatchState& state, SpotInstanceRequest& request,
+void SimulatedCloud::EvaluateSpotInstanceRequest(HostEvents& state, SpotInstanceRequest& request,
                                                  EpochMillis now) {
   const SpotLaunchSpecification& launch = request.launch_specification;
   std::vector<std::string> zones;
@@ -245,7 +245,7 @@ void SimulatedCloud::EvaluateSpotInstanceRequest(BatchState& state, SpotInstance
   request.next_evaluation_at = retry_at;
 }
 
-void SimulatedCloud::LaunchSpotInstance(BatchState& state, SpotInstanceRequest& request,
+void SimulatedCloud::LaunchSpotInstance(HostEvents& state, SpotInstanceRequest& request,
                                         const CapacityPool& pool, MicroUsdPerHour price,
                                         EpochMillis now) {
   const InstanceType& type = *catalog_.Find(pool.instance_type);
@@ -277,7 +277,7 @@ void SimulatedCloud::LaunchSpotInstance(BatchState& state, SpotInstanceRequest& 
   instances_[instance.instance_id] = std::move(instance);
 }
 
-void SimulatedCloud::AdvanceSpotInstanceRequests(BatchState& state, EpochMillis now) {
+void SimulatedCloud::AdvanceSpotInstanceRequests(HostEvents& state, EpochMillis now) {
   std::vector<SpotInstanceRequest*> in_order;
   for (auto& [id, request] : spot_requests_) in_order.push_back(&request);
   std::sort(in_order.begin(), in_order.end(),
@@ -363,7 +363,7 @@ std::optional<EpochMillis> SimulatedCloud::NextSpotInstanceRequestEventAt() cons
 }
 
 Result<std::vector<InstanceStateChange>> SimulatedCloud::TerminateInstances(
-    BatchState& state, const std::vector<std::string>& instance_ids) {
+    HostEvents& state, const std::vector<std::string>& instance_ids) {
   if (instance_ids.empty()) {
     return Status::InvalidArgument("The request must contain the parameter InstanceId");
   }

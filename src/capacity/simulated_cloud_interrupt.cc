@@ -3,12 +3,12 @@
 #include <cmath>
 
 #include "capacity/simulated_cloud.h"
-#include "scheduler/batch_state.h"
+#include "scheduler/host_events.h"
 
 namespace gleaner {
 
 Result<std::vector<InterruptedInstance>> SimulatedCloud::Interrupt(
-    BatchState& state, const InterruptRequest& request) {
+    HostEvents& state, const InterruptRequest& request) {
   int targets =
       !request.job_id.empty() + !request.instance_id.empty() + !request.compute_environment.empty();
   if (targets != 1) {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capacity/simulated_cloud.h"
-#include "scheduler/batch_state.h"
+#include "scheduler/host_events.h"
 
 namespace gleaner {
 namespace {
@@ -238,7 +238,7 @@ std::vector<ProviderRecord> SimulatedCloud::TakeChangedRecords() {
   return records;
 }
 
-Status SimulatedCloud::Restore(const std::vector<ProviderRecord>& records, BatchState& state) {
+Status SimulatedCloud::Restore(const std::vector<ProviderRecord>& records, HostEvents& state) {
   EpochMillis now = clock_.NowMillis();
   for (const ProviderRecord& record : records) {
     json document = json::parse(record.document, nullptr, /*allow_exceptions=*/false);

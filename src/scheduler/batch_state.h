@@ -15,11 +15,10 @@
 #include "common/ids.h"
 #include "common/status.h"
 #include "model/arn.h"
-#include "scheduler/fair_share.h"
+#include "scheduler/dispatch/dispatcher.h"
 #include "scheduler/host.h"
-#include "scheduler/host_finder.h"
+#include "scheduler/host_events.h"
 #include "scheduler/requests.h"
-#include "scheduler/runnable_shapes.h"
 
 namespace gleaner {
 
@@ -47,10 +46,6 @@ struct StateChanges {
   }
 };
 
-// What a compute environment may hold at once, in millivcpus (maxvCpus; unmanaged: unlimited
-// unless unmanagedvCpus is set).
-int64_t MaxMilliVcpus(const ComputeEnvironment& environment);
-
 // What the state asks of the world. The engine carries these out and reports back.
 struct StartAttempt {
   std::string job_id;
@@ -62,9 +57,8 @@ struct SignalAttempt {
 struct Decisions {
   std::vector<StartAttempt> starts;
   std::vector<SignalAttempt> signals;
-  // Capacity to launch: per compute environment ARN, what each job waiting for it needs, in queue
-  // order. Only compute environments with a ScalingCapacity are asked, within its room.
-  std::map<std::string, std::vector<Resources>> capacity_requests;
+  // Capacity to launch (see CapacityRequests).
+  CapacityRequests capacity_requests;
 };
 
 struct BatchStateOptions {
@@ -81,16 +75,17 @@ struct BatchStateOptions {
 };
 
 // All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
-// environments, queues, job definitions, scheduling policies), jobs and their lifecycle, and the
-// dispatch of RUNNABLE jobs onto hosts. Single-threaded and pure: time comes from the injected
-// Clock, ids from a seeded generator; nothing here does I/O.
-class BatchState {
+// environments, queues, job definitions, scheduling policies) and jobs with their lifecycle. The
+// dispatch of RUNNABLE jobs onto hosts is the Dispatcher's (dispatch/), which it owns and serves.
+// Single-threaded and pure: time comes from the injected Clock, ids from a seeded generator;
+// nothing here does I/O.
+class BatchState final : public HostEvents {
  public:
   BatchState(const Clock& clock, BatchStateOptions options);
   BatchState(const BatchState&) = delete;  // its indexes point into itself
   BatchState& operator=(const BatchState&) = delete;
 
-  const ArnScope& scope() const { return options_.scope; }
+  const ArnScope& scope() const override { return options_.scope; }
 
   // Catalog.
   Result<const ComputeEnvironment*> CreateComputeEnvironment(CreateComputeEnvironmentRequest req);
@@ -98,7 +93,8 @@ class BatchState {
       const UpdateComputeEnvironmentRequest& req);
   // A capacity provider found the compute environment unusable as configured (INVALID with
   // `status_reason`, as AWS reports it). Updating its compute resources makes it VALID again.
-  void MarkComputeEnvironmentInvalid(const std::string& arn, const std::string& status_reason);
+  void MarkComputeEnvironmentInvalid(const std::string& arn,
+                                     const std::string& status_reason) override;
   Status DeleteComputeEnvironment(const std::string& name_or_arn);
   Result<const JobQueue*> CreateJobQueue(CreateJobQueueRequest req);
   Result<const JobQueue*> UpdateJobQueue(const UpdateJobQueueRequest& req);
@@ -109,17 +105,18 @@ class BatchState {
   Result<const JobDefinition*> RegisterJobDefinition(RegisterJobDefinitionRequest req);
   Status DeregisterJobDefinition(const std::string& name_rev_or_arn);
 
-  const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const;
+  const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const override;
   // The compute environment whose ECS cluster (ecsClusterArn) `cluster` names, by name or ARN.
-  const ComputeEnvironment* FindComputeEnvironmentOfCluster(const std::string& cluster) const;
-  const std::map<std::string, ComputeEnvironment>& compute_environments() const {
+  const ComputeEnvironment* FindComputeEnvironmentOfCluster(
+      const std::string& cluster) const override;
+  const std::map<std::string, ComputeEnvironment>& compute_environments() const override {
     return compute_environments_;
   }
   const JobQueue* FindJobQueue(const std::string& name_or_arn) const;
   const SchedulingPolicy* FindSchedulingPolicy(const std::string& arn) const;
   // "name" (latest ACTIVE revision), "name:revision" or an ARN.
   const JobDefinition* FindJobDefinition(const std::string& reference) const;
-  const Job* FindJob(const std::string& job_id) const;
+  const Job* FindJob(const std::string& job_id) const override;
   // The main node of a multi-node job, given the job or any of its nodes; nullptr for any other
   // job (or a main node not created yet).
   const Job* FindMainNode(const Job& job) const;
@@ -163,30 +160,31 @@ class BatchState {
   // Capacity and execution.
   // A host whose attempts survived a restart (an agent registering again) takes them back: their
   // resources and GPUs are reserved on it again.
-  void AddHost(Host host);
+  void AddHost(Host host) override;
   // Agents' machines with attempts still placed on them but not registered since the restart.
-  const std::set<std::string>& adrift_hosts() const { return adrift_hosts_; }
-  const std::map<std::string, Host>& hosts() const { return hosts_; }
-  const Host* FindHost(const std::string& instance_id) const;
+  const std::set<std::string>& adrift_hosts() const override { return adrift_hosts_; }
+  const std::map<std::string, Host>& hosts() const { return dispatcher_.hosts().hosts(); }
+  const Host* FindHost(const std::string& instance_id) const override;
   // A booting host is ready: it takes attempts from the next Schedule() on.
-  void OnHostReady(const std::string& instance_id);
+  void OnHostReady(const std::string& instance_id) override;
   // The host will be gone at `deadline`: nothing new is placed there; its attempts get SIGTERM
   // now when `signal_attempts`, and end with "Host EC2 (instance <id>) terminated." unless they
   // exit 0. Returns the ids of the jobs running there.
   std::vector<std::string> OnInterruptionNotice(const std::string& instance_id,
-                                                EpochMillis deadline, bool signal_attempts);
+                                                EpochMillis deadline,
+                                                bool signal_attempts) override;
   // The host is gone: its attempts get SIGKILL and end with the interruption reason (the retry
   // strategy decides); the host is forgotten.
-  void TerminateHost(const std::string& instance_id);
+  void TerminateHost(const std::string& instance_id) override;
   // The host vanished together with its processes (an agent that stopped answering, or never came
   // back after a restart): as TerminateHost, but no exits will come, so its attempts end now, as
   // killed.
-  void LoseHost(const std::string& instance_id);
+  void LoseHost(const std::string& instance_id) override;
   // The ids of the jobs with an attempt placed on the host.
-  std::vector<std::string> JobsOnHost(const std::string& instance_id) const;
+  std::vector<std::string> JobsOnHost(const std::string& instance_id) const override;
   // A provider scales this compute environment (nullopt: it does not any more).
   void SetScalingCapacity(const std::string& compute_environment_arn,
-                          std::optional<ScalingCapacity> capacity);
+                          std::optional<ScalingCapacity> capacity) override;
   // Places what can run now and fires due timers; returns what the engine must do.
   Decisions Schedule();
   // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).
@@ -204,9 +202,12 @@ class BatchState {
   // attempt's container reason and, unless it was terminated or interrupted, the job's.
   void OnAttemptExited(const std::string& job_id, int exit_code, int term_signal,
                        const std::string& reason = "");
-  // Why a RUNNABLE job is not running now, in AWS's words where AWS has them. Computed on demand
-  // (DescribeJobs) rather than on every pass, so waiting jobs cost nothing while they wait.
-  std::string ExplainWaiting(const Job& job) const;
+  // What a dispatch pass would do with a RUNNABLE job now (for a multi-node parent: its main
+  // node), with the reason it waits when it does, in AWS's words where AWS has them. Computed on
+  // demand (DescribeJobs) by the dispatcher's own rules, so waiting jobs cost nothing while they
+  // wait and the reason is what dispatch does.
+  DispatchResult EvaluateDispatch(const Job& job) const;
+  std::string ExplainWaiting(const Job& job) const { return EvaluateDispatch(job).reason; }
   // When the next timer (a SIGKILL after a grace period) is due, if any.
   std::optional<EpochMillis> NextTimer() const;
 
@@ -252,10 +253,6 @@ class BatchState {
   // The dependencies that hold a whole job back (an array's N_TO_N ones hold single children).
   bool IsGatingDependency(const Job& job, const JobDependency& dependency) const;
   void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
-  // Starts the array's next children while they fit; false when one did not (the array waits).
-  bool DispatchArrayChildren(Job& parent, const JobQueue& queue, Decisions& decisions);
-  void DispatchQueues(Decisions& decisions);
-  void DispatchFifo(const JobQueue& queue, Decisions& decisions, int& examined);
   // Multi-node parallel jobs (batch_state_multinode.cc).
   Status CheckMultiNodeRequest(const SubmitJobRequest& req, const JobDefinition& definition) const;
   Result<NodeProperties> ResolveNodeProperties(
@@ -289,39 +286,9 @@ class BatchState {
   // The definition revision's containerProperties, stored once for the jobs that run it as it is.
   const SharedValue<ContainerProperties>& DefinitionContainer(const JobDefinition& definition);
   void ShareDefinitionContainer(Job& job);
-  struct PlacementChoice {
-    const ComputeEnvironment* environment = nullptr;
-    Host* host = nullptr;
-    Resources* environment_used = nullptr;  // its entry in used_by_compute_environment_
-  };
-  // A usable compute environment of a queue, resolved once per pass.
-  struct PlacementTarget {
-    const ComputeEnvironment* environment = nullptr;
-    Resources* used = nullptr;  // its entry in used_by_compute_environment_
-    int64_t max_millivcpus = 0;
-    HostFinder::Environment* hosts = nullptr;
-  };
-  // The queue's ENABLED and VALID compute environments, in order (cached for the pass).
-  const std::vector<PlacementTarget>& PlacementTargetsOf(const JobQueue& queue);
-  std::optional<PlacementChoice> FindPlacement(const Resources& required, const JobQueue& queue,
-                                               int copies = 1);
-  // No host has room for `copies` jobs of `required`: counts them against booting hosts, or asks
-  // the first compute environment of the queue that can scale for them.
-  void RequestCapacity(const Resources& required, const JobQueue& queue, int copies);
-  bool UsableForPlacement(const ComputeEnvironment* environment) const;
-  // Whether any usable compute environment of the queue has hosts or can get some: when none
-  // has, its backlog is not even looked at.
-  bool QueueMayPlace(const JobQueue& queue) const;
-  // Whether this pass may still place or request anything.
-  bool CapacityLeftThisPass();
-  bool CanRequestCapacityThisPass() const;
-  void Place(Job& job, const JobQueue& queue, const PlacementChoice& choice, Decisions& decisions);
-  bool AnyHostHasRoom();
   FairShareTracker* FairShareOf(const std::string& queue_arn);
   void OnPolicyChanged(const SchedulingPolicy& policy);
   void SaveFairShareUsage();
-  void DispatchFairShare(const JobQueue& queue, Decisions& decisions, int& examined);
-  int RunnableJobsAhead(const Job& job, const JobQueue& queue) const;
   bool MatchesListFilters(const Job& job, const std::vector<ListJobsFilter>& filters) const;
   void FireTimers(Decisions& decisions);
   // Forgets finished jobs past the retention period (at most once a minute of clock time).
@@ -338,6 +305,24 @@ class BatchState {
   std::string CeNameFromReference(const std::string& name_or_arn) const;
   std::string QueueNameFromReference(const std::string& name_or_arn) const;
   TagMap* MutableTags(const std::string& arn, bool mark_changed);
+
+  // What the dispatcher sees of this state (batch_state_dispatch.cc).
+  class DispatchAccess final : public DispatchWorld {
+   public:
+    explicit DispatchAccess(BatchState& state) : state_(state) {}
+    EpochMillis NowMillis() const override;
+    const std::map<std::string, JobQueue>& job_queues() const override;
+    const JobQueue* FindJobQueue(const std::string& name_or_arn) const override;
+    const ComputeEnvironment* FindComputeEnvironment(const std::string& name_or_arn) const override;
+    const JobSet* JobsIn(const std::string& queue_arn, JobStatus status) const override;
+    FairShareTracker* FairShareOf(const std::string& queue_arn) override;
+    const FairShareTracker* FindFairShare(const std::string& queue_arn) const override;
+    void StartAttempt(Job& job, const JobQueue& queue, AttemptPlacement placement) override;
+    Job& MakeNextArrayChild(Job& parent) override;
+
+   private:
+    BatchState& state_;
+  };
 
   const Clock& clock_;
   BatchStateOptions options_;
@@ -357,33 +342,18 @@ class BatchState {
   // Indexes over jobs_, whose nodes never move: a job is in them from its insertion into jobs_ to
   // its erasure.
   std::map<std::string, std::map<JobStatus, JobSet>> jobs_by_queue_;  // queue ARN
-  RunnableShapes runnable_shapes_;  // the RUNNABLE ones again, by shape (dispatch)
-  std::map<std::string, std::vector<std::string>> dependents_;    // dependency id -> waiting jobs
-  std::map<std::string, Resources> used_by_compute_environment_;  // CE ARN -> reserved
-  // Array parents whose next children may start now, per queue ARN, in submission order.
-  std::map<std::string, JobSet> ready_arrays_by_queue_;
+  std::map<std::string, std::vector<std::string>> dependents_;  // dependency id -> waiting jobs
   // Made children per array parent, by status.
   std::map<std::string, std::array<int, kJobStatusCount>> array_counts_;
   // Array parent -> the arrays whose children wait N_TO_N on its children.
   std::map<std::string, std::vector<std::string>> n_to_n_dependents_;
 
-  std::map<std::string, Host> hosts_;                     // by instance id
+  Dispatcher dispatcher_;
+  DispatchAccess dispatch_access_{*this};
   std::unordered_map<std::string, JobSet> jobs_by_host_;  // instance id -> placed jobs
-  std::map<std::string, ScalingCapacity> scaling_;        // CE ARN -> what it can still add
-  int hosts_booting_ = 0;
   // Agents' machines whose attempts survived a restart of the server, until the agent registers
   // again (AddHost) or is given up (LoseHost).
   std::set<std::string> adrift_hosts_;
-  // Hosts per compute environment ARN they serve ("" for hosts that serve every one).
-  std::map<std::string, int> hosts_by_environment_;
-  // Per pass: what booting hosts were promised, and capacity requested per CE ARN.
-  std::map<std::string, Resources> promised_this_pass_;
-  std::map<std::string, int64_t> requested_millivcpus_this_pass_;
-  std::map<std::string, std::vector<Resources>> capacity_requests_this_pass_;
-  // Per Schedule() pass (see AnyHostHasRoom): hosts before the cursor are full.
-  std::map<std::string, Host>::iterator room_cursor_ = hosts_.end();
-  HostFinder host_finder_{hosts_};
-  std::map<const JobQueue*, std::vector<PlacementTarget>> placement_targets_;  // per pass
   // SIGKILL deadlines of terminated attempts: (due, job id).
   // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
   // has been sent SIGTERM. (due, job id), soonest first.

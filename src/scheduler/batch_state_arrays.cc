@@ -114,7 +114,7 @@ void BatchState::ReleaseArray(Job& parent) {
       break;
     }
     case ArrayMode::kAllAtOnce:
-      ready_arrays_by_queue_[parent.job_queue].insert(&parent);
+      dispatcher_.OnArrayReady(parent);
       break;
   }
   MaybeCompleteArray(parent);
@@ -167,7 +167,7 @@ void BatchState::StopArray(Job& parent, const std::string& reason) {
   if (parent.array_stopped) return;
   parent.array_stopped = true;
   parent.array_stop_reason = reason;
-  ready_arrays_by_queue_[parent.job_queue].erase(&parent);
+  dispatcher_.OnArrayNotReady(parent);
   MarkJobChanged(parent);
   // Its children not made yet are FAILED from now on (StatusOf): the jobs waiting on them fail
   // now, not once the array's made children have finished, which may take indefinitely long.
@@ -200,7 +200,7 @@ void BatchState::MaybeCompleteArray(Job& parent) {
   }
   SetStatus(parent, failed ? JobStatus::kFailed : JobStatus::kSucceeded, reason);
   parent.stopped_at = clock_.NowMillis();
-  ready_arrays_by_queue_[parent.job_queue].erase(&parent);
+  dispatcher_.OnArrayNotReady(parent);
   OnJobFinished(parent);
   // N_TO_N followers: each child whose source child succeeded was made when it did, so the ones
   // still not made wait on a source child that failed or will never be made (this array was

@@ -31,7 +31,8 @@ BatchState::BatchState(const Clock& clock, BatchStateOptions options)
     : clock_(clock),
       options_(std::move(options)),
       ids_(clock, options_.seed),
-      random_(options_.seed ^ 0x9E3779B97F4A7C15ull) {}
+      random_(options_.seed ^ 0x9E3779B97F4A7C15ull),
+      dispatcher_(DispatchOptions{options_.max_jobs_examined_per_pass}) {}
 
 std::string BatchState::CeNameFromReference(const std::string& name_or_arn) const {
   if (!LooksLikeArn(name_or_arn)) return name_or_arn;
@@ -238,7 +239,7 @@ Status BatchState::DeleteComputeEnvironment(const std::string& name_or_arn) {
     }
   }
   std::string name = environment->name;
-  host_finder_.Forget(environment->arn);
+  dispatcher_.hosts().ForgetEnvironment(environment->arn);
   compute_environments_.erase(name);
   changes_.compute_environments.erase(name);
   changes_.deleted_compute_environments.insert(name);

@@ -25,15 +25,15 @@ const Job* BatchState::FindJob(const std::string& job_id) const {
 
 void BatchState::IndexJob(Job& job) {
   jobs_by_queue_[job.job_queue][job.status].insert(&job);
-  if (job.status == JobStatus::kRunnable) runnable_shapes_.Add(job);
+  if (job.status == JobStatus::kRunnable) dispatcher_.OnRunnable(job);
 }
 
 void BatchState::MoveInIndex(Job& job, JobStatus from) {
   auto& by_status = jobs_by_queue_[job.job_queue];
   by_status[from].erase(&job);
   by_status[job.status].insert(&job);
-  if (from == JobStatus::kRunnable) runnable_shapes_.Remove(job);
-  if (job.status == JobStatus::kRunnable) runnable_shapes_.Add(job);
+  if (from == JobStatus::kRunnable) dispatcher_.OnNoLongerRunnable(job);
+  if (job.status == JobStatus::kRunnable) dispatcher_.OnRunnable(job);
 }
 
 void BatchState::SetStatus(Job& job, JobStatus status, std::string reason) {
@@ -249,20 +249,12 @@ void BatchState::ReleaseDependentsOf(const std::string& finished_id) {
 void BatchState::ReleasePlacement(Job& job) {
   if (!job.placement) return;
   const AttemptPlacement& placement = *job.placement;
-  auto host = hosts_.find(placement.instance_id);
-  if (host != hosts_.end()) {
-    host->second.used -= placement.reserved;
-    for (int gpu : placement.gpu_ids) host->second.gpus_in_use &= ~(uint64_t{1} << gpu);
-    host_finder_.BeginPass();  // a pass in progress must look at this host again
-    room_cursor_ = hosts_.begin();
-  }
+  dispatcher_.hosts().Release(placement);
   auto on_host = jobs_by_host_.find(placement.instance_id);
   if (on_host != jobs_by_host_.end()) {
     on_host->second.erase(&job);
     if (on_host->second.empty()) jobs_by_host_.erase(on_host);
   }
-  auto used = used_by_compute_environment_.find(placement.compute_environment_arn);
-  if (used != used_by_compute_environment_.end()) used->second -= placement.reserved;
   // What Place() told the tracker: FinishRestore() zeroes `reserved` (no host holds it), yet the
   // restored tracker counts the attempt as running until it is told it ended.
   if (FairShareTracker* tracker = FairShareOf(job.job_queue)) {

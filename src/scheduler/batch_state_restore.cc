@@ -44,7 +44,7 @@ void BatchState::RestoreJob(Job job) {
     if (restored.array_released && !restored.array_stopped && !IsTerminal(restored.status) &&
         ModeOf(restored) == ArrayMode::kAllAtOnce &&
         restored.array_next_index < *restored.array_size) {
-      ready_arrays_by_queue_[restored.job_queue].insert(&restored);
+      dispatcher_.OnArrayReady(restored);
     }
   }
   if (restored.status == JobStatus::kPending && !restored.array_released) {
@@ -83,21 +83,19 @@ std::vector<AttemptPlacement> BatchState::FinishRestore(const KeepLocalAttempt& 
     Job& job = jobs_.at(id);
     AttemptPlacement placement = *job.placement;
     bool keep_remote = placement.remote && job.status == JobStatus::kRunning;
-    auto host = hosts_.find(placement.instance_id);
-    bool keep_here = !placement.remote && host != hosts_.end() && keep_local &&
+    bool keep_here = !placement.remote && FindHost(placement.instance_id) != nullptr &&
+                     keep_local &&
                      (job.status == JobStatus::kStarting || job.status == JobStatus::kRunning) &&
                      keep_local(job);
     if (keep_remote || keep_here) {
       jobs_by_host_[placement.instance_id].insert(&job);
-      used_by_compute_environment_[placement.compute_environment_arn] += placement.reserved;
+      dispatcher_.hosts().Restore(placement, /*on_host=*/keep_here);
       if (keep_remote) {
         // Still running on its agent's machine: the attempt is its again once the agent
         // registers (AddHost), or ends with the host if it never does (LoseHost).
         adrift_hosts_.insert(placement.instance_id);
       } else {
         // On a host that is back already: the engine finds the process again or records its end.
-        host->second.used += placement.reserved;
-        for (int gpu : placement.gpu_ids) host->second.gpus_in_use |= uint64_t{1} << gpu;
         if (kept_local != nullptr) kept_local->push_back(id);
       }
       if (job.status != JobStatus::kRunning) continue;  // its timers start with its launch
@@ -125,10 +123,6 @@ std::vector<AttemptPlacement> BatchState::FinishRestore(const KeepLocalAttempt& 
       job.placement.reset();
       MarkJobChanged(job);
     }
-  }
-  if (kept_local != nullptr && !kept_local->empty()) {
-    room_cursor_ = hosts_.end();
-    host_finder_.OnHostsChanged();  // their hosts' free resources changed
   }
   // A crash between a dependency finishing and its dependents being saved leaves them PENDING
   // with nothing left to wake them: settle them now. (The waited-on jobs, from dependents_: in id

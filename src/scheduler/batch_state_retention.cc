@@ -69,9 +69,8 @@ void BatchState::ForgetJob(const std::string& job_id) {
   Job& job = it->second;
   auto by_queue = jobs_by_queue_.find(job.job_queue);
   if (by_queue != jobs_by_queue_.end()) by_queue->second[job.status].erase(&job);
-  if (job.status == JobStatus::kRunnable) runnable_shapes_.Remove(job);
-  auto arrays = ready_arrays_by_queue_.find(job.job_queue);
-  if (arrays != ready_arrays_by_queue_.end()) arrays->second.erase(&job);
+  if (job.status == JobStatus::kRunnable) dispatcher_.OnNoLongerRunnable(job);
+  dispatcher_.OnArrayNotReady(job);
   array_counts_.erase(job_id);
   n_to_n_dependents_.erase(job_id);
   dependents_.erase(job_id);

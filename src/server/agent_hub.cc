@@ -203,7 +203,7 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
   return reply;
 }
 
-void AgentHub::Advance(BatchState& state) {
+void AgentHub::Advance(HostEvents& state) {
   EpochMillis now = clock_.NowMillis();
   std::vector<std::string> lost;
   std::vector<Responder> polls;

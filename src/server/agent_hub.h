@@ -49,8 +49,8 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   void Handle(HttpRequest&& request, Responder respond);
 
   // CapacityProvider: declares silent agents lost.
-  void Advance(BatchState& state) override;
-  void Provide(BatchState&, const std::map<std::string, std::vector<Resources>>&) override {}
+  void Advance(HostEvents& state) override;
+  void Provide(HostEvents&, const std::map<std::string, std::vector<Resources>>&) override {}
   std::optional<EpochMillis> NextEventAt() const override;
 
   // RemoteAttempts: the attempts placed on agents' hosts.

@@ -5,6 +5,7 @@
 #include "api/aws_errors.h"
 #include "capacity/simulated_cloud.h"
 #include "model/json_text.h"
+#include "scheduler/batch_state.h"
 
 namespace gleaner {
 namespace {

@@ -1,6 +1,6 @@
 // FairShareTracker: weights, decayed usage, compute reservation, persistence, and a simulation
 // showing that "always start the share with the lowest usage" converges to the weighted shares.
-#include "scheduler/fair_share.h"
+#include "scheduler/dispatch/fair_share.h"
 
 #include <gtest/gtest.h>
 

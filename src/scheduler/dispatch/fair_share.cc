@@ -1,5 +1,5 @@
 // FairShareTracker: decayed usage per share identifier, weights, and the compute reservation.
-#include "scheduler/fair_share.h"
+#include "scheduler/dispatch/fair_share.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "scheduler/runnable_shapes.h"
+#include "scheduler/dispatch/runnable_shapes.h"
 
 namespace gleaner {
 

@@ -1,4 +1,4 @@
-#include "scheduler/host_finder.h"
+#include "scheduler/dispatch/host_finder.h"
 
 #include <algorithm>
 
