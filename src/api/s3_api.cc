@@ -207,6 +207,16 @@ void S3Api::Handle(HttpRequest&& request, std::string request_id, Responder resp
         }
         if (ok.decoded_body) call->request.body = std::move(*ok.decoded_body);
         call->trailers = std::move(ok.trailers);
+      } else if (call->Header("x-amz-content-sha256").starts_with("STREAMING-")) {
+        // Not verified (authentication is off), but still framed as aws-chunked: the content is
+        // what the chunks carry, and the trailers (x-amz-checksum-*) are checked as usual.
+        auto decoded = DecodeAwsChunked(call->request.body, /*signing_key=*/"", "", SigV4Scope{},
+                                        "", &call->trailers);
+        if (auto* error = std::get_if<SigV4Error>(&decoded)) {
+          response = S3ErrorResponse(*call, RefusalOf(*error));
+          return;
+        }
+        call->request.body = std::move(std::get<std::string>(decoded));
       }
       if (call->request.body_too_large) {
         response = S3ErrorResponse(

@@ -81,5 +81,27 @@ TEST_F(S3ApiTest, AnObjectWithinTheLimitIsAnsweredWholeAndCopied) {
   EXPECT_EQ(Send("GET", "/big-objects/copy").body, "hello");
 }
 
+// The JavaScript SDK v3 streams uploads as aws-chunked with a CRC32 trailer. With authentication
+// off nothing verifies the signature, but the body is still framed: what is stored is the content.
+TEST_F(S3ApiTest, AnUnsignedAwsChunkedUploadIsStoredAsItsContent) {
+  std::map<std::string, std::string> chunked = {
+      {"content-encoding", "aws-chunked"},
+      {"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
+      {"x-amz-decoded-content-length", "18"},
+      {"x-amz-trailer", "x-amz-checksum-crc32"}};
+  std::string body =
+      "7\r\nhello, \r\nb\r\naws-chunked\r\n0\r\nx-amz-checksum-crc32:7qnH3g==\r\n\r\n";
+  ASSERT_EQ(Send("PUT", "/big-objects/chunked", chunked, body).status, 200);
+  EXPECT_EQ(Send("GET", "/big-objects/chunked").body, "hello, aws-chunked");
+
+  std::string wrong_checksum =
+      "7\r\nhello, \r\nb\r\naws-chunked\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+  HttpResponse refused = Send("PUT", "/big-objects/wrong", chunked, wrong_checksum);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  HttpResponse truncated = Send("PUT", "/big-objects/truncated", chunked, "7\r\nhel");
+  EXPECT_EQ(truncated.status, 400) << truncated.body;
+  EXPECT_EQ(Send("GET", "/big-objects/truncated").status, 404);
+}
+
 }  // namespace
 }  // namespace gleaner
