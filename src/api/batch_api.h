@@ -11,7 +11,7 @@
 
 namespace gleaner {
 
-class SimulatedCloud;
+class Ec2Cloud;
 
 struct GleanerApiOptions {
   std::string log_directory;  // where attempt logs live, for the CloudWatch Logs subset
@@ -19,7 +19,7 @@ struct GleanerApiOptions {
   // tried before the Batch routes.
   std::vector<std::pair<std::string, HttpHandler>> routes;
   // The simulated cloud behind EC2 (and what ECS knows of instances); null with local capacity.
-  SimulatedCloud* cloud = nullptr;
+  Ec2Cloud* cloud = nullptr;
   // Every request must be signed with one of these keys, except /healthz, instance metadata
   // (/imds/, which jobs read unsigned as on EC2) and the agent protocol (its own token and
   // credentials).

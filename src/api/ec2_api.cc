@@ -6,7 +6,7 @@
 #include <variant>
 
 #include "api/ec2_query.h"
-#include "capacity/simulated_cloud.h"
+#include "capacity/ec2_cloud.h"
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
@@ -25,7 +25,7 @@ struct Ec2Error {
 };
 
 // What an action does on the scheduler thread: the XML inside its <XResponse>.
-using Ec2Command = std::function<Result<std::string>(BatchState& state, SimulatedCloud& cloud)>;
+using Ec2Command = std::function<Result<std::string>(BatchState& state, Ec2Cloud& cloud)>;
 using Ec2Parsed = std::variant<Ec2Error, Ec2Command>;
 
 struct Ec2Action {
@@ -130,7 +130,7 @@ void WriteSpotInstanceRequest(XmlWriter& xml, const SpotInstanceRequest& request
   xml.Close();
 }
 
-void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const SimulatedCloud& cloud) {
+void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const Ec2Cloud& cloud) {
   const SpotInstanceRequest* request =
       instance.spot_instance_request_id.empty()
           ? nullptr
@@ -257,7 +257,7 @@ Ec2Parsed ParseRequestSpotInstances(const Ec2Params& params) {
   spec_launch.user_data = launch("UserData");
   if (spec_launch.image_id.empty()) return Missing("LaunchSpecification.ImageId");
   if (spec_launch.instance_type.empty()) return Missing("LaunchSpecification.InstanceType");
-  return Ec2Command([spec](BatchState& state, SimulatedCloud& cloud) -> Result<std::string> {
+  return Ec2Command([spec](BatchState& state, Ec2Cloud& cloud) -> Result<std::string> {
     Result<std::vector<SpotInstanceRequest>> created = cloud.RequestSpotInstances(state, spec);
     if (!created.ok()) return created.status();
     XmlWriter xml;
@@ -274,7 +274,7 @@ Ec2Parsed ParseDescribeSpotInstanceRequests(const Ec2Params& params) {
   if (auto* error = std::get_if<Ec2Error>(&page)) return *error;
   std::vector<std::string> ids = Ec2IndexedValues(params, "SpotInstanceRequestId");
   return Ec2Command([ids, filters = *filters, page = std::get<PageParams>(page)](
-                        BatchState&, SimulatedCloud& cloud) -> Result<std::string> {
+                        BatchState&, Ec2Cloud& cloud) -> Result<std::string> {
     auto requests = cloud.DescribeSpotInstanceRequests(ids, filters);
     if (!requests.ok()) return requests.status();
     Result<Page> range = PageOf(requests->size(), page.max_results, page.next_token, {});
@@ -293,7 +293,7 @@ Ec2Parsed ParseDescribeSpotInstanceRequests(const Ec2Params& params) {
 Ec2Parsed ParseCancelSpotInstanceRequests(const Ec2Params& params) {
   std::vector<std::string> ids = Ec2IndexedValues(params, "SpotInstanceRequestId");
   if (ids.empty()) return Missing("SpotInstanceRequestId");
-  return Ec2Command([ids](BatchState&, SimulatedCloud& cloud) -> Result<std::string> {
+  return Ec2Command([ids](BatchState&, Ec2Cloud& cloud) -> Result<std::string> {
     auto cancelled = cloud.CancelSpotInstanceRequests(ids);
     if (!cancelled.ok()) return cancelled.status();
     XmlWriter xml;
@@ -315,7 +315,7 @@ Ec2Parsed ParseDescribeInstances(const Ec2Params& params) {
   if (auto* error = std::get_if<Ec2Error>(&page)) return *error;
   std::vector<std::string> ids = Ec2IndexedValues(params, "InstanceId");
   return Ec2Command([ids, filters = *filters, page = std::get<PageParams>(page)](
-                        BatchState& state, SimulatedCloud& cloud) -> Result<std::string> {
+                        BatchState& state, Ec2Cloud& cloud) -> Result<std::string> {
     auto instances = cloud.DescribeInstances(ids, filters);
     if (!instances.ok()) return instances.status();
     Result<Page> range = PageOf(instances->size(), page.max_results, page.next_token, {});
@@ -341,7 +341,7 @@ Ec2Parsed ParseDescribeInstances(const Ec2Params& params) {
 Ec2Parsed ParseTerminateInstances(const Ec2Params& params) {
   std::vector<std::string> ids = Ec2IndexedValues(params, "InstanceId");
   if (ids.empty()) return Missing("InstanceId");
-  return Ec2Command([ids](BatchState& state, SimulatedCloud& cloud) -> Result<std::string> {
+  return Ec2Command([ids](BatchState& state, Ec2Cloud& cloud) -> Result<std::string> {
     auto changes = cloud.TerminateInstances(state, ids);
     if (!changes.ok()) return changes.status();
     XmlWriter xml;
@@ -373,7 +373,7 @@ Ec2Parsed ParseDescribeSpotPriceHistory(const Ec2Params& params) {
   auto page = ParsePageParams(params);
   if (auto* error = std::get_if<Ec2Error>(&page)) return *error;
   return Ec2Command([query, page = std::get<PageParams>(page)](
-                        BatchState&, SimulatedCloud& cloud) mutable -> Result<std::string> {
+                        BatchState&, Ec2Cloud& cloud) mutable -> Result<std::string> {
     // Only what this page needs (and one more, to know whether there is a next page).
     Result<Page> first =
         PageOf(SIZE_MAX - 1, page.max_results, page.next_token, kDefaultPriceHistoryResults);
@@ -470,7 +470,7 @@ void Ec2Api::Handle(const HttpRequest& request, const std::string& request_id, R
         {"DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412},
         request_id));
   }
-  SimulatedCloud* cloud = cloud_;
+  Ec2Cloud* cloud = cloud_;
   executor_.Execute(
       [cloud,
        command = std::move(std::get<Ec2Command>(parsed))](BatchState& state) -> Result<json> {

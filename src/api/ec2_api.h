@@ -7,7 +7,7 @@
 
 namespace gleaner {
 
-class SimulatedCloud;
+class Ec2Cloud;
 
 // The EC2 subset the simulated cloud answers on gleaner's endpoint, in EC2's query protocol
 // (POST / with Action=...&Version=2016-11-15, XML answers): RequestSpotInstances,
@@ -17,14 +17,14 @@ class SimulatedCloud;
 // local`): every action then answers that it needs the simulated cloud.
 class Ec2Api {
  public:
-  Ec2Api(BatchExecutor& executor, SimulatedCloud* cloud) : executor_(executor), cloud_(cloud) {}
+  Ec2Api(BatchExecutor& executor, Ec2Cloud* cloud) : executor_(executor), cloud_(cloud) {}
 
   // `request_id` goes into the XML answer (and the error) as EC2 puts it there.
   void Handle(const HttpRequest& request, const std::string& request_id, Responder respond);
 
  private:
   BatchExecutor& executor_;
-  SimulatedCloud* cloud_;
+  Ec2Cloud* cloud_;
 };
 
 // Whether a request on the one endpoint is meant for EC2: a form-encoded POST / or one whose

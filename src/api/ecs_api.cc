@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "api/aws_errors.h"
-#include "capacity/simulated_cloud.h"
+#include "capacity/ec2_cloud.h"
 #include "model/arn.h"
 #include "model/json_text.h"
 #include "scheduler/batch_state.h"
@@ -24,7 +24,7 @@ constexpr const char* kContainerInstanceStatuses[] = {"ACTIVE", "DRAINING", "REG
 constexpr const char* kReservedPorts[] = {"22", "2375", "2376", "51678", "51679"};
 
 using EcsOperation = Result<json> (*)(const json& body, const BatchState& state,
-                                      const SimulatedCloud* cloud);
+                                      const Ec2Cloud* cloud);
 
 std::string ClusterArnOf(const BatchState& state, const std::string& reference) {
   return LooksLikeArn(reference) ? reference : state.scope().EcsCluster(reference);
@@ -102,7 +102,7 @@ json ResourcesOf(const Resources& resources, int64_t gpu_offset) {
 }
 
 json ContainerInstanceJson(const BatchState& state, const Host& host,
-                           const ComputeEnvironment& environment, const SimulatedCloud* cloud) {
+                           const ComputeEnvironment& environment, const Ec2Cloud* cloud) {
   auto [running, pending] = TaskCounts(state, host, environment);
   Resources free = host.Free();
   json out = {{"containerInstanceArn", host.container_instance_arn},
@@ -128,7 +128,7 @@ json ContainerInstanceJson(const BatchState& state, const Host& host,
   return out;
 }
 
-Result<json> DescribeClusters(const json& body, const BatchState& state, const SimulatedCloud*) {
+Result<json> DescribeClusters(const json& body, const BatchState& state, const Ec2Cloud*) {
   std::vector<std::string> references;
   if (auto it = body.find("clusters"); it != body.end()) {
     if (!it->is_array()) return Status::InvalidArgument("clusters must be a list of strings");
@@ -170,8 +170,7 @@ Result<json> DescribeClusters(const json& body, const BatchState& state, const S
   return json{{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};
 }
 
-Result<json> ListContainerInstances(const json& body, const BatchState& state,
-                                    const SimulatedCloud*) {
+Result<json> ListContainerInstances(const json& body, const BatchState& state, const Ec2Cloud*) {
   Result<const ComputeEnvironment*> environment = RequiredCluster(body, state);
   if (!environment.ok()) return environment.status();
   std::string status;
@@ -217,7 +216,7 @@ Result<json> ListContainerInstances(const json& body, const BatchState& state,
 }
 
 Result<json> DescribeContainerInstances(const json& body, const BatchState& state,
-                                        const SimulatedCloud* cloud) {
+                                        const Ec2Cloud* cloud) {
   Result<const ComputeEnvironment*> environment = RequiredCluster(body, state);
   if (!environment.ok()) return environment.status();
   auto references = body.find("containerInstances");
@@ -276,7 +275,7 @@ void EcsApi::Handle(const std::string& operation, const HttpRequest& request, Re
     return respond(
         JsonProtocolError("SerializationException", "The request body is not a JSON object"));
   }
-  const SimulatedCloud* cloud = cloud_;
+  const Ec2Cloud* cloud = cloud_;
   EcsOperation run = entry->run;
   executor_.Execute(
       [run, body = std::move(body), cloud](BatchState& state) { return run(body, state, cloud); },

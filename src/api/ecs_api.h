@@ -7,7 +7,7 @@
 
 namespace gleaner {
 
-class SimulatedCloud;
+class Ec2Cloud;
 
 // The ECS subset that shows AWS Batch's clusters (json-1.1,
 // X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>): DescribeClusters,
@@ -17,15 +17,14 @@ class SimulatedCloud;
 // only the simulated cloud knows: registration times, instance types and zones.
 class EcsApi {
  public:
-  EcsApi(BatchExecutor& executor, const SimulatedCloud* cloud)
-      : executor_(executor), cloud_(cloud) {}
+  EcsApi(BatchExecutor& executor, const Ec2Cloud* cloud) : executor_(executor), cloud_(cloud) {}
 
   // `operation` is the part of X-Amz-Target after "AmazonEC2ContainerServiceV20141113.".
   void Handle(const std::string& operation, const HttpRequest& request, Responder respond);
 
  private:
   BatchExecutor& executor_;
-  const SimulatedCloud* cloud_;
+  const Ec2Cloud* cloud_;
 };
 
 }  // namespace gleaner

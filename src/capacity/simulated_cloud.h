@@ -10,6 +10,7 @@
 #include "capacity/allocation.h"
 #include "capacity/capacity_pool.h"
 #include "capacity/capacity_provider.h"
+#include "capacity/ec2_cloud.h"
 #include "capacity/instance_catalog.h"
 #include "capacity/instance_ids.h"
 #include "capacity/interruption_model.h"
@@ -43,61 +44,6 @@ struct SimulatedCloudOptions {
   int64_t terminated_visible_millis = 3'600'000;
 };
 
-enum class InstanceState { kPending, kRunning, kShuttingDown, kTerminated };
-// EC2's names: pending, running, shutting-down, terminated.
-const char* InstanceStateName(InstanceState state);
-
-struct SimulatedInstance {
-  std::string instance_id;
-  CapacityPool pool;
-  std::string compute_environment_arn;  // the compute environment it serves ("" for none)
-  PurchaseOption purchase = PurchaseOption::kOnDemand;
-  Resources capacity;
-  MicroUsdPerHour hourly_price = 0;  // at launch
-  InstanceState state = InstanceState::kPending;
-  EpochMillis launched_at = 0;
-  EpochMillis ready_at = 0;
-  std::optional<EpochMillis> rebalance_at;  // rebalance recommendation
-  std::optional<EpochMillis> notice_at;     // interruption notice
-  std::optional<EpochMillis> deadline_at;   // gone at
-  bool notice_delivered = false;
-  // Its attempts got SIGTERM (at the notice, or when its shutdown began). Not persisted: a
-  // restart inside the shutdown window sends SIGTERM once more.
-  bool shutdown_signalled = false;
-  std::optional<EpochMillis> terminated_at;
-  std::string state_reason;  // why it terminated
-  EpochMillis idle_since = 0;
-  // Launched for a spot instance request: never scaled in, and kept when compute environments
-  // change; it serves the compute environment whose ECS cluster its user data joined, if any.
-  std::string spot_instance_request_id;
-  std::optional<EpochMillis> block_ends_at;  // a spot block: no background reclaim before then
-  std::string spot_termination_code;         // its request's status code when it goes
-};
-
-// One entry of TerminateInstances' answer.
-struct InstanceStateChange {
-  std::string instance_id;
-  InstanceState previous_state = InstanceState::kPending;
-  InstanceState current_state = InstanceState::kPending;
-};
-
-// What `gleaner interrupt` asks for: exactly one target.
-struct InterruptRequest {
-  std::string job_id;
-  std::string instance_id;
-  std::string compute_environment;       // name or ARN
-  std::optional<int> count;              // with compute_environment: this many instances
-  std::optional<double> percent;         // with compute_environment: this share of its instances
-  std::optional<int64_t> notice_millis;  // default: the profile's notice
-  std::optional<int64_t> rebalance_lead_millis;  // a rebalance recommendation this long before
-};
-
-struct InterruptedInstance {
-  std::string instance_id;
-  EpochMillis notice_at = 0;
-  EpochMillis deadline_at = 0;
-};
-
 // The simulated EC2 cloud behind MANAGED EC2 and SPOT compute environments: it launches instances
 // for the capacity the scheduler asks for (by the compute environment's allocation strategy, over
 // its instance types and its subnets' zones), makes them ready after a boot time, scales idle ones
@@ -107,7 +53,7 @@ struct InterruptedInstance {
 //
 // Single-threaded and deterministic: time from the Clock, randomness from the seed. The catalog
 // must outlive the cloud.
-class SimulatedCloud final : public CapacityProvider {
+class SimulatedCloud final : public CapacityProvider, public Ec2Cloud {
  public:
   SimulatedCloud(const Clock& clock, const InstanceCatalog& catalog, SimulatedCloudOptions options);
 
@@ -123,33 +69,34 @@ class SimulatedCloud final : public CapacityProvider {
 
   // Fault injection: notices for the target's instances now (deterministic).
   Result<std::vector<InterruptedInstance>> Interrupt(HostEvents& state,
-                                                     const InterruptRequest& request);
+                                                     const InterruptRequest& request) override;
 
-  const std::map<std::string, SimulatedInstance>& instances() const { return instances_; }
-  const SimulatedInstance* FindInstance(const std::string& instance_id) const;
+  const std::map<std::string, SimulatedInstance>& instances() const override { return instances_; }
+  const SimulatedInstance* FindInstance(const std::string& instance_id) const override;
 
   // The EC2 API (simulated_cloud_ec2.cc). Spot instance requests launch instances that join the
   // ECS cluster their user data names: that is how UNMANAGED compute environments get capacity.
   // Errors: InvalidArgument (EC2's InvalidParameterValue) and NotFound (an unknown id).
   Result<std::vector<SpotInstanceRequest>> RequestSpotInstances(
-      HostEvents& state, const RequestSpotInstancesSpec& spec);
+      HostEvents& state, const RequestSpotInstancesSpec& spec) override;
   Result<std::vector<InstanceStateChange>> TerminateInstances(
-      HostEvents& state, const std::vector<std::string>& instance_ids);
+      HostEvents& state, const std::vector<std::string>& instance_ids) override;
   Result<std::vector<CancelledSpotInstanceRequest>> CancelSpotInstanceRequests(
-      const std::vector<std::string>& spot_instance_request_ids);
+      const std::vector<std::string>& spot_instance_request_ids) override;
   // simulated_cloud_ec2_describe.cc. In creation order; unknown ids are NotFound, unknown filter
   // names InvalidArgument.
   Result<std::vector<const SpotInstanceRequest*>> DescribeSpotInstanceRequests(
       const std::vector<std::string>& spot_instance_request_ids,
-      const std::vector<Ec2Filter>& filters) const;
+      const std::vector<Ec2Filter>& filters) const override;
   // Every EC2 instance (managed ones too; Fargate capacity is not an instance), by launch time.
   Result<std::vector<const SimulatedInstance*>> DescribeInstances(
-      const std::vector<std::string>& instance_ids, const std::vector<Ec2Filter>& filters) const;
+      const std::vector<std::string>& instance_ids,
+      const std::vector<Ec2Filter>& filters) const override;
   // One entry per pool per hourly price period in the window, newest first.
   Result<std::vector<SpotPriceHistoryEntry>> DescribeSpotPriceHistory(
-      const SpotPriceHistoryQuery& query) const;
-  const SpotInstanceRequest* FindSpotInstanceRequest(const std::string& id) const;
-  const InterruptionProfile& profile() const { return options_.profile; }
+      const SpotPriceHistoryQuery& query) const override;
+  const SpotInstanceRequest* FindSpotInstanceRequest(const std::string& id) const override;
+  const InterruptionProfile& profile() const override { return options_.profile; }
   const InstanceCatalog& catalog() const { return catalog_; }
   const SpotPriceModel& prices() const { return prices_; }
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "api/aws_errors.h"
-#include "capacity/simulated_cloud.h"
+#include "capacity/ec2_cloud.h"
 #include "model/json_codec.h"
 #include "model/json_text.h"
 
@@ -113,7 +113,7 @@ void EventLog::Publish(std::vector<json> staged) {
 }
 
 std::function<void()> EventLog::Observe(const BatchState& state, const StateChanges& changes,
-                                        const SimulatedCloud* cloud) {
+                                        const Ec2Cloud* cloud) {
   std::vector<json> staged;
   for (const auto& [id, status] : changes.status_transitions) {
     const Job* job = state.FindJob(id);
@@ -128,7 +128,7 @@ std::function<void()> EventLog::Observe(const BatchState& state, const StateChan
   return [this, staged = std::move(staged)]() mutable { Publish(std::move(staged)); };
 }
 
-void EventLog::ObserveCloud(const SimulatedCloud& cloud, std::vector<json>& staged) {
+void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
   EpochMillis now = clock_.NowMillis();
   for (const auto& [id, instance] : cloud.instances()) {
     std::string arn = "arn:aws:ec2:" + instance.pool.availability_zone + ":" + scope_.account_id +

@@ -20,7 +20,7 @@
 
 namespace gleaner {
 
-class SimulatedCloud;
+class Ec2Cloud;
 
 // Events in EventBridge's shape ({"version":"0","id","detail-type","source","account","time",
 // "region","resources","detail"}): "Batch Job State Change" (source aws.batch, the JobDetail as
@@ -42,7 +42,7 @@ class EventLog {
   // Looks at what changed in a pass (jobs whose status moved, instances with a new notice) and
   // returns what publishes those events, or an empty function when there are none.
   std::function<void()> Observe(const BatchState& state, const StateChanges& changes,
-                                const SimulatedCloud* cloud);
+                                const Ec2Cloud* cloud);
   // Events with a sequence number above `after`, oldest first, at most `limit`.
   std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
 
@@ -53,7 +53,7 @@ class EventLog {
   // Under mutex_: starts a new file when the day changed, and deletes files past retention.
   void RotateIfDueLocked(EpochMillis now);
   void DeleteExpiredLocked(EpochMillis now);
-  void ObserveCloud(const SimulatedCloud& cloud, std::vector<nlohmann::json>& staged);
+  void ObserveCloud(const Ec2Cloud& cloud, std::vector<nlohmann::json>& staged);
 
   const Clock& clock_;
   ArnScope scope_;

@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "api/aws_errors.h"
+#include "capacity/ec2_cloud.h"
 #include "capacity/seeded_random.h"
-#include "capacity/simulated_cloud.h"
 #include "scheduler/batch_state.h"
 
 namespace gleaner {

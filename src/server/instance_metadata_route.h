@@ -13,7 +13,7 @@
 
 namespace gleaner {
 
-class SimulatedCloud;
+class Ec2Cloud;
 
 // Each simulated instance's metadata service, served on gleaner's endpoint at
 // /imds/<instance-id>/…, and the environment that points an attempt's SDKs there. Both run on
@@ -21,7 +21,7 @@ class SimulatedCloud;
 // instances' IMDSv2 tokens. `cloud` may be null: then no instance has metadata.
 class InstanceMetadataRoute {
  public:
-  InstanceMetadataRoute(const Clock& clock, SimulatedCloud* cloud) : clock_(clock), cloud_(cloud) {}
+  InstanceMetadataRoute(const Clock& clock, Ec2Cloud* cloud) : clock_(clock), cloud_(cloud) {}
 
   // Instances of compute environments with an instanceRole serve credentials for it (iam/), from
   // this issuer; `account_id` goes into the instance profile's ARN. Set before serving.
@@ -48,7 +48,7 @@ class InstanceMetadataRoute {
                                                           const std::string& instance_id) const;
 
   const Clock& clock_;
-  SimulatedCloud* cloud_;
+  Ec2Cloud* cloud_;
   const TemporaryCredentialIssuer* issuer_ = nullptr;
   std::string account_id_;
   std::map<std::string, InstanceMetadataService> services_;  // by instance id

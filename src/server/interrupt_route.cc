@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "api/aws_errors.h"
-#include "capacity/simulated_cloud.h"
+#include "capacity/ec2_cloud.h"
 #include "model/json_text.h"
 #include "scheduler/batch_state.h"
 
@@ -58,7 +58,7 @@ Result<InterruptRequest> ParseInterruptRequest(const std::string& body) {
 
 }  // namespace
 
-HttpHandler MakeInterruptRoute(BatchExecutor& executor, SimulatedCloud* cloud) {
+HttpHandler MakeInterruptRoute(BatchExecutor& executor, Ec2Cloud* cloud) {
   return [&executor, cloud](HttpRequest&& request, Responder respond) {
     if (request.method != "POST") {
       return respond(BatchErrorResponse(Status::InvalidArgument("interrupt must be sent as POST")));
