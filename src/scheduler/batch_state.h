@@ -317,7 +317,8 @@ class BatchState final : public HostEvents {
     const JobSet* JobsIn(const std::string& queue_arn, JobStatus status) const override;
     FairShareTracker* FairShareOf(const std::string& queue_arn) override;
     const FairShareTracker* FindFairShare(const std::string& queue_arn) const override;
-    void StartAttempt(Job& job, const JobQueue& queue, AttemptPlacement placement) override;
+    void StartAttempt(Job& job, const JobQueue& queue, AttemptPlacement placement,
+                      const Host& host) override;
     Job& MakeNextArrayChild(Job& parent) override;
 
    private:

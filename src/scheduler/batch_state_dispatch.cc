@@ -118,16 +118,15 @@ Job& BatchState::DispatchAccess::MakeNextArrayChild(Job& parent) {
 }
 
 void BatchState::DispatchAccess::StartAttempt(Job& job, const JobQueue& queue,
-                                              AttemptPlacement placement) {
+                                              AttemptPlacement placement, const Host& host) {
   state_.jobs_by_host_[placement.instance_id].insert(&job);
   if (!queue.scheduling_policy_arn.empty()) {
     state_.FairShareOf(queue.arn)->OnAttemptStarted(job.share_identifier, job.required.millivcpus,
                                                     state_.clock_.NowMillis());
   }
-  const Host* host = state_.FindHost(placement.instance_id);
   std::string task_id = RandomHex(state_.random_, 32);
   AttemptContainer current;
-  current.container_instance_arn = host == nullptr ? "" : host->container_instance_arn;
+  current.container_instance_arn = host.container_instance_arn;
   current.task_arn = state_.options_.scope.EcsTask(task_id);
   current.log_stream_name = DefinitionName(job.job_definition) + "/default/" + task_id;
   job.placement = std::move(placement);

@@ -169,9 +169,8 @@ void DispatchPass::Place(Job& job, const JobQueue& queue, const PlacementChoice&
   placement.instance_id = choice.host->instance_id;
   placement.reserved = job.required;
   placement.remote = choice.host->remote;
-  placement.gpu_ids =
-      pool_.Reserve(placement.instance_id, placement.compute_environment_arn, job.required);
-  world_.StartAttempt(job, queue, std::move(placement));
+  placement.gpu_ids = pool_.Reserve(*choice.host, placement.compute_environment_arn, job.required);
+  world_.StartAttempt(job, queue, std::move(placement), *choice.host);
 }
 
 }  // namespace gleaner

@@ -20,22 +20,25 @@ struct PlacementTarget {
   HostFinder::Environment* hosts = nullptr;  // passes only
 };
 
-struct PlacementChoice {
+// Where a job goes: a compute environment and one of its hosts (Host* in a pass, which reserves
+// on it; const Host* in an evaluation, which only looks).
+template <typename HostPointer>
+struct PlacementChoiceOf {
   const ComputeEnvironment* environment = nullptr;
-  const Host* host = nullptr;
+  HostPointer host = nullptr;
 };
+using PlacementChoice = PlacementChoiceOf<Host*>;
 
 // The placement policy: the first of `targets` (a queue's usable compute environments, in order)
 // whose maxvCpus leaves room for `required` and where `find_host(target, required)` finds a host
 // with room.
 template <typename FindHost>
-std::optional<PlacementChoice> FirstFit(const std::vector<PlacementTarget>& targets,
-                                        const Resources& required, FindHost&& find_host) {
+auto FirstFit(const std::vector<PlacementTarget>& targets, const Resources& required,
+              FindHost&& find_host)
+    -> std::optional<PlacementChoiceOf<decltype(find_host(targets.front(), required))>> {
   for (const PlacementTarget& target : targets) {
     if (target.used->millivcpus + required.millivcpus > target.max_millivcpus) continue;
-    if (const Host* host = find_host(target, required)) {
-      return PlacementChoice{target.environment, host};
-    }
+    if (auto host = find_host(target, required)) return {{target.environment, host}};
   }
   return std::nullopt;
 }

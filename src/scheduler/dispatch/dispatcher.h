@@ -37,9 +37,10 @@ class DispatchWorld {
   // makes it on first use; FindFairShare only looks.
   virtual FairShareTracker* FairShareOf(const std::string& queue_arn) = 0;
   virtual const FairShareTracker* FindFairShare(const std::string& queue_arn) const = 0;
-  // The job starts on `placement`, whose resources are reserved already: it becomes STARTING, and
-  // the engine is told to launch it.
-  virtual void StartAttempt(Job& job, const JobQueue& queue, AttemptPlacement placement) = 0;
+  // The job starts on `placement` (on `host`), whose resources are reserved already: it becomes
+  // STARTING, and the engine is told to launch it.
+  virtual void StartAttempt(Job& job, const JobQueue& queue, AttemptPlacement placement,
+                            const Host& host) = 0;
   // Makes the array's next child, RUNNABLE, and returns it.
   virtual Job& MakeNextArrayChild(Job& parent) = 0;
 };

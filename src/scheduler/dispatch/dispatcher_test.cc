@@ -92,7 +92,7 @@ class TestWorld final : public DispatchWorld {
   }
   FairShareTracker* FairShareOf(const std::string&) override { return nullptr; }
   const FairShareTracker* FindFairShare(const std::string&) const override { return nullptr; }
-  void StartAttempt(Job& job, const JobQueue&, AttemptPlacement placement) override {
+  void StartAttempt(Job& job, const JobQueue&, AttemptPlacement placement, const Host&) override {
     job.placement = std::move(placement);
     Move(job, JobStatus::kStarting);
     started.push_back(job.job_id);

@@ -61,18 +61,15 @@ bool HostPool::AnyHostServes(const std::string& environment_arn) const {
   return count != hosts_by_environment_.end() && count->second > 0;
 }
 
-std::vector<int> HostPool::Reserve(const std::string& instance_id,
-                                   const std::string& environment_arn, const Resources& required) {
+std::vector<int> HostPool::Reserve(Host& host, const std::string& environment_arn,
+                                   const Resources& required) {
   used_by_environment_[environment_arn] += required;
+  host.used += required;
   std::vector<int> taken;
-  Host* host = MutableHost(instance_id);
-  if (host == nullptr) return taken;
-  host->used += required;
-  for (int gpu = 0; gpu < 64 && gpu < host->total.gpus && std::ssize(taken) < required.gpus;
-       ++gpu) {
+  for (int gpu = 0; gpu < 64 && gpu < host.total.gpus && std::ssize(taken) < required.gpus; ++gpu) {
     uint64_t bit = uint64_t{1} << gpu;
-    if ((host->gpus_in_use & bit) != 0) continue;
-    host->gpus_in_use |= bit;
+    if ((host.gpus_in_use & bit) != 0) continue;
+    host.gpus_in_use |= bit;
     taken.push_back(gpu);
   }
   return taken;

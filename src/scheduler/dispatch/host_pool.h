@@ -38,9 +38,9 @@ class HostPool {
   // Whether a host serves `environment_arn` ("" asks for the hosts that serve every one).
   bool AnyHostServes(const std::string& environment_arn) const;
 
-  // Reserves `required` on the host for an attempt in `environment_arn`; returns the GPUs it takes
-  // (the lowest-numbered free ones; the caller checked that they fit).
-  std::vector<int> Reserve(const std::string& instance_id, const std::string& environment_arn,
+  // Reserves `required` on `host` (one of the pool's) for an attempt in `environment_arn`;
+  // returns the GPUs it takes (the lowest-numbered free ones; the caller checked that they fit).
+  std::vector<int> Reserve(Host& host, const std::string& environment_arn,
                            const Resources& required);
   // Reserves again what an attempt held before a restart: against its compute environment, and on
   // its host when `on_host` (a host of this machine that exists already).
