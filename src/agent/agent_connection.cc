@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <map>
 
-#include "cli/http_client.h"
+#include "api/http_client.h"
 
 namespace gleaner {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli/http_client.h"
+#include "api/http_client.h"
 
 #include <cstdlib>
 #include <memory>

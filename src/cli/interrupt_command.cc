@@ -5,7 +5,7 @@
 #include <cmath>
 #include <iostream>
 
-#include "cli/http_client.h"
+#include "api/http_client.h"
 
 namespace gleaner {
 

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <thread>
 
-#include "cli/http_client.h"
+#include "api/http_client.h"
 
 namespace gleaner {
 namespace {
