@@ -20,13 +20,6 @@ std::string AvailabilityZoneForSubnet(std::string_view subnet_id) {
   return zones[StableHash(subnet_id) % zones.size()];
 }
 
-std::vector<std::string> AvailabilityZonesForSubnets(const std::vector<std::string>& subnet_ids) {
-  if (subnet_ids.empty()) return AvailabilityZones();
-  std::set<std::string> zones;
-  for (const std::string& subnet : subnet_ids) zones.insert(AvailabilityZoneForSubnet(subnet));
-  return {zones.begin(), zones.end()};
-}
-
 std::vector<CapacityPool> PoolsFor(const std::vector<InstanceType>& types,
                                    const std::vector<std::string>& zones) {
   std::vector<CapacityPool> pools;

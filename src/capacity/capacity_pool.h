@@ -27,10 +27,6 @@ const std::vector<std::string>& AvailabilityZones();
 // builds, so the same CreateComputeEnvironment always lands in the same zones.
 std::string AvailabilityZoneForSubnet(std::string_view subnet_id);
 
-// The distinct zones of a compute environment's subnets, sorted; every zone when there are no
-// subnets (like a default VPC, which has a subnet in each zone).
-std::vector<std::string> AvailabilityZonesForSubnets(const std::vector<std::string>& subnet_ids);
-
 // Every (type, zone) pair, sorted.
 std::vector<CapacityPool> PoolsFor(const std::vector<InstanceType>& types,
                                    const std::vector<std::string>& zones);

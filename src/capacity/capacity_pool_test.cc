@@ -1,4 +1,5 @@
 #include "capacity/capacity_pool.h"
+#include "capacity/subnet_zones.h"
 
 #include <gtest/gtest.h>
 
@@ -30,13 +31,33 @@ TEST(AvailabilityZones, SubnetsMapToStableZones) {
 }
 
 TEST(AvailabilityZones, SubnetZonesAreDistinctAndSorted) {
+  SubnetZones subnets;
   std::vector<std::string> zones =
-      AvailabilityZonesForSubnets({"subnet-1", "subnet-2", "subnet-3", "subnet-1"});
+      subnets.ZonesOf({"subnet-1", "subnet-2", "subnet-3", "subnet-1"});
   EXPECT_TRUE(std::is_sorted(zones.begin(), zones.end()));
   EXPECT_EQ(std::set<std::string>(zones.begin(), zones.end()).size(), zones.size());
   EXPECT_LE(zones.size(), 3u);
-  EXPECT_EQ(AvailabilityZonesForSubnets({}), AvailabilityZones());
+  EXPECT_EQ(subnets.ZonesOf({}), AvailabilityZones());
   EXPECT_EQ(AvailabilityZones().size(), 6u);
+}
+
+TEST(AvailabilityZones, ASubnetIsWhereItWasDeclaredOrFirstPlaced) {
+  auto declared = SubnetZones::Declared({{"subnet-declared", "us-east-1f"}});
+  ASSERT_TRUE(declared.ok()) << declared.status().message();
+  SubnetZones subnets = *declared;
+  EXPECT_EQ(subnets.ZoneOf("subnet-declared"), "us-east-1f");
+  EXPECT_EQ(subnets.ZoneOf("subnet-other"), AvailabilityZoneForSubnet("subnet-other"));
+  // aws-batch-spot-block.txt: a subnet gleaner never saw, named with the zone it is in.
+  EXPECT_TRUE(subnets.Place("subnet-c8d30ae4", "us-east-1c").ok());
+  EXPECT_EQ(subnets.ZoneOf("subnet-c8d30ae4"), "us-east-1c");
+  EXPECT_EQ(subnets.ZonesOf({"subnet-c8d30ae4", "subnet-declared"}),
+            (std::vector<std::string>{"us-east-1c", "us-east-1f"}));
+  // A subnet is in one zone.
+  Status moved = subnets.Place("subnet-c8d30ae4", "us-east-1a");
+  EXPECT_FALSE(moved.ok());
+  EXPECT_EQ(moved.message(), "The subnet subnet-c8d30ae4 is in us-east-1c, not in us-east-1a.");
+  EXPECT_FALSE(subnets.Check("subnet-declared", "us-east-1a").ok());
+  EXPECT_FALSE(SubnetZones::Declared({{"subnet-x", "eu-west-1a"}}).ok());
 }
 
 TEST(CapacityPools, EveryTypeInEveryZone) {

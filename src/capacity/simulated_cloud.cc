@@ -83,7 +83,7 @@ SimulatedCloud::Environment& SimulatedCloud::EnvironmentFor(const ComputeEnviron
   }
   cloud.instance_types_requested = resources.instance_types;
   cloud.subnets = subnets;
-  cloud.zones = AvailabilityZonesForSubnets(subnets);
+  cloud.zones = options_.subnet_zones.ZonesOf(subnets);
   cloud.types.clear();
   cloud.instance_sizes.clear();
   cloud.invalid_reason.clear();

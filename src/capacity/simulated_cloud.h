@@ -17,6 +17,7 @@
 #include "capacity/seeded_random.h"
 #include "capacity/spot_instance_request.h"
 #include "capacity/spot_price.h"
+#include "capacity/subnet_zones.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "model/compute_environment.h"
@@ -42,6 +43,8 @@ struct SimulatedCloudOptions {
   bool background_interruptions = true;  // the seeded hazard per pool
   // How long an instance stays in DescribeInstances after it terminated (AWS: about an hour).
   int64_t terminated_visible_millis = 3'600'000;
+  // The zones of subnets (`gleaner up --subnet-zone`); requests teach it more.
+  SubnetZones subnet_zones;
 };
 
 // The simulated EC2 cloud behind MANAGED EC2 and SPOT compute environments: it launches instances

@@ -67,7 +67,8 @@ EpochMillis NextPricePeriod(EpochMillis now) {
   return (now / SpotPriceModel::kPricePeriodMillis + 1) * SpotPriceModel::kPricePeriodMillis;
 }
 
-Status ValidateSpec(const RequestSpotInstancesSpec& spec, const InstanceCatalog& catalog) {
+Status ValidateSpec(const RequestSpotInstancesSpec& spec, const InstanceCatalog& catalog,
+                    const SubnetZones& subnet_zones) {
   if (spec.instance_count < 1 || spec.instance_count > kMaxInstanceCount) {
     return Status::InvalidArgument("InstanceCount must be between 1 and " +
                                    std::to_string(kMaxInstanceCount));
@@ -110,11 +111,8 @@ Status ValidateSpec(const RequestSpotInstancesSpec& spec, const InstanceCatalog&
       return Status::InvalidArgument("Invalid availability zone: [" + launch.availability_zone +
                                      "]");
     }
-    if (!launch.subnet_id.empty() &&
-        AvailabilityZoneForSubnet(launch.subnet_id) != launch.availability_zone) {
-      return Status::InvalidArgument("The subnet " + launch.subnet_id + " is in " +
-                                     AvailabilityZoneForSubnet(launch.subnet_id) + ", not in " +
-                                     launch.availability_zone + ".");
+    if (!launch.subnet_id.empty()) {
+      GLEANER_RETURN_IF_ERROR(subnet_zones.Check(launch.subnet_id, launch.availability_zone));
     }
   }
   if (!launch.user_data.empty() && !Base64DecodeLenient(launch.user_data)) {
@@ -148,7 +146,12 @@ const SpotInstanceRequest* SimulatedCloud::FindSpotInstanceRequest(const std::st
 
 Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
     HostEvents& state, const RequestSpotInstancesSpec& spec) {
-  GLEANER_RETURN_IF_ERROR(ValidateSpec(spec, catalog_));
+  GLEANER_RETURN_IF_ERROR(ValidateSpec(spec, catalog_, options_.subnet_zones));
+  const SpotLaunchSpecification& launch = spec.launch_specification;
+  if (!launch.subnet_id.empty() && !launch.availability_zone.empty()) {
+    GLEANER_RETURN_IF_ERROR(
+        options_.subnet_zones.Place(launch.subnet_id, launch.availability_zone));
+  }
   const InstanceType& type = *catalog_.Find(spec.launch_specification.instance_type);
   MicroUsdPerHour max_price = type.on_demand_price;
   if (spec.spot_price) {
@@ -200,7 +203,7 @@ void SimulatedCloud::EvaluateSpotInstanceRequest(HostEvents& state, SpotInstance
   if (!launch.availability_zone.empty()) {
     zones = {launch.availability_zone};
   } else if (!launch.subnet_id.empty()) {
-    zones = {AvailabilityZoneForSubnet(launch.subnet_id)};
+    zones = {options_.subnet_zones.ZoneOf(launch.subnet_id)};
   } else {
     zones = AvailabilityZones();  // EC2 picks the zone: the cheapest that can launch
   }

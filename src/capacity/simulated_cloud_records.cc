@@ -258,6 +258,13 @@ Status SimulatedCloud::Restore(const std::vector<ProviderRecord>& records, HostE
       } else if (record.key.starts_with("sir-")) {
         SpotInstanceRequest request = DecodeSpotRequest(document);
         spot_request_sequence_ = std::max(spot_request_sequence_, request.sequence);
+        const SpotLaunchSpecification& launch = request.launch_specification;
+        if (!launch.subnet_id.empty() && !launch.availability_zone.empty()) {
+          // What the request taught the cloud about its subnet outlives a restart; a zone
+          // declared with --subnet-zone since then wins.
+          static_cast<void>(
+              options_.subnet_zones.Place(launch.subnet_id, launch.availability_zone));
+        }
         persisted_spot_requests_[record.key] = request;
         spot_requests_[record.key] = std::move(request);
       } else {

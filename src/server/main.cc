@@ -111,6 +111,10 @@ int main(int argc, char** argv) {
                        "--stop-grace-seconds before the deadline, SIGKILL at it (the gcp "
                        "profiles always signal at the notice: GCP's ACPI shutdown)");
   up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
+  up_command->add_option("--subnet-zone", up.subnet_zones,
+                         "SUBNET=ZONE: the simulated cloud's subnet SUBNET is in availability "
+                         "zone ZONE (repeatable). Otherwise a subnet is in the zone the first "
+                         "request naming both gave it, else in one derived from its id");
   up_command->add_option("--agent-token-file", up.agent_token_file,
                          "A file holding the token agents must present to join");
   up_command

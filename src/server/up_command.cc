@@ -175,6 +175,18 @@ int RunUpCommand(const UpOptions& options) {
     cloud_options.background_interruptions = options.background_interruptions;
     cloud_options.signal_at_notice = options.signal_at_notice;
     cloud_options.shutdown_grace_millis = state_options.stop_grace_millis;
+    std::map<std::string, std::string> declared;
+    for (const std::string& entry : options.subnet_zones) {
+      size_t equals = entry.find('=');
+      if (equals == std::string::npos) {
+        return Fail("--subnet-zone " + entry +
+                    ": expected SUBNET=ZONE, like subnet-c8d30ae4=us-east-1c");
+      }
+      declared[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+    auto subnet_zones = SubnetZones::Declared(std::move(declared));
+    if (!subnet_zones.ok()) return Fail("--subnet-zone: " + subnet_zones.status().message());
+    cloud_options.subnet_zones = std::move(*subnet_zones);
     cloud = std::make_unique<SimulatedCloud>(clock, *catalog, cloud_options);
     capacity_summary = "capacity: simulated EC2 cloud (" + profile->name + " interruptions, seed " +
                        std::to_string(cloud_options.seed) + ")";

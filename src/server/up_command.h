@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gleaner {
 
@@ -26,7 +27,9 @@ struct UpOptions {
   // SIGTERM to jobs at the interruption notice (GCP profiles always); default, as on AWS: at the
   // instance's shutdown, stop_grace_seconds before the deadline.
   bool signal_at_notice = false;
-  std::optional<uint64_t> seed;          // the simulated cloud's; default: random
+  std::optional<uint64_t> seed;  // the simulated cloud's; default: random
+  // "SUBNET=ZONE": the availability zone of a subnet the simulated cloud is told about.
+  std::vector<std::string> subnet_zones;
   std::string agent_token;               // agents must present it; empty: any agent may join
   std::string agent_token_file;          // the token's file, instead of agent_token
   double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost

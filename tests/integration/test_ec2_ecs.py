@@ -196,6 +196,54 @@ def test_a_spot_request_joining_the_cluster_runs_the_waiting_job(aws, helpers, t
     assert out["Reservations"][0]["Instances"][0]["State"]["Name"] == "terminated"
 
 
+# aws-batch-spot-block.txt, "Making a Spot Block Request": its launch specification (the braces
+# the tutorial's text lost put back; UserData joins this test's cluster) and its command, literally.
+# The subnet is one gleaner never heard of, named together with the zone it is in: it is in that
+# zone (it used to be refused as "subnet-c8d30ae4 is in us-east-1f, not in us-east-1c").
+TUTORIAL_SPOT_BLOCK_REQUEST = {
+    "ImageId": "ami-a7a242da",
+    "KeyName": "jewart",
+    "SecurityGroupIds": ["sg-55964223"],
+    "InstanceType": "t2.micro",
+    "Placement": {"AvailabilityZone": "us-east-1c"},
+    "IamInstanceProfile": {
+        "Arn": "arn:aws:iam::332639962540:instance-profile/ecsInstanceRole"},
+    "SubnetId": "subnet-c8d30ae4",
+}
+
+
+def test_the_spot_block_tutorials_request_runs_the_job_in_its_subnets_zone(aws, helpers,
+                                                                          tmp_path):
+    cluster_arn, queue, definition = create_unmanaged_stack(aws, helpers, ["echo", "hello"])
+    cluster_name = cluster_arn.split("cluster/", 1)[1]
+    job_id = submit(aws, queue, definition)
+    helpers.wait_for_status(job_id, "RUNNABLE")
+
+    spec = dict(TUTORIAL_SPOT_BLOCK_REQUEST, UserData=user_data_joining(cluster_name))
+    (tmp_path / "spot-block-request.json").write_text(json.dumps(spec, indent=4))
+    rc, out, err = aws("ec2", "request-spot-instances",
+                       "--spot-price", "0.03",
+                       "--block-duration-minutes", "60",
+                       "--instance-count", "1",
+                       "--type", "one-time",
+                       "--launch-specification",
+                       f"file://{tmp_path / 'spot-block-request.json'}")
+    assert rc == 0, err
+    request = out["SpotInstanceRequests"][0]
+    assert request["State"] == "active", request
+    assert request["LaunchedAvailabilityZone"] == "us-east-1c"
+    assert request["LaunchSpecification"]["SubnetId"] == "subnet-c8d30ae4"
+    helpers.wait_for_status(job_id, "SUCCEEDED", timeout=30)
+
+    # The subnet is in us-east-1c from now on: a request placing it elsewhere is refused.
+    moved = dict(spec, Placement={"AvailabilityZone": "us-east-1a"})
+    (tmp_path / "moved.json").write_text(json.dumps(moved))
+    assert_error(aws("ec2", "request-spot-instances", "--spot-price", "0.03",
+                     "--launch-specification", f"file://{tmp_path / 'moved.json'}"),
+                 "InvalidParameterValue",
+                 "The subnet subnet-c8d30ae4 is in us-east-1c, not in us-east-1a.")
+
+
 def test_a_reclaimed_instance_ends_its_attempt_and_closes_the_one_time_request(
         aws, helpers, gleaner_cli, tmp_path):
     cluster_arn, queue, definition = create_unmanaged_stack(
