@@ -14,7 +14,7 @@ std::string ServiceArn(std::string_view service, const ArnScope& scope,
   std::string arn;
   arn.reserve(16 + service.size() + scope.region.size() + scope.account_id.size() +
               resource_type.size() + resource.size());
-  arn.append("arn:aws:").append(service).append(":");
+  arn.append("arn:").append(scope.Partition()).append(":").append(service).append(":");
   arn.append(scope.region).append(":");
   arn.append(scope.account_id).append(":");
   arn.append(resource_type).append("/");
@@ -68,6 +68,27 @@ std::string ArnScope::EcsTask(std::string_view task_id) const {
 
 std::string ArnScope::EcsContainerInstance(std::string_view id) const {
   return ServiceArn("ecs", *this, "container-instance", id);
+}
+
+std::string ArnScope::Resource(std::string_view service, std::string_view resource) const {
+  std::string arn = "arn:";
+  arn.append(Partition()).append(":").append(service).append(":").append(region).append(":");
+  return arn.append(account_id).append(":").append(resource);
+}
+
+std::string ArnScope::Iam(std::string_view resource) const {
+  std::string arn = "arn:";
+  arn.append(Partition()).append(":iam::").append(account_id).append(":");
+  return arn.append(resource);
+}
+
+std::string_view ArnScope::Partition() const {
+  std::string_view name = region;
+  if (name.starts_with("cn-")) return "aws-cn";
+  if (name.starts_with("us-gov-")) return "aws-us-gov";
+  if (name.starts_with("us-isob-")) return "aws-iso-b";
+  if (name.starts_with("us-iso-")) return "aws-iso";
+  return "aws";
 }
 
 std::string ArnResourceName(std::string_view arn, std::string_view resource_type) {

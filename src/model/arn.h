@@ -20,6 +20,15 @@ struct ArnScope {
   std::string EcsTask(std::string_view task_id) const;
   // arn:aws:ecs:<region>:<account>:container-instance/<id>
   std::string EcsContainerInstance(std::string_view id) const;
+  // arn:<partition>:<service>:<region>:<account>:<resource>, e.g. ("ec2", "instance/i-1").
+  std::string Resource(std::string_view service, std::string_view resource) const;
+  // arn:<partition>:iam::<account>:<resource> (IAM's ARNs name no region).
+  std::string Iam(std::string_view resource) const;
+
+  // The partition of the region's ARNs, as AWS names them: "aws-cn" for the China regions
+  // (cn-*), "aws-us-gov" for GovCloud (us-gov-*), "aws-iso" (us-iso-*), "aws-iso-b" (us-isob-*),
+  // else "aws".
+  std::string_view Partition() const;
 };
 
 // The resource part of an ARN of `resource_type` ("job-queue", ...): for

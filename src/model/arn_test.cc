@@ -28,6 +28,22 @@ TEST(ArnScope, BuildsEcsArnsForClustersTasksAndContainerInstances) {
   EXPECT_EQ(ArnResourceName(scope.EcsTask("t1"), "task"), "t1");
 }
 
+TEST(ArnScope, ChinaAndGovCloudRegionsHaveTheirOwnPartitions) {
+  ArnScope china{"cn-north-1", "123456789012"};
+  EXPECT_EQ(china.Partition(), "aws-cn");
+  EXPECT_EQ(china.JobQueue("q"), "arn:aws-cn:batch:cn-north-1:123456789012:job-queue/q");
+  EXPECT_EQ(china.Iam("role/batch"), "arn:aws-cn:iam::123456789012:role/batch");
+  ArnScope gov{"us-gov-west-1", "123456789012"};
+  EXPECT_EQ(gov.Partition(), "aws-us-gov");
+  EXPECT_EQ(gov.EcsCluster("c"), "arn:aws-us-gov:ecs:us-gov-west-1:123456789012:cluster/c");
+  EXPECT_EQ(gov.Resource("ec2", "instance/i-1"),
+            "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:instance/i-1");
+  EXPECT_EQ((ArnScope{"us-east-1", "1"}).Partition(), "aws");
+  EXPECT_EQ((ArnScope{"us-iso-east-1", "1"}).Partition(), "aws-iso");
+  EXPECT_EQ((ArnScope{"us-isob-east-1", "1"}).Partition(), "aws-iso-b");
+  EXPECT_EQ(ArnResourceName(china.JobQueue("q"), "job-queue"), "q");
+}
+
 TEST(ArnResourceName, ReturnsTheNameAfterTheResourceType) {
   ArnScope scope;
   EXPECT_EQ(ArnResourceName(scope.JobQueue("q1"), "job-queue"), "q1");

@@ -109,7 +109,7 @@ const JobDefinition* BatchState::FindJobDefinition(const std::string& reference)
 // this account.
 std::string BatchState::ServiceRoleArn(const std::string& service_role) const {
   if (service_role.empty() || LooksLikeArn(service_role)) return service_role;
-  return "arn:aws:iam::" + options_.scope.account_id + ":role/" + service_role;
+  return options_.scope.Iam("role/" + service_role);
 }
 
 Result<const ComputeEnvironment*> BatchState::CreateComputeEnvironment(

@@ -131,8 +131,7 @@ std::function<void()> EventLog::Observe(const BatchState& state, const StateChan
 void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
   EpochMillis now = clock_.NowMillis();
   for (const auto& [id, instance] : cloud.instances()) {
-    std::string arn = "arn:aws:ec2:" + instance.pool.availability_zone + ":" + scope_.account_id +
-                      ":instance/" + id;
+    std::string arn = scope_.Resource("ec2", "instance/" + id);
     if (instance.rebalance_at && *instance.rebalance_at <= now && rebalanced_.insert(id).second) {
       Stage(staged, "EC2 Instance Rebalance Recommendation", "aws.ec2", {arn},
             {{"instance-id", id}});

@@ -63,7 +63,7 @@ std::optional<InstanceMetadata::RoleCredentials> InstanceMetadataRoute::RoleOf(
   TemporaryCredentials issued = issuer_->Issue("instance/" + instance_id, now);
   InstanceMetadata::RoleCredentials credentials;
   credentials.role_name = name;
-  credentials.instance_profile_arn = "arn:aws:iam::" + account_id_ + ":instance-profile/" + name;
+  credentials.instance_profile_arn = state.scope().Iam("instance-profile/" + name);
   credentials.access_key_id = issued.access_key_id;
   credentials.secret_access_key = issued.secret_access_key;
   credentials.token = issued.session_token;

@@ -24,11 +24,8 @@ class InstanceMetadataRoute {
   InstanceMetadataRoute(const Clock& clock, Ec2Cloud* cloud) : clock_(clock), cloud_(cloud) {}
 
   // Instances of compute environments with an instanceRole serve credentials for it (iam/), from
-  // this issuer; `account_id` goes into the instance profile's ARN. Set before serving.
-  void SetRoleCredentials(const TemporaryCredentialIssuer* issuer, std::string account_id) {
-    issuer_ = issuer;
-    account_id_ = std::move(account_id);
-  }
+  // this issuer. Set before serving.
+  void SetRoleCredentials(const TemporaryCredentialIssuer* issuer) { issuer_ = issuer; }
 
   HttpHandler Handler(BatchExecutor& executor);
   // Whether the job's instance has a metadata service (scheduler thread).
@@ -50,7 +47,6 @@ class InstanceMetadataRoute {
   const Clock& clock_;
   Ec2Cloud* cloud_;
   const TemporaryCredentialIssuer* issuer_ = nullptr;
-  std::string account_id_;
   std::map<std::string, InstanceMetadataService> services_;  // by instance id
 };
 

@@ -72,9 +72,9 @@ json ContainerMetadata(const BatchState& state, const Job& job, const std::strin
        {{"awslogs-group", "/aws/batch/job"},
         {"awslogs-region", state.scope().region},
         {"awslogs-stream", current.log_stream_name}}},
-      {"ContainerARN", "arn:aws:ecs:" + state.scope().region + ":" + state.scope().account_id +
-                           ":container/" + ArnResourceName(cluster_arn, "cluster") + "/" + task_id +
-                           "/" + job.job_id},
+      {"ContainerARN",
+       state.scope().Resource("ecs", "container/" + ArnResourceName(cluster_arn, "cluster") + "/" +
+                                         task_id + "/" + job.job_id)},
       {"Networks",
        json::array({{{"NetworkMode", "host"}, {"IPv4Addresses", json::array({address})}}})}};
 }

@@ -233,7 +233,7 @@ int RunUpCommand(const UpOptions& options) {
   Result<std::string> credentials_key = (*directory)->ReadOrCreateSecret("credentials-key");
   if (!credentials_key.ok()) return Fail(credentials_key.status().message());
   auto issuer = std::make_shared<TemporaryCredentialIssuer>(*credentials_key);
-  metadata->SetRoleCredentials(issuer.get(), options.account_id);
+  metadata->SetRoleCredentials(issuer.get());
   auto task_credentials = std::make_shared<TaskCredentialsRoute>(clock, *issuer);
   auto task_metadata = std::make_shared<TaskMetadataRoute>(*issuer);
   auto runtime = ChooseRuntime(options.runtime, options.image_pull, (*directory)->path());

@@ -93,3 +93,45 @@ def test_a_service_gleaner_does_not_simulate_is_named(aws, command, operation, s
     assert rc != 0
     assert (f"An error occurred (UnsupportedService) when calling the {operation} operation: "
             f"gleaner does not simulate {service}") in err, err
+
+
+# ---- item 7: ARNs in the aws-cn and aws-us-gov partitions ----
+
+@pytest.mark.parametrize("region,partition", [
+    pytest.param("cn-north-1", "aws-cn",
+                 marks=pytest.mark.gleaner_args("--capacity", "local", "--region", "cn-north-1")),
+    pytest.param("us-gov-west-1", "aws-us-gov",
+                 marks=pytest.mark.gleaner_args("--capacity", "local", "--region",
+                                                "us-gov-west-1"))])
+def test_arns_of_a_china_or_govcloud_region_are_in_its_partition(aws, region, partition):
+    account = "123456789012"
+    ce, queue, definition = unique("ce"), unique("jq"), unique("jd")
+    rc, out, err = aws("batch", "create-compute-environment", "--region", region,
+                       "--compute-environment-name", ce, "--type", "UNMANAGED",
+                       "--service-role", "AWSBatchServiceRole")
+    assert rc == 0, err
+    assert out["computeEnvironmentArn"] == \
+        f"arn:{partition}:batch:{region}:{account}:compute-environment/{ce}"
+    rc, out, err = aws("batch", "describe-compute-environments", "--region", region,
+                       "--compute-environments", ce)
+    assert rc == 0, err
+    described = out["computeEnvironments"][0]
+    assert described["serviceRole"] == f"arn:{partition}:iam::{account}:role/AWSBatchServiceRole"
+    assert described["ecsClusterArn"].startswith(f"arn:{partition}:ecs:{region}:{account}:cluster/")
+    rc, out, err = aws("batch", "create-job-queue", "--region", region, "--job-queue-name", queue,
+                       "--priority", "1", "--compute-environment-order",
+                       f"order=1,computeEnvironment={ce}")
+    assert rc == 0, err
+    assert out["jobQueueArn"] == f"arn:{partition}:batch:{region}:{account}:job-queue/{queue}"
+    rc, out, err = aws("batch", "register-job-definition", "--region", region,
+                       "--job-definition-name", definition, "--type", "container",
+                       "--container-properties",
+                       '{"image": "busybox", "command": ["true"], "resourceRequirements": '
+                       '[{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}]}')
+    assert rc == 0, err
+    assert out["jobDefinitionArn"] == \
+        f"arn:{partition}:batch:{region}:{account}:job-definition/{definition}:1"
+    rc, out, err = aws("batch", "submit-job", "--region", region, "--job-name", unique("job"),
+                       "--job-queue", queue, "--job-definition", definition)
+    assert rc == 0, err
+    assert out["jobArn"] == f"arn:{partition}:batch:{region}:{account}:job/{out['jobId']}"
