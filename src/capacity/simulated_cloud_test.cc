@@ -270,6 +270,7 @@ TEST_F(SimulatedCloudTest, FargateGivesEachJobCapacityOfItsSize) {
   Cloud();
   AddEnvironment("fargate", "FARGATE", 16, {});
   AddQueue({"fargate"});
+  RegisterDefinition("2", "2048", /*retry_on_host_loss=*/false, {"FARGATE"});
   std::string a = Submit("a");
   std::string b = Submit("b");
   Step();

@@ -62,10 +62,12 @@ class SimulatedCloudFixture : public ::testing::Test {
   // Job definition "def" running `true`; with `retry_on_host_loss`, the rule AWS users write for
   // reclaimed hosts (onStatusReason "Host EC2*" → RETRY, 3 attempts).
   void RegisterDefinition(const std::string& vcpus, const std::string& memory_mib,
-                          bool retry_on_host_loss = false) {
+                          bool retry_on_host_loss = false,
+                          std::vector<std::string> platform_capabilities = {}) {
     JobDefinition definition;
     definition.name = "def";
     definition.type = "container";
+    definition.platform_capabilities = std::move(platform_capabilities);
     definition.container_properties = ContainerProperties{};
     definition.container_properties->command = {"true"};
     definition.container_properties->resource_requirements = {{"VCPU", vcpus},

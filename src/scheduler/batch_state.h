@@ -255,6 +255,9 @@ class BatchState final : public HostEvents {
   void OnDependenciesSettled(Job& dependent, std::vector<std::string>& failed);
   // Multi-node parallel jobs (batch_state_multinode.cc).
   Status CheckMultiNodeRequest(const SubmitJobRequest& req, const JobDefinition& definition) const;
+  // The definition's platform (platformCapabilities: EC2 unless FARGATE) is the platform of the
+  // queue's compute environments, and a multi-node job's queue is not Fargate.
+  Status CheckPlatformFits(const JobQueue& queue, const JobDefinition& definition) const;
   Result<NodeProperties> ResolveNodeProperties(
       const SubmitJobRequest& req, const JobDefinition& definition,
       const std::map<std::string, std::string>& parameters) const;

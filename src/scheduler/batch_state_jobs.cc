@@ -1,4 +1,5 @@
 // BatchState: submitting jobs, their attempts, dependencies, cancel and terminate.
+#include <algorithm>
 #include <csignal>
 
 #include "model/ref_substitution.h"
@@ -103,6 +104,40 @@ Result<Job> BatchState::BuildJob(const SubmitJobRequest& req, const JobQueue& qu
   return job;
 }
 
+// AWS refuses at SubmitJob what its queue cannot run: a Fargate job on EC2 capacity and the other
+// way round, and a multi-node parallel job on Fargate (Fargate runs single containers).
+Status BatchState::CheckPlatformFits(const JobQueue& queue, const JobDefinition& definition) const {
+  const auto& capabilities = definition.platform_capabilities;
+  bool fargate_job =
+      std::find(capabilities.begin(), capabilities.end(), "FARGATE") != capabilities.end();
+  std::optional<bool> fargate_queue;  // the queue's compute environments do not mix platforms
+  for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
+    if (const ComputeEnvironment* environment = FindComputeEnvironment(entry.compute_environment)) {
+      fargate_queue = environment->IsFargate();
+      break;
+    }
+  }
+  if (!fargate_queue) return Status::Ok();
+  std::string queue_platform = *fargate_queue ? "FARGATE" : "EC2";
+  if (definition.type == "multinode" && *fargate_queue) {
+    return Status::InvalidArgument("jobDefinition \"" + definition.arn +
+                                   "\" is a multi-node parallel job, which job queue \"" +
+                                   queue.name +
+                                   "\" cannot run: its compute environments are FARGATE, and "
+                                   "multi-node parallel jobs run on EC2 only");
+  }
+  if (fargate_job != *fargate_queue) {
+    return Status::InvalidArgument(
+        "jobDefinition \"" + definition.arn + "\" has platformCapabilities [" +
+        (fargate_job ? "FARGATE" : "EC2") + "], which job queue \"" + queue.name +
+        "\" cannot run: its compute environments are " + queue_platform +
+        ". Submit it to a job queue of " + (fargate_job ? "FARGATE" : "EC2") +
+        " compute environments, or register the definition with platformCapabilities [" +
+        queue_platform + "]");
+  }
+  return Status::Ok();
+}
+
 Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
   const JobQueue* queue = FindJobQueue(req.job_queue);
   if (queue == nullptr) {
@@ -126,6 +161,7 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
     return Status::InvalidArgument("shareIdentifier is invalid: job queue \"" + queue->name +
                                    "\" has no scheduling policy (FIFO)");
   }
+  GLEANER_RETURN_IF_ERROR(CheckPlatformFits(*queue, *definition));
   GLEANER_RETURN_IF_ERROR(CheckMultiNodeRequest(req, *definition));
   GLEANER_RETURN_IF_ERROR(CheckArrayDependencies(req));
   for (size_t i = 0; i < req.depends_on.size(); ++i) {

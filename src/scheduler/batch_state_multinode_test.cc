@@ -733,5 +733,31 @@ TEST_F(MultiNodeRestoreTest, AWaitingJobContinuesAfterARestart) {
   EXPECT_EQ(restored->FindJob(parent)->status, JobStatus::kStarting);
 }
 
+// AWS refuses at SubmitJob what the queue's platform cannot run (issue 14, item 5).
+TEST_F(MultiNodeTest, SubmitJobRefusesAJobWhosePlatformIsNotTheQueues) {
+  Must(state_.CreateComputeEnvironment(FargateEnvironment("fargate")));
+  AddQueue("fargate-q", 1, {"fargate"});
+  RegisterMultinode();
+  Result<const Job*> multinode = state_.SubmitJob(Request("m", "fargate-q", "mnp"));
+  ASSERT_FALSE(multinode.ok());
+  EXPECT_THAT(multinode.status().message(), HasSubstr("multi-node parallel jobs run on EC2 only"));
+
+  Result<const Job*> ec2_on_fargate = state_.SubmitJob(Request("e", "fargate-q", "def"));
+  ASSERT_FALSE(ec2_on_fargate.ok());
+  EXPECT_THAT(ec2_on_fargate.status().message(),
+              HasSubstr("has platformCapabilities [EC2], which job queue \"fargate-q\" cannot "
+                        "run: its compute environments are FARGATE"));
+
+  JobDefinition fargate = Definition("fargate-def", Container("0.25", "512"));
+  fargate.platform_capabilities = {"FARGATE"};
+  Must(state_.RegisterJobDefinition(fargate));
+  EXPECT_TRUE(state_.SubmitJob(Request("f", "fargate-q", "fargate-def")).ok());
+  Result<const Job*> fargate_on_ec2 = state_.SubmitJob(Request("g", "q", "fargate-def"));
+  ASSERT_FALSE(fargate_on_ec2.ok());
+  EXPECT_THAT(fargate_on_ec2.status().message(),
+              HasSubstr("has platformCapabilities [FARGATE], which job queue \"q\" cannot run"));
+  EXPECT_TRUE(state_.SubmitJob(Request("m2", "q", "mnp")).ok());
+}
+
 }  // namespace
 }  // namespace gleaner

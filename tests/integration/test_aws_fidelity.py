@@ -135,3 +135,47 @@ def test_arns_of_a_china_or_govcloud_region_are_in_its_partition(aws, region, pa
                        "--job-queue", queue, "--job-definition", definition)
     assert rc == 0, err
     assert out["jobArn"] == f"arn:{partition}:batch:{region}:{account}:job/{out['jobId']}"
+
+
+# ---- item 5: a job its queue's platform cannot run is refused at SubmitJob ----
+
+def test_submit_job_refuses_what_the_queues_platform_cannot_run(aws, helpers):
+    fargate = unique("fargate")
+    helpers.create_ce(fargate, computeResources={"type": "FARGATE", "maxvCpus": 4,
+                                                 "subnets": ["subnet-0123456789abcdef0"],
+                                                 "securityGroupIds": ["sg-0123456789abcdef0"]})
+    fargate_queue = helpers.create_queue(ces=[fargate])["jobQueueName"]
+    ec2_queue = helpers.create_queue()["jobQueueName"]
+    ec2_definition = helpers.register()["jobDefinitionName"]
+    fargate_definition = helpers.batch.register_job_definition(
+        jobDefinitionName=unique("jd"), type="container", platformCapabilities=["FARGATE"],
+        containerProperties={"image": "busybox", "command": ["true"],
+                             "resourceRequirements": [{"type": "VCPU", "value": "0.25"},
+                                                      {"type": "MEMORY", "value": "512"}]}
+    )["jobDefinitionName"]
+    rc, out, err = aws("batch", "register-job-definition", "--job-definition-name",
+                       unique("mnp"), "--type", "multinode", "--node-properties",
+                       '{"numNodes": 2, "mainNode": 0, "nodeRangeProperties": [{"targetNodes": '
+                       '"0:", "container": {"image": "busybox", "command": ["true"], '
+                       '"resourceRequirements": [{"type": "VCPU", "value": "1"}, '
+                       '{"type": "MEMORY", "value": "64"}]}}]}')
+    assert rc == 0, err
+    multinode = out["jobDefinitionName"]
+
+    def refused(queue, definition):
+        rc, out, err = aws("batch", "submit-job", "--job-name", unique("job"), "--job-queue",
+                           queue, "--job-definition", definition)
+        assert rc != 0, out
+        assert "(ClientException)" in err, err
+        return err
+
+    assert f'has platformCapabilities [EC2], which job queue "{fargate_queue}" cannot run: ' \
+           "its compute environments are FARGATE" in refused(fargate_queue, ec2_definition)
+    assert f'has platformCapabilities [FARGATE], which job queue "{ec2_queue}" cannot run: ' \
+           "its compute environments are EC2" in refused(ec2_queue, fargate_definition)
+    assert "multi-node parallel jobs run on EC2 only" in refused(fargate_queue, multinode)
+    for queue, definition in [(fargate_queue, fargate_definition), (ec2_queue, ec2_definition),
+                              (ec2_queue, multinode)]:
+        rc, out, err = aws("batch", "submit-job", "--job-name", unique("job"), "--job-queue",
+                           queue, "--job-definition", definition)
+        assert rc == 0, err
