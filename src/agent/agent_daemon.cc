@@ -1,4 +1,5 @@
 #include "agent/agent_daemon.h"
+#include "common/steady_time.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +20,6 @@
 namespace gleaner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr auto kRetryInterval = 1s;     // after a failed request
@@ -88,9 +88,9 @@ class AgentDaemon::Core {
   uint64_t generation_ = 0;
   bool register_again_ = false;
   bool report_failed_ = false;
-  Clock::time_point next_report_;
-  Clock::time_point next_ship_;
-  Clock::time_point next_liveness_check_;
+  SteadyTime next_report_;
+  SteadyTime next_ship_;
+  SteadyTime next_liveness_check_;
   OutageLog outage_{"reaching the server at " + options_.server};
 };
 
@@ -170,19 +170,19 @@ Status AgentDaemon::Core::Register() {
                                      registered.status().message());
     }
     outage.Failed(registered.status());
-    inbox_.SleepUntil(Clock::now() + kRetryInterval);
+    inbox_.SleepUntil(SteadyNow() + kRetryInterval);
   }
   return Status::Ok();
 }
 
 Status AgentDaemon::Core::ServeAttempts() {
-  next_report_ = next_ship_ = next_liveness_check_ = Clock::now();
+  next_report_ = next_ship_ = next_liveness_check_ = SteadyNow();
   while (true) {
-    Clock::time_point deadline =
-        register_again_ ? Clock::now() : std::min({next_report_, next_ship_, next_liveness_check_});
+    SteadyTime deadline =
+        register_again_ ? SteadyNow() : std::min({next_report_, next_ship_, next_liveness_check_});
     AgentInbox::Batch batch = inbox_.Take(deadline);
     if (batch.stopping) return Status::Ok();
-    Clock::time_point now = Clock::now();
+    SteadyTime now = SteadyNow();
     // Assignments first: a signal may be for an attempt assigned in the same answer.
     for (const AttemptAssignment& assignment : batch.assignments) supervisor_.Start(assignment);
     for (AttemptLaunched& launched : batch.launches) supervisor_.OnLaunched(std::move(launched));
@@ -203,12 +203,12 @@ Status AgentDaemon::Core::ServeAttempts() {
       register_again_ = false;
       next_report_ = now;  // tell the new server everything at once
     }
-    if (Clock::now() >= next_ship_) {
+    if (SteadyNow() >= next_ship_) {
       NoteFailure(supervisor_.ShipLogs(connection_, registered_.instance_id));
-      next_ship_ = Clock::now() + kShipInterval;
+      next_ship_ = SteadyNow() + kShipInterval;
     }
     if (supervisor_.ReportChanged() && !report_failed_) next_report_ = now;
-    if (!register_again_ && Clock::now() >= next_report_) SendReport();
+    if (!register_again_ && SteadyNow() >= next_report_) SendReport();
   }
 }
 
@@ -218,13 +218,13 @@ void AgentDaemon::Core::SendReport() {
   if (!reply.ok()) {
     NoteFailure(reply.status());
     report_failed_ = true;
-    next_report_ = Clock::now() + kRetryInterval;
+    next_report_ = SteadyNow() + kRetryInterval;
     return;
   }
   outage_.Succeeded();
   report_failed_ = false;
   supervisor_.OnReportAnswered(report, *reply);
-  next_report_ = Clock::now() + std::chrono::milliseconds(registered_.report_interval_millis);
+  next_report_ = SteadyNow() + std::chrono::milliseconds(registered_.report_interval_millis);
 }
 
 void AgentDaemon::Core::NoteFailure(const Status& failure) {
@@ -270,7 +270,7 @@ void AgentDaemon::Core::PollLoop() {
     } else {
       spdlog::error("the server refused a poll: {}", work.status().message());
     }
-    if (!inbox_.SleepUntil(Clock::now() + kRetryInterval)) return;
+    if (!inbox_.SleepUntil(SteadyNow() + kRetryInterval)) return;
   }
 }
 

@@ -1,4 +1,5 @@
 #include "agent/agent_inbox.h"
+#include "common/steady_time.h"
 
 #include <algorithm>
 #include <utility>
@@ -49,7 +50,7 @@ bool AgentInbox::stopping() const {
   return pending_.stopping;
 }
 
-AgentInbox::Batch AgentInbox::Take(Clock::time_point deadline) {
+AgentInbox::Batch AgentInbox::Take(SteadyTime deadline) {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [this] {
     return pending_.stopping || pending_.refused_generation != 0 || !pending_.assignments.empty() ||
@@ -62,7 +63,7 @@ AgentInbox::Batch AgentInbox::Take(Clock::time_point deadline) {
   return batch;
 }
 
-bool AgentInbox::SleepUntil(Clock::time_point deadline) {
+bool AgentInbox::SleepUntil(SteadyTime deadline) {
   std::unique_lock lock(mutex_);
   return !changed_.wait_until(lock, deadline, [this] { return pending_.stopping; });
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/agent_protocol.h"
+#include "common/steady_time.h"
 #include "runtime/launcher.h"
 
 namespace gleaner {
@@ -40,8 +41,6 @@ struct AgentSession {
 
 class AgentInbox {
  public:
-  using Clock = std::chrono::steady_clock;
-
   struct Batch {
     std::vector<AttemptAssignment> assignments;
     std::vector<AttemptSignal> signals;
@@ -63,9 +62,9 @@ class AgentInbox {
   bool stopping() const;
 
   // Waits until something arrives, the stop, or `deadline`; then takes everything there is.
-  Batch Take(Clock::time_point deadline);
+  Batch Take(SteadyTime deadline);
   // Sleeps until `deadline` or the stop; returns false on the stop.
-  bool SleepUntil(Clock::time_point deadline);
+  bool SleepUntil(SteadyTime deadline);
 
   void SetSession(AgentSession session);
   // Waits for a registration newer than `generation`; nullopt on the stop.

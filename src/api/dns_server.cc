@@ -1,4 +1,5 @@
 #include "api/dns_server.h"
+#include "common/steady_time.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,8 +22,6 @@
 
 namespace gleaner {
 namespace {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr size_t kMostForwards = 512;  // queries waiting for the machine's resolvers
 constexpr int kMostReadsPerWake = 64;  // per socket, so that one busy job cannot starve the rest
@@ -139,8 +138,8 @@ class DnsServerImpl final : public DnsServer {
         auto first = std::min_element(
             forwards_.begin(), forwards_.end(),
             [](const Forward& a, const Forward& b) { return a.deadline < b.deadline; });
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            first->deadline - std::chrono::steady_clock::now());
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(first->deadline - SteadyNow());
         timeout = static_cast<int>(std::max<int64_t>(0, left.count()) + 1);
       }
       if (poll(polled.data(), polled.size(), timeout) < 0 && errno != EINTR) return;
@@ -156,7 +155,7 @@ class DnsServerImpl final : public DnsServer {
       for (size_t i = 0; i < answered.size(); ++i) {
         if (polled[at++].revents != 0) answered[i] = Relay(forwards_[i], sockets, buffer);
       }
-      SteadyTime now = std::chrono::steady_clock::now();
+      SteadyTime now = SteadyNow();
       size_t kept = 0;
       for (size_t i = 0; i < forwards_.size(); ++i) {
         bool done = (i < answered.size() && answered[i]) || forwards_[i].deadline <= now;
@@ -205,9 +204,9 @@ class DnsServerImpl final : public DnsServer {
         close(fd);
         continue;
       }
-      forwards_.push_back(Forward{fd, question->id, socket_id, client,
-                                  std::chrono::steady_clock::now() +
-                                      std::chrono::milliseconds(options_.forward_timeout_ms)});
+      forwards_.push_back(
+          Forward{fd, question->id, socket_id, client,
+                  SteadyNow() + std::chrono::milliseconds(options_.forward_timeout_ms)});
       return "";
     }
     return DnsErrorAnswer(query, kDnsServerFailure);

@@ -12,6 +12,7 @@
 #include "api/requests/batch_request_parser.h"
 #include "api/s3_api.h"
 #include "api/unsupported_services.h"
+#include "common/entropy.h"
 #include "common/utf8.h"
 #include "model/json_text.h"
 
@@ -33,10 +34,7 @@ constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV2014111
 // without a lock.
 class RequestIds {
  public:
-  RequestIds() {
-    std::random_device device;
-    prefix_ = (static_cast<uint64_t>(device()) << 32) | device();
-  }
+  RequestIds() : prefix_(RandomSeed()) {}
   std::string Next() {
     uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
     char text[40];

@@ -1,4 +1,5 @@
 #include "runtime/command_runner.h"
+#include "common/steady_time.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -52,16 +53,14 @@ int ExitCodeOf(int status) {
 }
 
 // Reads both pipes until both are closed or the deadline passes; false on the deadline.
-bool Drain(Pipe& out_pipe, Pipe& err_pipe, CommandOutput& output,
-           std::chrono::steady_clock::time_point deadline) {
+bool Drain(Pipe& out_pipe, Pipe& err_pipe, CommandOutput& output, SteadyTime deadline) {
   std::array<pollfd, 2> fds{pollfd{out_pipe.read_end, POLLIN, 0},
                             pollfd{err_pipe.read_end, POLLIN, 0}};
   std::array<std::string*, 2> sinks{&output.out, &output.err};
   int open = 2;
   char buffer[4096];
   while (open > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyNow());
     if (left.count() <= 0) return false;
     int ready = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
@@ -111,7 +110,7 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv,
   close(err_pipe.write_end);
   out_pipe.write_end = err_pipe.write_end = -1;
   CommandOutput output;
-  bool in_time = Drain(out_pipe, err_pipe, output, std::chrono::steady_clock::now() + timeout);
+  bool in_time = Drain(out_pipe, err_pipe, output, SteadyNow() + timeout);
   if (!in_time) kill(pid, SIGKILL);
   int status = 0;
   pid_t waited = 0;

@@ -1,4 +1,5 @@
 #include "runtime/container_launcher.h"
+#include "common/steady_time.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -179,20 +180,19 @@ class ImagePuller {
       case ImagePullPolicy::kOnce:
         return last == last_pull_.end();
       case ImagePullPolicy::kDefault:
-        return last == last_pull_.end() ||
-               std::chrono::steady_clock::now() - last->second >= options_.repull_after;
+        return last == last_pull_.end() || SteadyNow() - last->second >= options_.repull_after;
     }
     return true;
   }
 
   void Remember(const std::string& image) {
     std::lock_guard<std::mutex> lock(mutex_);
-    last_pull_[image] = std::chrono::steady_clock::now();
+    last_pull_[image] = SteadyNow();
   }
 
   const ContainerLauncherOptions& options_;
   std::mutex mutex_;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_pull_;
+  std::map<std::string, SteadyTime> last_pull_;
   std::set<std::string> present_;  // seen in the local store (podman image inspect) or pulled
 };
 

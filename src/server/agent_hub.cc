@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/aws_errors.h"
+#include "common/entropy.h"
 #include "scheduler/batch_state.h"
 #include "server/agent_hub.h"
 
@@ -32,12 +33,7 @@ bool PlacedIn(const BatchState& state, const std::string& instance_id,
 }
 
 // For a hub without a durable key: credentials then hold for this process only.
-std::string RandomKey() {
-  std::random_device device;
-  std::string key;
-  for (int i = 0; i < 32; ++i) key += static_cast<char>(device() & 0xFF);
-  return key;
-}
+std::string RandomKey() { return EntropyBytes(32); }
 
 }  // namespace
 
@@ -46,7 +42,7 @@ AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions 
       executor_(executor),
       options_(std::move(options)),
       identity_(options_.identity_key.empty() ? RandomKey() : options_.identity_key),
-      instance_ids_(std::random_device{}()) {
+      instance_ids_(RandomSeed()) {
   poll_timer_ = std::thread([this] { RunPollTimer(); });
 }
 

@@ -17,6 +17,7 @@
 #include "capacity/capacity_provider.h"
 #include "capacity/instance_ids.h"
 #include "common/clock.h"
+#include "common/steady_time.h"
 #include "server/agent_identity.h"
 #include "server/remote_attempts.h"
 
@@ -58,7 +59,6 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   void Signal(const std::string& instance_id, const AttemptSignal& signal) override;
 
  private:
-  using SteadyTime = std::chrono::steady_clock::time_point;
   struct HeldPoll {
     Responder respond;
     SteadyTime deadline;

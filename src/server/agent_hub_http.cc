@@ -12,6 +12,7 @@
 #include "api/sigv4.h"
 #include "common/contain.h"
 #include "common/private_directory.h"
+#include "common/steady_time.h"
 #include "model/json_text.h"
 #include "scheduler/batch_state.h"
 #include "server/agent_hub.h"
@@ -172,7 +173,7 @@ void AgentHub::Poll(const HttpRequest& request, Responder respond) {
         replaced = std::move(polling.poll->respond);
         polling.poll.reset();
       }
-      SteadyTime steady_now = std::chrono::steady_clock::now();
+      SteadyTime steady_now = SteadyNow();
       AgentWork work = TakeWorkLocked(polling, steady_now);
       if (!work.assignments.empty() || !work.signals.empty() || poll->wait_millis == 0) {
         now = std::move(work);
@@ -246,7 +247,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
 void AgentHub::RunPollTimer() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    SteadyTime now = std::chrono::steady_clock::now();
+    SteadyTime now = SteadyNow();
     std::vector<Responder> expired;
     std::optional<SteadyTime> earliest;
     for (auto& [id, agent] : agents_) {

@@ -1,4 +1,5 @@
 #include "server/parallel_decode.h"
+#include "common/steady_time.h"
 
 #include <time.h>
 
@@ -13,7 +14,7 @@ double ThreadCpuSeconds() {
 }
 
 double MonotonicSeconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration<double>(SteadyNow().time_since_epoch()).count();
 }
 
 size_t WorkerCount(size_t requested) {

@@ -1,4 +1,5 @@
 #include "server/up_command.h"
+#include "common/entropy.h"
 
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -152,7 +153,7 @@ int RunUpCommand(const UpOptions& options) {
     return CheckComputeResourcesInstanceTypes(*catalog, resources);
   };
   state_options.scope = {options.region, options.account_id};
-  state_options.seed = std::random_device{}();
+  state_options.seed = RandomSeed();
   state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
   state_options.job_retention_millis = std::llround(options.job_retention_days * 86'400'000.0);
   BatchState state(clock, state_options);
@@ -169,7 +170,7 @@ int RunUpCommand(const UpOptions& options) {
     if (!profile.ok()) return Fail(profile.status().message());
     SimulatedCloudOptions cloud_options;
     cloud_options.profile = *profile;
-    cloud_options.seed = options.seed.value_or(std::random_device{}());
+    cloud_options.seed = options.seed.value_or(RandomSeed());
     cloud_options.boot_millis = std::llround(options.boot_seconds * 1000);
     cloud_options.scale_in_idle_millis = std::llround(options.scale_in_idle_seconds * 1000);
     cloud_options.background_interruptions = options.background_interruptions;

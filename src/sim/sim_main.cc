@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/steady_time.h"
 #include "sim/simulation.h"
 
 namespace {
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
       return Usage("unknown argument " + arg);
     }
   }
-  auto began = std::chrono::steady_clock::now();  // wall time for the summary only
+  auto began = gleaner::SteadyNow();  // wall time for the summary only
   uint64_t failed = 0;
   int64_t jobs = 0;
   int64_t launches = 0;
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
     }
     if (seed == last) break;  // seeds up to UINT64_MAX must not wrap
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  double seconds = std::chrono::duration<double>(gleaner::SteadyNow() - began).count();
   std::cout << (last - first + 1) << " seed(s), " << failed << " failed; " << jobs << " jobs, "
             << launches << " launches in " << seconds << " s" << std::endl;
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
