@@ -52,6 +52,9 @@ COMPUTE_RESOURCES = {
     "securityGroupIds": ["sg-0123456789abcdef0"],
     "instanceRole": "ecsInstanceRole",
 }
+# A Fargate compute environment's: no instance types, roles or minimum.
+FARGATE_RESOURCES = {"type": "FARGATE", "maxvCpus": 4, "subnets": ["subnet-0123456789abcdef0"],
+                     "securityGroupIds": ["sg-0123456789abcdef0"]}
 IMAGE = "public.ecr.aws/docker/library/busybox:latest"
 SMALL_JOB = [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "64"}]
 

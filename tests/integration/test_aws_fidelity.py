@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gleaner_testlib import unique
+from gleaner_testlib import FARGATE_RESOURCES, unique
 
 pytestmark = pytest.mark.gleaner_args("--capacity", "local")
 
@@ -141,9 +141,7 @@ def test_arns_of_a_china_or_govcloud_region_are_in_its_partition(aws, region, pa
 
 def test_submit_job_refuses_what_the_queues_platform_cannot_run(aws, helpers):
     fargate = unique("fargate")
-    helpers.create_ce(fargate, computeResources={"type": "FARGATE", "maxvCpus": 4,
-                                                 "subnets": ["subnet-0123456789abcdef0"],
-                                                 "securityGroupIds": ["sg-0123456789abcdef0"]})
+    helpers.create_ce(fargate, computeResources=dict(FARGATE_RESOURCES))
     fargate_queue = helpers.create_queue(ces=[fargate])["jobQueueName"]
     ec2_queue = helpers.create_queue()["jobQueueName"]
     ec2_definition = helpers.register()["jobDefinitionName"]

@@ -17,7 +17,8 @@ import urllib.request
 
 import pytest
 
-from gleaner_testlib import ACCESS_KEY_ID, SECRET_ACCESS_KEY, SIMSPOT_ARGS, unique
+from gleaner_testlib import (ACCESS_KEY_ID, FARGATE_RESOURCES, SECRET_ACCESS_KEY, SIMSPOT_ARGS,
+                             unique)
 from test_containers import (CONTAINER_ARGS, SPOT_RESILIENT_JOB, TEST_IMAGE,  # noqa: F401
                              images)  # a fixture
 from test_spot import create_spot_stack, run_until_interrupted, submit
@@ -363,9 +364,7 @@ def test_the_tutorials_checkpointing_job_resumes_after_an_interruption(aws, s3, 
 @pytest.mark.gleaner_args("--capacity", "local")
 def test_aws_execution_env_says_how_ecs_would_run_the_job(helpers, wait_for_status):
     fargate = unique("fargate")
-    helpers.create_ce(fargate, computeResources={"type": "FARGATE", "maxvCpus": 4,
-                                                 "subnets": ["subnet-0123456789abcdef0"],
-                                                 "securityGroupIds": ["sg-0123456789abcdef0"]})
+    helpers.create_ce(fargate, computeResources=dict(FARGATE_RESOURCES))
     queue = helpers.create_queue(ces=[fargate])["jobQueueName"]
     definition = helpers.batch.register_job_definition(
         jobDefinitionName=unique("jd"), type="container", platformCapabilities=["FARGATE"],
