@@ -147,11 +147,6 @@ const SpotInstanceRequest* SimulatedCloud::FindSpotInstanceRequest(const std::st
 Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
     HostEvents& state, const RequestSpotInstancesSpec& spec) {
   GLEANER_RETURN_IF_ERROR(ValidateSpec(spec, catalog_, options_.subnet_zones));
-  const SpotLaunchSpecification& launch = spec.launch_specification;
-  if (!launch.subnet_id.empty() && !launch.availability_zone.empty()) {
-    GLEANER_RETURN_IF_ERROR(
-        options_.subnet_zones.Place(launch.subnet_id, launch.availability_zone));
-  }
   const InstanceType& type = *catalog_.Find(spec.launch_specification.instance_type);
   MicroUsdPerHour max_price = type.on_demand_price;
   if (spec.spot_price) {
@@ -161,6 +156,12 @@ Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
                                      "' for SpotPrice: a price in US dollars per hour, like 0.05");
     }
     max_price = *parsed;
+  }
+  // Accepted (ValidateSpec checked the subnet's zone): the subnet is in the zone it names from now.
+  const SpotLaunchSpecification& launch = spec.launch_specification;
+  if (!launch.subnet_id.empty() && !launch.availability_zone.empty()) {
+    GLEANER_RETURN_IF_ERROR(
+        options_.subnet_zones.Place(launch.subnet_id, launch.availability_zone));
   }
   std::string cluster;
   if (!spec.launch_specification.user_data.empty()) {

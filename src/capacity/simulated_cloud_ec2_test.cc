@@ -186,6 +186,26 @@ TEST_F(SimulatedCloudEc2Test, PlacementAndSubnetChooseTheZoneElseTheCheapestZone
   }
 }
 
+TEST_F(SimulatedCloudEc2Test, ASubnetIsInTheZoneItsFirstAcceptedRequestNamed) {
+  Cloud();
+  RequestSpotInstancesSpec refused = Spec("");
+  refused.launch_specification.subnet_id = "subnet-c8d30ae4";
+  refused.launch_specification.availability_zone = "us-east-1a";
+  refused.spot_price = "cheap";
+  EXPECT_FALSE(cloud_->RequestSpotInstances(state_, refused).ok());  // teaches nothing
+  RequestSpotInstancesSpec spec = Spec("");
+  spec.launch_specification.subnet_id = "subnet-c8d30ae4";
+  spec.launch_specification.availability_zone = "us-east-1c";
+  EXPECT_EQ(RequestOne(spec).launched_availability_zone, "us-east-1c");
+  spec.launch_specification.availability_zone = "";
+  EXPECT_EQ(RequestOne(spec).launched_availability_zone, "us-east-1c");
+  spec.launch_specification.availability_zone = "us-east-1a";
+  auto moved = cloud_->RequestSpotInstances(state_, spec);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.status().message(),
+            "The subnet subnet-c8d30ae4 is in us-east-1c, not in us-east-1a.");
+}
+
 TEST_F(SimulatedCloudEc2Test, InstanceCountMakesOneRequestPerInstanceFromTheSeed) {
   Cloud();
   RequestSpotInstancesSpec spec = Spec("");
