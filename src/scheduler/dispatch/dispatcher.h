@@ -65,9 +65,9 @@ using CapacityRequests = std::map<std::string, std::vector<Resources>>;
 
 // Places RUNNABLE jobs on hosts. A pass takes the ENABLED and VALID queues by priority; within a
 // queue the order is FIFO (fifo_order.cc) or fair share (fair_share_order.cc); placement takes the
-// queue's compute environments in order and the first host with room (placement.h). What a pass
-// learns lives in the pass (dispatch_pass.h); Evaluate() applies the same rules to one job, so
-// the reason a job waits is what the dispatcher does with it.
+// queue's compute environments in order and the first host with room (FirstFit, dispatch_pass.h).
+// What a pass learns lives in the pass (dispatch_pass.h); Evaluate() applies the same rules to one
+// job, so the reason a job waits is what the dispatcher does with it.
 class Dispatcher {
  public:
   explicit Dispatcher(DispatchOptions options) : options_(options) {}

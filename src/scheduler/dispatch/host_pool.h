@@ -59,7 +59,6 @@ class HostPool {
   // host may have more room than before (a release, a host added or ready), so that what a pass
   // learnt about full hosts is forgotten.
   HostFinder& finder() { return finder_; }
-  Host* MutableHost(const std::string& instance_id);
   // UsedBy(environment_arn), kept current for as long as the pool lives.
   const Resources* UsedByEntry(const std::string& environment_arn) {
     return &used_by_environment_[environment_arn];
@@ -68,6 +67,7 @@ class HostPool {
   void ForgetEnvironment(const std::string& environment_arn) { finder_.Forget(environment_arn); }
 
  private:
+  Host* MutableHost(const std::string& instance_id);
   void RoomChanged();
 
   std::map<std::string, Host> hosts_;  // by instance id
