@@ -19,6 +19,9 @@ packages=(
   # attempt's namespace; iproute2 and python3-requests for the tests (the tutorial's worker uses
   # requests).
   slirp4netns iproute2 python3-requests
+  # promtool checks /metrics as Prometheus reads it (the package's server is not started: the
+  # machine's policy, or no init, keeps it down; the tests never start it).
+  prometheus
 )
 
 # Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -7,11 +8,13 @@
 #include "api/batch_executor.h"
 #include "api/http_server.h"
 #include "api/request_authentication.h"
+#include "api/request_metrics.h"
 #include "api/s3_api.h"
 
 namespace gleaner {
 
 class Ec2Cloud;
+class EventsApi;
 
 struct GleanerApiOptions {
   std::string log_directory;  // where attempt logs live, for the CloudWatch Logs subset
@@ -27,6 +30,14 @@ struct GleanerApiOptions {
   // Amazon S3 (requests signed for "s3" or sent to an S3 host name) over this store; null: none.
   ObjectStore* objects = nullptr;
   S3ApiOptions s3;
+  // Amazon EventBridge (X-Amz-Target: AWSEvents.*); null: refused as a service gleaner does not
+  // simulate.
+  std::shared_ptr<EventsApi> events;
+  // Told of every answer (metrics); null: nothing is.
+  RequestObserver observe_request;
+  // GET /metrics is also served to `Authorization: Bearer <metrics_token>` (Prometheus cannot sign
+  // requests); empty: only to signed requests.
+  std::string metrics_token;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and

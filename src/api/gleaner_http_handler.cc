@@ -8,11 +8,14 @@
 #include "api/batch_operations.h"
 #include "api/ec2_api.h"
 #include "api/ecs_api.h"
+#include "api/events_api.h"
 #include "api/logs_api.h"
 #include "api/requests/batch_request_parser.h"
 #include "api/s3_api.h"
+#include "api/sigv4.h"
 #include "api/unsupported_services.h"
 #include "common/entropy.h"
+#include "common/steady_time.h"
 #include "common/utf8.h"
 #include "model/json_text.h"
 
@@ -29,6 +32,7 @@ constexpr std::string_view kTaskMetadataPrefix = "/gleaner/v1/task-metadata/";
 constexpr std::string_view kTagsPrefix = "/v1/tags/";
 constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
 constexpr std::string_view kEcsTargetPrefix = "AmazonEC2ContainerServiceV20141113.";
+constexpr std::string_view kEventsTargetPrefix = "AWSEvents.";
 
 // Request ids look like AWS's (a UUID); a per-process random prefix and a counter keep them unique
 // without a lock.
@@ -122,6 +126,14 @@ bool IsForAnotherService(const HttpRequest& request,
   return false;
 }
 
+// GET /metrics with the metrics token as a bearer token (compared in constant time).
+bool IsMetricsScrape(const HttpRequest& request, const std::string& token) {
+  if (token.empty() || request.path != "/metrics") return false;
+  auto authorization = request.headers.find("authorization");
+  return authorization != request.headers.end() &&
+         SecretsEqual(authorization->second, "Bearer " + token);
+}
+
 }  // namespace
 
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
@@ -136,8 +148,18 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     s3 = std::make_shared<S3Api>(*options.objects, options.authentication, options.s3);
   }
   auto authentication = std::make_shared<RequestAuthentication>(std::move(options.authentication));
-  return [&executor, ids, logs, ec2, ecs, s3, routes, authentication](HttpRequest&& request,
-                                                                      Responder respond) {
+  std::shared_ptr<EventsApi> events = std::move(options.events);
+  auto observe = std::make_shared<RequestObserver>(std::move(options.observe_request));
+  auto metrics_token = std::make_shared<std::string>(std::move(options.metrics_token));
+  return [&executor, ids, logs, ec2, ecs, s3, events, routes, authentication, observe,
+          metrics_token](HttpRequest&& request, Responder respond) {
+    if (*observe) {
+      respond = [respond = std::move(respond), observe, kind = ClassifyRequest(request),
+                 started = SteadyNow()](HttpResponse response) {
+        (*observe)(kind, response.status, SecondsBetween(started, SteadyNow()));
+        respond(std::move(response));
+      };
+    }
     std::string request_id = ids->Next();
     Responder tagged = [respond = std::move(respond), request_id](HttpResponse response) {
       response.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -154,7 +176,7 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     // Signed for a service gleaner does not simulate (aws iam ..., aws events ...): say so, in
     // that service's error shape, rather than let another service refuse its operation.
     if (std::string service = SignedServiceOf(request);
-        !service.empty() && !IsServedService(service)) {
+        !service.empty() && (!IsServedService(service) || (service == "events" && !events))) {
       return tagged(UnsupportedServiceResponse(request, service, request_id));
     }
     if (s3 && (S3Api::IsS3Request(request) || !IsForAnotherService(request, *routes))) {
@@ -164,7 +186,8 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     // and ECS (the latter two's paths carry a tag only gleaner makes); the agent protocol has its
     // own token.
     if (!path.starts_with(kMetadataPrefix) && !path.starts_with(kAgentPrefix) &&
-        !path.starts_with(kCredentialsPrefix) && !path.starts_with(kTaskMetadataPrefix)) {
+        !path.starts_with(kCredentialsPrefix) && !path.starts_with(kTaskMetadataPrefix) &&
+        !IsMetricsScrape(request, *metrics_token)) {
       if (auto refused = Authenticate(request, *authentication, request_id)) {
         return tagged(std::move(*refused));
       }
@@ -175,6 +198,10 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     auto target = request.headers.find("x-amz-target");
     if (target != request.headers.end() && target->second.rfind(kLogsTargetPrefix, 0) == 0) {
       return tagged(logs->Handle(target->second.substr(kLogsTargetPrefix.size()), request));
+    }
+    if (events && target != request.headers.end() &&
+        target->second.rfind(kEventsTargetPrefix, 0) == 0) {
+      return tagged(events->Handle(target->second.substr(kEventsTargetPrefix.size()), request));
     }
     if (target != request.headers.end() && target->second.rfind(kEcsTargetPrefix, 0) == 0) {
       return ecs->Handle(target->second.substr(kEcsTargetPrefix.size()), request,

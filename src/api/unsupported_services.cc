@@ -76,14 +76,16 @@ std::string SignedServiceOf(const HttpRequest& request) {
 
 bool IsServedService(std::string_view service) {
   return service == "batch" || service == "ec2" || service == "ecs" || service == "logs" ||
-         service == "s3";
+         service == "s3" || service == "events";
 }
 
 HttpResponse UnsupportedServiceResponse(const HttpRequest& request, const std::string& service,
                                         const std::string& request_id) {
-  std::string message = "gleaner does not simulate " + DisplayName(service) +
-                        "; its endpoint serves AWS Batch (batch), Amazon EC2 (ec2, the simulated "
-                        "cloud), Amazon ECS (ecs), CloudWatch Logs (logs) and Amazon S3 (s3)";
+  std::string message =
+      "gleaner does not simulate " + DisplayName(service) +
+      "; its endpoint serves AWS Batch (batch), Amazon EC2 (ec2, the simulated "
+      "cloud), Amazon ECS (ecs), CloudWatch Logs (logs), Amazon EventBridge (events) and "
+      "Amazon S3 (s3)";
   if (IsFormPost(request)) {
     HttpResponse response;
     response.status = 400;

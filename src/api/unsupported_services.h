@@ -11,7 +11,7 @@ namespace gleaner {
 // when it carries no signature to say.
 std::string SignedServiceOf(const HttpRequest& request);
 
-// Whether gleaner's endpoint answers this signing name (batch, ec2, ecs, logs, s3).
+// Whether gleaner's endpoint answers this signing name (batch, ec2, ecs, logs, s3, events).
 bool IsServedService(std::string_view service);
 
 // The answer to a request for a service gleaner does not simulate, naming it, in the error shape

@@ -13,4 +13,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 inline SteadyTime SteadyNow() { return std::chrono::steady_clock::now(); }
 
+// From `from` to `to`, in seconds (for metrics).
+inline double SecondsBetween(SteadyTime from, SteadyTime to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
 }  // namespace gleaner

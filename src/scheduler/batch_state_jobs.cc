@@ -178,6 +178,7 @@ Result<const Job*> BatchState::SubmitJob(const SubmitJobRequest& req) {
   job.status = JobStatus::kSubmitted;
   IndexJob(job);
   MarkJobChanged(job);
+  changes_.status_transitions.emplace_back(job.job_id, JobStatus::kSubmitted);
   if (job.IsMultiNodeParent()) MakeNodes(job);
   if (job.IsArrayParent()) {
     // An array parent shows PENDING until its children are done.

@@ -270,4 +270,14 @@ StateChanges BatchState::TakeChanges() {
   return taken;
 }
 
+std::map<std::string, std::array<size_t, kJobStatusCount>> BatchState::JobCountsByQueue() const {
+  std::map<std::string, std::array<size_t, kJobStatusCount>> counts;
+  for (const auto& [queue_arn, by_status] : jobs_by_queue_) {
+    std::array<size_t, kJobStatusCount>& queue = counts[queue_arn];
+    queue.fill(0);
+    for (const auto& [status, jobs] : by_status) queue[static_cast<size_t>(status)] = jobs.size();
+  }
+  return counts;
+}
+
 }  // namespace gleaner

@@ -29,6 +29,9 @@ class DataDirectory {
   std::string attempts() const { return path_ + "/attempts"; }
   std::string database() const { return path_ + "/gleaner.db"; }
   std::string events() const { return path_ + "/events.jsonl"; }
+  // EventBridge rules and their targets; events no target took.
+  std::string event_rules() const { return path_ + "/event-rules.json"; }
+  std::string event_dead_letters() const { return path_ + "/event-dead-letters.jsonl"; }
   std::string objects() const { return path_ + "/s3"; }  // gleaner's S3: buckets and objects
 
   // A secret of the server's that must outlive restarts (the key agents' credentials derive from):

@@ -11,6 +11,7 @@
 
 #include "common/contain.h"
 #include "common/environment_variables.h"
+#include "common/steady_time.h"
 #include "model/arn.h"
 #include "server/container_spec_for.h"
 #include "server/state_records.h"
@@ -153,14 +154,22 @@ std::optional<EpochMillis> Engine::NextWakeUp() const {
 
 void Engine::ScheduleAndCarryOut() {
   for (CapacityProvider* provider : providers_) provider->Advance(state_);
-  Decisions decisions = state_.Schedule();
+  Decisions decisions = Schedule();
   CarryOut(decisions);
   if (!providers_.empty() && !decisions.capacity_requests.empty()) {
     for (CapacityProvider* provider : providers_) {
       provider->Provide(state_, decisions.capacity_requests);
     }
-    CarryOut(state_.Schedule());  // what is ready at once takes its jobs now
+    CarryOut(Schedule());  // what is ready at once takes its jobs now
   }
+}
+
+Decisions Engine::Schedule() {
+  if (!options_.on_pass) return state_.Schedule();
+  SteadyTime started = SteadyNow();
+  Decisions decisions = state_.Schedule();
+  options_.on_pass(SecondsBetween(started, SteadyNow()), decisions);
+  return decisions;
 }
 
 void Engine::Process(WorkItem& item, std::vector<PendingReply>& replies) {

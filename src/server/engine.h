@@ -57,6 +57,9 @@ struct EngineOptions {
   // Local attempts run in their job definition's container image (the launcher must be a
   // container launcher); false: their command runs as a process on this machine.
   bool run_in_containers = false;
+  // Told of every scheduling pass: how long the state took to decide, in seconds, and what it
+  // decided (metrics). Scheduler thread.
+  std::function<void(double seconds, const Decisions& decisions)> on_pass;
 };
 
 // The scheduler thread: owns BatchState, applies commands and process events to it one at a time,
@@ -137,6 +140,8 @@ class Engine final : public BatchExecutor {
   void CarryOut(const Decisions& decisions);
   // One pass: the provider catches up, the state decides, the provider adds what was asked for.
   void ScheduleAndCarryOut();
+  // BatchState::Schedule, timed for options_.on_pass.
+  Decisions Schedule();
   std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const PendingStart& start);
   // What runs a local attempt of `job` (not yet knowing its pid).

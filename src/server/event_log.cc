@@ -102,6 +102,7 @@ void EventLog::Stage(std::vector<json>& staged, const std::string& detail_type,
 
 void EventLog::Publish(std::vector<json> staged) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (subscriber_) subscriber_(staged);
   RotateIfDueLocked(clock_.NowMillis());
   for (json& event : staged) {
     if (file_) file_ << DumpJson(event) << '\n';
@@ -116,6 +117,7 @@ std::function<void()> EventLog::Observe(const BatchState& state, const StateChan
                                         const Ec2Cloud* cloud) {
   std::vector<json> staged;
   for (const auto& [id, status] : changes.status_transitions) {
+    if (status == JobStatus::kSubmitted) continue;  // AWS sends none for a job's first status
     const Job* job = state.FindJob(id);
     if (job == nullptr) continue;
     // The job as it is after the pass, with the status of this transition.

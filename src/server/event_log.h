@@ -43,6 +43,11 @@ class EventLog {
   // returns what publishes those events, or an empty function when there are none.
   std::function<void()> Observe(const BatchState& state, const StateChanges& changes,
                                 const Ec2Cloud* cloud);
+  // Also hands every published event to `subscriber` (the rules' delivery), in order, once it
+  // is durable. Set before the engine starts; it must not block.
+  void SetSubscriber(std::function<void(const std::vector<nlohmann::json>&)> subscriber) {
+    subscriber_ = std::move(subscriber);
+  }
   // Events with a sequence number above `after`, oldest first, at most `limit`.
   std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
 
@@ -60,6 +65,7 @@ class EventLog {
   size_t capacity_;
   const std::string path_;
   const int64_t retention_millis_;
+  std::function<void(const std::vector<nlohmann::json>&)> subscriber_;
   mutable std::mutex mutex_;  // guards the members up to ids_
   std::ofstream file_;
   std::string file_day_;  // YYYY-MM-DD (UTC) the current file began

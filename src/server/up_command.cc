@@ -16,12 +16,14 @@
 
 #include "api/aws_credentials.h"
 #include "api/batch_api.h"
+#include "api/events_api.h"
 #include "api/http_server.h"
 #include "api/temporary_credentials.h"
 #include "capacity/instance_type_resolution.h"
 #include "capacity/simulated_cloud.h"
 #include "common/environment_variables.h"
 #include "common/secret_file.h"
+#include "events/event_rules.h"
 #include "objects/object_store.h"
 #include "runtime/container_engine.h"
 #include "runtime/container_launcher.h"
@@ -32,11 +34,13 @@
 #include "server/data_directory.h"
 #include "server/engine.h"
 #include "server/event_log.h"
+#include "server/event_rule_delivery.h"
 #include "server/file_janitor.h"
 #include "server/instance_metadata_route.h"
 #include "server/interrupt_route.h"
 #include "server/job_aws_endpoints.h"
 #include "server/local_host.h"
+#include "server/server_metrics.h"
 #include "server/task_credentials_route.h"
 #include "server/task_metadata_route.h"
 
@@ -140,14 +144,18 @@ int RunUpCommand(const UpOptions& options) {
 
   sigset_t stop_signals = PrepareDaemonProcess();  // before any thread starts
 
+  SystemClock clock;
+  auto metrics = std::make_shared<ServerMetrics>(clock);
   SqliteStoreOptions store_options{(*directory)->database()};
   store_options.injected_commit_delay_millis = options.injected_commit_delay_millis;
+  store_options.on_group_written = [metrics](size_t batches, double seconds) {
+    metrics->OnGroupWritten(batches, seconds);
+  };
   auto store = OpenSqliteStore(store_options);
   if (!store.ok()) return Fail(store.status().message());
 
   auto catalog = InstanceCatalog::BuiltIn();
   if (!catalog.ok()) return Fail(catalog.status().message());
-  SystemClock clock;
   BatchStateOptions state_options;
   state_options.check_compute_resources = [&catalog](const ComputeResources& resources) {
     return CheckComputeResourcesInstanceTypes(*catalog, resources);
@@ -204,9 +212,13 @@ int RunUpCommand(const UpOptions& options) {
   auto events = std::make_shared<EventLog>(clock, state_options.scope, (*directory)->events(),
                                            state_options.seed, state_options.job_retention_millis);
   auto janitor = std::make_shared<FileJanitor>();
-  engine_options.observe_changes = [events, janitor, logs = engine_options.log_directory,
+  engine_options.on_pass = [metrics](double seconds, const Decisions& decisions) {
+    metrics->OnPass(seconds, decisions);
+  };
+  engine_options.observe_changes = [events, janitor, metrics, logs = engine_options.log_directory,
                                     work = engine_options.working_directory, cloud = cloud.get()](
                                        const BatchState& observed, const StateChanges& changes) {
+    metrics->OnChanges(observed, changes);
     std::function<void()> publish = events->Observe(observed, changes, cloud);
     if (changes.purged_log_streams.empty() && changes.deleted_jobs.empty()) return publish;
     // Purged jobs' output and working directories go with them, once their deletion is durable.
@@ -333,6 +345,26 @@ int RunUpCommand(const UpOptions& options) {
       std::string(TaskMetadataRoute::kEndpointPrefix) + "/",
       task_metadata->Handler(engine, TaskMetadataRoute::kEndpointPrefix));
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
+  auto rules = EventRules::Open((*directory)->event_rules());
+  if (!rules.ok()) return Fail("cannot read the event rules: " + rules.status().message());
+  EventRuleDelivery delivery(clock, **rules, engine, (*directory)->event_dead_letters());
+  events->SetSubscriber([&delivery, metrics](const std::vector<nlohmann::json>& published) {
+    metrics->OnEvents(published);
+    delivery.Enqueue(published);
+  });
+  api_options.routes.emplace_back("/metrics", metrics->Route(engine, cloud.get()));
+  api_options.observe_request = [metrics](const RequestKind& kind, int status, double seconds) {
+    metrics->OnRequest(kind, status, seconds);
+  };
+  Result<std::string> metrics_token = (*directory)->ReadOrCreateSecret("metrics-token");
+  if (!metrics_token.ok()) return Fail(metrics_token.status().message());
+  api_options.metrics_token = *metrics_token;
+  EventsApiOptions events_options;
+  events_options.scope = state_options.scope;
+  events_options.rules = rules->get();
+  events_options.publish = [&delivery](std::vector<nlohmann::json> put) { delivery.Enqueue(put); };
+  api_options.events =
+      std::make_shared<EventsApi>(clock, state_options.seed + 1, std::move(events_options));
   api_options.routes.emplace_back("/gleaner/v1/agent/",
                                   [&agents](HttpRequest&& request, Responder respond) {
                                     agents.Handle(std::move(request), std::move(respond));

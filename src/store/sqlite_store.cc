@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "common/contain.h"
+#include "common/steady_time.h"
 #include "store/sqlite_handle.h"
 #include "store/store.h"
 
@@ -284,10 +285,12 @@ struct PendingBatch {
 class SqliteStore final : public Store {
  public:
   SqliteStore(SqliteConnection write_db, WriteStatements statements, SqliteConnection read_db,
-              std::chrono::milliseconds injected_commit_delay)
+              std::chrono::milliseconds injected_commit_delay,
+              std::function<void(size_t, double)> on_group_written)
       : write_db_(std::move(write_db)),
         statements_(std::move(statements)),
         injected_commit_delay_(injected_commit_delay),
+        on_group_written_(std::move(on_group_written)),
         read_db_(std::move(read_db)),
         writer_([this] { RunWriter(); }) {}
 
@@ -330,8 +333,12 @@ class SqliteStore final : public Store {
     for (std::vector<PendingBatch> group = TakeQueuedBatches(); !group.empty();
          group = TakeQueuedBatches()) {
       // A group of empty batches (barriers: "after everything before me") writes nothing.
-      std::vector<Status> outcomes =
-          HasMutations(group) ? WriteGroup(group) : std::vector<Status>(group.size());
+      bool writes = HasMutations(group);
+      SteadyTime started = SteadyNow();
+      std::vector<Status> outcomes = writes ? WriteGroup(group) : std::vector<Status>(group.size());
+      if (writes && on_group_written_) {
+        on_group_written_(group.size(), SecondsBetween(started, SteadyNow()));
+      }
       for (size_t i = 0; i < group.size(); ++i) {
         if (!group[i].done) continue;
         Status answered = Contain([&] { group[i].done(std::move(outcomes[i])); });
@@ -461,6 +468,7 @@ class SqliteStore final : public Store {
   SqliteConnection write_db_;
   WriteStatements statements_;
   const std::chrono::milliseconds injected_commit_delay_;
+  const std::function<void(size_t, double)> on_group_written_;
 
   std::mutex read_mutex_;  // guards read_db_
   SqliteConnection read_db_;
@@ -490,7 +498,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
   if (!read_db.ok()) return read_db.status();
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
       std::move(write_db).value(), std::move(statements).value(), std::move(read_db).value(),
-      std::chrono::milliseconds(std::max(options.injected_commit_delay_millis, 0))));
+      std::chrono::milliseconds(std::max(options.injected_commit_delay_millis, 0)),
+      options.on_group_written));
 }
 
 }  // namespace gleaner

@@ -69,6 +69,9 @@ struct SqliteStoreOptions {
   // Fault injection for tests: every transaction waits this long before its COMMIT, widening the
   // window in which a crash loses it (a slow disk's fsync).
   int injected_commit_delay_millis = 0;
+  // Told of every group the writer committed: how many Commit() batches it held and how long
+  // writing it took, in seconds (metrics). On the writer thread; must not block.
+  std::function<void(size_t batches, double seconds)> on_group_written = nullptr;
 };
 
 // SQLite in WAL mode, one writer thread doing group commit. The database and its WAL and shared

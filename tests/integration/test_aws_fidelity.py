@@ -84,8 +84,7 @@ def test_stopping_an_unknown_job_answers_200_as_aws_does(aws, batch, operation):
     (["iam", "create-policy", "--policy-name", "p", "--policy-document", "{}"], "CreatePolicy",
      "AWS Identity and Access Management (iam)"),
     (["sts", "get-caller-identity"], "GetCallerIdentity", "AWS Security Token Service (sts)"),
-    (["events", "put-rule", "--name", "spot", "--event-pattern", '{"source": ["aws.batch"]}'],
-     "PutRule", "Amazon EventBridge (events)"),
+    (["dynamodb", "list-tables"], "ListTables", "Amazon DynamoDB (dynamodb)"),
     (["lambda", "list-functions"], "ListFunctions", "AWS Lambda (lambda)"),
 ])
 def test_a_service_gleaner_does_not_simulate_is_named(aws, command, operation, service):

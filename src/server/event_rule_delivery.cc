@@ -1,0 +1,212 @@
+#include "server/event_rule_delivery.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "api/batch_operations.h"
+#include "api/http_client.h"
+#include "events/event_rules.h"
+#include "events/target_input.h"
+#include "model/json_text.h"
+
+namespace gleaner {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultMaximumRetryAttempts = 185;
+constexpr int64_t kDefaultMaximumEventAgeSeconds = 86'400;
+constexpr int64_t kMaxBackoffMillis = 60'000;
+constexpr std::chrono::milliseconds kHttpTimeout{10'000};
+constexpr std::chrono::seconds kSubmitTimeout{30};
+
+struct Url {
+  std::string endpoint;  // scheme://host[:port]
+  std::string target;    // /path?query
+};
+
+Url SplitUrl(const std::string& url) {
+  size_t path = url.find('/', url.find("//") + 2);
+  if (path == std::string::npos) return {url, "/"};
+  return {url.substr(0, path), url.substr(path)};
+}
+
+std::string QueryString(const json& parameters) {
+  std::string query;
+  for (const auto& [name, value] : parameters.items()) {
+    if (!value.is_string()) continue;
+    query += (query.empty() ? "" : "&") + name + "=" + value.get<std::string>();
+  }
+  return query;
+}
+
+}  // namespace
+
+EventRuleDelivery::EventRuleDelivery(const Clock& clock, EventRules& rules, BatchExecutor& executor,
+                                     std::string dead_letter_path, int64_t first_backoff_millis)
+    : clock_(clock),
+      rules_(rules),
+      executor_(executor),
+      dead_letter_path_(std::move(dead_letter_path)),
+      first_backoff_millis_(first_backoff_millis),
+      thread_([this] { Run(); }) {}
+
+EventRuleDelivery::~EventRuleDelivery() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void EventRuleDelivery::Enqueue(const std::vector<json>& events) {
+  {
+    std::lock_guard lock(mutex_);
+    events_.insert(events_.end(), events.begin(), events.end());
+  }
+  wake_.notify_all();
+}
+
+void EventRuleDelivery::Drain() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return stopping_ || (events_.empty() && retries_.empty() && !busy_); });
+}
+
+void EventRuleDelivery::Run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!events_.empty()) {
+      json event = std::move(events_.front());
+      events_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      EpochMillis now = clock_.NowMillis();
+      std::vector<Pending> matched;
+      for (EventDelivery& delivery : rules_.Match(event)) {
+        matched.push_back(
+            {now, now, 0, std::move(delivery.rule), std::move(delivery.target), event});
+      }
+      lock.lock();
+      for (Pending& pending : matched) retries_.emplace(now, std::move(pending));
+      busy_ = false;
+      continue;
+    }
+    if (retries_.empty()) {
+      idle_.notify_all();
+      wake_.wait(lock);
+      continue;
+    }
+    auto next = retries_.begin();
+    int64_t wait = next->first - clock_.NowMillis();
+    if (wait > 0) {
+      wake_.wait_for(lock, std::chrono::milliseconds(wait));
+      continue;
+    }
+    Pending pending = std::move(next->second);
+    retries_.erase(next);
+    busy_ = true;
+    lock.unlock();
+    ++pending.tries;
+    Outcome outcome = Deliver(pending);
+    json policy = pending.target.value("RetryPolicy", json::object());
+    int max_retries = policy.value("MaximumRetryAttempts", kDefaultMaximumRetryAttempts);
+    int64_t max_age_millis =
+        policy.value("MaximumEventAgeInSeconds", kDefaultMaximumEventAgeSeconds) * 1000;
+    EpochMillis now = clock_.NowMillis();
+    int64_t backoff =
+        std::min(kMaxBackoffMillis, first_backoff_millis_ << std::min(pending.tries - 1, 6));
+    bool retry = !outcome.delivered && outcome.retry && pending.tries <= max_retries &&
+                 now + backoff - pending.first_tried <= max_age_millis;
+    if (!outcome.delivered && !retry) {
+      DeadLetter(pending, outcome.reason + " (after " + std::to_string(pending.tries) +
+                              (pending.tries == 1 ? " try)" : " tries)"));
+    }
+    lock.lock();
+    if (retry) retries_.emplace(now + backoff, std::move(pending));
+    busy_ = false;
+  }
+  idle_.notify_all();
+}
+
+EventRuleDelivery::Outcome EventRuleDelivery::Deliver(const Pending& pending) {
+  std::string input = TargetInput(pending.target, pending.event);
+  const std::string arn = pending.target.value("Arn", "");
+  if (arn.starts_with("http://") || arn.starts_with("https://")) {
+    return DeliverHttp(pending.target, input);
+  }
+  return SubmitJob(pending.target, input);
+}
+
+EventRuleDelivery::Outcome EventRuleDelivery::DeliverHttp(const json& target,
+                                                          const std::string& input) {
+  Url url = SplitUrl(target.value("Arn", ""));
+  json parameters = target.value("HttpParameters", json::object());
+  std::string query = QueryString(parameters.value("QueryStringParameters", json::object()));
+  if (!query.empty()) url.target += (url.target.find('?') == std::string::npos ? "?" : "&") + query;
+  std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
+  const json header_parameters = parameters.value("HeaderParameters", json::object());
+  for (const auto& [name, value] : header_parameters.items()) {
+    if (value.is_string()) headers[name] = value.get<std::string>();
+  }
+  Result<HttpClient> client = HttpClient::Connect(url.endpoint, kHttpTimeout);
+  if (!client.ok()) return {false, true, "cannot connect: " + client.status().message()};
+  Result<HttpClientResponse> response = client->Post(url.target, input, headers, kHttpTimeout);
+  if (!response.ok()) return {false, true, "no answer: " + response.status().message()};
+  if (response->status >= 200 && response->status < 300) return {true, false, ""};
+  bool retry = response->status == 429 || response->status >= 500;
+  return {false, retry, "the endpoint answered HTTP " + std::to_string(response->status)};
+}
+
+EventRuleDelivery::Outcome EventRuleDelivery::SubmitJob(const json& target,
+                                                        const std::string& input) {
+  json batch = target.value("BatchParameters", json::object());
+  json body = {{"jobName", batch.value("JobName", "")},
+               {"jobQueue", target.value("Arn", "")},
+               {"jobDefinition", batch.value("JobDefinition", "")}};
+  if (auto array = batch.find("ArrayProperties"); array != batch.end() && array->contains("Size")) {
+    body["arrayProperties"] = {{"size", (*array)["Size"]}};
+  }
+  if (auto retry = batch.find("RetryStrategy");
+      retry != batch.end() && retry->contains("Attempts")) {
+    body["retryStrategy"] = {{"attempts", (*retry)["Attempts"]}};
+  }
+  if (Result<json> given = ParseJsonText(input); given.ok() && given->is_object()) {
+    if (given->contains("Parameters")) body["parameters"] = (*given)["Parameters"];
+    if (given->contains("ContainerOverrides")) {
+      body["containerOverrides"] = (*given)["ContainerOverrides"];
+    }
+  }
+  auto promise = std::make_shared<std::promise<Result<json>>>();
+  std::future<Result<json>> answer = promise->get_future();
+  gleaner::SubmitJob(body, executor_,
+                     [promise](Result<json> result) { promise->set_value(std::move(result)); });
+  if (answer.wait_for(kSubmitTimeout) != std::future_status::ready) {
+    return {false, true, "SubmitJob was not answered within 30 s"};
+  }
+  Result<json> submitted = answer.get();
+  if (submitted.ok()) return {true, false, ""};
+  // A refused submission (no such queue or definition) does not get better by trying again.
+  return {false, !submitted.status().IsClientError(),
+          "SubmitJob failed: " + submitted.status().message()};
+}
+
+void EventRuleDelivery::DeadLetter(const Pending& pending, const std::string& reason) {
+  json record = {{"time", FormatIso8601Seconds(clock_.NowMillis())},
+                 {"rule", pending.rule},
+                 {"targetId", pending.target.value("Id", "")},
+                 {"targetArn", pending.target.value("Arn", "")},
+                 {"reason", reason},
+                 {"event", pending.event}};
+  // Created 0600, as every file of the data directory (events hold jobs' environments).
+  int created = ::open(dead_letter_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (created >= 0) ::close(created);
+  std::ofstream file(dead_letter_path_, std::ios::app);
+  file << DumpJson(record) << '\n';
+}
+
+}  // namespace gleaner
