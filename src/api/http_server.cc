@@ -7,6 +7,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -178,6 +179,7 @@ class CertificatesByName {
 };
 
 class Session;
+class StreamWriter;
 
 // What sessions share with the server. Sessions hold a reference: they only use it from handlers
 // running on the server's threads, which all end (joined) before the server goes away.
@@ -262,6 +264,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void DispatchRequest(bool body_too_large);
   void RespondAndClose(int status, std::string message);
   void OnResponse(HttpResponse response);
+  // A streamed response (HttpResponse::stream): the head, then chunks as the writer gives them.
+  void StartStream(HttpResponse response);
+  void WatchForClientClose();
+  void QueueStreamChunk(std::string chunk);
+  void WriteNextStreamChunk();
+  void EndStream();
   void SerializeHead(const HttpResponse& response, bool send_body);
   void OnWrite(beast::error_code ec);
   void LingeringClose();
@@ -283,6 +291,29 @@ class Session : public std::enable_shared_from_this<Session> {
   bool awaiting_response_ = false;
   bool closed_ = false;
   size_t drained_bytes_ = 0;
+  // A streamed response's state.
+  std::shared_ptr<StreamWriter> stream_writer_;
+  std::deque<std::string> stream_queue_;
+  size_t stream_queued_bytes_ = 0;
+  bool stream_writing_ = false;
+  bool stream_ending_ = false;
+  std::array<char, 512> stream_read_buffer_{};
+
+  friend class StreamWriter;
+};
+
+// What the application writes a streamed response with: each call is posted to the session's
+// strand; once the session is gone (or ended the stream), writes say so.
+class StreamWriter final : public ResponseStream {
+ public:
+  explicit StreamWriter(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+  bool Write(std::string chunk) override;
+  void Close() override;
+  void MarkEnded() { ended_.store(true, std::memory_order_relaxed); }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::atomic<bool> ended_{false};
 };
 
 // Behind each Responder: answers at most once, and answers 500 if every copy of the Responder is
@@ -495,6 +526,9 @@ void Session::RespondAndClose(int status, std::string message) {
 void Session::OnResponse(HttpResponse response) {
   if (closed_ || !awaiting_response_) return;
   awaiting_response_ = false;
+  if (response.stream && !head_method_ && response.status == 200) {
+    return StartStream(std::move(response));
+  }
   if (response.status < 200 || response.status > 599) response.status = 500;
   // 204 and 304 never carry a body; a HEAD answer announces its length but sends none.
   bool has_body = response.status != 204 && response.status != 304;
@@ -549,6 +583,92 @@ void Session::OnWrite(beast::error_code ec) {
   ReadHeader();
 }
 
+void Session::StartStream(HttpResponse response) {
+  keep_alive_ = false;  // the body ends when the connection does
+  SerializeHead(response, /*has_body=*/false);
+  Lowest().expires_never();
+  std::visit(
+      [this, &response](auto& stream) {
+        net::async_write(stream, net::buffer(head_),
+                         [self = shared_from_this(), start = std::move(response.stream)](
+                             beast::error_code ec, size_t) {
+                           if (ec) return self->Close();
+                           auto writer = std::make_shared<StreamWriter>(self);
+                           self->stream_writer_ = writer;
+                           self->WatchForClientClose();
+                           try {
+                             start(writer);
+                           } catch (...) {
+                             self->EndStream();
+                           }
+                         });
+      },
+      stream_);
+}
+
+void Session::WatchForClientClose() {
+  // A client of a stream sends nothing more; when its side closes (or anything fails) the stream
+  // ends. Reads go to the TCP layer: over TLS the bytes are a close_notify, ignored as data.
+  Lowest().socket().async_read_some(net::buffer(stream_read_buffer_),
+                                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                                      if (ec) return self->Close();
+                                      self->WatchForClientClose();
+                                    });
+}
+
+void Session::QueueStreamChunk(std::string chunk) {
+  if (closed_ || stream_ending_) return;
+  stream_queued_bytes_ += chunk.size();
+  if (stream_queued_bytes_ > ResponseStream::kMaxStreamBacklogBytes) return Close();
+  stream_queue_.push_back(std::move(chunk));
+  if (!stream_writing_) WriteNextStreamChunk();
+}
+
+void Session::WriteNextStreamChunk() {
+  if (stream_queue_.empty()) {
+    stream_writing_ = false;
+    if (stream_ending_) Close();
+    return;
+  }
+  stream_writing_ = true;
+  std::visit(
+      [this](auto& stream) {
+        net::async_write(stream, net::buffer(stream_queue_.front()),
+                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                           if (ec) return self->Close();
+                           self->stream_queued_bytes_ -= self->stream_queue_.front().size();
+                           self->stream_queue_.pop_front();
+                           self->WriteNextStreamChunk();
+                         });
+      },
+      stream_);
+}
+
+void Session::EndStream() {
+  stream_ending_ = true;
+  if (!stream_writing_) Close();
+}
+
+bool StreamWriter::Write(std::string chunk) {
+  if (ended_.load(std::memory_order_relaxed)) return false;
+  std::shared_ptr<Session> session = session_.lock();
+  if (!session) {
+    MarkEnded();
+    return false;
+  }
+  net::post(session->strand_, [session, chunk = std::move(chunk)]() mutable {
+    session->QueueStreamChunk(std::move(chunk));
+  });
+  return true;
+}
+
+void StreamWriter::Close() {
+  MarkEnded();
+  if (std::shared_ptr<Session> session = session_.lock()) {
+    net::post(session->strand_, [session] { session->EndStream(); });
+  }
+}
+
 void Session::LingeringClose() {
   beast::error_code ec;
   // Over TLS too: the response's framing tells the client where it ends, so no close_notify.
@@ -572,6 +692,7 @@ void Session::Drain() {
 
 void Session::Close() {
   if (closed_) return;
+  if (stream_writer_) stream_writer_->MarkEnded();
   CloseSocket();
   context_.Unregister(this);  // the running handler still holds a reference
 }

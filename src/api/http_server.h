@@ -26,6 +26,18 @@ struct HttpRequest {
   bool body_too_large = false;  // the body exceeded max_body_bytes and was dropped
 };
 
+// The body of a response written over time (Server-Sent Events). Safe from any thread.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Queues `chunk` for the client. False once the stream has ended -- the client went away, or
+  // fell more than kMaxStreamBacklogBytes behind -- and the chunk is dropped: stop writing.
+  virtual bool Write(std::string chunk) = 0;
+  // Ends the response: the connection closes once what was written is sent.
+  virtual void Close() = 0;
+  static constexpr size_t kMaxStreamBacklogBytes = size_t{4} << 20;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
@@ -34,6 +46,10 @@ struct HttpResponse {
   // The answer to a HEAD request: the Content-Length announced (S3's HeadObject: the object's
   // size) when it is not body's, which is not sent anyway.
   std::optional<uint64_t> head_content_length;
+  // Set: the body is written over time. The head goes out without a length (the connection
+  // closes at the end), then `stream` gets the writer, on a server thread (it must not block);
+  // `body` is ignored. The idle timeout does not apply: the stream lasts until one side ends it.
+  std::function<void(std::shared_ptr<ResponseStream>)> stream;
 };
 
 // Answers a request exactly once, from any thread.

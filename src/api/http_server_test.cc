@@ -64,6 +64,18 @@ class Client {
     return Read();
   }
 
+  // Reads raw bytes until `needle` has arrived (or the server closed); returns all read so far.
+  std::string ReadUntil(std::string_view needle) {
+    while (raw_.find(needle) == std::string::npos) {
+      char bytes[1024];
+      beast::error_code ec;
+      size_t read = socket_.read_some(net::buffer(bytes), ec);
+      raw_.append(bytes, read);
+      if (ec) break;
+    }
+    return raw_;
+  }
+
   // Blocks until the server closes its side; false if it sent anything instead.
   bool ServerClosed() {
     if (buffer_.size() > 0) return false;
@@ -83,6 +95,7 @@ class Client {
   net::io_context ioc_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
+  std::string raw_;
 };
 
 // Runs tasks on its own thread, like the scheduler answering requests.
@@ -431,6 +444,62 @@ TEST(HttpServerTest, SurvivesClientsThatLeave) {
   Client client(server->port());
   EXPECT_EQ(client.Post("/v1/x", "{}").body(), "ok");
   EXPECT_EQ(calls, 2);
+}
+
+// A handler that answers with a stream and hands the first one's writer to the test.
+HttpHandler Streaming(std::promise<std::shared_ptr<ResponseStream>>& writer) {
+  auto given = std::make_shared<std::atomic<bool>>(false);
+  return [&writer, given](HttpRequest&&, Responder respond) {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    response.stream = [&writer, given](std::shared_ptr<ResponseStream> stream) {
+      stream->Write("first\n");
+      if (!given->exchange(true)) writer.set_value(std::move(stream));
+    };
+    respond(std::move(response));
+  };
+}
+
+TEST(HttpServerTest, StreamsABodyWrittenOverTime) {
+  std::promise<std::shared_ptr<ResponseStream>> writer;
+  auto server = Start(Streaming(writer));
+  Client client(server->port());
+  client.Send("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  std::string seen = client.ReadUntil("first\n");
+  EXPECT_NE(seen.find("HTTP/1.1 200 OK\r\n"), std::string::npos);
+  EXPECT_NE(seen.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(seen.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(seen.find("Content-Length"), std::string::npos);
+  std::shared_ptr<ResponseStream> stream = writer.get_future().get();
+  EXPECT_TRUE(stream->Write("second\n"));
+  EXPECT_TRUE(stream->Write("third\n"));
+  stream->Close();
+  EXPECT_FALSE(stream->Write("after the end\n"));
+  seen = client.ReadUntil("the server closes");  // not sent: reads to the end
+  EXPECT_TRUE(seen.ends_with("\r\n\r\nfirst\nsecond\nthird\n")) << seen;
+}
+
+TEST(HttpServerTest, AStreamEndsWhenItsClientLeaves) {
+  std::promise<std::shared_ptr<ResponseStream>> writer;
+  auto server = Start(Streaming(writer));
+  {
+    Client client(server->port());
+    client.Send("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    client.ReadUntil("first\n");
+    client.Close();
+  }
+  std::shared_ptr<ResponseStream> stream = writer.get_future().get();
+  // The server notices the close on its own thread; writes fail from then on.
+  bool ended = false;
+  for (int i = 0; i < 500 && !ended; ++i) {
+    ended = !stream->Write("x");
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ended);
+  Client next(server->port());  // the server carries on
+  next.Send("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  EXPECT_NE(next.ReadUntil("first\n").find("first\n"), std::string::npos);
 }
 
 TEST(HttpServerTest, StopClosesOpenConnectionsPromptly) {

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 
@@ -20,7 +22,15 @@ namespace {
 
 constexpr int64_t kDayMillis = 86'400'000;
 
+constexpr auto kHeartbeat = std::chrono::seconds(15);
+
 std::string DayOf(EpochMillis at) { return FormatIso8601Seconds(at).substr(0, 10); }
+
+// One Server-Sent Event: its id the sequence number, its data the event (one line of JSON).
+std::string SseEvent(const json& event) {
+  return "id: " + std::to_string(event["gleanerSequence"].get<uint64_t>()) +
+         "\ndata: " + DumpJson(event) + "\n\n";
+}
 
 // Opens `path` for appending, creating it private (0600) when missing: events hold job details.
 std::ofstream OpenPrivate(const std::string& path) {
@@ -49,8 +59,36 @@ EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, 
       file_day_(DayOfFile(path, DayOf(clock.NowMillis()))),
       ids_(clock, seed) {
   std::lock_guard<std::mutex> lock(mutex_);
+  sequence_ = static_cast<uint64_t>(std::max<EpochMillis>(clock_.NowMillis(), 0)) * 1000;
   RotateIfDueLocked(clock_.NowMillis());  // a file left from an earlier day
   DeleteExpiredLocked(clock_.NowMillis());
+}
+
+EventLog::~EventLog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    for (const auto& stream : streams_) stream->Close();
+  }
+  stop_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void EventLog::Follow(uint64_t after, std::shared_ptr<ResponseStream> stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) return stream->Close();
+  stream->Write("retry: 2000\n\n");
+  for (const json& event : recent_) {
+    if (event["gleanerSequence"].get<uint64_t>() > after) stream->Write(SseEvent(event));
+  }
+  streams_.push_back(std::move(stream));
+  if (heartbeat_.joinable()) return;
+  heartbeat_ = std::thread([this] {
+    std::unique_lock<std::mutex> held(mutex_);
+    while (!stop_.wait_for(held, kHeartbeat, [this] { return stopping_; })) {
+      std::erase_if(streams_, [](const auto& open) { return !open->Write(": keep-alive\n\n"); });
+    }
+  });
 }
 
 void EventLog::RotateIfDueLocked(EpochMillis now) {
@@ -107,6 +145,10 @@ void EventLog::Publish(std::vector<json> staged) {
   for (json& event : staged) {
     if (file_) file_ << DumpJson(event) << '\n';
     event["gleanerSequence"] = ++sequence_;
+    if (!streams_.empty()) {
+      std::string text = SseEvent(event);
+      std::erase_if(streams_, [&text](const auto& stream) { return !stream->Write(text); });
+    }
     recent_.push_back(std::move(event));
     if (recent_.size() > capacity_) recent_.pop_front();
   }
@@ -143,6 +185,19 @@ void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
             {{"instance-id", id}, {"instance-action", "terminate"}});
     }
   }
+  // EC2 Instance State-change Notification for each state an instance moves to. The first look
+  // (after a start or restart) only learns the states: they were told before.
+  for (const auto& [id, instance] : cloud.instances()) {
+    auto [known, added] = instance_states_.try_emplace(id, instance.state);
+    if ((!added || !instances_seen_) && known->second == instance.state) continue;
+    known->second = instance.state;
+    Stage(staged, "EC2 Instance State-change Notification", "aws.ec2",
+          {scope_.Resource("ec2", "instance/" + id)},
+          {{"instance-id", id}, {"state", InstanceStateName(instance.state)}});
+  }
+  instances_seen_ = true;
+  std::erase_if(instance_states_,
+                [&cloud](const auto& known) { return !cloud.FindInstance(known.first); });
   std::erase_if(warned_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
   std::erase_if(rebalanced_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
 }
@@ -175,13 +230,31 @@ std::optional<uint64_t> QueryNumber(const std::map<std::string, std::vector<std:
 
 }  // namespace
 
-HttpHandler MakeEventsRoute(const EventLog& log) {
+HttpHandler MakeEventsRoute(EventLog& log) {
   return [&log](HttpRequest&& request, Responder respond) {
     if (request.method != "GET") {
       return respond(BatchErrorResponse(Status::InvalidArgument("events must be read with GET")));
     }
     auto query = ParseQuery(request.query);
     std::optional<uint64_t> after = QueryNumber(query, "after", 0);
+    auto accept = request.headers.find("accept");
+    if (accept != request.headers.end() &&
+        accept->second.find("text/event-stream") != std::string::npos) {
+      if (auto last = request.headers.find("last-event-id"); last != request.headers.end()) {
+        after = QueryNumber({{"after", {last->second}}}, "after", 0);
+      }
+      if (!after) {
+        return respond(BatchErrorResponse(
+            Status::InvalidArgument("Last-Event-ID and after must be sequence numbers")));
+      }
+      HttpResponse response;
+      response.content_type = "text/event-stream";
+      response.headers.emplace_back("Cache-Control", "no-cache");
+      response.stream = [&log, from = *after](std::shared_ptr<ResponseStream> stream) {
+        log.Follow(from, std::move(stream));
+      };
+      return respond(std::move(response));
+    }
     std::optional<uint64_t> limit = QueryNumber(query, "limit", 1000);
     if (!after || !limit || *limit < 1 || *limit > 10'000) {
       return respond(BatchErrorResponse(Status::InvalidArgument(

@@ -2,17 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/http_server.h"
+#include "capacity/ec2_cloud.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "model/arn.h"
@@ -20,12 +24,11 @@
 
 namespace gleaner {
 
-class Ec2Cloud;
-
 // Events in EventBridge's shape ({"version":"0","id","detail-type","source","account","time",
 // "region","resources","detail"}): "Batch Job State Change" (source aws.batch, the JobDetail as
 // detail) for every status a job moves to, and "EC2 Spot Instance Interruption Warning" /
-// "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them.
+// "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them,
+// and "EC2 Instance State-change Notification" for each state a simulated instance moves to.
 // Appended to a JSON-lines file and kept in memory (the newest `capacity`) for
 // GET /gleaner/v1/events?after=<sequence>. Observe runs on the scheduler thread; what it returns
 // publishes the pass's events, and runs once the pass is durable (an event never tells of a change
@@ -50,6 +53,12 @@ class EventLog {
   }
   // Events with a sequence number above `after`, oldest first, at most `limit`.
   std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
+  // Server-Sent Events: writes every event kept with a sequence number above `after` to
+  // `stream`, then each one published, until the stream ends; a comment every 15 s keeps an idle
+  // stream open through proxies. Any thread.
+  void Follow(uint64_t after, std::shared_ptr<ResponseStream> stream);
+
+  ~EventLog();
 
  private:
   void Stage(std::vector<nlohmann::json>& staged, const std::string& detail_type,
@@ -70,15 +79,25 @@ class EventLog {
   std::ofstream file_;
   std::string file_day_;  // YYYY-MM-DD (UTC) the current file began
   std::deque<nlohmann::json> recent_;
+  // Starts at the start's epoch milliseconds x 1000, so that numbers keep growing across restarts
+  // (a client resuming with Last-Event-ID from before one misses nothing published after it).
   uint64_t sequence_ = 0;
+  std::vector<std::shared_ptr<ResponseStream>> streams_;
+  bool stopping_ = false;
+  std::condition_variable stop_;
+  std::thread heartbeat_;  // started with the first stream
   // Scheduler thread only.
   UuidV7Generator ids_;
   std::set<std::string> warned_;  // instance ids already announced
   std::set<std::string> rebalanced_;
+  std::map<std::string, InstanceState> instance_states_;  // the state last told, by instance id
+  bool instances_seen_ = false;
 };
 
 // GET /gleaner/v1/events[?after=<sequence>][&limit=<n>]: {"events": [...], "next": <sequence>};
-// each event carries its "gleanerSequence". Poll with after=<next> to follow.
-HttpHandler MakeEventsRoute(const EventLog& log);
+// each event carries its "gleanerSequence". Poll with after=<next> to follow. With
+// `Accept: text/event-stream`: Server-Sent Events (each event's id its sequence number, its data
+// the event), from `Last-Event-ID` (or ?after=) on, for as long as the client stays.
+HttpHandler MakeEventsRoute(EventLog& log);
 
 }  // namespace gleaner

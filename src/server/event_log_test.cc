@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 
 #include "server/server_test_support.h"
@@ -60,6 +61,77 @@ TEST_F(EventLogTest, EventsAreVisibleOnlyOncePublished) {
   publish();
   EXPECT_EQ(log.Since(0, 10).size(), 1u);
   EXPECT_EQ(Lines(directory_ / "events.jsonl"), 1);
+}
+
+// Keeps what is written to it; ends when told to.
+class RecordingStream : public ResponseStream {
+ public:
+  bool Write(std::string chunk) override {
+    std::lock_guard lock(mutex_);
+    if (ended_) return false;
+    text_ += chunk;
+    return true;
+  }
+  void Close() override { End(); }
+  void End() {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  std::string Text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string text_;
+  bool ended_ = false;
+};
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(EventLogTest, AFollowerGetsTheEventsAfterItsIdThenEachOnePublished) {
+  EventLog log(clock_, {"us-east-1", "123456789012"}, (directory_ / "events.jsonl").string(), 1,
+               7 * kDay);
+  PublishOneEvent(log);
+  PublishOneEvent(log);
+  std::vector<nlohmann::json> kept = log.Since(0, 10);
+  ASSERT_EQ(kept.size(), 2u);
+  uint64_t first = kept[0]["gleanerSequence"].get<uint64_t>();
+  auto stream = std::make_shared<RecordingStream>();
+  log.Follow(first, stream);  // resumes after the first: the second, then what comes
+  PublishOneEvent(log);
+  std::string text = stream->Text();
+  EXPECT_TRUE(text.starts_with("retry: 2000\n\n")) << text;
+  EXPECT_EQ(Count(text, "\ndata: {"), 2u);
+  EXPECT_NE(text.find("id: " + std::to_string(first + 1) + "\ndata: "), std::string::npos);
+  EXPECT_NE(text.find("id: " + std::to_string(first + 2) + "\ndata: "), std::string::npos);
+  EXPECT_EQ(text.find("id: " + std::to_string(first) + "\n"), std::string::npos);
+  stream->End();  // the client left: the log lets go of it
+  PublishOneEvent(log);
+  EXPECT_EQ(Count(stream->Text(), "\ndata: {"), 2u);
+}
+
+TEST_F(EventLogTest, SequenceNumbersKeepGrowingAcrossRestarts) {
+  uint64_t before = 0;
+  {
+    EventLog log(clock_, {"us-east-1", "123456789012"}, (directory_ / "events.jsonl").string(), 1,
+                 7 * kDay);
+    PublishOneEvent(log);
+    PublishOneEvent(log);
+    before = log.Since(0, 10).back()["gleanerSequence"].get<uint64_t>();
+  }
+  clock_.Advance(1);  // the restart takes a millisecond at least
+  EventLog log(clock_, {"us-east-1", "123456789012"}, (directory_ / "events.jsonl").string(), 1,
+               7 * kDay);
+  PublishOneEvent(log);
+  EXPECT_GT(log.Since(0, 10).front()["gleanerSequence"].get<uint64_t>(), before);
 }
 
 TEST_F(EventLogTest, TheFileRotatesDailyAndGoesAfterTheRetention) {

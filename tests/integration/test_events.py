@@ -145,14 +145,30 @@ def test_the_spot_tutorials_interruption_rule_hears_a_reclaim(gleaner, aws, help
         "Id": "notice", "Arn": receiver.url,
         "InputTransformer": {"InputPathsMap": {"instance": "$.detail.instance-id"},
                              "InputTemplate": '{"reclaimed": "<instance>"}'}}])
-    _, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", "sleep 30"])
-    job_id = submit(aws, queue, definition)
-    helpers.wait_for_status(job_id, "RUNNING")
-    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "2s", "--endpoint",
-                         gleaner.endpoint)
-    assert result.returncode == 0, result.stderr
-    instance = result.stdout.split()[0]
-    assert json.loads(receiver.next()["body"]) == {"reclaimed": instance}
+    states = Receiver()
+    events.put_rule(Name="instance-states", EventPattern=json.dumps({
+        "source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"]}))
+    events.put_targets(Rule="instance-states", Targets=[
+        {"Id": "states", "Arn": states.url, "InputPath": "$.detail"}])
+    try:
+        _, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", "sleep 30"])
+        job_id = submit(aws, queue, definition)
+        helpers.wait_for_status(job_id, "RUNNING")
+        result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "2s", "--endpoint",
+                             gleaner.endpoint)
+        assert result.returncode == 0, result.stderr
+        instance = result.stdout.split()[0]
+        assert json.loads(receiver.next()["body"]) == {"reclaimed": instance}
+        # The instance's life, as EC2 tells it: launched, running, then gone at the deadline.
+        told = []
+        while "terminated" not in told:
+            detail = json.loads(states.next()["body"])
+            if detail["instance-id"] == instance:
+                told.append(detail["state"])
+        assert told[0] in ("pending", "running") and told[-1] == "terminated", told
+        assert "running" in told
+    finally:
+        states.close()
 
 
 def test_put_events_submits_a_job_with_the_event_as_its_parameters(gleaner, helpers, events):
@@ -278,3 +294,87 @@ def test_bad_rules_and_targets_are_refused_with_the_reason(events, aws):
     with pytest.raises(ClientError) as refused:
         events.list_rules(EventBusName="other-bus")
     assert client_error(refused)[1] == "ResourceNotFoundException"
+
+
+class EventStream:
+    """GET /gleaner/v1/events as a Server-Sent Events client does (signed, as every request)."""
+
+    def __init__(self, gleaner, last_event_id: str | None = None):
+        import http.client
+        from urllib.parse import urlsplit
+
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        from gleaner_testlib import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        request = AWSRequest(method="GET", url=gleaner.endpoint + "/gleaner/v1/events",
+                             headers=headers)
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "batch", REGION).add_auth(request)
+        parts = urlsplit(gleaner.endpoint)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+        self.connection.request("GET", "/gleaner/v1/events", headers=dict(request.headers.items()))
+        self.response = self.connection.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+
+    def next_event(self) -> tuple[str, dict]:
+        """(id, event) of the next event, past comments and the retry line."""
+        event_id, data = None, None
+        while True:
+            line = self.response.fp.readline().decode()
+            assert line, "the stream ended"
+            line = line.rstrip("\n")
+            if line.startswith("id: "):
+                event_id = line[4:]
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+            elif line == "" and data is not None:
+                return event_id, data
+
+    def close(self):
+        self.connection.close()
+
+
+def job_events_until(stream: EventStream, job_id: str, status: str) -> list[tuple[str, dict]]:
+    seen = []
+    while True:
+        event_id, event = stream.next_event()
+        seen.append((event_id, event))
+        if event["detail"].get("jobId") == job_id and event["detail"]["status"] == status:
+            return seen
+
+
+def test_the_event_stream_follows_and_resumes_from_the_last_event_id(gleaner, helpers, stack):
+    stream = EventStream(gleaner)
+    first = helpers.submit(stack.queue_name, stack.definition_name)
+    seen = job_events_until(stream, first, "SUCCEEDED")
+    statuses = [event["detail"]["status"] for _, event in seen if
+                event["detail"].get("jobId") == first]
+    assert statuses == ["RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
+    assert all(event["detail-type"] == "Batch Job State Change" for _, event in seen)
+    assert all(int(event_id) == event["gleanerSequence"] for event_id, event in seen)
+    last_id = seen[-1][0]
+    stream.close()
+
+    second = helpers.submit(stack.queue_name, stack.definition_name)
+    helpers.wait_for_status(second, "SUCCEEDED")
+    # Resumed: what came after the last id seen, nothing before it.
+    resumed = EventStream(gleaner, last_event_id=last_id)
+    missed = job_events_until(resumed, second, "SUCCEEDED")
+    resumed.close()
+    assert [event["detail"]["jobId"] for _, event in missed] == [second] * 4
+    assert int(missed[0][0]) == int(last_id) + 1
+
+    gleaner.restart()  # the numbers keep growing across a restart
+    third = helpers.submit(stack.queue_name, stack.definition_name)
+    resumed = EventStream(gleaner, last_event_id=last_id)
+    later = job_events_until(resumed, third, "SUCCEEDED")
+    resumed.close()
+    ids = [int(event_id) for event_id, _ in later]
+    assert ids == sorted(ids) and ids[0] > int(last_id)
+    jobs = [event["detail"]["jobId"] for _, event in later]
+    assert first not in jobs and third in jobs
