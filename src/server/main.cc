@@ -111,6 +111,12 @@ int main(int argc, char** argv) {
                        "--stop-grace-seconds before the deadline, SIGKILL at it (the gcp "
                        "profiles always signal at the notice: GCP's ACPI shutdown)");
   up_command->add_option("--seed", up.seed, "Seed of the simulated cloud (default: random)");
+  up_command->add_option("--log-level", up.log_level, "debug, info, warn or error")
+      ->capture_default_str();
+  up_command
+      ->add_option("--log-format", up.log_format,
+                   "text, or json: one object per line with time, level and message")
+      ->capture_default_str();
   up_command->add_option("--subnet-zone", up.subnet_zones,
                          "SUBNET=ZONE: the simulated cloud's subnet SUBNET is in availability "
                          "zone ZONE (repeatable). Otherwise a subnet is in the zone the first "

@@ -29,6 +29,7 @@
 #include "runtime/container_launcher.h"
 #include "runtime/daemon_setup.h"
 #include "runtime/runtime_choice.h"
+#include "server/activity_log.h"
 #include "server/agent_hub.h"
 #include "server/attempt_network_host.h"
 #include "server/data_directory.h"
@@ -119,8 +120,10 @@ void AddAwsEnvironment(const std::string& endpoint, const std::string& region,
 }  // namespace
 
 int RunUpCommand(const UpOptions& options) {
-  // Logs go to stderr: stdout carries the endpoint line that scripts and tests read.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("gleaner"));
+  if (Status configured = ConfigureServerLog(options.log_level, options.log_format);
+      !configured.ok()) {
+    return Fail(configured.message());
+  }
   auto listen = ParseListen(options.listen);
   if (!listen.ok()) return Fail(listen.status().message());
   std::string data_dir = options.data_dir;
@@ -215,10 +218,13 @@ int RunUpCommand(const UpOptions& options) {
   engine_options.on_pass = [metrics](double seconds, const Decisions& decisions) {
     metrics->OnPass(seconds, decisions);
   };
-  engine_options.observe_changes = [events, janitor, metrics, logs = engine_options.log_directory,
+  auto activity = std::make_shared<ActivityLog>();
+  engine_options.observe_changes = [events, janitor, metrics, activity,
+                                    logs = engine_options.log_directory,
                                     work = engine_options.working_directory, cloud = cloud.get()](
                                        const BatchState& observed, const StateChanges& changes) {
     metrics->OnChanges(observed, changes);
+    activity->Observe(observed, changes, cloud);
     std::function<void()> publish = events->Observe(observed, changes, cloud);
     if (changes.purged_log_streams.empty() && changes.deleted_jobs.empty()) return publish;
     // Purged jobs' output and working directories go with them, once their deletion is durable.

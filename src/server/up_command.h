@@ -9,7 +9,9 @@ namespace gleaner {
 
 struct UpOptions {
   std::string listen = "127.0.0.1:8686";
-  std::string data_dir;  // default: $HOME/.gleaner
+  std::string data_dir;             // default: $HOME/.gleaner
+  std::string log_level = "info";   // debug | info | warn | error
+  std::string log_format = "text";  // text | json
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   double vcpus = 0;        // 0: what the machine has

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gleaner_testlib import AWS_CLI, SIMSPOT_ARGS, client_env, client_error, make_client
-from test_spot import create_spot_stack, submit
+from test_spot import interrupt_running_spot_job
 
 # aws-batch-reference.txt, "Monitor job state changes", verbatim.
 REFERENCE_TUTORIAL_PUT_RULE = """aws events put-rule \\
@@ -151,13 +151,7 @@ def test_the_spot_tutorials_interruption_rule_hears_a_reclaim(gleaner, aws, help
     events.put_targets(Rule="instance-states", Targets=[
         {"Id": "states", "Arn": states.url, "InputPath": "$.detail"}])
     try:
-        _, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", "sleep 30"])
-        job_id = submit(aws, queue, definition)
-        helpers.wait_for_status(job_id, "RUNNING")
-        result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "2s", "--endpoint",
-                             gleaner.endpoint)
-        assert result.returncode == 0, result.stderr
-        instance = result.stdout.split()[0]
+        _, _, _, instance = interrupt_running_spot_job(aws, helpers, gleaner_cli, "2s")
         assert json.loads(receiver.next()["body"]) == {"reclaimed": instance}
         # The instance's life, as EC2 tells it: launched, running, then gone at the deadline.
         told = []

@@ -370,3 +370,16 @@ def test_kill9_keeps_the_simulated_cloud_its_jobs_and_a_pending_interruption(
     done = helpers.wait_for_status(runner, "SUCCEEDED")
     assert len(done["attempts"]) == 1, done["attempts"]
     assert len(helpers.wait_for_status(noticed, "SUCCEEDED")["attempts"]) == 2
+
+
+def interrupt_running_spot_job(aws, helpers, gleaner_cli, notice: str = "1s", retry=True):
+    """A job running `sleep 30` on a SPOT compute environment (create_spot_stack), interrupted
+    with `gleaner interrupt` -> (spot compute environment, queue, job id, instance id)."""
+    spot, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", "sleep 30"],
+                                                   retry=retry)
+    job_id = submit(aws, queue, definition)
+    helpers.wait_for_status(job_id, "RUNNING")
+    result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", notice, "--endpoint",
+                         helpers.server.endpoint)
+    assert result.returncode == 0, result.stderr
+    return spot, queue, job_id, result.stdout.split()[0]
