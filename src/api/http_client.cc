@@ -46,7 +46,8 @@ namespace {
 // The request as sent: Host with the port (what signing covers), and signed when credentials
 // were given.
 http::request<http::string_body> BuildRequest(const HttpClient::Connection& connection,
-                                              const std::string& target, const std::string& body,
+                                              http::verb method, const std::string& target,
+                                              const std::string& body,
                                               const std::map<std::string, std::string>& headers) {
   std::map<std::string, std::string> all = headers;
   all["Host"] = connection.port == connection.default_port
@@ -56,10 +57,10 @@ http::request<http::string_body> BuildRequest(const HttpClient::Connection& conn
     size_t question = target.find('?');
     std::string path = target.substr(0, question);
     std::string query = question == std::string::npos ? "" : target.substr(question + 1);
-    SignSigV4("POST", path, query, all, body, *connection.credentials, connection.region, "batch",
-              SystemClock().NowMillis());
+    SignSigV4(std::string(http::to_string(method)), path, query, all, body, *connection.credentials,
+              connection.region, "batch", SystemClock().NowMillis());
   }
-  http::request<http::string_body> request{http::verb::post, target, 11};
+  http::request<http::string_body> request{method, target, 11};
   for (const auto& [name, value] : all) request.set(name, value);
   request.body() = body;
   request.prepare_payload();
@@ -164,10 +165,23 @@ Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::
   return Post(path, body, headers, std::chrono::milliseconds::zero());
 }
 
+Result<HttpClientResponse> HttpClient::Get(const std::string& path,
+                                           const std::map<std::string, std::string>& headers) {
+  return Exchange("GET", path, "", headers, std::chrono::milliseconds::zero());
+}
+
 Result<HttpClientResponse> HttpClient::Post(const std::string& path, const std::string& body,
                                             const std::map<std::string, std::string>& headers,
                                             std::chrono::milliseconds timeout) {
-  http::request<http::string_body> request = BuildRequest(*connection_, path, body, headers);
+  return Exchange("POST", path, body, headers, timeout);
+}
+
+Result<HttpClientResponse> HttpClient::Exchange(const std::string& method, const std::string& path,
+                                                const std::string& body,
+                                                const std::map<std::string, std::string>& headers,
+                                                std::chrono::milliseconds timeout) {
+  http::request<http::string_body> request =
+      BuildRequest(*connection_, http::string_to_verb(method), path, body, headers);
   http::response<http::string_body> response;
   boost::system::error_code error;
   Connection& connection = *connection_;

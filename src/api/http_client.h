@@ -35,6 +35,8 @@ class HttpClient {
   Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
                                   const std::map<std::string, std::string>& headers,
                                   std::chrono::milliseconds timeout);
+  Result<HttpClientResponse> Get(const std::string& path,
+                                 const std::map<std::string, std::string>& headers = {});
   // Signs every later request (SigV4, service "batch") with these credentials.
   void SetCredentials(SigV4Credentials credentials, std::string region);
   // Makes the timed Post in progress (or else the next one) fail at once. The one member that may
@@ -45,6 +47,10 @@ class HttpClient {
 
  private:
   explicit HttpClient(Connection* connection);
+  Result<HttpClientResponse> Exchange(const std::string& method, const std::string& path,
+                                      const std::string& body,
+                                      const std::map<std::string, std::string>& headers,
+                                      std::chrono::milliseconds timeout);
   Connection* connection_;
 };
 

@@ -236,6 +236,13 @@ class BatchState final : public HostEvents {
   // How many jobs each queue (by ARN) holds in each status, from the queues' own indexes: as
   // cheap with a million jobs as with ten (metrics).
   std::map<std::string, std::array<size_t, kJobStatusCount>> JobCountsByQueue() const;
+  // What a queue's STARTING and RUNNING jobs reserve, and the RUNNABLE job waiting longest (the
+  // first by id: ids are time-ordered), from the queue's indexes (`gleaner queues`).
+  struct QueueActivity {
+    Resources reserved;
+    const Job* oldest_runnable = nullptr;
+  };
+  QueueActivity ActivityOf(const std::string& queue_arn) const;
 
  private:
   struct QueueJobs;  // per-queue indexes, defined in the .cc files

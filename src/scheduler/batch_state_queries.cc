@@ -280,4 +280,22 @@ std::map<std::string, std::array<size_t, kJobStatusCount>> BatchState::JobCounts
   return counts;
 }
 
+BatchState::QueueActivity BatchState::ActivityOf(const std::string& queue_arn) const {
+  QueueActivity activity;
+  auto queue = jobs_by_queue_.find(queue_arn);
+  if (queue == jobs_by_queue_.end()) return activity;
+  for (JobStatus status : {JobStatus::kStarting, JobStatus::kRunning}) {
+    auto jobs = queue->second.find(status);
+    if (jobs == queue->second.end()) continue;
+    for (const Job* job : jobs->second) {
+      if (job->placement) activity.reserved += job->placement->reserved;
+    }
+  }
+  auto runnable = queue->second.find(JobStatus::kRunnable);
+  if (runnable != queue->second.end() && !runnable->second.empty()) {
+    activity.oldest_runnable = *runnable->second.begin();
+  }
+  return activity;
+}
+
 }  // namespace gleaner

@@ -9,6 +9,7 @@
 
 #include "agent/agent_command.h"
 #include "cli/interrupt_command.h"
+#include "cli/listing_commands.h"
 #include "cli/logs_command.h"
 #include "runtime/attempt_shim.h"
 #include "runtime/run_as.h"
@@ -169,6 +170,27 @@ int main(int argc, char** argv) {
   logs_command->add_option("--endpoint", logs.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
       ->capture_default_str();
 
+  gleaner::JobsCommandOptions jobs;
+  jobs.endpoint = DefaultEndpoint();
+  CLI::App* jobs_command = app.add_subcommand("jobs", "List jobs as a table (or JSON)");
+  jobs_command->add_option("--queue", jobs.queues,
+                           "Only this job queue (repeatable; default: all)");
+  jobs_command->add_option("--status", jobs.statuses,
+                           "Only jobs in this status (repeatable; default: all)");
+  jobs_command->add_option("--name", jobs.name, "Only jobs whose name matches this glob ('*')");
+  jobs_command->add_option("--array-job-id", jobs.array_job_id, "The children of this array job");
+  jobs_command->add_option("--output,-o", jobs.output, "table or json")->capture_default_str();
+  jobs_command->add_option("--endpoint", jobs.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
+      ->capture_default_str();
+
+  gleaner::QueuesCommandOptions queues;
+  queues.endpoint = DefaultEndpoint();
+  CLI::App* queues_command = app.add_subcommand(
+      "queues", "Per job queue: jobs by status, running vCPUs, the job waiting longest");
+  queues_command->add_option("--output,-o", queues.output, "table or json")->capture_default_str();
+  queues_command->add_option("--endpoint", queues.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
+      ->capture_default_str();
+
   gleaner::InterruptCommandOptions interrupt;
   interrupt.endpoint = DefaultEndpoint();
   CLI::App* interrupt_command = app.add_subcommand(
@@ -245,5 +267,7 @@ int main(int argc, char** argv) {
   }
   if (up_command->parsed()) return gleaner::RunUpCommand(up);
   if (logs_command->parsed()) return gleaner::RunLogsCommand(logs);
+  if (jobs_command->parsed()) return gleaner::RunJobsCommand(jobs);
+  if (queues_command->parsed()) return gleaner::RunQueuesCommand(queues);
   return 1;
 }

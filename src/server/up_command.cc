@@ -41,6 +41,7 @@
 #include "server/interrupt_route.h"
 #include "server/job_aws_endpoints.h"
 #include "server/local_host.h"
+#include "server/queues_route.h"
 #include "server/server_metrics.h"
 #include "server/task_credentials_route.h"
 #include "server/task_metadata_route.h"
@@ -359,6 +360,7 @@ int RunUpCommand(const UpOptions& options) {
     delivery.Enqueue(published);
   });
   api_options.routes.emplace_back("/metrics", metrics->Route(engine, cloud.get()));
+  api_options.routes.emplace_back("/gleaner/v1/queues", MakeQueuesRoute(engine));
   api_options.observe_request = [metrics](const RequestKind& kind, int status, double seconds) {
     metrics->OnRequest(kind, status, seconds);
   };

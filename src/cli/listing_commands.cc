@@ -1,0 +1,222 @@
+#include "cli/listing_commands.h"
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "cli/gleaner_client.h"
+#include "cli/table.h"
+#include "common/clock.h"
+#include "common/glob.h"
+
+namespace gleaner {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kStatuses = {"SUBMITTED", "PENDING",   "RUNNABLE", "STARTING",
+                                            "RUNNING",   "SUCCEEDED", "FAILED"};
+constexpr size_t kDescribeBatch = 100;  // DescribeJobs takes at most 100 ids
+constexpr size_t kReasonWidth = 60;
+
+int Fail(const std::string& command, const Status& status) {
+  std::cerr << "gleaner " << command << ": " << status.message() << "\n";
+  return 1;
+}
+
+std::string QueueName(const std::string& arn) {
+  size_t slash = arn.rfind('/');
+  return slash == std::string::npos ? arn : arn.substr(slash + 1);
+}
+
+// Every page of ListJobs for one queue (or array) and status.
+Status ListAll(GleanerClient& client, json request, std::vector<json>& summaries) {
+  for (std::string token;;) {
+    if (!token.empty()) request["nextToken"] = token;
+    Result<json> page = client.Batch("ListJobs", request);
+    if (!page.ok()) return page.status();
+    for (json& summary : (*page)["jobSummaryList"]) summaries.push_back(std::move(summary));
+    token = page->value("nextToken", "");
+    if (token.empty()) return Status::Ok();
+  }
+}
+
+Result<std::vector<std::string>> AllQueueNames(GleanerClient& client) {
+  std::vector<std::string> names;
+  for (std::string token;;) {
+    json request = json::object();
+    if (!token.empty()) request["nextToken"] = token;
+    Result<json> page = client.Batch("DescribeJobQueues", request);
+    if (!page.ok()) return page.status();
+    for (const json& queue : (*page)["jobQueues"]) names.push_back(queue["jobQueueName"]);
+    token = page->value("nextToken", "");
+    if (token.empty()) return names;
+  }
+}
+
+std::string ArraySummary(const json& job) {
+  auto properties = job.find("arrayProperties");
+  if (properties == job.end() || !properties->contains("statusSummary")) return "";
+  std::string text = " [array " + std::to_string(properties->value("size", 0)) + ":";
+  for (const std::string& status : kStatuses) {
+    int count = (*properties)["statusSummary"].value(status, 0);
+    if (count > 0) text += " " + std::to_string(count) + " " + status;
+  }
+  return text + "]";
+}
+
+// Waiting: how long since it was submitted; running: since it started; ended: how long it ran.
+std::string AgeOrDuration(const json& job, EpochMillis now) {
+  std::string status = job.value("status", "");
+  int64_t created = job.value("createdAt", int64_t{0});
+  int64_t started = job.value("startedAt", int64_t{0});
+  int64_t stopped = job.value("stoppedAt", int64_t{0});
+  if (status == "SUCCEEDED" || status == "FAILED") {
+    return started > 0 && stopped >= started ? FormatDuration(stopped - started) : "-";
+  }
+  if (status == "RUNNING" && started > 0) return FormatDuration(now - started);
+  return FormatDuration(now - created);
+}
+
+std::string Attempt(const json& job) {
+  size_t ended = job.value("attempts", json::array()).size();
+  std::string status = job.value("status", "");
+  bool running = status == "STARTING" || status == "RUNNING";
+  size_t attempt = ended + (running ? 1 : 0);
+  return attempt == 0 ? "-" : std::to_string(attempt);
+}
+
+std::string Shortened(std::string text) {
+  if (text.size() > kReasonWidth) text = text.substr(0, kReasonWidth - 3) + "...";
+  return text;
+}
+
+Status CheckOptions(const JobsCommandOptions& options) {
+  for (const std::string& status : options.statuses) {
+    if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) {
+      return Status::InvalidArgument("--status " + status +
+                                     " is not a job status (SUBMITTED, PENDING, RUNNABLE, "
+                                     "STARTING, RUNNING, SUCCEEDED, FAILED)");
+    }
+  }
+  if (options.output != "table" && options.output != "json") {
+    return Status::InvalidArgument("--output must be table or json, not " + options.output);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<json>> FindJobs(GleanerClient& client, const JobsCommandOptions& options) {
+  const std::vector<std::string>& statuses =
+      options.statuses.empty() ? kStatuses : options.statuses;
+  std::vector<json> requests;
+  if (!options.array_job_id.empty()) {
+    for (const std::string& status : statuses) {
+      requests.push_back({{"arrayJobId", options.array_job_id}, {"jobStatus", status}});
+    }
+  } else {
+    std::vector<std::string> queues = options.queues;
+    if (queues.empty()) {
+      Result<std::vector<std::string>> all = AllQueueNames(client);
+      if (!all.ok()) return all.status();
+      queues = std::move(*all);
+    }
+    for (const std::string& queue : queues) {
+      for (const std::string& status : statuses) {
+        requests.push_back({{"jobQueue", queue}, {"jobStatus", status}});
+      }
+    }
+  }
+  std::vector<json> summaries;
+  for (json& request : requests) {
+    request["maxResults"] = 1000;
+    GLEANER_RETURN_IF_ERROR(ListAll(client, request, summaries));
+  }
+  std::vector<std::string> ids;
+  std::set<std::string> seen;
+  for (const json& summary : summaries) {
+    std::string name = summary.value("jobName", "");
+    if (!options.name.empty() && !MatchesGlob(options.name, name, false)) continue;
+    if (seen.insert(summary.value("jobId", "")).second) ids.push_back(summary["jobId"]);
+  }
+  std::vector<json> jobs;
+  for (size_t start = 0; start < ids.size(); start += kDescribeBatch) {
+    size_t end = std::min(ids.size(), start + kDescribeBatch);
+    json batch = json::array();
+    for (size_t i = start; i < end; ++i) batch.push_back(ids[i]);
+    Result<json> described = client.Batch("DescribeJobs", {{"jobs", batch}});
+    if (!described.ok()) return described.status();
+    for (json& job : (*described)["jobs"]) jobs.push_back(std::move(job));
+  }
+  std::stable_sort(jobs.begin(), jobs.end(), [](const json& a, const json& b) {
+    return a.value("createdAt", int64_t{0}) < b.value("createdAt", int64_t{0});
+  });
+  return jobs;
+}
+
+}  // namespace
+
+int RunJobsCommand(const JobsCommandOptions& options) {
+  if (Status checked = CheckOptions(options); !checked.ok()) return Fail("jobs", checked);
+  Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
+  if (!client.ok()) return Fail("jobs", client.status());
+  Result<std::vector<json>> jobs = FindJobs(*client, options);
+  if (!jobs.ok()) return Fail("jobs", jobs.status());
+  if (options.output == "json") {
+    std::cout << json{{"jobs", *jobs}}.dump(2) << "\n";
+    return 0;
+  }
+  EpochMillis now = SystemClock().NowMillis();
+  Table table({"JOB ID", "NAME", "QUEUE", "STATUS", "ATTEMPT", "AGE", "REASON"});
+  for (const json& job : *jobs) {
+    std::string status = job.value("status", "");
+    table.AddRow({job.value("jobId", ""), job.value("jobName", "") + ArraySummary(job),
+                  QueueName(job.value("jobQueue", "")), status, Attempt(job),
+                  AgeOrDuration(job, now), Shortened(job.value("statusReason", ""))},
+                 status);
+  }
+  std::cout << table.Render(StdoutWantsColour());
+  return 0;
+}
+
+int RunQueuesCommand(const QueuesCommandOptions& options) {
+  if (options.output != "table" && options.output != "json") {
+    return Fail("queues",
+                Status::InvalidArgument("--output must be table or json, not " + options.output));
+  }
+  Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
+  if (!client.ok()) return Fail("queues", client.status());
+  Result<json> summary = client->Get("/gleaner/v1/queues");
+  if (!summary.ok()) return Fail("queues", summary.status());
+  if (options.output == "json") {
+    std::cout << summary->dump(2) << "\n";
+    return 0;
+  }
+  EpochMillis now = SystemClock().NowMillis();
+  std::vector<std::string> headers = {"QUEUE", "STATE", "PRIORITY"};
+  headers.insert(headers.end(), kStatuses.begin(), kStatuses.end());
+  headers.insert(headers.end(), {"VCPUS", "OLDEST WAITING"});
+  Table table(headers);
+  for (const json& queue : (*summary)["queues"]) {
+    std::vector<std::string> row = {queue.value("jobQueueName", ""),
+                                    queue.value("state", "") + "/" + queue.value("status", ""),
+                                    std::to_string(queue.value("priority", 0))};
+    for (const std::string& status : kStatuses) {
+      row.push_back(std::to_string(queue["jobCounts"].value(status, 0)));
+    }
+    char vcpus[32];
+    std::snprintf(vcpus, sizeof(vcpus), "%g", queue.value("reservedVcpus", 0.0));
+    row.push_back(vcpus);
+    if (auto oldest = queue.find("oldestRunnable"); oldest != queue.end()) {
+      row.push_back(FormatDuration(now - oldest->value("runnableSince", int64_t{0})) + " (" +
+                    oldest->value("jobName", "") + ")");
+    } else {
+      row.push_back("-");
+    }
+    table.AddRow(std::move(row));
+  }
+  std::cout << table.Render(StdoutWantsColour());
+  return 0;
+}
+
+}  // namespace gleaner

@@ -1,0 +1,86 @@
+"""`gleaner jobs` and `gleaner queues`: tables a user reads, JSON a script reads, and one clear
+line when the server cannot be reached or refuses the credentials."""
+
+import json
+import subprocess
+
+from gleaner_testlib import client_env
+
+
+def rows(output: str) -> list[list[str]]:
+    """The table's rows split on runs of two or more spaces (cells hold single spaces)."""
+    import re
+    return [re.split(r"\s{2,}", line.strip()) for line in output.strip().splitlines()]
+
+
+def test_jobs_and_queues_as_tables_and_json(gleaner, helpers, stack, gleaner_cli):
+    done = helpers.submit(stack.queue_name, stack.definition_name, name="nightly-done")
+    failing = helpers.register(command=["sh", "-c", "echo boom; exit 3"])
+    failed = helpers.submit(stack.queue_name, failing["jobDefinitionName"], name="nightly-fail")
+    array = helpers.submit(stack.queue_name, stack.definition_name, name="render-frames",
+                           arrayProperties={"size": 3})
+    too_big = helpers.register(container={"resourceRequirements": [
+        {"type": "VCPU", "value": "64"}, {"type": "MEMORY", "value": "512"}]})
+    waiting = helpers.submit(stack.queue_name, too_big["jobDefinitionName"], name="waits")
+    for job_id in (done, array):
+        helpers.wait_for_status(job_id, "SUCCEEDED")
+    helpers.wait_for_status(failed, "FAILED")
+    helpers.wait_for_status(waiting, "RUNNABLE")
+
+    result = gleaner_cli("jobs", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    assert "\033[" not in result.stdout  # no colour when stdout is not a terminal
+    table = rows(result.stdout)
+    assert table[0] == ["JOB ID", "NAME", "QUEUE", "STATUS", "ATTEMPT", "AGE", "REASON"]
+    by_id = {row[0]: row for row in table[1:]}
+    assert set(by_id) == {done, failed, array, waiting}  # array children are not listed
+    assert by_id[done][1:5] == ["nightly-done", stack.queue_name, "SUCCEEDED", "1"]
+    assert by_id[array][1] == "render-frames [array 3: 3 SUCCEEDED]"
+    assert by_id[failed][3] == "FAILED"
+    assert by_id[waiting][3:5] == ["RUNNABLE", "-"]
+
+    result = gleaner_cli("jobs", "--status", "FAILED", "--status", "RUNNABLE", "--name",
+                         "nightly-*", "--endpoint", gleaner.endpoint)
+    assert [row[0] for row in rows(result.stdout)[1:]] == [failed]
+
+    result = gleaner_cli("jobs", "--array-job-id", array, "--output", "json",
+                         "--endpoint", gleaner.endpoint)
+    children = json.loads(result.stdout)["jobs"]
+    assert sorted(job["jobId"] for job in children) == [f"{array}:{i}" for i in range(3)]
+
+    result = gleaner_cli("queues", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    table = rows(result.stdout)
+    assert table[0] == ["QUEUE", "STATE", "PRIORITY", "SUBMITTED", "PENDING", "RUNNABLE",
+                        "STARTING", "RUNNING", "SUCCEEDED", "FAILED", "VCPUS", "OLDEST WAITING"]
+    queue_row = next(row for row in table[1:] if row[0] == stack.queue_name)
+    # SUCCEEDED counts the array's children and the array itself, as the queue holds them.
+    assert queue_row[1] == "ENABLED/VALID"
+    assert queue_row[5] == "1" and queue_row[10] == "0"
+    assert queue_row[9] == "1" and int(queue_row[8]) >= 2
+    assert queue_row[11].endswith("(waits)")
+    summary = json.loads(gleaner_cli("queues", "--output", "json", "--endpoint",
+                                     gleaner.endpoint).stdout)
+    queue = next(q for q in summary["queues"] if q["jobQueueName"] == stack.queue_name)
+    assert queue["jobCounts"]["RUNNABLE"] == 1
+    assert queue["oldestRunnable"]["jobId"] == waiting
+
+
+def test_client_errors_are_one_clear_line(gleaner, gleaner_cli):
+    result = gleaner_cli("jobs", "--endpoint", "http://127.0.0.1:1")
+    assert result.returncode != 0
+    assert result.stderr.startswith("gleaner jobs: cannot reach gleaner at http://127.0.0.1:1: ")
+    assert result.stderr.count("\n") == 1
+
+    environment = client_env(gleaner.workdir / "home")
+    environment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
+    result = subprocess.run([str(gleaner.binary), "queues", "--endpoint", gleaner.endpoint],
+                            capture_output=True, text=True, timeout=30, env=environment,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode != 0
+    assert result.stderr.startswith("gleaner queues: ")
+    assert "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+    result = gleaner_cli("jobs", "--status", "DONE", "--endpoint", gleaner.endpoint)
+    assert result.returncode != 0 and "--status DONE is not a job status" in result.stderr
