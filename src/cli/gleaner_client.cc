@@ -23,6 +23,12 @@ Result<json> GleanerClient::Batch(const std::string& operation, const json& body
   return Answer(client_.Post(path, body.dump(), {{"Content-Type", "application/json"}}));
 }
 
+Result<json> GleanerClient::Target(const std::string& target, const json& body) {
+  return Answer(
+      client_.Post("/", body.dump(),
+                   {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}}));
+}
+
 Result<json> GleanerClient::Get(const std::string& path) { return Answer(client_.Get(path)); }
 
 Result<json> GleanerClient::Answer(Result<HttpClientResponse> response) {

@@ -18,6 +18,8 @@ class GleanerClient {
 
   // An AWS Batch operation: POST /v1/<lower-case operation>.
   Result<nlohmann::json> Batch(const std::string& operation, const nlohmann::json& body);
+  // A json-1.1 operation (CloudWatch Logs, ECS, EventBridge): POST / with X-Amz-Target.
+  Result<nlohmann::json> Target(const std::string& target, const nlohmann::json& body);
   // GET of one of gleaner's own routes ("/gleaner/v1/queues").
   Result<nlohmann::json> Get(const std::string& path);
 

@@ -219,4 +219,49 @@ int RunQueuesCommand(const QueuesCommandOptions& options) {
   return 0;
 }
 
+namespace {
+
+// "notice, reclaimed in 1m40s", "rebalance recommended", or "-".
+std::string InterruptionState(const json& instance, EpochMillis now) {
+  if (instance.contains("interruptionNoticeAt")) {
+    int64_t at = instance.value("terminatesAt", int64_t{0});
+    return at > now ? "notice, reclaimed in " + FormatDuration(at - now) : "notice, reclaimed";
+  }
+  if (instance.contains("rebalanceAt")) return "rebalance recommended";
+  return "-";
+}
+
+}  // namespace
+
+int RunInstancesCommand(const QueuesCommandOptions& options) {
+  if (options.output != "table" && options.output != "json") {
+    return Fail("instances",
+                Status::InvalidArgument("--output must be table or json, not " + options.output));
+  }
+  Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
+  if (!client.ok()) return Fail("instances", client.status());
+  Result<json> listed = client->Get("/gleaner/v1/instances");
+  if (!listed.ok()) return Fail("instances", listed.status());
+  if (options.output == "json") {
+    std::cout << listed->dump(2) << "\n";
+    return 0;
+  }
+  EpochMillis now = SystemClock().NowMillis();
+  Table table({"INSTANCE ID", "COMPUTE ENVIRONMENT", "TYPE", "ZONE", "LIFECYCLE", "STATE", "$/HOUR",
+               "AGE", "JOBS", "INTERRUPTION"});
+  for (const json& instance : (*listed)["instances"]) {
+    char price[32];
+    std::snprintf(price, sizeof(price), "%.4f", instance.value("hourlyPrice", 0.0));
+    std::string interruption = InterruptionState(instance, now);
+    table.AddRow({instance.value("instanceId", ""), instance.value("computeEnvironment", ""),
+                  instance.value("instanceType", ""), instance.value("availabilityZone", ""),
+                  instance.value("lifecycle", ""), instance.value("state", ""), price,
+                  FormatDuration(now - instance.value("launchedAt", int64_t{0})),
+                  std::to_string(instance.value("jobs", 0)), interruption},
+                 interruption == "-" ? "" : "FAILED");
+  }
+  std::cout << table.Render(StdoutWantsColour());
+  return 0;
+}
+
 }  // namespace gleaner

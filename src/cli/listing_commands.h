@@ -28,4 +28,8 @@ struct QueuesCommandOptions {
 // waiting longest. Returns the exit code.
 int RunQueuesCommand(const QueuesCommandOptions& options);
 
+// `gleaner instances`: the simulated cloud's instances (compute environment, type, zone,
+// lifecycle, price, age, jobs on it, interruption state). Same options as `gleaner queues`.
+int RunInstancesCommand(const QueuesCommandOptions& options);
+
 }  // namespace gleaner

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <thread>
 
-#include "api/http_client.h"
+#include "cli/gleaner_client.h"
 
 namespace gleaner {
 namespace {
@@ -15,35 +15,30 @@ using nlohmann::json;
 
 constexpr auto kFollowPollInterval = std::chrono::milliseconds(500);
 
-Result<json> CallJson(HttpClient& client, const std::string& path, const json& body,
-                      const std::map<std::string, std::string>& headers) {
-  auto response = client.Post(path, body.dump(), headers);
-  if (!response.ok()) return response.status();
-  json parsed = json::parse(response->body, nullptr, false);
-  if (response->status != 200) {
-    std::string message = parsed.is_object() && parsed.contains("message")
-                              ? parsed["message"].get<std::string>()
-                              : response->body;
-    return Status::InvalidArgument(message);
-  }
-  if (parsed.is_discarded()) return Status::Internal("gleaner answered with invalid JSON");
-  return parsed;
+int Fail(const Status& status) {
+  std::cerr << "gleaner logs: " << status.message() << "\n";
+  return 1;
 }
 
-Result<json> DescribeJob(HttpClient& client, const std::string& job_id) {
-  auto described = CallJson(client, "/v1/describejobs", {{"jobs", {job_id}}},
-                            {{"Content-Type", "application/json"}});
+Result<json> DescribeJob(GleanerClient& client, const std::string& job_id) {
+  Result<json> described = client.Batch("DescribeJobs", {{"jobs", {job_id}}});
   if (!described.ok()) return described.status();
   if ((*described)["jobs"].empty()) {
-    return Status::InvalidArgument("job " + job_id + " does not exist");
+    return Status::NotFound("job " + job_id + " does not exist");
   }
   return (*described)["jobs"][0];
 }
 
-// The stream of the wanted attempt, and whether that attempt has ended.
+bool HasEnded(const json& job) {
+  std::string status = job.value("status", "");
+  return status == "SUCCEEDED" || status == "FAILED";
+}
+
+// The stream of the wanted attempt, and whether that attempt has ended. FailedPrecondition: the
+// job has not started that attempt yet (it may later).
 Result<std::pair<std::string, bool>> FindStream(const json& job, int attempt) {
   const json& attempts = job.value("attempts", json::array());
-  bool job_done = job.value("status", "") == "SUCCEEDED" || job.value("status", "") == "FAILED";
+  bool job_done = HasEnded(job);
   if (attempt > 0) {
     if (attempt <= static_cast<int>(attempts.size())) {
       return std::make_pair(attempts[attempt - 1]["container"].value("logStreamName", ""), true);
@@ -56,32 +51,43 @@ Result<std::pair<std::string, bool>> FindStream(const json& job, int attempt) {
   std::string status = job.value("status", "");
   bool running = status == "STARTING" || status == "RUNNING";
   if (stream.empty() || (!running && !job_done)) {
-    return Status::InvalidArgument("job " + job.value("jobId", "") + " is " + status +
-                                   " and has no log yet");
+    if (job_done) return Status::InvalidArgument("job ended without output (it never ran)");
+    std::string reason = job.value("statusReason", "");
+    return Status::FailedPrecondition("job " + job.value("jobId", "") + " is " + status +
+                                      (reason.empty() ? "" : " (" + reason + ")") +
+                                      " and has no log yet");
   }
   return std::make_pair(stream, !running);
+}
+
+// With --follow, waits for the attempt to start (saying so once on stderr); otherwise the job's
+// state is the answer.
+Result<std::pair<std::string, bool>> WaitForStream(GleanerClient& client,
+                                                   const LogsCommandOptions& options) {
+  bool told = false;
+  while (true) {
+    Result<json> job = DescribeJob(client, options.job_id);
+    if (!job.ok()) return job.status();
+    Result<std::pair<std::string, bool>> stream = FindStream(*job, options.attempt);
+    if (stream.ok() || stream.status().code() != StatusCode::kFailedPrecondition ||
+        !options.follow) {
+      return stream;
+    }
+    if (!told) {
+      std::cerr << "gleaner logs: waiting: " << stream.status().message() << "\n";
+      told = true;
+    }
+    std::this_thread::sleep_for(kFollowPollInterval);
+  }
 }
 
 }  // namespace
 
 int RunLogsCommand(const LogsCommandOptions& options) {
-  auto client = ConnectWithAwsCredentials(options.endpoint);
-  if (!client.ok()) {
-    std::cerr << "gleaner logs: " << client.status().message() << "\n";
-    return 1;
-  }
-  auto job = DescribeJob(*client, options.job_id);
-  if (!job.ok()) {
-    std::cerr << "gleaner logs: " << job.status().message() << "\n";
-    return 1;
-  }
-  auto stream = FindStream(*job, options.attempt);
-  if (!stream.ok()) {
-    std::cerr << "gleaner logs: " << stream.status().message() << "\n";
-    return 1;
-  }
-  const std::map<std::string, std::string> headers{{"Content-Type", "application/x-amz-json-1.1"},
-                                                   {"X-Amz-Target", "Logs_20140328.GetLogEvents"}};
+  Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
+  if (!client.ok()) return Fail(client.status());
+  Result<std::pair<std::string, bool>> stream = WaitForStream(*client, options);
+  if (!stream.ok()) return Fail(stream.status());
   std::string token;
   bool ended = stream->second;
   while (true) {
@@ -89,11 +95,8 @@ int RunLogsCommand(const LogsCommandOptions& options) {
                  {"logStreamName", stream->first},
                  {"startFromHead", true}};
     if (!token.empty()) request["nextToken"] = token;
-    auto page = CallJson(*client, "/", request, headers);
-    if (!page.ok()) {
-      std::cerr << "gleaner logs: " << page.status().message() << "\n";
-      return 1;
-    }
+    Result<json> page = client->Target("Logs_20140328.GetLogEvents", request);
+    if (!page.ok()) return Fail(page.status());
     for (const json& event : (*page)["events"]) std::cout << event.value("message", "") << "\n";
     std::cout.flush();
     std::string next = (*page).value("nextForwardToken", "");
@@ -102,7 +105,7 @@ int RunLogsCommand(const LogsCommandOptions& options) {
     if (more) continue;
     if (!options.follow || ended) return 0;
     std::this_thread::sleep_for(kFollowPollInterval);
-    auto refreshed = DescribeJob(*client, options.job_id);
+    Result<json> refreshed = DescribeJob(*client, options.job_id);
     if (refreshed.ok()) {
       std::string status = refreshed->value("status", "");
       ended = status != "STARTING" && status != "RUNNING";

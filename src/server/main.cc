@@ -191,6 +191,16 @@ int main(int argc, char** argv) {
   queues_command->add_option("--endpoint", queues.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
       ->capture_default_str();
 
+  gleaner::QueuesCommandOptions instances;
+  instances.endpoint = DefaultEndpoint();
+  CLI::App* instances_command = app.add_subcommand(
+      "instances", "The simulated cloud's instances: type, zone, lifecycle, price, jobs, notices");
+  instances_command->add_option("--output,-o", instances.output, "table or json")
+      ->capture_default_str();
+  instances_command
+      ->add_option("--endpoint", instances.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
+      ->capture_default_str();
+
   gleaner::InterruptCommandOptions interrupt;
   interrupt.endpoint = DefaultEndpoint();
   CLI::App* interrupt_command = app.add_subcommand(
@@ -269,5 +279,6 @@ int main(int argc, char** argv) {
   if (logs_command->parsed()) return gleaner::RunLogsCommand(logs);
   if (jobs_command->parsed()) return gleaner::RunJobsCommand(jobs);
   if (queues_command->parsed()) return gleaner::RunQueuesCommand(queues);
+  if (instances_command->parsed()) return gleaner::RunInstancesCommand(instances);
   return 1;
 }

@@ -38,6 +38,7 @@
 #include "server/event_rule_delivery.h"
 #include "server/file_janitor.h"
 #include "server/instance_metadata_route.h"
+#include "server/instances_route.h"
 #include "server/interrupt_route.h"
 #include "server/job_aws_endpoints.h"
 #include "server/local_host.h"
@@ -361,6 +362,7 @@ int RunUpCommand(const UpOptions& options) {
   });
   api_options.routes.emplace_back("/metrics", metrics->Route(engine, cloud.get()));
   api_options.routes.emplace_back("/gleaner/v1/queues", MakeQueuesRoute(engine));
+  api_options.routes.emplace_back("/gleaner/v1/instances", MakeInstancesRoute(engine, cloud.get()));
   api_options.observe_request = [metrics](const RequestKind& kind, int status, double seconds) {
     metrics->OnRequest(kind, status, seconds);
   };

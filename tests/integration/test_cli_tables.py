@@ -4,7 +4,10 @@ line when the server cannot be reached or refuses the credentials."""
 import json
 import subprocess
 
-from gleaner_testlib import client_env
+import pytest
+
+from gleaner_testlib import SIMSPOT_ARGS, client_env
+from test_spot import interrupt_running_spot_job
 
 
 def rows(output: str) -> list[list[str]]:
@@ -84,3 +87,22 @@ def test_client_errors_are_one_clear_line(gleaner, gleaner_cli):
 
     result = gleaner_cli("jobs", "--status", "DONE", "--endpoint", gleaner.endpoint)
     assert result.returncode != 0 and "--status DONE is not a job status" in result.stderr
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS)
+def test_instances_with_their_jobs_and_interruption_state(gleaner, aws, helpers, gleaner_cli):
+    spot, _, job_id, instance = interrupt_running_spot_job(aws, helpers, gleaner_cli,
+                                                           notice="60s", retry=False)
+    result = gleaner_cli("instances", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    table = rows(result.stdout)
+    assert table[0] == ["INSTANCE ID", "COMPUTE ENVIRONMENT", "TYPE", "ZONE", "LIFECYCLE",
+                        "STATE", "$/HOUR", "AGE", "JOBS", "INTERRUPTION"]
+    row = next(r for r in table[1:] if r[0] == instance)
+    assert row[1] == spot and row[4] == "spot" and row[5] == "running"
+    assert float(row[6]) > 0 and row[8] == "1"
+    assert row[9].startswith("notice, reclaimed in ")
+    listed = json.loads(gleaner_cli("instances", "--output", "json", "--endpoint",
+                                    gleaner.endpoint).stdout)["instances"]
+    described = next(i for i in listed if i["instanceId"] == instance)
+    assert described["terminatesAt"] > described["interruptionNoticeAt"] > described["launchedAt"]

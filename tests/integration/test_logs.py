@@ -117,3 +117,26 @@ def test_gleaner_logs_unknown_job(gleaner, gleaner_cli):
                          gleaner.endpoint)
     assert result.returncode != 0
     assert result.stderr.strip(), "an unknown job should be reported on stderr"
+
+
+def test_gleaner_logs_follow_waits_for_a_job_that_has_not_started(gleaner, helpers, stack,
+                                                                 gleaner_cli):
+    first = helpers.register(command=["sh", "-c", "sleep 2"])
+    blocker = helpers.submit(stack.queue_name, first["jobDefinitionName"])
+    later = helpers.register(command=["sh", "-c", "echo after the blocker"])
+    job_id = helpers.submit(stack.queue_name, later["jobDefinitionName"],
+                            dependsOn=[{"jobId": blocker}])
+    assert helpers.describe(job_id)["status"] == "PENDING"
+    result = gleaner_cli("logs", job_id, "--follow", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "after the blocker\n"
+    assert result.stderr.startswith(f"gleaner logs: waiting: job {job_id} is PENDING")
+    assert result.stderr.count("\n") == 1  # said once
+
+    # Without --follow, a job that has not run says so at once.
+    waiting = helpers.submit(stack.queue_name, later["jobDefinitionName"],
+                             dependsOn=[{"jobId": helpers.submit(stack.queue_name,
+                                                                 first["jobDefinitionName"])}])
+    result = gleaner_cli("logs", waiting, "--endpoint", gleaner.endpoint)
+    assert result.returncode != 0
+    assert "is PENDING" in result.stderr and "has no log yet" in result.stderr
