@@ -9,6 +9,7 @@
 
 #include "agent/agent_command.h"
 #include "cli/interrupt_command.h"
+#include "cli/job_commands.h"
 #include "cli/listing_commands.h"
 #include "cli/logs_command.h"
 #include "runtime/attempt_shim.h"
@@ -20,6 +21,15 @@ namespace {
 std::string DefaultEndpoint() {
   const char* endpoint = std::getenv("GLEANER_ENDPOINT");
   return endpoint ? endpoint : "http://127.0.0.1:8686";
+}
+
+// The options every client command shares: where gleaner is, and (for listings) the output form.
+void AddEndpointOption(CLI::App& command, std::string& endpoint) {
+  command.add_option("--endpoint", endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
+      ->capture_default_str();
+}
+void AddOutputOption(CLI::App& command, std::string& output, const std::string& forms) {
+  command.add_option("--output,-o", output, forms)->capture_default_str();
 }
 
 // How attempts run: the same words for `gleaner up` and `gleaner agent` (runtime_choice.h).
@@ -179,27 +189,42 @@ int main(int argc, char** argv) {
                            "Only jobs in this status (repeatable; default: all)");
   jobs_command->add_option("--name", jobs.name, "Only jobs whose name matches this glob ('*')");
   jobs_command->add_option("--array-job-id", jobs.array_job_id, "The children of this array job");
-  jobs_command->add_option("--output,-o", jobs.output, "table or json")->capture_default_str();
-  jobs_command->add_option("--endpoint", jobs.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
-      ->capture_default_str();
+  AddOutputOption(*jobs_command, jobs.output, "table or json");
+  AddEndpointOption(*jobs_command, jobs.endpoint);
 
   gleaner::QueuesCommandOptions queues;
   queues.endpoint = DefaultEndpoint();
   CLI::App* queues_command = app.add_subcommand(
       "queues", "Per job queue: jobs by status, running vCPUs, the job waiting longest");
-  queues_command->add_option("--output,-o", queues.output, "table or json")->capture_default_str();
-  queues_command->add_option("--endpoint", queues.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
-      ->capture_default_str();
+  AddOutputOption(*queues_command, queues.output, "table or json");
+  AddEndpointOption(*queues_command, queues.endpoint);
 
   gleaner::QueuesCommandOptions instances;
   instances.endpoint = DefaultEndpoint();
   CLI::App* instances_command = app.add_subcommand(
       "instances", "The simulated cloud's instances: type, zone, lifecycle, price, jobs, notices");
-  instances_command->add_option("--output,-o", instances.output, "table or json")
-      ->capture_default_str();
-  instances_command
-      ->add_option("--endpoint", instances.endpoint, "gleaner's URL (env GLEANER_ENDPOINT)")
-      ->capture_default_str();
+  AddOutputOption(*instances_command, instances.output, "table or json");
+  AddEndpointOption(*instances_command, instances.endpoint);
+
+  gleaner::DescribeCommandOptions describe;
+  describe.endpoint = DefaultEndpoint();
+  CLI::App* describe_command = app.add_subcommand(
+      "describe", "One job: its status and why, its times and its attempts on a timeline");
+  describe_command->add_option("job_id", describe.job_id, "The job id")->required();
+  AddOutputOption(*describe_command, describe.output, "text or json");
+  AddEndpointOption(*describe_command, describe.endpoint);
+
+  gleaner::WatchCommandOptions watch;
+  watch.endpoint = DefaultEndpoint();
+  CLI::App* watch_command = app.add_subcommand(
+      "watch",
+      "Follow jobs until they end (a line per change; arrays with a progress bar); "
+      "exits 0 when all succeeded, else the job's exit code");
+  watch_command->add_option("job_ids", watch.job_ids, "Job ids")->required();
+  watch_command->add_option("--interval-ms", watch.interval_millis, "How often to look")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 60'000));
+  AddEndpointOption(*watch_command, watch.endpoint);
 
   gleaner::InterruptCommandOptions interrupt;
   interrupt.endpoint = DefaultEndpoint();
@@ -276,9 +301,19 @@ int main(int argc, char** argv) {
     return gleaner::RunInterruptCommand(interrupt);
   }
   if (up_command->parsed()) return gleaner::RunUpCommand(up);
-  if (logs_command->parsed()) return gleaner::RunLogsCommand(logs);
-  if (jobs_command->parsed()) return gleaner::RunJobsCommand(jobs);
-  if (queues_command->parsed()) return gleaner::RunQueuesCommand(queues);
-  if (instances_command->parsed()) return gleaner::RunInstancesCommand(instances);
+  // The client commands read JSON from the server: an answer of a shape they do not expect (an
+  // older or newer server) is one line and exit 1, never an abort.
+  try {
+    if (logs_command->parsed()) return gleaner::RunLogsCommand(logs);
+    if (jobs_command->parsed()) return gleaner::RunJobsCommand(jobs);
+    if (queues_command->parsed()) return gleaner::RunQueuesCommand(queues);
+    if (instances_command->parsed()) return gleaner::RunInstancesCommand(instances);
+    if (describe_command->parsed()) return gleaner::RunDescribeCommand(describe);
+    if (watch_command->parsed()) return gleaner::RunWatchCommand(watch);
+  } catch (const std::exception& error) {
+    std::cerr << "gleaner: the server's answer was not what this client expects: " << error.what()
+              << "\n";
+    return 1;
+  }
   return 1;
 }

@@ -106,3 +106,49 @@ def test_instances_with_their_jobs_and_interruption_state(gleaner, aws, helpers,
                                     gleaner.endpoint).stdout)["instances"]
     described = next(i for i in listed if i["instanceId"] == instance)
     assert described["terminatesAt"] > described["interruptionNoticeAt"] > described["launchedAt"]
+
+
+def test_describe_shows_why_a_job_waits_and_its_attempts(gleaner, helpers, stack, gleaner_cli):
+    flaky = helpers.register(command=["sh", "-c", 'test "$AWS_BATCH_JOB_ATTEMPT" = 2 || exit 7'],
+                             retryStrategy={"attempts": 2})
+    retried = helpers.submit(stack.queue_name, flaky["jobDefinitionName"], name="flaky")
+    helpers.wait_for_status(retried, "SUCCEEDED")
+    result = gleaner_cli("describe", retried, "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Job         flaky ({retried})"
+    assert "Status      SUCCEEDED" in lines
+    attempts = rows("\n".join(lines[lines.index("Attempts") + 1:]))
+    assert attempts[0] == ["#", "INSTANCE", "STARTED", "STOPPED", "RAN", "EXIT", "REASON"]
+    assert [row[0] for row in attempts[1:]] == ["1", "2"]
+    assert attempts[1][5] == "7" and attempts[2][5] == "0"
+
+    too_big = helpers.register(container={"resourceRequirements": [
+        {"type": "VCPU", "value": "64"}, {"type": "MEMORY", "value": "512"}]})
+    waiting = helpers.submit(stack.queue_name, too_big["jobDefinitionName"])
+    reason = helpers.wait_for_status(waiting, "RUNNABLE")["statusReason"]
+    assert reason
+    result = gleaner_cli("describe", waiting, "--endpoint", gleaner.endpoint)
+    assert f"Status      RUNNABLE: {reason}" in result.stdout.splitlines()
+    assert "Attempts    none" in result.stdout.splitlines()
+
+
+def test_watch_follows_jobs_to_their_end_and_exits_with_their_status(gleaner, helpers, stack,
+                                                                    gleaner_cli):
+    array = helpers.submit(stack.queue_name, stack.definition_name, arrayProperties={"size": 4})
+    result = gleaner_cli("watch", array, "--interval-ms", "100", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert f"({array}) SUCCEEDED [{'#' * 30}] 4/4 done (4 SUCCEEDED)" in last
+
+    failing = helpers.register(command=["sh", "-c", "sleep 1; exit 3"])
+    failed = helpers.submit(stack.queue_name, failing["jobDefinitionName"], name="fails")
+    result = gleaner_cli("watch", failed, "--interval-ms", "100", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 3
+    told = [line.split("  ", 1)[1] for line in result.stdout.splitlines()]
+    assert told[-1].startswith(f"fails ({failed}) FAILED")
+    assert any(f"({failed}) RUNNING" in line for line in told)
+
+    result = gleaner_cli("watch", "no-such-job", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 1
+    assert result.stderr == "gleaner watch: job no-such-job does not exist\n"
