@@ -19,6 +19,7 @@ using nlohmann::json;
 constexpr size_t kMaxPatternLength = 4096;
 constexpr size_t kMaxTargetsPerRule = 5;
 constexpr size_t kMaxEntriesPerCall = 10;
+constexpr double kLatestTimeSeconds = 253'402'300'800;  // 10000-01-01T00:00:00Z
 constexpr char kNamePattern[] = "[\\.\\-_A-Za-z0-9]+";
 
 HttpResponse Ok(const json& body) {
@@ -118,6 +119,17 @@ std::string TargetProblem(const json& target) {
   return "gleaner cannot deliver to " + (name.empty() ? "\"" + arn + "\"" : name + " targets") +
          ": they need AWS. It delivers to Batch job queues (their ARN, with BatchParameters) and "
          "to HTTP endpoints (an http:// or https:// URL as the Arn).";
+}
+
+// An entry's Time (epoch seconds, as the SDKs send a timestamp), or `now` without one; nullopt
+// when it is not a time: not a number, negative, or past the year 9999.
+std::optional<EpochMillis> TimeOf(const json& entry, EpochMillis now) {
+  auto time = entry.find("Time");
+  if (time == entry.end()) return now;
+  if (!time->is_number()) return std::nullopt;
+  double seconds = time->get<double>();
+  if (!(seconds >= 0 && seconds < kLatestTimeSeconds)) return std::nullopt;
+  return static_cast<EpochMillis>(seconds * 1000);
 }
 
 json DescribeJson(const EventRule& rule, const ArnScope& scope) {
@@ -369,14 +381,14 @@ HttpResponse EventsApi::PutEvents(const json& body) {
     } else if (source.starts_with("aws.")) {
       fail("NotAuthorizedForSourceException",
            "Not authorized for the source " + source + ": sources that begin with aws. are AWS's.");
+    } else if (!TimeOf(entry, clock_.NowMillis())) {
+      fail("InvalidArgument",
+           "Parameter Time is not valid: it must be a time in seconds since 1970, before 10000.");
     } else if (Result<json> detail = ParseJsonText(detail_text);
                !detail.ok() || !detail->is_object()) {
       fail("MalformedDetail", "Detail is malformed: it must be a JSON object.");
     } else {
-      EpochMillis at = clock_.NowMillis();
-      if (auto time = entry.find("Time"); time != entry.end() && time->is_number()) {
-        at = static_cast<EpochMillis>(time->get<double>() * 1000);
-      }
+      EpochMillis at = *TimeOf(entry, clock_.NowMillis());
       json resources = entry.value("Resources", json::array());
       if (!resources.is_array()) resources = json::array();
       std::string id;
