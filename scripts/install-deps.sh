@@ -22,6 +22,8 @@ packages=(
   # promtool checks /metrics as Prometheus reads it (the package's server is not started: the
   # machine's policy, or no init, keeps it down; the tests never start it).
   prometheus
+  # The dashboard's browser tests drive Debian's chromium with playwright-core (from npm).
+  chromium
 )
 
 # Node.js and npm for the JavaScript SDK's tests: the machine's own when it has them (the SDK wants

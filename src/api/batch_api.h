@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/batch_executor.h"
+#include "api/browser_sessions.h"
 #include "api/http_server.h"
 #include "api/request_authentication.h"
 #include "api/request_metrics.h"
@@ -38,6 +39,12 @@ struct GleanerApiOptions {
   // GET /metrics is also served to `Authorization: Bearer <metrics_token>` (Prometheus cannot sign
   // requests); empty: only to signed requests.
   std::string metrics_token;
+  // Served to anyone, before any signature is checked, by path (the prefix itself or anything
+  // under "<prefix>/"): the dashboard's files and its sign-in.
+  std::vector<std::pair<std::string, HttpHandler>> public_routes;
+  // Browsers signed in to the dashboard: a live session cookie stands in for a signature
+  // (BrowserSessions says when). Null: only signed requests are admitted.
+  std::shared_ptr<BrowserSessions> sessions;
 };
 
 // The one HTTP handler behind gleaner's endpoint: AWS Batch (rest-json, POST /v1/<operation> and

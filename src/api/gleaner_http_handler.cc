@@ -134,6 +134,11 @@ bool IsMetricsScrape(const HttpRequest& request, const std::string& token) {
          SecretsEqual(authorization->second, "Bearer " + token);
 }
 
+// Whether `path` is `prefix` itself or below it ("/ui", "/ui/jobs"; not "/uix").
+bool IsAtOrUnder(const std::string& path, const std::string& prefix) {
+  return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 }  // namespace
 
 HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions options) {
@@ -151,8 +156,11 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
   std::shared_ptr<EventsApi> events = std::move(options.events);
   auto observe = std::make_shared<RequestObserver>(std::move(options.observe_request));
   auto metrics_token = std::make_shared<std::string>(std::move(options.metrics_token));
+  auto public_routes = std::make_shared<std::vector<std::pair<std::string, HttpHandler>>>(
+      std::move(options.public_routes));
+  std::shared_ptr<BrowserSessions> sessions = std::move(options.sessions);
   return [&executor, ids, logs, ec2, ecs, s3, events, routes, authentication, observe,
-          metrics_token](HttpRequest&& request, Responder respond) {
+          metrics_token, public_routes, sessions](HttpRequest&& request, Responder respond) {
     if (*observe) {
       respond = [respond = std::move(respond), observe, kind = ClassifyRequest(request),
                  started = SteadyNow()](HttpResponse response) {
@@ -173,6 +181,9 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
           "The request path and query string must be valid UTF-8 once percent-decoded")));
     }
     if (path == "/healthz") return tagged(JsonResponse(R"({"status":"ok"})"));
+    for (const auto& [prefix, handler] : *public_routes) {
+      if (IsAtOrUnder(path, prefix)) return handler(std::move(request), std::move(tagged));
+    }
     // Signed for a service gleaner does not simulate (aws iam ..., aws events ...): say so, in
     // that service's error shape, rather than let another service refuse its operation.
     if (std::string service = SignedServiceOf(request);
@@ -187,7 +198,7 @@ HttpHandler MakeGleanerHttpHandler(BatchExecutor& executor, GleanerApiOptions op
     // own token.
     if (!path.starts_with(kMetadataPrefix) && !path.starts_with(kAgentPrefix) &&
         !path.starts_with(kCredentialsPrefix) && !path.starts_with(kTaskMetadataPrefix) &&
-        !IsMetricsScrape(request, *metrics_token)) {
+        !IsMetricsScrape(request, *metrics_token) && !(sessions && sessions->Admit(request))) {
       if (auto refused = Authenticate(request, *authentication, request_id)) {
         return tagged(std::move(*refused));
       }

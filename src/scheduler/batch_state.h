@@ -243,6 +243,13 @@ class BatchState final : public HostEvents {
     const Job* oldest_runnable = nullptr;
   };
   QueueActivity ActivityOf(const std::string& queue_arn) const;
+  // A queue's (by ARN) jobs by status -- array children and multi-node nodes too -- each set in
+  // id (submission) order, so a listing can start anywhere (GET /gleaner/v1/jobs); null when the
+  // queue never held a job.
+  const std::map<JobStatus, JobSet>* JobsOfQueue(const std::string& queue_arn) const {
+    auto found = jobs_by_queue_.find(queue_arn);
+    return found == jobs_by_queue_.end() ? nullptr : &found->second;
+  }
 
  private:
   struct QueueJobs;  // per-queue indexes, defined in the .cc files

@@ -191,8 +191,12 @@ void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
     auto [known, added] = instance_states_.try_emplace(id, instance.state);
     if ((!added || !instances_seen_) && known->second == instance.state) continue;
     known->second = instance.state;
-    Stage(staged, "EC2 Instance State-change Notification", "aws.ec2",
-          {scope_.Resource("ec2", "instance/" + id)},
+    // Besides the instance, the compute environment it serves (the dashboard's scaling history).
+    std::vector<std::string> resources = {scope_.Resource("ec2", "instance/" + id)};
+    if (!instance.compute_environment_arn.empty()) {
+      resources.push_back(instance.compute_environment_arn);
+    }
+    Stage(staged, "EC2 Instance State-change Notification", "aws.ec2", std::move(resources),
           {{"instance-id", id}, {"state", InstanceStateName(instance.state)}});
   }
   instances_seen_ = true;
@@ -200,6 +204,18 @@ void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
                 [&cloud](const auto& known) { return !cloud.FindInstance(known.first); });
   std::erase_if(warned_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
   std::erase_if(rebalanced_, [&cloud](const std::string& id) { return !cloud.FindInstance(id); });
+}
+
+std::vector<json> EventLog::Latest(const std::set<std::string>& detail_types, size_t limit) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<json> events;
+  for (auto it = recent_.rbegin(); it != recent_.rend() && events.size() < limit; ++it) {
+    if (detail_types.empty() || detail_types.count((*it)["detail-type"].get<std::string>())) {
+      events.push_back(*it);
+    }
+  }
+  std::reverse(events.begin(), events.end());
+  return events;
 }
 
 std::vector<json> EventLog::Since(uint64_t after, size_t limit) const {
@@ -260,7 +276,14 @@ HttpHandler MakeEventsRoute(EventLog& log) {
       return respond(BatchErrorResponse(Status::InvalidArgument(
           "after must be a sequence number and limit a number from 1 to 10000")));
     }
-    std::vector<json> events = log.Since(*after, *limit);
+    auto types = query.find("detailType");
+    std::vector<json> events =
+        query.count("latest") == 0
+            ? log.Since(*after, *limit)
+            : log.Latest(types == query.end()
+                             ? std::set<std::string>()
+                             : std::set<std::string>(types->second.begin(), types->second.end()),
+                         *limit);
     uint64_t next = events.empty() ? *after : events.back()["gleanerSequence"].get<uint64_t>();
     respond(JsonResponse(DumpJson({{"events", events}, {"next", next}})));
   };

@@ -53,6 +53,8 @@ class EventLog {
   }
   // Events with a sequence number above `after`, oldest first, at most `limit`.
   std::vector<nlohmann::json> Since(uint64_t after, size_t limit) const;
+  // The newest `limit` events kept of the given detail types (all when empty), oldest first.
+  std::vector<nlohmann::json> Latest(const std::set<std::string>& detail_types, size_t limit) const;
   // Server-Sent Events: writes every event kept with a sequence number above `after` to
   // `stream`, then each one published, until the stream ends; a comment every 15 s keeps an idle
   // stream open through proxies. Any thread.
@@ -95,7 +97,8 @@ class EventLog {
 };
 
 // GET /gleaner/v1/events[?after=<sequence>][&limit=<n>]: {"events": [...], "next": <sequence>};
-// each event carries its "gleanerSequence". Poll with after=<next> to follow. With
+// each event carries its "gleanerSequence". Poll with after=<next> to follow. With `latest`
+// (&latest&limit=20[&detailType=T...]): the newest `limit` events kept, of those detail types. With
 // `Accept: text/event-stream`: Server-Sent Events (each event's id its sequence number, its data
 // the event), from `Last-Event-ID` (or ?after=) on, for as long as the client stays.
 HttpHandler MakeEventsRoute(EventLog& log);

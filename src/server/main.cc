@@ -152,6 +152,9 @@ int main(int argc, char** argv) {
                          "Serve HTTPS with this certificate chain (PEM; with --tls-key)");
   up_command->add_option("--tls-key", up.tls_private_key_file,
                          "The private key (PEM) of --tls-cert");
+  up_command->add_option("--ui-dir", up.ui_directory,
+                         "The web dashboard's built files, served at /ui (default: the ui "
+                         "directory beside the gleaner binary, where scripts/build.sh builds it)");
   up_command
       ->add_option("--job-network", up.job_network,
                    "Local attempts' network: namespace (one per attempt, with the instance "

@@ -32,6 +32,7 @@
 #include "server/activity_log.h"
 #include "server/agent_hub.h"
 #include "server/attempt_network_host.h"
+#include "server/dashboard_routes.h"
 #include "server/data_directory.h"
 #include "server/engine.h"
 #include "server/event_log.h"
@@ -363,6 +364,8 @@ int RunUpCommand(const UpOptions& options) {
   api_options.routes.emplace_back("/metrics", metrics->Route(engine, cloud.get()));
   api_options.routes.emplace_back("/gleaner/v1/queues", MakeQueuesRoute(engine));
   api_options.routes.emplace_back("/gleaner/v1/instances", MakeInstancesRoute(engine, cloud.get()));
+  std::string dashboard_summary = AddDashboardRoutes(api_options, engine, options.ui_directory,
+                                                     !options.tls_certificate_file.empty());
   api_options.observe_request = [metrics](const RequestKind& kind, int status, double seconds) {
     metrics->OnRequest(kind, status, seconds);
   };
@@ -443,6 +446,7 @@ int RunUpCommand(const UpOptions& options) {
   std::cout << "  runtime: " << runtime->summary << "\n"
             << "  " << network_summary << "\n"
             << "  " << capacity_summary << ", data in " << data_dir << "\n"
+            << "  " << dashboard_summary << "\n"
             << how_to_use << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
 

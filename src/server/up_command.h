@@ -45,6 +45,8 @@ struct UpOptions {
   bool no_auth = false;  // accept unsigned requests (refused on a non-loopback listener)
   std::string tls_certificate_file;  // both set: HTTPS
   std::string tls_private_key_file;
+  // The web dashboard's built files; empty: the `ui` directory beside the binary.
+  std::string ui_directory;
   // Where local attempts run: "container" (their image, on podman or docker), "process" (their
   // command on this machine) or "auto" (container when a container engine works, else process).
   std::string runtime = "auto";

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "model/job.h"
@@ -10,7 +11,10 @@
 namespace gleaner {
 
 struct ByJobId {
+  using is_transparent = void;  // sets of jobs are also searched by id
   bool operator()(const Job* a, const Job* b) const { return a->job_id < b->job_id; }
+  bool operator()(const Job* a, std::string_view b) const { return a->job_id < b; }
+  bool operator()(std::string_view a, const Job* b) const { return a < b->job_id; }
 };
 using JobSet = std::set<Job*, ByJobId>;  // submission (id) order
 
