@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "api/sigv4.h"
 #include "cli/gleaner_client.h"
 #include "cli/table.h"
 #include "common/clock.h"
@@ -42,19 +43,6 @@ Status ListAll(GleanerClient& client, json request, std::vector<json>& summaries
   }
 }
 
-Result<std::vector<std::string>> AllQueueNames(GleanerClient& client) {
-  std::vector<std::string> names;
-  for (std::string token;;) {
-    json request = json::object();
-    if (!token.empty()) request["nextToken"] = token;
-    Result<json> page = client.Batch("DescribeJobQueues", request);
-    if (!page.ok()) return page.status();
-    for (const json& queue : (*page)["jobQueues"]) names.push_back(queue["jobQueueName"]);
-    token = page->value("nextToken", "");
-    if (token.empty()) return names;
-  }
-}
-
 std::string ArraySummary(const json& job) {
   auto properties = job.find("arrayProperties");
   if (properties == job.end() || !properties->contains("statusSummary")) return "";
@@ -80,7 +68,11 @@ std::string AgeOrDuration(const json& job, EpochMillis now) {
 }
 
 std::string Attempt(const json& job) {
-  size_t ended = job.value("attempts", json::array()).size();
+  // A listing's summary counts attempts made; DescribeJobs lists the ended ones.
+  const json attempts = job.value("attempts", json::array());
+  if (attempts.is_number())
+    return attempts.get<int>() == 0 ? "-" : std::to_string(attempts.get<int>());
+  size_t ended = attempts.size();
   std::string status = job.value("status", "");
   bool running = status == "STARTING" || status == "RUNNING";
   size_t attempt = ended + (running ? 1 : 0);
@@ -106,51 +98,74 @@ Status CheckOptions(const JobsCommandOptions& options) {
   return Status::Ok();
 }
 
-Result<std::vector<json>> FindJobs(GleanerClient& client, const JobsCommandOptions& options) {
+// Array children: every page of ListJobs for each status (an array holds at most 10,000).
+Result<std::vector<json>> FindChildren(GleanerClient& client, const JobsCommandOptions& options) {
   const std::vector<std::string>& statuses =
       options.statuses.empty() ? kStatuses : options.statuses;
-  std::vector<json> requests;
-  if (!options.array_job_id.empty()) {
-    for (const std::string& status : statuses) {
-      requests.push_back({{"arrayJobId", options.array_job_id}, {"jobStatus", status}});
-    }
-  } else {
-    std::vector<std::string> queues = options.queues;
-    if (queues.empty()) {
-      Result<std::vector<std::string>> all = AllQueueNames(client);
-      if (!all.ok()) return all.status();
-      queues = std::move(*all);
-    }
-    for (const std::string& queue : queues) {
-      for (const std::string& status : statuses) {
-        requests.push_back({{"jobQueue", queue}, {"jobStatus", status}});
-      }
-    }
-  }
   std::vector<json> summaries;
-  for (json& request : requests) {
+  for (const std::string& status : statuses) {
+    json request = {{"arrayJobId", options.array_job_id}, {"jobStatus", status}};
     request["maxResults"] = 1000;
     GLEANER_RETURN_IF_ERROR(ListAll(client, request, summaries));
   }
-  std::vector<std::string> ids;
-  std::set<std::string> seen;
-  for (const json& summary : summaries) {
-    std::string name = summary.value("jobName", "");
-    if (!options.name.empty() && !MatchesGlob(options.name, name, false)) continue;
-    if (seen.insert(summary.value("jobId", "")).second) ids.push_back(summary["jobId"]);
-  }
+  return summaries;
+}
+
+std::string JobsQuery(const JobsCommandOptions& options, size_t max_results,
+                      const std::string& next_token) {
+  std::string query = "maxResults=" + std::to_string(max_results);
+  for (const std::string& queue : options.queues) query += "&jobQueue=" + UriEncode(queue, false);
+  for (const std::string& status : options.statuses) query += "&jobStatus=" + status;
+  if (!options.name.empty()) query += "&jobName=" + UriEncode(options.name, false);
+  if (!next_token.empty()) query += "&nextToken=" + UriEncode(next_token, false);
+  return query;
+}
+
+// The newest `max_items` jobs that match, from gleaner's paged listing (each page starts from the
+// queues' indexes, so a million jobs cost no more than a thousand), oldest first. `more`: jobs
+// beyond them match too.
+Result<std::vector<json>> FindJobs(GleanerClient& client, const JobsCommandOptions& options,
+                                   bool* more) {
+  if (!options.array_job_id.empty()) return FindChildren(client, options);
   std::vector<json> jobs;
-  for (size_t start = 0; start < ids.size(); start += kDescribeBatch) {
-    size_t end = std::min(ids.size(), start + kDescribeBatch);
+  std::string token;
+  do {
+    size_t wanted = std::min<size_t>(1000, options.max_items - jobs.size());
+    Result<json> page = client.Get("/gleaner/v1/jobs?" + JobsQuery(options, wanted, token));
+    if (!page.ok()) return page.status();
+    for (json& job : (*page)["jobs"]) {
+      // The listing matches names by "contains, ignoring case" unless given a '*'; the command's
+      // --name is a glob, which matches a subset of those.
+      if (options.name.empty() || MatchesGlob(options.name, job.value("jobName", ""), false)) {
+        jobs.push_back(std::move(job));
+      }
+    }
+    token = page->value("nextToken", "");
+  } while (!token.empty() && jobs.size() < options.max_items);
+  *more = !token.empty();
+  std::reverse(jobs.begin(), jobs.end());
+  return jobs;
+}
+
+// DescribeJobs of each job listed (--output json), in the same order.
+Result<std::vector<json>> Described(GleanerClient& client, const std::vector<json>& summaries) {
+  std::vector<json> jobs;
+  for (size_t start = 0; start < summaries.size(); start += kDescribeBatch) {
+    size_t end = std::min(summaries.size(), start + kDescribeBatch);
     json batch = json::array();
-    for (size_t i = start; i < end; ++i) batch.push_back(ids[i]);
+    for (size_t i = start; i < end; ++i) batch.push_back(summaries[i]["jobId"]);
     Result<json> described = client.Batch("DescribeJobs", {{"jobs", batch}});
     if (!described.ok()) return described.status();
-    for (json& job : (*described)["jobs"]) jobs.push_back(std::move(job));
+    std::map<std::string, json> by_id;
+    for (json& job : (*described)["jobs"]) {
+      std::string id = job.value("jobId", "");  // before the move: operator= takes its value
+      by_id[id] = std::move(job);
+    }
+    for (size_t i = start; i < end; ++i) {
+      auto found = by_id.find(summaries[i]["jobId"]);
+      if (found != by_id.end()) jobs.push_back(std::move(found->second));
+    }
   }
-  std::stable_sort(jobs.begin(), jobs.end(), [](const json& a, const json& b) {
-    return a.value("createdAt", int64_t{0}) < b.value("createdAt", int64_t{0});
-  });
   return jobs;
 }
 
@@ -160,10 +175,17 @@ int RunJobsCommand(const JobsCommandOptions& options) {
   if (Status checked = CheckOptions(options); !checked.ok()) return Fail("jobs", checked);
   Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
   if (!client.ok()) return Fail("jobs", client.status());
-  Result<std::vector<json>> jobs = FindJobs(*client, options);
+  bool more = false;
+  Result<std::vector<json>> jobs = FindJobs(*client, options, &more);
   if (!jobs.ok()) return Fail("jobs", jobs.status());
+  if (more) {
+    std::cerr << "gleaner jobs: the newest " << jobs->size()
+              << " matching jobs; more match (--max-items N shows more)\n";
+  }
   if (options.output == "json") {
-    std::cout << json{{"jobs", *jobs}}.dump(2) << "\n";
+    Result<std::vector<json>> described = Described(*client, *jobs);
+    if (!described.ok()) return Fail("jobs", described.status());
+    std::cout << json{{"jobs", *described}}.dump(2) << "\n";
     return 0;
   }
   EpochMillis now = SystemClock().NowMillis();
@@ -171,8 +193,8 @@ int RunJobsCommand(const JobsCommandOptions& options) {
   for (const json& job : *jobs) {
     std::string status = job.value("status", "");
     table.AddRow({job.value("jobId", ""), job.value("jobName", "") + ArraySummary(job),
-                  QueueName(job.value("jobQueue", "")), status, Attempt(job),
-                  AgeOrDuration(job, now), Shortened(job.value("statusReason", ""))},
+                  job.value("jobQueueName", QueueName(job.value("jobQueue", ""))), status,
+                  Attempt(job), AgeOrDuration(job, now), Shortened(job.value("statusReason", ""))},
                  status);
   }
   std::cout << table.Render(StdoutWantsColour());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,12 @@ struct JobsCommandOptions {
   std::vector<std::string> statuses;  // empty: every status
   std::string name;                   // a glob ('*') on job names; empty: any
   std::string array_job_id;           // the children of this array job
+  size_t max_items = 1000;            // the newest this many jobs (not for array children)
   std::string output = "table";       // table | json
 };
 
-// `gleaner jobs`: the jobs of some queues (all), in some statuses (all), as a table (id, name,
+// `gleaner jobs`: the newest jobs (max_items) of some queues (all), in some statuses (all), oldest
+// first, as a table (id, name,
 // queue, status, attempt, age or duration, reason; array parents with their children's counts)
 // or as JSON (the DescribeJobs objects). Returns the exit code.
 int RunJobsCommand(const JobsCommandOptions& options);

@@ -192,6 +192,11 @@ int main(int argc, char** argv) {
                            "Only jobs in this status (repeatable; default: all)");
   jobs_command->add_option("--name", jobs.name, "Only jobs whose name matches this glob ('*')");
   jobs_command->add_option("--array-job-id", jobs.array_job_id, "The children of this array job");
+  jobs_command
+      ->add_option("--max-items", jobs.max_items,
+                   "Show the newest this many matching jobs (array children: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   AddOutputOption(*jobs_command, jobs.output, "table or json");
   AddEndpointOption(*jobs_command, jobs.endpoint);
 

@@ -48,6 +48,7 @@ def test_jobs_and_queues_as_tables_and_json(gleaner, helpers, stack, gleaner_cli
 
     result = gleaner_cli("jobs", "--array-job-id", array, "--output", "json",
                          "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
     children = json.loads(result.stdout)["jobs"]
     assert sorted(job["jobId"] for job in children) == [f"{array}:{i}" for i in range(3)]
 
@@ -152,3 +153,18 @@ def test_watch_follows_jobs_to_their_end_and_exits_with_their_status(gleaner, he
     result = gleaner_cli("watch", "no-such-job", "--endpoint", gleaner.endpoint)
     assert result.returncode == 1
     assert result.stderr == "gleaner watch: job no-such-job does not exist\n"
+
+
+def test_jobs_shows_the_newest_few_and_says_more_match(gleaner, helpers, stack, gleaner_cli):
+    ids = [helpers.submit(stack.queue_name, stack.definition_name, name=f"batch-{i}")
+           for i in range(3)]
+    for job_id in ids:
+        helpers.wait_for_status(job_id, "SUCCEEDED")
+    result = gleaner_cli("jobs", "--max-items", "2", "--name", "batch-*", "--endpoint",
+                         gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    assert [row[0] for row in rows(result.stdout)[1:]] == ids[1:]  # the newest two, oldest first
+    assert "the newest 2 matching jobs; more match" in result.stderr
+    # --name is a glob on the whole name, even though the listing it reads matches by "contains".
+    result = gleaner_cli("jobs", "--name", "batch", "--endpoint", gleaner.endpoint)
+    assert rows(result.stdout)[1:] == [] and result.stderr == ""
