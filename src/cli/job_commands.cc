@@ -163,9 +163,71 @@ int RunDescribeCommand(const DescribeCommandOptions& options) {
   return 0;
 }
 
+namespace {
+
+const char* const kUnfinished[] = {"SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING"};
+
+// The queue's line: its counts by status and a bar of the jobs finished since the watch began.
+std::string QueueLine(const json& queue, const json& first) {
+  const json& counts = queue["jobCounts"];
+  int unfinished = 0;
+  for (const char* status : kUnfinished) unfinished += counts.value(status, 0);
+  int finished = counts.value("SUCCEEDED", 0) + counts.value("FAILED", 0) -
+                 first.value("SUCCEEDED", 0) - first.value("FAILED", 0);
+  finished = std::max(finished, 0);
+  int total = std::max(unfinished + finished, 1);
+  int filled = finished * kProgressWidth / total;
+  std::string line = queue.value("jobQueueName", "") + " [" + std::string(filled, '#') +
+                     std::string(kProgressWidth - filled, '.') + "] " + std::to_string(finished) +
+                     "/" + std::to_string(unfinished + finished) + " done since the watch began:";
+  for (const auto& [status, count] : counts.items()) {
+    if (count.get<int>() > 0) line += " " + std::to_string(count.get<int>()) + " " + status;
+  }
+  return line;
+}
+
+// `gleaner watch --queue Q...`: a line when a queue's counts change, until none of its jobs is
+// unfinished; 0 when no job failed meanwhile, else 1.
+int WatchQueues(GleanerClient& client, const WatchCommandOptions& options) {
+  std::map<std::string, json> first;  // queue name -> its counts when the watch began
+  std::map<std::string, std::string> told;
+  while (true) {
+    Result<json> summary = client.Get("/gleaner/v1/queues");
+    if (!summary.ok()) return Fail("watch", summary.status());
+    bool done = true;
+    bool failed = false;
+    for (const std::string& name : options.queues) {
+      auto queue = std::find_if(
+          (*summary)["queues"].begin(), (*summary)["queues"].end(), [&name](const json& q) {
+            return q.value("jobQueueName", "") == name || q.value("jobQueueArn", "") == name;
+          });
+      if (queue == (*summary)["queues"].end()) {
+        return Fail("watch", Status::InvalidArgument("no job queue " + name));
+      }
+      const json& counts = (*queue)["jobCounts"];
+      first.try_emplace(name, counts);
+      failed |= counts.value("FAILED", 0) > first[name].value("FAILED", 0);
+      for (const char* status : kUnfinished) done &= counts.value(status, 0) == 0;
+      std::string line = QueueLine(*queue, first[name]);
+      if (line == told[name]) continue;
+      told[name] = line;
+      std::cout << FormatIso8601Seconds(SystemClock().NowMillis()).substr(11, 8) << "  " << line
+                << std::endl;
+    }
+    if (done) return failed ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_millis));
+  }
+}
+
+}  // namespace
+
 int RunWatchCommand(const WatchCommandOptions& options) {
+  if (options.job_ids.empty() == options.queues.empty()) {
+    return Fail("watch", Status::InvalidArgument("give job ids or --queue, not both"));
+  }
   Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
   if (!client.ok()) return Fail("watch", client.status());
+  if (!options.queues.empty()) return WatchQueues(*client, options);
   std::map<std::string, std::string> told;  // job id -> the last line told
   while (true) {
     Result<std::vector<json>> jobs = Describe(*client, options.job_ids);

@@ -167,9 +167,49 @@ std::function<void()> EventLog::Observe(const BatchState& state, const StateChan
     detail["status"] = ToString(status);
     Stage(staged, "Batch Job State Change", "aws.batch", {job->JobArn()}, std::move(detail));
   }
+  ObserveBlockedQueues(state, staged);
   if (cloud != nullptr) ObserveCloud(*cloud, staged);
   if (staged.empty()) return {};
   return [this, staged = std::move(staged)]() mutable { Publish(std::move(staged)); };
+}
+
+namespace {
+
+// The reasons AWS names a queue blocked by (its "Jobs stuck in a RUNNABLE status"): the job at
+// the head cannot run as configured, or no capacity can be had; not an ordinary wait for room.
+bool BlocksTheQueue(const std::string& reason) {
+  return reason.starts_with("MISCONFIGURATION:") ||
+         reason.starts_with("CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY") ||
+         reason.starts_with("ACTION_REQUIRED");
+}
+
+}  // namespace
+
+void EventLog::ObserveBlockedQueues(const BatchState& state, std::vector<json>& staged) {
+  std::map<std::string, std::string> still_blocked;
+  DescribeJobQueuesRequest request;
+  do {
+    std::string next_token;
+    Result<std::vector<const JobQueue*>> queues = state.DescribeJobQueues(request, &next_token);
+    if (!queues.ok()) return;
+    for (const JobQueue* queue : *queues) {
+      const Job* head = state.ActivityOf(queue->arn).oldest_runnable;
+      if (head == nullptr) continue;
+      std::string reason =
+          head->status_reason.empty() ? state.ExplainWaiting(*head) : head->status_reason;
+      if (!BlocksTheQueue(reason)) continue;
+      std::string key = head->job_id + "\n" + reason;
+      auto told = blocked_.find(queue->arn);
+      still_blocked[queue->arn] = key;
+      if (told != blocked_.end() && told->second == key) continue;
+      json detail = ToJson(*head);
+      detail["statusReason"] = reason;
+      Stage(staged, "Batch Job Queue Blocked", "aws.batch", {head->JobArn(), queue->arn},
+            std::move(detail));
+    }
+    request.page.next_token = next_token;
+  } while (!request.page.next_token.empty());
+  blocked_ = std::move(still_blocked);
 }
 
 void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {

@@ -26,7 +26,8 @@ namespace gleaner {
 
 // Events in EventBridge's shape ({"version":"0","id","detail-type","source","account","time",
 // "region","resources","detail"}): "Batch Job State Change" (source aws.batch, the JobDetail as
-// detail) for every status a job moves to, and "EC2 Spot Instance Interruption Warning" /
+// detail) for every status a job moves to, "Batch Job Queue Blocked" (the job at a queue's head
+// and its blocking reason), and "EC2 Spot Instance Interruption Warning" /
 // "EC2 Instance Rebalance Recommendation" (source aws.ec2) when the simulated cloud sends them,
 // and "EC2 Instance State-change Notification" for each state a simulated instance moves to.
 // Appended to a JSON-lines file and kept in memory (the newest `capacity`) for
@@ -70,6 +71,9 @@ class EventLog {
   void RotateIfDueLocked(EpochMillis now);
   void DeleteExpiredLocked(EpochMillis now);
   void ObserveCloud(const Ec2Cloud& cloud, std::vector<nlohmann::json>& staged);
+  // "Batch Job Queue Blocked" once for each queue whose oldest RUNNABLE job cannot run for a
+  // reason AWS calls blocking (a misconfiguration, no capacity to be had), per job and reason.
+  void ObserveBlockedQueues(const BatchState& state, std::vector<nlohmann::json>& staged);
 
   const Clock& clock_;
   ArnScope scope_;
@@ -92,6 +96,7 @@ class EventLog {
   UuidV7Generator ids_;
   std::set<std::string> warned_;  // instance ids already announced
   std::set<std::string> rebalanced_;
+  std::map<std::string, std::string> blocked_;            // queue ARN -> "<job id>\n<reason>" told
   std::map<std::string, InstanceState> instance_states_;  // the state last told, by instance id
   bool instances_seen_ = false;
 };

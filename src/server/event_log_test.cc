@@ -63,6 +63,36 @@ TEST_F(EventLogTest, EventsAreVisibleOnlyOncePublished) {
   EXPECT_EQ(Lines(directory_ / "events.jsonl"), 1);
 }
 
+TEST_F(EventLogTest, AQueueWhoseHeadCannotRunIsToldBlockedOnce) {
+  EventLog log(clock_, {"us-east-1", "123456789012"}, (directory_ / "events.jsonl").string(), 1,
+               7 * kDay);
+  SubmitJobRequest too_big = server_test::SmallJob("too-big");
+  too_big.container_overrides = ContainerOverrides{};
+  too_big.container_overrides->resource_requirements = {{"VCPU", "32"}};  // the CE has 16
+  Result<const Job*> job = state_.SubmitJob(too_big);
+  ASSERT_TRUE(job.ok());
+  std::string job_id = (*job)->job_id;
+  for (int pass = 0; pass < 3; ++pass) {
+    (void)state_.Schedule();
+    if (std::function<void()> publish = log.Observe(state_, state_.TakeChanges(), nullptr)) {
+      publish();
+    }
+  }
+  ASSERT_EQ(state_.StatusOf(job_id), JobStatus::kRunnable);
+  std::vector<nlohmann::json> blocked;
+  for (nlohmann::json& event : log.Since(0, 100)) {
+    if (event["detail-type"] == "Batch Job Queue Blocked") blocked.push_back(event);
+  }
+  ASSERT_EQ(blocked.size(), 1u) << "told once, not at every pass";
+  EXPECT_EQ(blocked[0]["source"], "aws.batch");
+  EXPECT_EQ(blocked[0]["detail"]["jobId"], job_id);
+  EXPECT_EQ(blocked[0]["detail"]["status"], "RUNNABLE");
+  EXPECT_TRUE(blocked[0]["detail"]["statusReason"].get<std::string>().starts_with(
+      "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"));
+  ASSERT_EQ(blocked[0]["resources"].size(), 2u);
+  EXPECT_EQ(blocked[0]["resources"][1], state_.FindJobQueue("q")->arn);
+}
+
 // Keeps what is written to it; ends when told to.
 class RecordingStream : public ResponseStream {
  public:

@@ -228,7 +228,10 @@ int main(int argc, char** argv) {
       "watch",
       "Follow jobs until they end (a line per change; arrays with a progress bar); "
       "exits 0 when all succeeded, else the job's exit code");
-  watch_command->add_option("job_ids", watch.job_ids, "Job ids")->required();
+  watch_command->add_option("job_ids", watch.job_ids, "Job ids");
+  watch_command->add_option("--queue", watch.queues,
+                            "Follow whole job queues instead (counts by status and a progress "
+                            "bar), until none of their jobs is unfinished");
   watch_command->add_option("--interval-ms", watch.interval_millis, "How often to look")
       ->capture_default_str()
       ->check(CLI::Range(50, 60'000));

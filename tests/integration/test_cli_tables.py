@@ -168,3 +168,22 @@ def test_jobs_shows_the_newest_few_and_says_more_match(gleaner, helpers, stack, 
     # --name is a glob on the whole name, even though the listing it reads matches by "contains".
     result = gleaner_cli("jobs", "--name", "batch", "--endpoint", gleaner.endpoint)
     assert rows(result.stdout)[1:] == [] and result.stderr == ""
+
+
+def test_watch_a_queue_until_its_jobs_are_done(gleaner, helpers, stack, gleaner_cli):
+    # It fails well after the watch has begun (the command starts in milliseconds).
+    failing = helpers.register(command=["sh", "-c", "sleep 2; exit 3"])["jobDefinitionName"]
+    for _ in range(3):
+        helpers.submit(stack.queue_name, stack.definition_name)
+    helpers.submit(stack.queue_name, failing)
+    result = gleaner_cli("watch", "--queue", stack.queue_name, "--interval-ms", "100",
+                         "--endpoint", gleaner.endpoint)
+    assert result.returncode == 1, result.stdout + result.stderr  # one job failed meanwhile
+    last = result.stdout.splitlines()[-1].split("  ", 1)[1]
+    assert last.startswith(f"{stack.queue_name} [{'#' * 30}] ")
+    assert last.endswith(" done since the watch began: 1 FAILED 3 SUCCEEDED"), last
+
+    result = gleaner_cli("watch", "--queue", stack.queue_name, "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr  # nothing unfinished, nothing failed since
+    result = gleaner_cli("watch", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 1 and "give job ids or --queue" in result.stderr
