@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/array_logs.h"
 #include "cli/gleaner_client.h"
 
 namespace gleaner {
@@ -86,6 +87,14 @@ Result<std::pair<std::string, bool>> WaitForStream(GleanerClient& client,
 int RunLogsCommand(const LogsCommandOptions& options) {
   Result<GleanerClient> client = GleanerClient::Connect(options.endpoint);
   if (!client.ok()) return Fail(client.status());
+  if (options.attempt == 0) {
+    Result<json> job = DescribeJob(*client, options.job_id);
+    if (!job.ok()) return Fail(job.status());
+    if (job->value("arrayProperties", json::object()).contains("size") &&
+        !job->value("arrayProperties", json::object()).contains("index")) {
+      return PrintArrayLogs(*client, *job, options.follow, kFollowPollInterval);
+    }
+  }
   Result<std::pair<std::string, bool>> stream = WaitForStream(*client, options);
   if (!stream.ok()) return Fail(stream.status());
   std::string token;

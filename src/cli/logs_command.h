@@ -13,7 +13,7 @@ struct LogsCommandOptions {
 
 // `gleaner logs`: prints an attempt's output (stdout and stderr) through the CloudWatch Logs API
 // the server speaks; with follow, keeps printing until the attempt has ended. Returns the exit
-// code.
+// code. An array parent's log is its children's (array_logs.h).
 int RunLogsCommand(const LogsCommandOptions& options);
 
 }  // namespace gleaner

@@ -140,3 +140,25 @@ def test_gleaner_logs_follow_waits_for_a_job_that_has_not_started(gleaner, helpe
     result = gleaner_cli("logs", waiting, "--endpoint", gleaner.endpoint)
     assert result.returncode != 0
     assert "is PENDING" in result.stderr and "has no log yet" in result.stderr
+
+
+def test_gleaner_logs_of_an_array_follows_its_children(gleaner, helpers, stack, gleaner_cli):
+    blocker = helpers.submit(stack.queue_name, helpers.register(
+        command=["sh", "-c", "sleep 1"])["jobDefinitionName"])
+    children = helpers.register(command=["sh", "-c", 'echo "child $AWS_BATCH_JOB_ARRAY_INDEX"; '
+                                         'sleep 0.2; echo "bye $AWS_BATCH_JOB_ARRAY_INDEX"'])
+    array = helpers.submit(stack.queue_name, children["jobDefinitionName"],
+                           arrayProperties={"size": 3}, dependsOn=[{"jobId": blocker}])
+    # Followed from before any child started, until the last one has ended.
+    result = gleaner_cli("logs", array, "--follow", "--endpoint", gleaner.endpoint)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sorted(lines) == sorted(f"[{i}] {word} {i}" for i in range(3)
+                                   for word in ("child", "bye"))
+    for i in range(3):  # each child's lines in their order
+        assert lines.index(f"[{i}] child {i}") < lines.index(f"[{i}] bye {i}")
+    helpers.wait_for_status(array, "SUCCEEDED")
+    # Once ended, the same lines without --follow, child by child.
+    result = gleaner_cli("logs", array, "--endpoint", gleaner.endpoint)
+    assert result.stdout.splitlines() == [f"[{i}] {word} {i}" for i in range(3)
+                                          for word in ("child", "bye")]
