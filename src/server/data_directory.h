@@ -32,6 +32,8 @@ class DataDirectory {
   // EventBridge rules and their targets; events no target took.
   std::string event_rules() const { return path_ + "/event-rules.json"; }
   std::string event_dead_letters() const { return path_ + "/event-dead-letters.jsonl"; }
+  // Event deliveries not yet done (EventRuleDelivery's journal).
+  std::string event_deliveries() const { return path_ + "/event-deliveries.jsonl"; }
   std::string objects() const { return path_ + "/s3"; }  // gleaner's S3: buckets and objects
 
   // A secret of the server's that must outlive restarts (the key agents' credentials derive from):

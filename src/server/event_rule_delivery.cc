@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 
 #include "api/batch_operations.h"
 #include "api/http_client.h"
+#include "common/atomic_file.h"
 #include "events/event_rules.h"
 #include "events/target_input.h"
 #include "model/json_text.h"
@@ -23,6 +25,7 @@ constexpr int64_t kDefaultMaximumEventAgeSeconds = 86'400;
 constexpr int64_t kMaxBackoffMillis = 60'000;
 constexpr std::chrono::milliseconds kHttpTimeout{10'000};
 constexpr std::chrono::seconds kSubmitTimeout{30};
+constexpr size_t kJournalCompactionRecords = 10'000;
 
 struct Url {
   std::string endpoint;  // scheme://host[:port]
@@ -47,13 +50,17 @@ std::string QueryString(const json& parameters) {
 }  // namespace
 
 EventRuleDelivery::EventRuleDelivery(const Clock& clock, EventRules& rules, BatchExecutor& executor,
-                                     std::string dead_letter_path, int64_t first_backoff_millis)
+                                     std::string dead_letter_path, int64_t first_backoff_millis,
+                                     std::string journal_path)
     : clock_(clock),
       rules_(rules),
       executor_(executor),
       dead_letter_path_(std::move(dead_letter_path)),
       first_backoff_millis_(first_backoff_millis),
-      thread_([this] { Run(); }) {}
+      journal_path_(std::move(journal_path)) {
+  Recover();
+  thread_ = std::thread([this] { Run(); });
+}
 
 EventRuleDelivery::~EventRuleDelivery() {
   {
@@ -62,40 +69,103 @@ EventRuleDelivery::~EventRuleDelivery() {
   }
   wake_.notify_all();
   thread_.join();
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+void EventRuleDelivery::Recover() {
+  if (journal_path_.empty()) return;
+  std::map<std::string, json> open;  // in journal order of their ids
+  std::ifstream journal(journal_path_);
+  for (std::string line; std::getline(journal, line);) {
+    Result<json> record = ParseJsonText(line);
+    if (!record.ok() || !record->is_object()) continue;  // a torn last line: never synced
+    if (record->contains("done")) open.erase(record->value("done", ""));
+    if (record->contains("open")) {
+      std::string id = record->value("open", "");  // before the move: operator= takes a value
+      open[id] = std::move(*record);
+    }
+  }
+  EpochMillis now = clock_.NowMillis();
+  std::lock_guard lock(mutex_);
+  for (auto& [id, record] : open) {
+    retries_.emplace(now, Pending{id, now, record.value("firstTried", now), 0,
+                                  record.value("rule", ""), record.value("target", json::object()),
+                                  record.value("event", json::object())});
+  }
+  CompactLocked();
+}
+
+void EventRuleDelivery::JournalLocked(const std::vector<json>& records) {
+  if (journal_fd_ < 0 || records.empty()) return;
+  std::string text;
+  for (const json& record : records) text += DumpJson(record) + "\n";
+  // One write (O_APPEND) and one sync per batch; a failure leaves the delivery in memory only.
+  if (::write(journal_fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size())) {
+    ::fdatasync(journal_fd_);
+  }
+  journal_records_ += records.size();
+}
+
+void EventRuleDelivery::CompactLocked() {
+  if (journal_path_.empty()) return;
+  std::string text;
+  size_t records = 0;
+  auto add = [&text, &records](const Pending& pending) {
+    text += DumpJson({{"open", pending.id},
+                      {"rule", pending.rule},
+                      {"target", pending.target},
+                      {"event", pending.event},
+                      {"firstTried", pending.first_tried}}) +
+            "\n";
+    ++records;
+  };
+  for (const auto& [due, pending] : retries_) add(pending);
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+  journal_fd_ = -1;
+  if (!WriteFileAtomically(journal_path_, text, /*durable=*/true).ok()) return;
+  journal_fd_ = ::open(journal_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  journal_records_ = records;
 }
 
 void EventRuleDelivery::Enqueue(const std::vector<json>& events) {
+  EpochMillis now = clock_.NowMillis();
+  std::vector<Pending> matched;
+  std::vector<json> records;
+  for (const json& event : events) {
+    for (EventDelivery& delivery : rules_.Match(event)) {
+      std::string id =
+          event.value("id", "") + "/" + delivery.rule + "/" + delivery.target.value("Id", "");
+      records.push_back({{"open", id},
+                         {"rule", delivery.rule},
+                         {"target", delivery.target},
+                         {"event", event},
+                         {"firstTried", now}});
+      matched.push_back({std::move(id), now, now, 0, std::move(delivery.rule),
+                         std::move(delivery.target), event});
+    }
+  }
+  if (matched.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    events_.insert(events_.end(), events.begin(), events.end());
+    JournalLocked(records);
+    for (Pending& pending : matched) retries_.emplace(now, std::move(pending));
   }
   wake_.notify_all();
 }
 
+size_t EventRuleDelivery::Outstanding() {
+  std::lock_guard lock(mutex_);
+  return retries_.size() + (busy_ ? 1 : 0);
+}
+
 void EventRuleDelivery::Drain() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return stopping_ || (events_.empty() && retries_.empty() && !busy_); });
+  idle_.wait(lock, [this] { return stopping_ || (retries_.empty() && !busy_); });
 }
 
 void EventRuleDelivery::Run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!events_.empty()) {
-      json event = std::move(events_.front());
-      events_.pop_front();
-      busy_ = true;
-      lock.unlock();
-      EpochMillis now = clock_.NowMillis();
-      std::vector<Pending> matched;
-      for (EventDelivery& delivery : rules_.Match(event)) {
-        matched.push_back(
-            {now, now, 0, std::move(delivery.rule), std::move(delivery.target), event});
-      }
-      lock.lock();
-      for (Pending& pending : matched) retries_.emplace(now, std::move(pending));
-      busy_ = false;
-      continue;
-    }
     if (retries_.empty()) {
       idle_.notify_all();
       wake_.wait(lock);
@@ -127,7 +197,13 @@ void EventRuleDelivery::Run() {
                               (pending.tries == 1 ? " try)" : " tries)"));
     }
     lock.lock();
-    if (retry) retries_.emplace(now + backoff, std::move(pending));
+    if (retry) {
+      retries_.emplace(now + backoff, std::move(pending));
+    } else {
+      JournalLocked({{{"done", pending.id}}});
+    }
+    // Delivered and open records alike pile up: past a bound, keep only the open ones.
+    if (journal_records_ > kJournalCompactionRecords + 2 * retries_.size()) CompactLocked();
     busy_ = false;
   }
   idle_.notify_all();

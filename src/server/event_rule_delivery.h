@@ -1,7 +1,6 @@
 #pragma once
 
 #include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -27,21 +26,32 @@ class EventRules;
 // with HttpParameters' headers and query string; a 2xx answer delivers, 429 and 5xx and
 // connection failures are retried, other 4xx are not) and a Batch job queue (SubmitJob with
 // BatchParameters; the input's "Parameters" and "ContainerOverrides" become the job's).
-// Events not yet delivered when gleaner stops are not delivered after it restarts.
+//
+// Deliveries outlive a stop or a crash: each one an event's rules ask for is appended to the
+// journal (and synced) before Enqueue returns, and marked there once delivered or dead-lettered;
+// a start takes up the journal's open deliveries again, their age counted from their first try.
+// So a target gets every event at least once -- twice when gleaner stopped between a delivery
+// and its mark, as EventBridge may also deliver twice.
 class EventRuleDelivery {
  public:
-  // `first_backoff_millis`: the wait before the first retry (tests shorten it).
+  // `first_backoff_millis`: the wait before the first retry (tests shorten it). `journal_path`
+  // empty: no journal (deliveries end with the process).
   EventRuleDelivery(const Clock& clock, EventRules& rules, BatchExecutor& executor,
-                    std::string dead_letter_path, int64_t first_backoff_millis = 1'000);
+                    std::string dead_letter_path, int64_t first_backoff_millis = 1'000,
+                    std::string journal_path = "");
   ~EventRuleDelivery();
 
-  // Queues the events for matching and delivery; returns at once. Any thread.
+  // Matches the events against the rules and queues a delivery for each target they reach (in the
+  // journal first); returns without waiting for any delivery. Any thread.
   void Enqueue(const std::vector<nlohmann::json>& events);
+  // Deliveries queued or waiting for a retry (tests).
+  size_t Outstanding();
   // Waits until nothing is queued or waiting for a retry (tests).
   void Drain();
 
  private:
   struct Pending {
+    std::string id;  // "<event id>/<rule>/<target id>": the journal's key
     EpochMillis due = 0;
     EpochMillis first_tried = 0;
     int tries = 0;
@@ -61,6 +71,12 @@ class EventRuleDelivery {
   Outcome DeliverHttp(const nlohmann::json& target, const std::string& input);
   Outcome SubmitJob(const nlohmann::json& target, const std::string& input);
   void DeadLetter(const Pending& pending, const std::string& reason);
+  // The journal: what it holds open is queued again; then it is rewritten with only that.
+  void Recover();
+  // Under mutex_: appends records to the journal and syncs it.
+  void JournalLocked(const std::vector<nlohmann::json>& records);
+  // Under mutex_, with no delivery in flight: rewrites the journal with the open ones (retries_).
+  void CompactLocked();
 
   const Clock& clock_;
   EventRules& rules_;
@@ -70,7 +86,9 @@ class EventRuleDelivery {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<nlohmann::json> events_;
+  const std::string journal_path_;
+  int journal_fd_ = -1;
+  size_t journal_records_ = 0;  // lines in the journal, to know when to compact it
   std::multimap<EpochMillis, Pending> retries_;
   bool busy_ = false;
   bool stopping_ = false;

@@ -188,3 +188,48 @@ TEST_F(EventRuleDeliveryTest, ARefusedSubmissionIsDeadLetteredAtOnce) {
 
 }  // namespace
 }  // namespace gleaner
+
+namespace gleaner {
+namespace {
+
+TEST_F(EventRuleDeliveryTest, ADeliveryNotDoneWhenItStopsIsDoneAfterTheRestart) {
+  Endpoint endpoint({503, 200});
+  ASSERT_TRUE(rules_->PutTargets("app", {{{"Id", "hook"}, {"Arn", endpoint.Url()}}}).ok());
+  const std::string journal = directory_ + "/deliveries.jsonl";
+  {
+    // Stopped at once: the delivery is untried, or tried once (503) and waiting a minute.
+    EventRuleDelivery first(clock_, *rules_, executor_, directory_ + "/dead-letters.jsonl",
+                            /*first_backoff_millis=*/60'000, journal);
+    first.Enqueue({kEvent});
+  }
+  {
+    EventRuleDelivery second(clock_, *rules_, executor_, directory_ + "/dead-letters.jsonl",
+                             /*first_backoff_millis=*/5, journal);
+    EXPECT_EQ(second.Outstanding(), 1u);
+    second.Drain();
+  }
+  std::vector<HttpRequest> received = endpoint.Received();
+  ASSERT_GE(received.size(), 1u);
+  EXPECT_EQ(json::parse(received.back().body), kEvent);
+  EXPECT_EQ(DeadLetters(), "");
+  // Done is done: a third start finds nothing to deliver.
+  EventRuleDelivery third(clock_, *rules_, executor_, directory_ + "/dead-letters.jsonl", 5,
+                          journal);
+  EXPECT_EQ(third.Outstanding(), 0u);
+}
+
+TEST_F(EventRuleDeliveryTest, AJournalLineTornByACrashIsIgnored) {
+  ASSERT_TRUE(rules_->PutTargets("app", {kBatchTarget}).ok());
+  const std::string journal = directory_ + "/deliveries.jsonl";
+  std::ofstream(journal) << R"({"open":"e/app/jobs","rule":"app","target":)" << kBatchTarget.dump()
+                         << R"(,"event":{"id":"e"},"firstTried":1})"
+                         << "\n"
+                         << R"({"done":"e/app/jo)";
+  EventRuleDelivery delivery(clock_, *rules_, executor_, directory_ + "/dead-letters.jsonl", 5,
+                             journal);
+  delivery.Drain();
+  EXPECT_EQ(executor_.commands, 1);  // the open delivery, submitted once
+}
+
+}  // namespace
+}  // namespace gleaner

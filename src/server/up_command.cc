@@ -356,7 +356,8 @@ int RunUpCommand(const UpOptions& options) {
   api_options.routes.emplace_back("/gleaner/v1/events", MakeEventsRoute(*events));
   auto rules = EventRules::Open((*directory)->event_rules());
   if (!rules.ok()) return Fail("cannot read the event rules: " + rules.status().message());
-  EventRuleDelivery delivery(clock, **rules, engine, (*directory)->event_dead_letters());
+  EventRuleDelivery delivery(clock, **rules, engine, (*directory)->event_dead_letters(), 1'000,
+                             (*directory)->event_deliveries());
   events->SetSubscriber([&delivery, metrics](const std::vector<nlohmann::json>& published) {
     metrics->OnEvents(published);
     delivery.Enqueue(published);

@@ -248,6 +248,22 @@ def test_rules_and_targets_survive_a_restart(gleaner, events, receiver):
     assert receiver.received.empty(), "a disabled rule delivers nothing"
 
 
+def test_a_delivery_cut_short_by_a_crash_is_made_after_the_restart(gleaner, events):
+    failing = Receiver(status=503)
+    try:
+        events.put_rule(Name="later", EventPattern='{"source": ["my.app"]}')
+        events.put_targets(Rule="later", Targets=[{"Id": "hook", "Arn": failing.url + "/in"}])
+        events.put_events(Entries=[{"Source": "my.app", "DetailType": "ping",
+                                    "Detail": '{"n": 42}'}])
+        assert json.loads(failing.next()["body"])["detail"] == {"n": 42}  # refused: 503
+        failing.status = 200
+        gleaner.restart(graceful=False)  # kill -9 while the delivery waits for its retry
+        again = json.loads(failing.next()["body"])
+        assert again["detail"] == {"n": 42} and again["source"] == "my.app"
+    finally:
+        failing.close()
+
+
 def test_bad_rules_and_targets_are_refused_with_the_reason(events, aws):
     with pytest.raises(ClientError) as refused:
         events.put_rule(Name="bad", EventPattern='{"source": "aws.batch"}')
