@@ -26,12 +26,11 @@ std::string AddDashboardRoutes(GleanerApiOptions& options, BatchExecutor& execut
                                      MakeSessionRoute(options.sessions.get()));
   options.routes.emplace_back("/gleaner/v1/jobs", MakeJobsRoute(executor));
   if (!files->built()) {
-    return "dashboard: not built (no index.html in " + directory +
-           "; scripts/build.sh builds it with npm)";
+    return "not built (no index.html in " + directory + "; scripts/build.sh builds it with npm)";
   }
-  return "dashboard: /ui" + std::string(options.authentication.enabled
-                                            ? " (sign in with an access key of the credentials)"
-                                            : "");
+  return "/ui" + std::string(options.authentication.enabled
+                                 ? " (sign in with an access key of the credentials)"
+                                 : "");
 }
 
 }  // namespace gleaner

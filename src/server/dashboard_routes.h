@@ -11,7 +11,8 @@ namespace gleaner {
 // `ui` directory beside the gleaner binary, where scripts/build.sh puts it), the sign-in at
 // /gleaner/v1/session (browsers trade an access key for a session cookie unless
 // `options.authentication` is disabled), and the paged jobs listing at /gleaner/v1/jobs. Returns
-// a line for the start banner saying where the dashboard is, or why it is not there.
+// for the start banner where the dashboard is ("/ui ...", below the endpoint), or why it is not
+// there.
 std::string AddDashboardRoutes(GleanerApiOptions& options, BatchExecutor& executor,
                                const std::string& ui_directory, bool tls);
 

@@ -447,7 +447,10 @@ int RunUpCommand(const UpOptions& options) {
   std::cout << "  runtime: " << runtime->summary << "\n"
             << "  " << network_summary << "\n"
             << "  " << capacity_summary << ", data in " << data_dir << "\n"
-            << "  " << dashboard_summary << "\n"
+            << "  dashboard: "
+            << (dashboard_summary.starts_with("/ui") ? endpoint + dashboard_summary
+                                                     : dashboard_summary)
+            << "\n"
             << how_to_use << "\n"
             << "  try: aws batch describe-job-queues --endpoint-url " << endpoint << std::endl;
 
