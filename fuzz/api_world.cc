@@ -13,11 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/browser_sessions.h"
 #include "api/sigv4.h"
 #include "capacity/ecs_user_data.h"
 #include "capacity/instance_catalog.h"
 #include "common/utf8.h"
 #include "model/arn.h"
+#include "server/jobs_route.h"
 
 namespace gleaner::fuzz {
 namespace {
@@ -117,6 +119,15 @@ ApiWorld::ApiWorld(const ApiWorldOptions& options)
   api.log_directory = options.log_directory;
   api.cloud = &cloud_;
   api.authentication.enabled = false;
+  // The dashboard's API: its jobs listing, and its sign-in (with a key of its own: the rest of
+  // the world is unsigned, so the session's checks only guard the sign-in itself here).
+  api.routes.emplace_back("/gleaner/v1/jobs", MakeJobsRoute(executor_));
+  api.sessions = std::make_shared<BrowserSessions>(
+      clock_, [](std::string_view key) -> std::optional<std::string> {
+        if (key == "AKIDFUZZ") return std::string("fuzz-secret");
+        return std::nullopt;
+      });
+  api.public_routes.emplace_back("/gleaner/v1/session", MakeSessionRoute(api.sessions.get()));
   handler_ = MakeGleanerHttpHandler(executor_, std::move(api));
   verbose_ = getenv("GLEANER_FUZZ_VERBOSE") != nullptr;
 }
