@@ -11,17 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string NewToken() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string bytes = EntropyBytes(32);
-  std::string token;
-  for (unsigned char byte : bytes) {
-    token += kHex[byte >> 4];
-    token += kHex[byte & 0xf];
-  }
-  return token;
-}
-
 bool MayChangeState(const HttpRequest& request) {
   return request.method != "GET" && request.method != "HEAD";
 }
@@ -37,7 +26,7 @@ std::optional<std::string> BrowserSessions::Open(const std::string& access_key_i
   if (access_key_id.empty() || access_key_id.starts_with("ASIA")) return std::nullopt;
   std::optional<std::string> secret = secrets_(access_key_id);
   if (!secret || !SecretsEqual(*secret, secret_access_key)) return std::nullopt;
-  std::string token = NewToken();
+  std::string token = EntropyHex(32);  // 256 bits
   std::lock_guard lock(mutex_);
   if (sessions_.size() >= kMaxSessions) {
     auto oldest = sessions_.begin();

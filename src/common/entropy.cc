@@ -25,4 +25,14 @@ std::string EntropyBytes(size_t count) {
   return bytes;
 }
 
+std::string EntropyHex(size_t count) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : EntropyBytes(count)) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 0xF];
+  }
+  return hex;
+}
+
 }  // namespace gleaner

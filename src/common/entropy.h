@@ -15,5 +15,7 @@ uint64_t RandomSeed();
 // `count` bytes from the kernel's random source (getrandom), fit for keys. Aborts if the kernel
 // cannot give them (it always can once booted).
 std::string EntropyBytes(size_t count);
+// `count` such bytes as 2 x count lower-case hex digits (tokens and secrets kept as text).
+std::string EntropyHex(size_t count);
 
 }  // namespace gleaner

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string_view>
+
+#include "common/entropy.h"
 
 namespace gleaner {
 namespace {
@@ -110,16 +111,7 @@ Result<std::string> DataDirectory::ReadOrCreateSecret(const std::string& name) c
     return std::string(secret);
   }
   if (errno != ENOENT) return ErrnoStatus("cannot read " + file, errno);
-  unsigned char bytes[32];
-  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
-    return ErrnoStatus("cannot draw random bytes for " + file, errno);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string secret;
-  for (unsigned char byte : bytes) {
-    secret += kHex[byte >> 4];
-    secret += kHex[byte & 0xF];
-  }
+  std::string secret = EntropyHex(32);
   fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return ErrnoStatus("cannot create " + file, errno);
   bool written = write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
