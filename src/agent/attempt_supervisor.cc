@@ -84,10 +84,10 @@ void AttemptSupervisor::Recover() {
     attempt.record = std::move(record);
     const AttemptKey& key = attempt.record.key;
     std::string exit_file = work_directory_.ExitFilePath(key);
-    std::optional<AttemptOutcome> ended = ReadAttemptOutcome(exit_file);
+    std::optional<CommandOutcome> ended = ReadAttemptOutcome(exit_file);
     bool alive = !ended && IsAlive(attempt.record);
     if (!ended && !alive) ended = ReadAttemptOutcome(exit_file);  // written as it ended
-    std::optional<AttemptOutcome> outcome = RecoveredOutcome(ended, alive);
+    std::optional<CommandOutcome> outcome = RecoveredOutcome(ended, alive);
     if (outcome) {
       attempt.outcome = outcome;
       attempt.final_log_size = FileSize(work_directory_.LogPath(attempt.record.log_stream_name));
@@ -276,10 +276,10 @@ bool AttemptSupervisor::OnProcessExit(const ProcessExit& exit) {
   }
   // The shim's exit file, when there is one, is the command's outcome; the shim's own status
   // mirrors it anyway (and without a file the shim was killed, by SIGKILL in practice).
-  std::optional<AttemptOutcome> outcome =
+  std::optional<CommandOutcome> outcome =
       ReadAttemptOutcome(work_directory_.ExitFilePath(attempt->record.key));
   if (!outcome) {
-    outcome = AttemptOutcome();
+    outcome = CommandOutcome();
     outcome->exit_code = exit.exit_code;
     outcome->term_signal = exit.term_signal;
   }
@@ -293,10 +293,10 @@ bool AttemptSupervisor::CheckReattached() {
   for (auto& [key, attempt] : table_.attempts()) {
     if (!attempt.Running() || attempt.watched_by_launcher || attempt.concluding) continue;
     std::string exit_file = work_directory_.ExitFilePath(key);
-    std::optional<AttemptOutcome> ended = ReadAttemptOutcome(exit_file);
+    std::optional<CommandOutcome> ended = ReadAttemptOutcome(exit_file);
     bool alive = !ended && IsAlive(attempt.record);
     if (!ended && !alive) ended = ReadAttemptOutcome(exit_file);
-    std::optional<AttemptOutcome> outcome = RecoveredOutcome(ended, alive);
+    std::optional<CommandOutcome> outcome = RecoveredOutcome(ended, alive);
     if (!outcome) continue;
     if (!attempt.record.container_name.empty()) {
       // Why its container ended (and its removal) is the launcher's to tell: the exit comes
@@ -316,7 +316,7 @@ bool AttemptSupervisor::CheckReattached() {
   return ended_any;
 }
 
-void AttemptSupervisor::EndAttempt(HeldAttempt& attempt, AttemptOutcome outcome) {
+void AttemptSupervisor::EndAttempt(HeldAttempt& attempt, CommandOutcome outcome) {
   spdlog::info("{} ended: exit code {}, signal {}", Describe(attempt.record.key), outcome.exit_code,
                outcome.term_signal);
   int64_t log_size = FileSize(work_directory_.LogPath(attempt.record.log_stream_name));

@@ -68,7 +68,7 @@ class AttemptSupervisor {
  private:
   void StartProcess(const AttemptAssignment& assignment, HeldAttempt attempt);
   void StartContainer(const AttemptAssignment& assignment, HeldAttempt attempt);
-  void EndAttempt(HeldAttempt& attempt, AttemptOutcome outcome);
+  void EndAttempt(HeldAttempt& attempt, CommandOutcome outcome);
   void HoldLaunchFailure(HeldAttempt attempt, const std::string& reason);
   // The spec a container attempt was launched with, as far as re-attaching needs it.
   LaunchSpec AdoptionSpec(const AttemptRecord& record) const;

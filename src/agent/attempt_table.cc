@@ -26,14 +26,14 @@ AttemptReport ReportFor(const HeldAttempt& attempt) {
   return report;
 }
 
-AttemptOutcome KilledBySigkill() {
-  AttemptOutcome outcome;
+CommandOutcome KilledBySigkill() {
+  CommandOutcome outcome;
   outcome.term_signal = SIGKILL;
   outcome.exit_code = 128 + SIGKILL;
   return outcome;
 }
 
-std::optional<AttemptOutcome> RecoveredOutcome(const std::optional<AttemptOutcome>& exit_file,
+std::optional<CommandOutcome> RecoveredOutcome(const std::optional<CommandOutcome>& exit_file,
                                                bool process_alive) {
   if (exit_file.has_value()) return exit_file;
   if (process_alive) return std::nullopt;
@@ -57,7 +57,7 @@ void AttemptTable::Add(HeldAttempt attempt) {
   attempts_.insert_or_assign(std::move(key), std::move(attempt));
 }
 
-bool AttemptTable::End(const AttemptKey& key, AttemptOutcome outcome, int64_t final_log_size) {
+bool AttemptTable::End(const AttemptKey& key, CommandOutcome outcome, int64_t final_log_size) {
   HeldAttempt* attempt = Find(key);
   if (attempt == nullptr || attempt->Ended()) return false;
   attempt->outcome = std::move(outcome);

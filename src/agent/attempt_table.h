@@ -24,7 +24,7 @@ struct HeldAttempt {
   // Launched by this agent process: its launcher reports the exit. Otherwise (found again after
   // a restart) the supervisor polls whether the process is still alive.
   bool watched_by_launcher = false;
-  std::optional<AttemptOutcome> outcome;  // set once the attempt has ended
+  std::optional<CommandOutcome> outcome;  // set once the attempt has ended
   // The log's size when the end was noticed: the attempt is reported EXITED once the server
   // holds that much of it (output a leftover background process writes later does not count).
   int64_t final_log_size = 0;
@@ -55,10 +55,10 @@ AttemptReport ReportFor(const HeldAttempt& attempt);
 // A running attempt found again after a restart, decided from what is left of it: an exit file
 // says how it ended; without one, a live process means it still runs; without either it died
 // with its shim (SIGKILL to the group, or the machine restarted) and counts as killed by SIGKILL.
-std::optional<AttemptOutcome> RecoveredOutcome(const std::optional<AttemptOutcome>& exit_file,
+std::optional<CommandOutcome> RecoveredOutcome(const std::optional<CommandOutcome>& exit_file,
                                                bool process_alive);
 // The outcome of an attempt killed by SIGKILL: exit code 137, signal 9.
-AttemptOutcome KilledBySigkill();
+CommandOutcome KilledBySigkill();
 
 class AttemptTable {
  public:
@@ -68,7 +68,7 @@ class AttemptTable {
   HeldAttempt* FindRunning(pid_t pid);
   void Add(HeldAttempt attempt);
   // Ends a held, not yet ended attempt; false when there is none.
-  bool End(const AttemptKey& key, AttemptOutcome outcome, int64_t final_log_size);
+  bool End(const AttemptKey& key, CommandOutcome outcome, int64_t final_log_size);
 
   std::vector<AttemptKey> Keys() const;
   std::map<AttemptKey, HeldAttempt>& attempts() { return attempts_; }

@@ -22,8 +22,8 @@ HeldAttempt Running(const std::string& job_id, pid_t pid) {
   return attempt;
 }
 
-AttemptOutcome Exited(int code) {
-  AttemptOutcome outcome;
+CommandOutcome Exited(int code) {
+  CommandOutcome outcome;
   outcome.exit_code = code;
   return outcome;
 }
@@ -64,7 +64,7 @@ TEST(RecoveredOutcomeTest, ExitFileThenLivenessThenKilled) {
   EXPECT_EQ(RecoveredOutcome(Exited(4), false), Exited(4));
   EXPECT_EQ(RecoveredOutcome(Exited(4), true), Exited(4));  // the shim is about to exit
   EXPECT_EQ(RecoveredOutcome(std::nullopt, true), std::nullopt);
-  AttemptOutcome lost = *RecoveredOutcome(std::nullopt, false);
+  CommandOutcome lost = *RecoveredOutcome(std::nullopt, false);
   EXPECT_EQ(lost.exit_code, 137);
   EXPECT_EQ(lost.term_signal, SIGKILL);
 }

@@ -75,7 +75,7 @@ bool WriteAll(int fd, std::string_view text) {
 // exit file is lost with it, the attempt counts as killed and its retry strategy decides, as for
 // any lost host. (A client never sees what only this file holds: the server reports an end once
 // it has committed it to its own store.)
-void WriteExitFile(const std::string& path, const AttemptOutcome& outcome) {
+void WriteExitFile(const std::string& path, const CommandOutcome& outcome) {
   std::string temporary = path + ".tmp";
   int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool written = fd >= 0 && WriteAll(fd, FormatAttemptOutcome(outcome));
@@ -135,8 +135,8 @@ int SpawnCommand(const std::vector<std::string>& argv, pid_t* pid) {
   return error;
 }
 
-AttemptOutcome WaitForCommand(pid_t pid) {
-  AttemptOutcome outcome;
+CommandOutcome WaitForCommand(pid_t pid) {
+  CommandOutcome outcome;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno == EINTR) continue;
@@ -152,7 +152,7 @@ AttemptOutcome WaitForCommand(pid_t pid) {
   return outcome;
 }
 
-[[noreturn]] void EndLike(const AttemptOutcome& outcome) {
+[[noreturn]] void EndLike(const CommandOutcome& outcome) {
   if (outcome.term_signal != 0) {
     // The command already dumped its core if it was going to; the shim must not dump another.
     rlimit no_core{};
@@ -169,7 +169,7 @@ AttemptOutcome WaitForCommand(pid_t pid) {
 
 }  // namespace
 
-std::string FormatAttemptOutcome(const AttemptOutcome& outcome) {
+std::string FormatAttemptOutcome(const CommandOutcome& outcome) {
   std::string text = std::to_string(outcome.exit_code) + " " + std::to_string(outcome.term_signal);
   if (!outcome.launch_failure.empty()) {
     std::string reason = outcome.launch_failure;
@@ -181,9 +181,9 @@ std::string FormatAttemptOutcome(const AttemptOutcome& outcome) {
   return text + "\n";
 }
 
-std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text) {
+std::optional<CommandOutcome> ParseAttemptOutcome(std::string_view text) {
   if (text.ends_with('\n')) text.remove_suffix(1);
-  AttemptOutcome outcome;
+  CommandOutcome outcome;
   const char* end = text.data() + text.size();
   auto [after_code, code_error] = std::from_chars(text.data(), end, outcome.exit_code);
   if (code_error != std::errc() || after_code == end || *after_code != ' ') return std::nullopt;
@@ -198,7 +198,7 @@ std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text) {
   return outcome;
 }
 
-std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path) {
+std::optional<CommandOutcome> ReadAttemptOutcome(const std::string& path) {
   std::optional<std::string> text = ReadSmallFile(path);
   if (!text) return std::nullopt;
   return ParseAttemptOutcome(*text);
@@ -275,7 +275,7 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
                  " exists); not starting it");
       _exit(kAttemptGivenUpExitCode);
     } else if (error != 0) {
-      AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
+      CommandOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
       failed.launch_failure = "cannot write pid file " + pid_file + ": " + std::strerror(error);
       PrintError(failed.launch_failure);
       WriteExitFile(exit_file, failed);
@@ -296,7 +296,7 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
       }
     }
     if (!entered.ok()) {
-      AttemptOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
+      CommandOutcome failed{.exit_code = 126, .term_signal = 0, .launch_failure = ""};
       failed.launch_failure = entered.message();
       PrintError(failed.launch_failure);
       WriteExitFile(exit_file, failed);
@@ -307,7 +307,7 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
   pid_t pid = 0;
   if (int error = SpawnCommand(argv, &pid); error != 0) {
     // A shell's codes: 127 when the command is not there, 126 when it cannot be run.
-    AttemptOutcome failed;
+    CommandOutcome failed;
     failed.exit_code = error == ENOENT || error == ENOTDIR ? 127 : 126;
     failed.launch_failure =
         "cannot start command \"" + argv.front() + "\": " + std::strerror(error);
@@ -315,7 +315,7 @@ int RunAttemptShim(const std::string& exit_file, const std::vector<std::string>&
     WriteExitFile(exit_file, failed);
     _exit(failed.exit_code);
   }
-  AttemptOutcome outcome = WaitForCommand(pid);
+  CommandOutcome outcome = WaitForCommand(pid);
   WriteExitFile(exit_file, outcome);
   EndLike(outcome);
 }

@@ -21,21 +21,21 @@
 namespace gleaner {
 
 // How an attempt's command ended, as the exit file says.
-struct AttemptOutcome {
+struct CommandOutcome {
   int exit_code = 0;    // WEXITSTATUS, or 128 + signal when killed by a signal (shell convention)
   int term_signal = 0;  // the signal that killed it, 0 if it exited
   // Set when the command could not be started at all (exit_code 127 or 126, as a shell's).
   std::string launch_failure;
-  bool operator==(const AttemptOutcome&) const = default;
+  bool operator==(const CommandOutcome&) const = default;
 };
 
 // The exit file's text: "<exit_code> <term_signal>\n", or when the command could not be started
 // "<exit_code> 0 launch-failed: <why>\n".
-std::string FormatAttemptOutcome(const AttemptOutcome& outcome);
+std::string FormatAttemptOutcome(const CommandOutcome& outcome);
 // The outcome in an exit file's text; nullopt when the text is not one.
-std::optional<AttemptOutcome> ParseAttemptOutcome(std::string_view text);
+std::optional<CommandOutcome> ParseAttemptOutcome(std::string_view text);
 // The outcome in the exit file at `path`; nullopt when there is none (or it is not readable).
-std::optional<AttemptOutcome> ReadAttemptOutcome(const std::string& path);
+std::optional<CommandOutcome> ReadAttemptOutcome(const std::string& path);
 
 // The network an attempt's command runs in, entered by the shim; empty: the shim's own.
 struct AttemptShimNetwork {

@@ -26,21 +26,21 @@ using namespace std::chrono_literals;
 // Waits are for events that do happen; the timeout only turns a bug into a failure, not a hang.
 constexpr auto kSafetyTimeout = 30s;
 
-AttemptOutcome Exited(int exit_code) {
-  AttemptOutcome outcome;
+CommandOutcome Exited(int exit_code) {
+  CommandOutcome outcome;
   outcome.exit_code = exit_code;
   return outcome;
 }
 
-AttemptOutcome Killed(int signal_number) {
-  AttemptOutcome outcome;
+CommandOutcome Killed(int signal_number) {
+  CommandOutcome outcome;
   outcome.exit_code = 128 + signal_number;
   outcome.term_signal = signal_number;
   return outcome;
 }
 
-AttemptOutcome LaunchFailed(int exit_code, std::string reason) {
-  AttemptOutcome outcome = Exited(exit_code);
+CommandOutcome LaunchFailed(int exit_code, std::string reason) {
+  CommandOutcome outcome = Exited(exit_code);
   outcome.launch_failure = std::move(reason);
   return outcome;
 }
@@ -81,7 +81,7 @@ class AttemptShimTest : public testing::Test {
     return status;
   }
 
-  std::optional<AttemptOutcome> Outcome() const { return ReadAttemptOutcome(exit_file_); }
+  std::optional<CommandOutcome> Outcome() const { return ReadAttemptOutcome(exit_file_); }
 
   std::string Output() const {
     std::ifstream in(directory_ / "output.log");
@@ -224,7 +224,7 @@ TEST_F(AttemptShimTest, AMissingCommandIsALaunchFailureWithExitCode127) {
   int status = WaitForExit(StartShim({"gleaner-no-such-command"}));
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 127);
-  std::optional<AttemptOutcome> outcome = Outcome();
+  std::optional<CommandOutcome> outcome = Outcome();
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->exit_code, 127);
   EXPECT_EQ(outcome->term_signal, 0);

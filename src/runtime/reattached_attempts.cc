@@ -11,7 +11,7 @@
 namespace gleaner {
 
 ProcessExit ExitFromFile(pid_t pid, const std::string& exit_file) {
-  std::optional<AttemptOutcome> outcome = ReadAttemptOutcome(exit_file);
+  std::optional<CommandOutcome> outcome = ReadAttemptOutcome(exit_file);
   ProcessExit exit;
   exit.pid = pid;
   exit.exit_code = outcome ? outcome->exit_code : 128 + SIGKILL;

@@ -247,6 +247,21 @@ TEST_F(BatchStateHostsTest, TerminatedHostKillsItsAttemptsWhichEndWithTheHostRea
   EXPECT_THAT(state_.JobsOnHost("i-spot"), IsEmpty());
 }
 
+// Found by the engine simulation: a job terminated while its launch was in flight, on a host
+// that was terminated meanwhile, got only SIGTERM at launch and ran on past its host's end.
+TEST_F(BatchStateHostsTest, AnAttemptLaunchedAfterItsHostWentGetsSigkillEvenWhenTerminated) {
+  AddEnvironment("spot");
+  AddQueue("q", 1, {"spot"});
+  Register("spot-def");
+  AddInstance("i-spot", "spot");
+  std::string job = Submit("a", "q", "spot-def");
+  ASSERT_THAT(Started(state_.Schedule()), ElementsAre(job));  // STARTING, no pid yet
+  MustOk(state_.TerminateJob({job, "queue deleted"}));
+  state_.TerminateHost("i-spot");
+  state_.OnAttemptLaunched(job, 4242, 1);
+  EXPECT_EQ(state_.SignalDueAtLaunch(job), SIGKILL);
+}
+
 TEST_F(BatchStateHostsTest, LostHostEndsItsAttemptsAtOnceAndTheRetryStrategyDecides) {
   std::string running = RunOnInstance("i-agent");  // retried on "Host EC2*"
   std::string starting = Submit("b", "q", "spot-def");

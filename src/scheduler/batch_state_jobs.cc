@@ -359,9 +359,10 @@ void BatchState::OnAttemptLaunchProgress(const std::string& job_id, int attempt,
 int BatchState::SignalDueAtLaunch(const std::string& job_id) const {
   const Job* job = FindJob(job_id);
   if (job == nullptr || !job->placement) return 0;
-  if (job->placement->termination_requested) return SIGTERM;
-  if (job->placement->interruption_reason.empty()) return 0;
-  return FindHost(job->placement->instance_id) == nullptr ? SIGKILL : SIGTERM;
+  bool interrupted = !job->placement->interruption_reason.empty();
+  // A host that is gone already takes its processes with it, whatever else was asked.
+  if (interrupted && FindHost(job->placement->instance_id) == nullptr) return SIGKILL;
+  return interrupted || job->placement->termination_requested ? SIGTERM : 0;
 }
 
 void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::string& reason) {

@@ -43,6 +43,7 @@ Engine::~Engine() { Stop(); }
 
 void Engine::SetLauncher(Launcher* launcher, int launch_threads) {
   launcher_ = launcher;
+  if (launch_threads == 0) return;  // Launch() calls the launcher itself
   launch_worker_ = std::make_unique<LaunchWorker>(
       *launcher,
       [this](const std::string& job_id, Result<LaunchedProcess> launched) {
@@ -52,6 +53,14 @@ void Engine::SetLauncher(Launcher* launcher, int launch_threads) {
 }
 
 Status Engine::Start() {
+  GLEANER_RETURN_IF_ERROR(Restore());
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+Status Engine::StartStepped() { return Restore(); }
+
+Status Engine::Restore() {
   Result<StoreSnapshot> snapshot = store_.Load();
   if (!snapshot.ok()) return snapshot.status();
   GLEANER_RETURN_IF_ERROR(RestoreFromRecords(*snapshot, state_));
@@ -86,7 +95,6 @@ Status Engine::Start() {
   std::vector<PendingReply> none;
   Persist(std::move(none));
   store_.Flush();
-  thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
 
@@ -134,13 +142,31 @@ void Engine::Run() {
       if (stopping_ && queue_.empty()) break;
       batch.swap(queue_);
     }
-    std::vector<PendingReply> replies;
-    for (WorkItem& item : batch) Process(item, replies);
-    batch.clear();
-    Status scheduled = Contain([this] { ScheduleAndCarryOut(); });
-    if (!scheduled.ok()) spdlog::error("scheduling pass failed: {}", scheduled.message());
-    Persist(std::move(replies));
+    Turn(batch);
   }
+}
+
+void Engine::Step() {
+  std::deque<WorkItem> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(queue_);
+  }
+  Turn(batch);
+}
+
+bool Engine::HasPostedWork() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !queue_.empty();
+}
+
+void Engine::Turn(std::deque<WorkItem>& batch) {
+  std::vector<PendingReply> replies;
+  for (WorkItem& item : batch) Process(item, replies);
+  batch.clear();
+  Status scheduled = Contain([this] { ScheduleAndCarryOut(); });
+  if (!scheduled.ok()) spdlog::error("scheduling pass failed: {}", scheduled.message());
+  Persist(std::move(replies));
 }
 
 std::optional<EpochMillis> Engine::NextWakeUp() const {
@@ -373,6 +399,14 @@ void Engine::Launch(const PendingStart& start) {
       UseNetwork(*given, prepared);
       return Status::Ok();
     };
+  }
+  if (!launch_worker_) {
+    // No launch threads: the launcher returns at once; its result is taken like a thread's.
+    if (spec.prepare) {
+      Status prepared = spec.prepare(spec);
+      if (!prepared.ok()) return Post(LaunchResult{job_id, prepared});
+    }
+    return Post(LaunchResult{job_id, launcher_->Launch(spec)});
   }
   launch_worker_->Submit(job_id, std::move(spec));
 }

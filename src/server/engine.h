@@ -76,7 +76,8 @@ class Engine final : public BatchExecutor {
   ~Engine() override;
 
   // The launcher is set before Start(); its exits come back through OnProcessExit. Launches run
-  // on `launch_threads` threads of their own.
+  // on `launch_threads` threads of their own; 0: on the scheduler thread itself, without making
+  // working directories (the simulation's launcher, which returns at once).
   void SetLauncher(Launcher* launcher, int launch_threads = 1);
   // Added before Start(): where hosts beyond the ones added to the state up front come from.
   void AddCapacityProvider(CapacityProvider* provider) {
@@ -91,6 +92,19 @@ class Engine final : public BatchExecutor {
   Status Start();
   // Stops the thread after the commands already queued; waits for their changes to be durable.
   void Stop();
+
+  // Stepped in virtual time (the simulation, sim/engine_simulation.h): everything Start() does
+  // but the thread. The caller then drives the engine from one thread with Step(), under a fake
+  // clock, with a launcher set with no launch threads and a store whose commits it completes.
+  Status StartStepped();
+  // One turn of the scheduler thread's loop: everything posted so far (commands, exits, launch
+  // results, durable starts), then one scheduling pass, then the commit of what changed.
+  void Step();
+  // Whether anything was posted since the last turn.
+  bool HasPostedWork();
+  // When the engine next wants a turn with nothing posted: the state's next timer or a capacity
+  // provider's next event; nullopt: only when something is posted.
+  std::optional<EpochMillis> NextWakeUp() const;
 
   void Execute(BatchCommand command, BatchReply reply) override;
   void OnProcessExit(const ProcessExit& exit);
@@ -135,14 +149,17 @@ class Engine final : public BatchExecutor {
   };
 
   void Post(WorkItem item);
+  // What Start() and StartStepped() share: the state and providers restored, lost attempts ended.
+  Status Restore();
   void Run();
+  // One turn of Run(): `batch` (taken from the queue) processed, a pass, a commit.
+  void Turn(std::deque<WorkItem>& batch);
   void Process(WorkItem& item, std::vector<PendingReply>& replies);
   void CarryOut(const Decisions& decisions);
   // One pass: the provider catches up, the state decides, the provider adds what was asked for.
   void ScheduleAndCarryOut();
   // BatchState::Schedule, timed for options_.on_pass.
   Decisions Schedule();
-  std::optional<EpochMillis> NextWakeUp() const;
   void Launch(const PendingStart& start);
   // What runs a local attempt of `job` (not yet knowing its pid).
   LaunchSpec LaunchSpecFor(const Job& job, bool own_network) const;

@@ -45,7 +45,7 @@ FoundAttempt LocalAttemptFiles::Find(const std::string& job_id, int attempt,
   }
   std::string exit_file = ExitFile(job_id, attempt);
   // The exit file first: a shim that wrote it may be gone, or be about to go.
-  if (std::optional<AttemptOutcome> outcome = ReadAttemptOutcome(exit_file)) {
+  if (std::optional<CommandOutcome> outcome = ReadAttemptOutcome(exit_file)) {
     found.kind = FoundAttempt::Kind::kEnded;
     found.exit = {.pid = found.process.pid,
                   .exit_code = outcome->exit_code,

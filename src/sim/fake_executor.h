@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "scheduler/batch_state.h"
+#include "sim/sim_processes.h"
 #include "sim/sim_random.h"
 
 namespace gleaner::sim {
@@ -19,7 +20,7 @@ namespace gleaner::sim {
 class FakeExecutor {
  public:
   FakeExecutor(const Clock& clock, SimRandom& random, const Trace& trace)
-      : clock_(clock), random_(random), trace_(trace) {}
+      : processes_(clock, random, trace, /*first_pid=*/1000) {}
 
   // Engine::CarryOut: launches the starts (OnAttemptLaunched / OnAttemptLaunchFailed at once, as
   // the engine does), then delivers the signals to the processes of jobs that have one.
@@ -27,42 +28,20 @@ class FakeExecutor {
   // still running (one attempt on at most one instance).
   std::optional<std::string> CarryOut(BatchState& state, const Decisions& decisions);
 
-  std::optional<EpochMillis> NextExit() const;
+  std::optional<EpochMillis> NextExit() const { return processes_.NextExit(); }
   // Reports one exit due by now; false when none is due.
   bool ReportDueExit(BatchState& state);
   // The server restarted: it killed the old process groups and nobody reports on them any more.
-  void LoseAll();
+  void LoseAll() { processes_.LoseAll(); }
 
-  size_t running() const { return processes_.size(); }
-  int64_t launches() const { return launches_; }
-  int64_t launch_failures() const { return launch_failures_; }
+  size_t running() const { return processes_.running().size(); }
+  int64_t launches() const { return processes_.launches(); }
+  int64_t launch_failures() const { return processes_.launch_failures(); }
 
  private:
-  struct Process {
-    std::string job_id;
-    EpochMillis exit_at = 0;
-    int exit_code = 0;
-    int term_signal = 0;
-    bool ignores_sigterm = false;
-    int64_t sigterm_delay_millis = 0;
-    bool terminating = false;
-  };
-
   void Launch(BatchState& state, const std::string& job_id);
-  void Signal(int64_t pid, int signal);
-  void ScheduleExit(int64_t pid, Process& process, EpochMillis at, int exit_code, int term_signal);
-  int64_t RandomDurationMillis();
-  int RandomExitCode();
 
-  const Clock& clock_;
-  SimRandom& random_;
-  const Trace& trace_;
-  std::map<int64_t, Process> processes_;             // by pid
-  std::map<std::string, int64_t> pid_of_job_;        // the process each job has now
-  std::set<std::pair<EpochMillis, int64_t>> exits_;  // (due, pid), soonest first
-  int64_t next_pid_ = 1000;
-  int64_t launches_ = 0;
-  int64_t launch_failures_ = 0;
+  SimProcesses processes_;
 };
 
 }  // namespace gleaner::sim

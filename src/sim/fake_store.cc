@@ -24,7 +24,11 @@ FakeStore::Records& FakeStore::TableOf(RecordKind kind) {
 
 // Exactly the mutations the engine commits, applied as the store applies them.
 void FakeStore::Apply(const BatchState& state, const StateChanges& changes) {
-  for (Mutation& mutation : MutationsFor(state, changes)) {
+  Apply(MutationsFor(state, changes));
+}
+
+void FakeStore::Apply(std::vector<Mutation> mutations) {
+  for (Mutation& mutation : mutations) {
     Records& table = TableOf(mutation.kind);
     if (mutation.is_delete) {
       table.erase(mutation.key);
@@ -34,15 +38,18 @@ void FakeStore::Apply(const BatchState& state, const StateChanges& changes) {
   }
 }
 
-Status FakeStore::RestoreInto(BatchState& state) const {
+StoreSnapshot FakeStore::Snapshot() const {
   auto rows = [](const Records& records) {
     std::vector<StoredRecord> out;
     for (const auto& [key, document] : records) out.push_back({key, document});
     return out;
   };
-  StoreSnapshot snapshot{rows(compute_environments_), rows(job_queues_), rows(job_definitions_),
-                         rows(scheduling_policies_),  rows(jobs_),       rows(capacity_)};
-  return RestoreFromRecords(snapshot, state);
+  return StoreSnapshot{rows(compute_environments_), rows(job_queues_), rows(job_definitions_),
+                       rows(scheduling_policies_),  rows(jobs_),       rows(capacity_)};
+}
+
+Status FakeStore::RestoreInto(BatchState& state) const {
+  return RestoreFromRecords(Snapshot(), state);
 }
 
 }  // namespace gleaner::sim

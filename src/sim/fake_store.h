@@ -18,6 +18,10 @@ class FakeStore {
   using Records = std::map<std::string, std::string>;  // key -> ToRecord(...).dump()
 
   void Apply(const BatchState& state, const StateChanges& changes);
+  // Mutations as a committed batch applies them (the capacity providers' records too).
+  void Apply(std::vector<Mutation> mutations);
+  // Everything, per kind in key order, as Store::Load gives it.
+  StoreSnapshot Snapshot() const;
   // Restore*() every record into `state` in store order, as Engine::Start does; the caller
   // decides whether and when to call FinishRestore().
   Status RestoreInto(BatchState& state) const;
@@ -36,7 +40,7 @@ class FakeStore {
   Records scheduling_policies_;
   Records job_definitions_;
   Records jobs_;
-  Records capacity_;  // the simulation has no durable capacity provider: stays empty
+  Records capacity_;  // the providers' records (the simulated cloud's, in the engine simulation)
 };
 
 }  // namespace gleaner::sim

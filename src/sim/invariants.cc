@@ -187,19 +187,21 @@ std::optional<std::string> InvariantChecker::CheckWaitingReason(const BatchState
   if (job.status != JobStatus::kRunnable) return std::nullopt;
   const JobQueue* queue = state.FindJobQueue(job.job_queue);
   if (queue == nullptr || queue->state != "ENABLED") return std::nullopt;
-  bool environment_fits = false;
+  // A compute environment of the queue that can hold the job, with a host serving it that can
+  // (local capacity serves every compute environment; a cloud instance only its own).
+  bool fits = false;
   for (const ComputeEnvironmentOrder& entry : queue->compute_environment_order) {
     const ComputeEnvironment* environment = state.FindComputeEnvironment(entry.compute_environment);
-    environment_fits =
-        environment_fits ||
-        (environment != nullptr && environment->state == "ENABLED" &&
-         environment->status == "VALID" && job.required.millivcpus <= CapacityOf(*environment));
+    if (environment == nullptr || environment->state != "ENABLED" ||
+        environment->status != "VALID" || job.required.millivcpus > CapacityOf(*environment)) {
+      continue;
+    }
+    for (const auto& [instance_id, host] : state.hosts()) {
+      fits = fits ||
+             (host.accepting && host.Serves(environment->arn) && job.required.FitsIn(host.total));
+    }
   }
-  bool host_fits = false;
-  for (const auto& [instance_id, host] : state.hosts()) {
-    host_fits = host_fits || (host.accepting && job.required.FitsIn(host.total));
-  }
-  if (!environment_fits || !host_fits) return std::nullopt;
+  if (!fits) return std::nullopt;
   std::string reason = state.ExplainWaiting(job);
   if (reason.rfind("MISCONFIGURATION", 0) != 0) return std::nullopt;
   return "job " + job.job_id + " needs " + job.required.ToString() +
@@ -396,7 +398,9 @@ std::optional<std::string> InvariantChecker::CheckStep(const BatchState& state,
     if (IsTerminal(job->status)) terminal_attempts_.emplace(id, job->attempts.size());
     if (job->placement) {
       placed_.insert(id);
-      if (job->placement->termination_requested) {
+      // The grace runs from the launch when the termination came before it (the process gets
+      // SIGTERM as it starts, and the full grace).
+      if (job->placement->termination_requested && job->placement->pid > 0) {
         termination_deadline_.emplace(id, now + stop_grace_millis_);
       }
     } else {
@@ -421,7 +425,14 @@ std::optional<std::string> InvariantChecker::CheckHosts(const BatchState& state,
       return "job " + id + " lost its placement without the change being reported";
     }
     const AttemptPlacement& placement = *job->placement;
-    reserved_on[placement.instance_id] += placement.reserved;
+    if (state.FindHost(placement.instance_id) != nullptr) {
+      reserved_on[placement.instance_id] += placement.reserved;
+    } else if (placement.interruption_reason.empty()) {
+      // Only a host that was terminated or lost goes while attempts still hold it (they end
+      // with its reason once their processes are reported gone).
+      return "job " + id + " is placed on host " + placement.instance_id +
+             ", which BatchState does not have, and was never told the host went";
+    }
     if (job->timeout && job->timeout->attempt_duration_seconds && placement.started_at > 0) {
       EpochMillis limit = placement.started_at +
                           int64_t{*job->timeout->attempt_duration_seconds} * 1000 +
@@ -448,9 +459,6 @@ std::optional<std::string> InvariantChecker::CheckHosts(const BatchState& state,
       return "host " + instance_id + " is over-committed: " + host.used.ToString() +
              " reserved of " + host.total.ToString();
     }
-  }
-  if (reserved_on.size() > state.hosts().size()) {
-    return "a job is placed on a host BatchState does not have";
   }
   return std::nullopt;
 }

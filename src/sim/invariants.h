@@ -42,6 +42,11 @@ class InvariantChecker {
   // Every job BatchState holds, as the changes reported them.
   const std::map<std::string, JobStatus>& statuses() const { return statuses_; }
   int64_t purged() const { return static_cast<int64_t>(purged_.size()); }
+  // Jobs purged, with their status then.
+  const std::map<std::string, JobStatus>& purged_jobs() const { return purged_; }
+  // A checker that starts on a restarted server learns what an earlier one saw purged (what a
+  // dependency's status was, now that it is gone).
+  void RememberPurged(const std::string& job_id, JobStatus status) { purged_[job_id] = status; }
 
  private:
   std::optional<std::string> CheckJob(const BatchState& state, const Job& job);

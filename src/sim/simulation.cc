@@ -20,23 +20,6 @@ constexpr int kMaxRestarts = 3;                 // per run
 constexpr int64_t kMaxSteps = 3'000'000;        // a run that never goes quiet is a failure
 constexpr int64_t kMaxQuietMillis = 30LL * 24 * 3600 * 1000;  // likewise, in virtual time
 
-uint64_t Fnv1a(uint64_t hash, const std::string& text) {
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-BatchStateOptions DrawStateOptions(uint64_t seed, SimRandom& random) {
-  BatchStateOptions options;
-  options.seed = seed;
-  options.stop_grace_millis = random.Pick<int64_t>({1'000, 30'000, 90'000});
-  // Some runs keep finished jobs only briefly, so purging happens while dependents still run.
-  if (random.Percent(30)) options.job_retention_millis = random.Between(60'000, 7'200'000);
-  return options;
-}
-
 class Simulation {
  public:
   explicit Simulation(const SimulationOptions& options)
@@ -100,10 +83,7 @@ class Simulation {
 
  private:
   void Fail(std::optional<std::string> violation) {
-    if (!violation || !report_.ok) return;
-    report_.ok = false;
-    report_.violation = std::move(*violation);
-    trace_.Line("VIOLATION: " + report_.violation);
+    report_.Violated(std::move(violation), trace_);
   }
 
   void Expect(const Status& status) {
@@ -246,13 +226,7 @@ class Simulation {
     report_.launches = executor_.launches();
     report_.launch_failures = executor_.launch_failures();
     report_.purged = checker_.purged();
-    uint64_t hash = 14695981039346656037ull;
-    for (const auto* records :
-         {&store_.compute_environments(), &store_.job_queues(), &store_.scheduling_policies(),
-          &store_.job_definitions(), &store_.jobs()}) {
-      for (const auto& [key, document] : *records) hash = Fnv1a(Fnv1a(hash, key), document);
-    }
-    report_.fingerprint = hash;
+    report_.fingerprint = FingerprintOf(store_);
     return report_;
   }
 
@@ -270,17 +244,46 @@ class Simulation {
   SimulationReport report_;
 };
 
+uint64_t Fnv1a(uint64_t hash, const std::string& text) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
 }  // namespace
+
+BatchStateOptions DrawStateOptions(uint64_t seed, SimRandom& random) {
+  BatchStateOptions options;
+  options.seed = seed;
+  options.stop_grace_millis = random.Pick<int64_t>({1'000, 30'000, 90'000});
+  // Some runs keep finished jobs only briefly, so purging happens while dependents still run.
+  if (random.Percent(30)) options.job_retention_millis = random.Between(60'000, 7'200'000);
+  return options;
+}
+
+uint64_t FingerprintOf(const FakeStore& store) {
+  uint64_t hash = 14695981039346656037ull;
+  for (const auto* records :
+       {&store.compute_environments(), &store.job_queues(), &store.scheduling_policies(),
+        &store.job_definitions(), &store.jobs()}) {
+    for (const auto& [key, document] : *records) hash = Fnv1a(Fnv1a(hash, key), document);
+  }
+  return hash;
+}
 
 std::string SimulationReport::ReplayCommand() const {
   return "build/gleaner_sim --seeds " + std::to_string(seed) + ".." + std::to_string(seed) +
-         " --steps " + std::to_string(steps);
+         " --steps " + std::to_string(steps) + (engine ? " --engine" : "");
 }
 
 std::string SimulationReport::Summary() const {
   std::string counts = std::to_string(jobs) + " jobs, " + std::to_string(launches) + " launches, " +
-                       std::to_string(restarts) + " restarts, " + std::to_string(step) +
-                       " steps, " + std::to_string(virtual_millis / 1000) + " s virtual";
+                       std::to_string(restarts) + (engine ? " crashes, " : " restarts, ") +
+                       (engine ? std::to_string(interruptions) + " interruptions, " : "") +
+                       std::to_string(step) + " steps, " + std::to_string(virtual_millis / 1000) +
+                       " s virtual";
   if (ok) return "seed " + std::to_string(seed) + " ok: " + counts;
   return "seed " + std::to_string(seed) + " FAILED at step " + std::to_string(step) + " (" +
          std::to_string(virtual_millis) + " ms virtual): " + violation +

@@ -1,10 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "common/clock.h"
+#include "scheduler/batch_state.h"
+#include "sim/fake_store.h"
+#include "sim/sim_random.h"
 
 namespace gleaner::sim {
 
@@ -32,6 +37,17 @@ struct SimulationReport {
   int64_t reloads = 0;       // fresh BatchStates built from the store and compared
   int64_t restarts = 0;      // of those, the ones the simulation went on with
   uint64_t fingerprint = 0;  // of the final store: one seed, one value
+  // The whole server (server_sim/engine_simulation.h) rather than BatchState alone.
+  bool engine = false;
+  int64_t interruptions = 0;  // spot interruptions injected (the engine simulation)
+
+  // Records the first violation (later ones follow from it), and traces it.
+  void Violated(std::optional<std::string> found, const Trace& trace) {
+    if (!found || !ok) return;
+    ok = false;
+    violation = std::move(*found);
+    trace.Line("VIOLATION: " + violation);
+  }
 
   // "build/gleaner_sim --seeds S..S --steps N"
   std::string ReplayCommand() const;
@@ -42,5 +58,12 @@ struct SimulationReport {
 // One seeded run: a random workload against the real BatchState, with a fake clock, a fake
 // executor and a fake store, checking every invariant after every step (see README.md).
 SimulationReport RunSimulation(const SimulationOptions& options);
+
+// How a run's BatchState is configured, drawn from its seed: the stop grace, and in some runs a
+// short retention of finished jobs.
+BatchStateOptions DrawStateOptions(uint64_t seed, SimRandom& random);
+
+// An FNV-1a hash of the store's records: one seed, one value.
+uint64_t FingerprintOf(const FakeStore& store);
 
 }  // namespace gleaner::sim

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include "sim/simulation_test_support.h"
 
 namespace gleaner::sim {
 namespace {
@@ -46,24 +46,7 @@ TEST(SimulationTest, SeedsThatFoundBugsStayFixed) {
   }
 }
 
-TEST(SimulationTest, OneSeedIsOneExecution) {
-  SimulationOptions options;
-  options.seed = 4242;
-  options.steps = 60;
-  std::ostringstream first_trace;
-  std::ostringstream second_trace;
-  options.trace = &first_trace;
-  SimulationReport first = RunSimulation(options);
-  options.trace = &second_trace;
-  SimulationReport second = RunSimulation(options);
-  EXPECT_TRUE(first.ok) << first.Summary();
-  EXPECT_EQ(first.fingerprint, second.fingerprint);
-  EXPECT_EQ(first.step, second.step);
-  EXPECT_EQ(first_trace.str(), second_trace.str());
-  options.seed = 4243;
-  options.trace = nullptr;
-  EXPECT_NE(RunSimulation(options).fingerprint, first.fingerprint);
-}
+TEST(SimulationTest, OneSeedIsOneExecution) { testing::ExpectOneSeedIsOneExecution(RunSimulation); }
 
 TEST(SimulationTest, AFailureSaysHowToReplayIt) {
   SimulationReport report;

@@ -193,6 +193,7 @@ void Workload::AddHost(BatchState& state) {
   int64_t gpus = random_.Percent(15) ? random_.Between(1, 4) : 0;
   host.total = Resources{vcpus * 1000, memory, gpus};
   trace_.Line("add host " + host.instance_id + " with " + host.total.ToString());
+  added_hosts_.push_back(host);
   state.AddHost(std::move(host));
   ++hosts_;
 }
@@ -250,11 +251,11 @@ Status Workload::Tick(BatchState& state) {
 
 const Workload::QueueInfo& Workload::SomeQueue() { return random_.Pick(queues_); }
 
-bool Workload::Fits(const BatchState& state, const Resources& required,
-                    const QueueInfo& queue) const {
-  bool host_fits = std::any_of(state.hosts().begin(), state.hosts().end(), [&](const auto& entry) {
-    return required.FitsIn(entry.second.total);
-  });
+bool Workload::Fits(const Resources& required, const QueueInfo& queue) const {
+  // The hosts it added (local capacity, serving every compute environment): a cloud's instances
+  // serve one compute environment each, and come and go.
+  bool host_fits = std::any_of(added_hosts_.begin(), added_hosts_.end(),
+                               [&](const Host& host) { return required.FitsIn(host.total); });
   bool environment_fits =
       std::any_of(queue.order.begin(), queue.order.end(), [&](const std::string& name) {
         for (const EnvironmentInfo& environment : environments_) {
@@ -293,7 +294,7 @@ SubmitJobRequest Workload::NewRequest(const BatchState& state, const QueueInfo**
     required = Resources{*ParseMilliVcpus(vcpus), std::stoll(memory), 0};
   };
   if (random_.Percent(25)) override_resources(random_.Pick(kVcpus), random_.Pick(kMemory));
-  if (!Fits(state, required, queue)) override_resources("0.25", "128");
+  if (!Fits(required, queue)) override_resources("0.25", "128");
   if (random_.Percent(20)) request.parameters["duration"] = "5";
   if (queue.fair_share) {
     request.share_identifier = random_.Pick(kShares);

@@ -34,6 +34,10 @@ class Workload {
   int64_t NextTickDelayMillis();
 
   int64_t submitted() const { return submitted_; }
+  // The jobs SubmitJob made, oldest first.
+  const std::vector<std::string>& job_ids() const { return job_ids_; }
+  // The hosts it added (local capacity, which a restarted server adds again), as added.
+  const std::vector<Host>& hosts() const { return added_hosts_; }
 
  private:
   struct EnvironmentInfo {
@@ -74,7 +78,7 @@ class Workload {
   // A valid request for one job (no dependencies yet) that fits its queue.
   SubmitJobRequest NewRequest(const BatchState& state, const QueueInfo** queue_out = nullptr);
   Result<std::string> Submit(BatchState& state, const SubmitJobRequest& request);
-  bool Fits(const BatchState& state, const Resources& required, const QueueInfo& queue) const;
+  bool Fits(const Resources& required, const QueueInfo& queue) const;
   std::optional<RetryStrategy> RandomRetryStrategy();
   // An existing job to depend on or stop: mostly recent ones, sometimes array children.
   std::optional<std::string> SomeJob(const BatchState& state, bool made_only);
@@ -93,6 +97,7 @@ class Workload {
   bool has_temporary_ = false;
   int temporary_generation_ = 0;
   int hosts_ = 0;
+  std::vector<Host> added_hosts_;
   int64_t submitted_ = 0;
 };
 

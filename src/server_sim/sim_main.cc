@@ -1,7 +1,8 @@
 // gleaner_sim: runs the deterministic simulation over a range of seeds.
 //
-//   build/gleaner_sim --seeds 1..1000 [--steps 150] [--trace]
+//   build/gleaner_sim --seeds 1..1000 [--steps 150] [--engine] [--trace]
 //
+// --engine runs the whole server (server_sim/engine_simulation.h) instead of BatchState alone.
 // Every seed is one exact, repeatable execution; a failing seed prints its first violated
 // invariant and the command that replays it (add --trace to see every event).
 #include <chrono>
@@ -10,17 +11,20 @@
 #include <string>
 
 #include "common/steady_time.h"
+#include "server_sim/engine_simulation.h"
 #include "sim/simulation.h"
 
 namespace {
 
 int Usage(const std::string& problem) {
-  std::cerr << "gleaner_sim: " << problem << "\n"
-            << "usage: gleaner_sim --seeds A..B [--steps N] [--trace] [--verbose]\n"
-            << "  --seeds A..B  run seeds A to B inclusive (or one seed: --seeds S)\n"
-            << "  --steps N     workload ticks per seed before it goes quiet (default 150)\n"
-            << "  --trace       print every event of every seed (for replaying one seed)\n"
-            << "  --verbose     print a line per passing seed too\n";
+  std::cerr
+      << "gleaner_sim: " << problem << "\n"
+      << "usage: gleaner_sim --seeds A..B [--steps N] [--engine] [--trace] [--verbose]\n"
+      << "  --seeds A..B  run seeds A to B inclusive (or one seed: --seeds S)\n"
+      << "  --steps N     workload ticks per seed before it goes quiet (default 150)\n"
+      << "  --engine      the real engine with the simulated cloud, store latency and crashes\n"
+      << "  --trace       print every event of every seed (for replaying one seed)\n"
+      << "  --verbose     print a line per passing seed too\n";
   return 2;
 }
 
@@ -38,10 +42,13 @@ int main(int argc, char** argv) {
   uint64_t steps = 150;
   bool trace = false;
   bool verbose = false;
+  bool engine = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--trace") {
       trace = true;
+    } else if (arg == "--engine") {
+      engine = true;
     } else if (arg == "--verbose") {
       verbose = true;
     } else if ((arg == "--seeds" || arg == "--steps") && i + 1 < argc) {
@@ -69,7 +76,8 @@ int main(int argc, char** argv) {
     options.seed = seed;
     options.steps = static_cast<int>(steps);
     options.trace = trace ? &std::cout : nullptr;
-    gleaner::sim::SimulationReport report = gleaner::sim::RunSimulation(options);
+    gleaner::sim::SimulationReport report =
+        engine ? gleaner::sim::RunEngineSimulation(options) : gleaner::sim::RunSimulation(options);
     jobs += report.jobs;
     launches += report.launches;
     if (!report.ok) {
