@@ -5,6 +5,8 @@
 
 #include "scheduler/batch_state.h"
 
+#include "common/check.h"
+
 namespace gleaner {
 namespace {
 
@@ -138,9 +140,10 @@ void BatchState::SettleNToNChild(Job& parent, const Job* source, int index) {
 void BatchState::OnArrayChildFinished(const Job& child) {
   std::string parent_id;
   int index = 0;
-  if (!SplitChildId(child.job_id, &parent_id, &index)) return;
+  bool split = SplitChildId(child.job_id, &parent_id, &index);
+  GLEANER_CHECK(split, "array child " + child.job_id + " has no <parent>:<index> id");
   Job* parent = MutableJob(parent_id);
-  if (parent == nullptr) return;
+  GLEANER_CHECK(parent != nullptr, "array child " + child.job_id + " outlived its parent");
   if (ModeOf(*parent) == ArrayMode::kSequential && !parent->array_stopped) {
     if (child.status == JobStatus::kSucceeded && parent->array_next_index < *parent->array_size) {
       MaterializeChild(*parent, parent->array_next_index++, JobStatus::kRunnable, "");

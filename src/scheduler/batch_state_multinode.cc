@@ -13,6 +13,8 @@
 #include "model/json_codec.h"
 #include "model/ref_substitution.h"
 #include "scheduler/batch_state.h"
+
+#include "common/check.h"
 #include "scheduler/container_overrides.h"
 
 namespace gleaner {
@@ -246,7 +248,9 @@ void BatchState::ReleaseMultiNodeJob(Job& parent) {
 // The parent mirrors its main node; what the main node does decides what the others do.
 void BatchState::OnMainNodeStatusChanged(Job& main) {
   Job* parent = MutableJob(ParentIdOf(main.job_id));
-  if (parent == nullptr || !parent->IsMultiNodeParent() || IsTerminal(parent->status)) return;
+  GLEANER_CHECK(parent != nullptr && parent->IsMultiNodeParent(),
+                "main node " + main.job_id + " has no multi-node parent");
+  if (IsTerminal(parent->status)) return;
   parent->attempts = main.attempts;
   parent->container.current = main.container.current;
   MarkJobChanged(*parent);

@@ -12,6 +12,7 @@
 
 #include "capacity/instance_catalog.h"
 #include "capacity/simulated_cloud.h"
+#include "common/check.h"
 #include "model/retry_strategy.h"
 #include "server/engine.h"
 #include "server_sim/sim_launcher.h"
@@ -332,6 +333,11 @@ class EngineSimulation {
 
   void AfterTurn() {
     if (!report_.ok) return;
+    // The engine contains a failed GLEANER_CHECK (the pass or request fails, the server goes on):
+    // here it is a violation.
+    if (CheckFailures() != check_failures_) {
+      return Fail("a GLEANER_CHECK failed in the engine: " + LastCheckFailure());
+    }
     Fail(launcher_.violation());
     // No process outlives its instance (beyond the turns its launch and SIGKILL take).
     for (const auto& [pid, process] : launcher_.processes().running()) {
@@ -437,7 +443,8 @@ class EngineSimulation {
   std::map<std::string, int64_t> terminated_seen_;  // instance id -> step first seen gone
   std::optional<EpochMillis> durable_at_;           // when the next commits become durable
   int64_t step_ = 0;
-  SimulationReport report_;  // restarts: the crashes
+  const int64_t check_failures_ = CheckFailures();  // before the run
+  SimulationReport report_;                         // restarts: the crashes
 };
 
 }  // namespace

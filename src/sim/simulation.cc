@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/check.h"
 #include "model/json_codec.h"
 #include "scheduler/batch_state.h"
 #include "sim/fake_executor.h"
@@ -291,7 +292,16 @@ std::string SimulationReport::Summary() const {
 }
 
 SimulationReport RunSimulation(const SimulationOptions& options) {
-  return Simulation(options).Run();
+  try {
+    return Simulation(options).Run();
+  } catch (const CheckFailure& failure) {  // BatchState's own invariant, thrown out of a step
+    SimulationReport report;
+    report.seed = options.seed;
+    report.steps = options.steps;
+    report.ok = false;
+    report.violation = failure.what();
+    return report;
+  }
 }
 
 }  // namespace gleaner::sim
