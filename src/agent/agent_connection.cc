@@ -71,12 +71,12 @@ Result<int64_t> AgentConnection::ShipLog(const std::string& instance_id,
 }
 
 void AgentConnection::SetCredential(std::string credential) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   credential_ = std::move(credential);
 }
 
 void AgentConnection::Interrupt() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   interrupted_ = true;
   if (client_) client_->Interrupt();
 }
@@ -86,7 +86,7 @@ Result<std::string> AgentConnection::Send(const std::string& path, const std::st
   HttpClient* client = nullptr;
   std::map<std::string, std::string> headers{{"Content-Type", std::string(content_type)}};
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (interrupted_) return Status::Internal("the agent is stopping");
     client = client_.get();
     if (!credential_.empty()) headers[std::string(kAgentCredentialHeader)] = credential_;
@@ -95,7 +95,7 @@ Result<std::string> AgentConnection::Send(const std::string& path, const std::st
     // Connecting takes a while when the server is down: not under the lock Interrupt takes.
     Result<HttpClient> connected = HttpClient::Connect(server_, kConnectTimeout, ca_file_);
     if (!connected.ok()) return Status::Internal(connected.status().message());
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (interrupted_) return Status::Internal("the agent is stopping");
     client_ = std::make_unique<HttpClient>(std::move(*connected));
     client = client_.get();
@@ -103,7 +103,7 @@ Result<std::string> AgentConnection::Send(const std::string& path, const std::st
   if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
   Result<HttpClientResponse> response = client->Post(path, body, headers, timeout);
   if (!response.ok()) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     client_.reset();  // closed by the failure: the next request connects again
     return Status::Internal(response.status().message());
   }

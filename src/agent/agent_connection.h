@@ -12,11 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "api/agent_protocol.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -54,11 +54,11 @@ class AgentConnection {
   const std::string server_;
   const std::string token_;
   const std::string ca_file_;
-  std::mutex mutex_;  // guards client_ (replaced only by the calling thread), credential_ and
-                      // interrupted_
-  std::string credential_;
-  std::unique_ptr<HttpClient> client_;
-  bool interrupted_ = false;
+  Mutex mutex_;  // guards client_ (replaced only by the calling thread), credential_ and
+                 // interrupted_
+  std::string credential_ GLEANER_GUARDED_BY(mutex_);
+  std::unique_ptr<HttpClient> client_ GLEANER_GUARDED_BY(mutex_);
+  bool interrupted_ GLEANER_GUARDED_BY(mutex_) = false;
 };
 
 // The Status for a non-200 answer (see the error codes above).

@@ -7,7 +7,7 @@
 namespace gleaner {
 
 void AgentInbox::AddWork(AgentWork work) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (AttemptAssignment& assignment : work.assignments) {
     pending_.assignments.push_back(std::move(assignment));
   }
@@ -16,43 +16,43 @@ void AgentInbox::AddWork(AgentWork work) {
 }
 
 void AgentInbox::AddExit(const ProcessExit& exit) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_.exits.push_back(exit);
   changed_.notify_all();
 }
 
 void AgentInbox::AddLaunched(AttemptLaunched launched) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_.launches.push_back(std::move(launched));
   changed_.notify_all();
 }
 
 void AgentInbox::AddProgress(AttemptProgress progress) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_.progress.push_back(std::move(progress));
   changed_.notify_all();
 }
 
 void AgentInbox::RequestRegistration(uint64_t generation) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_.refused_generation = std::max(pending_.refused_generation, generation);
   changed_.notify_all();
 }
 
 void AgentInbox::Stop() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_.stopping = true;
   changed_.notify_all();
 }
 
 bool AgentInbox::stopping() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_.stopping;
 }
 
 AgentInbox::Batch AgentInbox::Take(SteadyTime deadline) {
-  std::unique_lock lock(mutex_);
-  changed_.wait_until(lock, deadline, [this] {
+  MutexLock lock(mutex_);
+  changed_.wait_until(lock.native(), deadline, [this]() GLEANER_REQUIRES(mutex_) {
     return pending_.stopping || pending_.refused_generation != 0 || !pending_.assignments.empty() ||
            !pending_.signals.empty() || !pending_.exits.empty() || !pending_.launches.empty() ||
            !pending_.progress.empty();
@@ -64,19 +64,22 @@ AgentInbox::Batch AgentInbox::Take(SteadyTime deadline) {
 }
 
 bool AgentInbox::SleepUntil(SteadyTime deadline) {
-  std::unique_lock lock(mutex_);
-  return !changed_.wait_until(lock, deadline, [this] { return pending_.stopping; });
+  MutexLock lock(mutex_);
+  return !changed_.wait_until(lock.native(), deadline,
+                              [this]() GLEANER_REQUIRES(mutex_) { return pending_.stopping; });
 }
 
 void AgentInbox::SetSession(AgentSession session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   session_ = std::move(session);
   changed_.notify_all();
 }
 
 std::optional<AgentSession> AgentInbox::WaitForSessionAfter(uint64_t generation) {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return pending_.stopping || session_.generation > generation; });
+  MutexLock lock(mutex_);
+  changed_.wait(lock.native(), [&]() GLEANER_REQUIRES(mutex_) {
+    return pending_.stopping || session_.generation > generation;
+  });
   if (pending_.stopping) return std::nullopt;
   return session_;
 }

@@ -8,12 +8,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/agent_protocol.h"
+#include "common/mutex.h"
 #include "common/steady_time.h"
 #include "runtime/launcher.h"
 
@@ -71,10 +71,10 @@ class AgentInbox {
   std::optional<AgentSession> WaitForSessionAfter(uint64_t generation);
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable changed_;
-  Batch pending_;
-  AgentSession session_;
+  Batch pending_ GLEANER_GUARDED_BY(mutex_);
+  AgentSession session_ GLEANER_GUARDED_BY(mutex_);
 };
 
 }  // namespace gleaner

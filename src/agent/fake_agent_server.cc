@@ -36,7 +36,7 @@ FakeAgentServer::FakeAgentServer(uint16_t port) {
 
 FakeAgentServer::~FakeAgentServer() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     registered_ = false;  // ends held polls
     changed_.notify_all();
   }
@@ -47,41 +47,42 @@ std::string FakeAgentServer::url() const { return "http://127.0.0.1:" + std::to_
 uint16_t FakeAgentServer::port() const { return server_->port(); }
 
 void FakeAgentServer::Assign(AttemptAssignment assignment) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_work_.assignments.push_back(std::move(assignment));
   changed_.notify_all();
 }
 
 void FakeAgentServer::Signal(const AttemptKey& key, int signal) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   pending_work_.signals.push_back({.key = key, .signal = signal});
   changed_.notify_all();
 }
 
 void FakeAgentServer::SignalInReportReply(const AttemptKey& key, int signal) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   report_reply_signals_.push_back({.key = key, .signal = signal});
 }
 
 void FakeAgentServer::ForgetAgents() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   registered_ = false;
   changed_.notify_all();
 }
 
 void FakeAgentServer::RejectRegistrations(std::string message) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   rejection_ = std::move(message);
 }
 
 void FakeAgentServer::SetAcknowledgeEnded(bool acknowledge) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   acknowledge_ended_ = acknowledge;
 }
 
 bool FakeAgentServer::WaitFor(const std::function<bool(const FakeAgentServer&)>& condition) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return condition(*this); });
+  MutexLock lock(mutex_);
+  return changed_.wait_for(lock.native(), std::chrono::seconds(30),
+                           [&] { return condition(*this); });
 }
 
 std::optional<AttemptReport> FakeAgentServer::LastReportOf(const AttemptKey& key) const {
@@ -104,7 +105,7 @@ std::optional<AttemptReport> FakeAgentServer::FirstReportOf(const AttemptKey& ke
 }
 
 HttpResponse FakeAgentServer::Handle(const HttpRequest& request) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   auto authorization = request.headers.find("authorization");
   authorizations.push_back(authorization == request.headers.end() ? "" : authorization->second);
   auto credential = request.headers.find("x-gleaner-agent-credential");
@@ -143,13 +144,14 @@ HttpResponse FakeAgentServer::HandleRegister(const HttpRequest& request) {
                                           .report_interval_millis = kReportIntervalMillis}));
 }
 
-HttpResponse FakeAgentServer::HandlePoll(const HttpRequest& request,
-                                         std::unique_lock<std::mutex>& lock) {
+HttpResponse FakeAgentServer::HandlePoll(const HttpRequest& request, MutexLock& lock) {
   Result<AgentPoll> poll = DecodeAgentPoll(request.body);
   if (!poll.ok()) return Error(400, "ClientException", poll.status().message());
-  changed_.wait_for(lock, std::chrono::milliseconds(poll->wait_millis), [this] {
-    return !registered_ || !pending_work_.assignments.empty() || !pending_work_.signals.empty();
-  });
+  changed_.wait_for(lock.native(), std::chrono::milliseconds(poll->wait_millis),
+                    [this]() GLEANER_REQUIRES(mutex_) {
+                      return !registered_ || !pending_work_.assignments.empty() ||
+                             !pending_work_.signals.empty();
+                    });
   if (!registered_) {
     ++requests_refused_as_unregistered;
     return Error(404, std::string(kAgentNotRegistered), "unknown agent");

@@ -9,13 +9,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/agent_protocol.h"
 #include "api/http_server.h"
+#include "common/mutex.h"
 
 namespace gleaner {
 
@@ -44,7 +44,8 @@ class FakeAgentServer {
   // Waits (30 s at most) until `condition` holds; it is called with the server's lock held.
   bool WaitFor(const std::function<bool(const FakeAgentServer&)>& condition);
 
-  // What the agent sent; read inside WaitFor, or once the agent is stopped.
+  // What the agent sent; read inside WaitFor, or once the agent is stopped. Written under mutex_,
+  // but not GLEANER_GUARDED_BY: the analysis cannot see WaitFor's lock inside the condition.
   std::vector<AgentRegistration> registrations;
   std::vector<AgentReport> reports;
   std::map<std::string, std::string> logs;  // log stream name → bytes
@@ -69,18 +70,19 @@ class FakeAgentServer {
 
  private:
   HttpResponse Handle(const HttpRequest& request);
-  HttpResponse HandleRegister(const HttpRequest& request);
-  HttpResponse HandlePoll(const HttpRequest& request, std::unique_lock<std::mutex>& lock);
-  HttpResponse HandleReport(const HttpRequest& request);
-  HttpResponse HandleLogs(const HttpRequest& request);
+  // The four run under mutex_ (Handle holds it).
+  HttpResponse HandleRegister(const HttpRequest& request) GLEANER_REQUIRES(mutex_);
+  HttpResponse HandlePoll(const HttpRequest& request, MutexLock& lock) GLEANER_REQUIRES(mutex_);
+  HttpResponse HandleReport(const HttpRequest& request) GLEANER_REQUIRES(mutex_);
+  HttpResponse HandleLogs(const HttpRequest& request) GLEANER_REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable changed_;
-  AgentWork pending_work_;
-  std::vector<AttemptSignal> report_reply_signals_;
-  bool registered_ = false;
-  std::string rejection_;
-  bool acknowledge_ended_ = true;
+  AgentWork pending_work_ GLEANER_GUARDED_BY(mutex_);
+  std::vector<AttemptSignal> report_reply_signals_ GLEANER_GUARDED_BY(mutex_);
+  bool registered_ GLEANER_GUARDED_BY(mutex_) = false;
+  std::string rejection_ GLEANER_GUARDED_BY(mutex_);
+  bool acknowledge_ended_ GLEANER_GUARDED_BY(mutex_) = true;
   std::unique_ptr<HttpServer> server_;  // last: stopped before the rest goes
 };
 

@@ -27,7 +27,7 @@ std::optional<std::string> BrowserSessions::Open(const std::string& access_key_i
   std::optional<std::string> secret = secrets_(access_key_id);
   if (!secret || !SecretsEqual(*secret, secret_access_key)) return std::nullopt;
   std::string token = EntropyHex(32);  // 256 bits
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (sessions_.size() >= kMaxSessions) {
     auto oldest = sessions_.begin();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
@@ -46,7 +46,7 @@ std::optional<std::string> BrowserSessions::Admit(const HttpRequest& request) {
     auto header = request.headers.find(kRequestHeader);
     if (header == request.headers.end() || header->second != "1") return std::nullopt;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Looked up by the whole token: a std::map compares bytes, but a token that is not in it
   // tells an attacker only that it is not (the tokens are 256 random bits).
   auto found = sessions_.find(token);
@@ -64,7 +64,7 @@ std::optional<std::string> BrowserSessions::Admit(const HttpRequest& request) {
 
 void BrowserSessions::Close(const HttpRequest& request) {
   std::string token = TokenOf(request);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   sessions_.erase(token);
 }
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,6 +8,7 @@
 #include "api/http_server.h"
 #include "api/sigv4.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace gleaner {
 
@@ -53,8 +53,8 @@ class BrowserSessions {
   const Clock& clock_;
   SecretLookup secrets_;
   bool secure_cookie_;
-  std::mutex mutex_;
-  std::map<std::string, Session> sessions_;  // by token
+  Mutex mutex_;
+  std::map<std::string, Session> sessions_ GLEANER_GUARDED_BY(mutex_);  // by token
 };
 
 // /gleaner/v1/session, served without a signature: POST {"accessKeyId", "secretAccessKey"} signs

@@ -14,11 +14,11 @@
 #include <chrono>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "api/dns_message.h"
+#include "common/mutex.h"
 
 namespace gleaner {
 namespace {
@@ -59,12 +59,15 @@ class DnsServerImpl final : public DnsServer {
 
   ~DnsServerImpl() override {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     Wake();
     if (thread_.joinable()) thread_.join();
-    for (auto& [id, fd] : sockets_) close(fd);
+    {
+      MutexLock lock(mutex_);  // uncontended: the thread is joined
+      for (auto& [id, fd] : sockets_) close(fd);
+    }
     for (Forward& forward : forwards_) close(forward.upstream_fd);
     close(wake_fd_);
   }
@@ -78,7 +81,7 @@ class DnsServerImpl final : public DnsServer {
     if (flags >= 0) fcntl(udp_fd, F_SETFL, flags | O_NONBLOCK);
     uint64_t id;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       id = ++last_id_;
       sockets_[id] = udp_fd;
     }
@@ -88,7 +91,7 @@ class DnsServerImpl final : public DnsServer {
 
   void RemoveSocket(uint64_t id) override {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       removed_.push_back(id);
     }
     Wake();
@@ -110,7 +113,7 @@ class DnsServerImpl final : public DnsServer {
 
   // Closes removed sockets; returns the ones to serve.
   std::map<uint64_t, int> TakeSockets(bool& stopping) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (uint64_t id : removed_) {
       auto found = sockets_.find(id);
       if (found == sockets_.end()) continue;
@@ -232,11 +235,11 @@ class DnsServerImpl final : public DnsServer {
   const std::vector<Address> upstream_;
   const int wake_fd_;
   std::thread thread_;
-  std::mutex mutex_;
-  bool stopping_ = false;
-  uint64_t last_id_ = 0;
-  std::map<uint64_t, int> sockets_;
-  std::vector<uint64_t> removed_;
+  Mutex mutex_;
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
+  uint64_t last_id_ GLEANER_GUARDED_BY(mutex_) = 0;
+  std::map<uint64_t, int> sockets_ GLEANER_GUARDED_BY(mutex_);
+  std::vector<uint64_t> removed_ GLEANER_GUARDED_BY(mutex_);
   std::vector<Forward> forwards_;  // the server's thread only
 };
 

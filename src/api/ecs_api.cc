@@ -156,7 +156,7 @@ Result<json> DescribeClusters(const json& body, const BatchState& state, const E
     clusters.push_back(
         {{"clusterArn", environment->ecs_cluster_arn},
          {"clusterName", ArnResourceName(environment->ecs_cluster_arn, "cluster")},
-         {"status", environment->status == "DELETED" ? "INACTIVE" : "ACTIVE"},
+         {"status", environment->status == ResourceStatus::kDeleted ? "INACTIVE" : "ACTIVE"},
          {"registeredContainerInstancesCount", registered},
          {"runningTasksCount", running},
          {"pendingTasksCount", pending},

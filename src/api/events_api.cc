@@ -393,7 +393,7 @@ HttpResponse EventsApi::PutEvents(const json& body) {
       if (!resources.is_array()) resources = json::array();
       std::string id;
       {
-        std::lock_guard lock(ids_mutex_);
+        MutexLock lock(ids_mutex_);
         id = ids_.Next();
       }
       accepted.push_back({{"version", "0"},

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include "api/http_server.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/mutex.h"
 #include "model/arn.h"
 
 namespace gleaner {
@@ -49,8 +49,8 @@ class EventsApi {
 
   const Clock& clock_;
   EventsApiOptions options_;
-  std::mutex ids_mutex_;
-  UuidV7Generator ids_;
+  Mutex ids_mutex_;
+  UuidV7Generator ids_ GLEANER_GUARDED_BY(ids_mutex_);
 };
 
 }  // namespace gleaner

@@ -10,7 +10,6 @@
 #include <deque>
 #include <exception>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -39,6 +38,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "common/ascii.h"
+#include "common/mutex.h"
 
 namespace gleaner {
 namespace {
@@ -123,7 +123,7 @@ class CertificatesByName {
       : identity_for_(std::move(identity_for)) {}
 
   Result<net::ssl::context*> Base() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!base_) {
       Result<std::unique_ptr<net::ssl::context>> base = Make("");
       if (!base.ok()) return base.status();
@@ -152,7 +152,7 @@ class CertificatesByName {
   }
 
   Result<net::ssl::context*> For(const std::string& name) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = by_name_.find(name);
     if (found != by_name_.end()) return found->second.get();
     Result<std::unique_ptr<net::ssl::context>> made = Make(name);
@@ -173,9 +173,10 @@ class CertificatesByName {
   }
 
   TlsIdentityFor identity_for_;
-  std::mutex mutex_;
-  std::unique_ptr<net::ssl::context> base_;
-  std::unordered_map<std::string, std::unique_ptr<net::ssl::context>> by_name_;
+  Mutex mutex_;
+  std::unique_ptr<net::ssl::context> base_ GLEANER_GUARDED_BY(mutex_);
+  std::unordered_map<std::string, std::unique_ptr<net::ssl::context>> by_name_
+      GLEANER_GUARDED_BY(mutex_);
 };
 
 class Session;
@@ -194,17 +195,18 @@ struct ServerContext {
   // The registry owns the open sessions, so that Stop can close them and so that a session never
   // outlives the io_context (a responder held by the application keeps only a weak reference).
   // Touched on connect and disconnect only, never per request.
-  std::mutex sessions_mutex;
-  std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  Mutex sessions_mutex;
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions
+      GLEANER_GUARDED_BY(sessions_mutex);
 
   void Register(std::shared_ptr<Session> session) {
-    std::lock_guard lock(sessions_mutex);
+    MutexLock lock(sessions_mutex);
     Session* key = session.get();
     sessions.emplace(key, std::move(session));
   }
   void Unregister(Session* session) {
     std::shared_ptr<Session> last;  // released after unlocking
-    std::lock_guard lock(sessions_mutex);
+    MutexLock lock(sessions_mutex);
     auto it = sessions.find(session);
     if (it == sessions.end()) return;
     last = std::move(it->second);
@@ -793,7 +795,7 @@ class HttpServerImpl final : public HttpServer {
   }
 
   uint64_t AddTlsCertificates(TlsIdentityFor identity_for) override {
-    std::lock_guard lock(listeners_mutex_);
+    MutexLock lock(listeners_mutex_);
     uint64_t id = ++last_certificates_id_;
     certificates_[id] = std::make_unique<CertificatesByName>(std::move(identity_for));
     return id;
@@ -804,7 +806,7 @@ class HttpServerImpl final : public HttpServer {
     if (tls.enabled && tls.certificates == 0) {
       context = context_.tls.get();  // none: plain, as the server itself
     } else if (tls.enabled) {
-      std::lock_guard lock(listeners_mutex_);
+      MutexLock lock(listeners_mutex_);
       auto found = certificates_.find(tls.certificates);
       if (found == certificates_.end()) {
         ::close(listening_fd);
@@ -829,7 +831,7 @@ class HttpServerImpl final : public HttpServer {
     listener->tls = context;
     uint64_t id;
     {
-      std::lock_guard lock(listeners_mutex_);
+      MutexLock lock(listeners_mutex_);
       id = ++last_listener_id_;
       listeners_[id] = listener;
     }
@@ -840,7 +842,7 @@ class HttpServerImpl final : public HttpServer {
   void RemoveListener(uint64_t id) override {
     std::shared_ptr<Listener> listener;
     {
-      std::lock_guard lock(listeners_mutex_);
+      MutexLock lock(listeners_mutex_);
       auto it = listeners_.find(id);
       if (it == listeners_.end()) return;
       listener = std::move(it->second);
@@ -855,7 +857,7 @@ class HttpServerImpl final : public HttpServer {
 
   // Must not be called from a handler running on this server's threads (it joins them).
   void Stop() override {
-    std::lock_guard lock(stop_mutex_);
+    MutexLock lock(stop_mutex_);
     if (stopped_) return;
     stopped_ = true;
     context_.gate->Close();  // from now on responders leave the io_context alone
@@ -866,13 +868,13 @@ class HttpServerImpl final : public HttpServer {
     acceptor_.close(ec);
     accept_retry_timer_.cancel();
     {
-      std::lock_guard listeners_lock(listeners_mutex_);
+      MutexLock listeners_lock(listeners_mutex_);
       for (auto& [id, listener] : listeners_) listener->acceptor.close(ec);
       listeners_.clear();
     }
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
     {
-      std::lock_guard sessions_lock(context_.sessions_mutex);
+      MutexLock sessions_lock(context_.sessions_mutex);
       sessions.swap(context_.sessions);
     }
     for (auto& [key, session] : sessions) session->CloseFromStop();
@@ -952,13 +954,14 @@ class HttpServerImpl final : public HttpServer {
   net::steady_timer accept_retry_timer_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
-  std::mutex stop_mutex_;
-  bool stopped_ = false;
-  std::mutex listeners_mutex_;
-  std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
-  uint64_t last_listener_id_ = 0;
-  std::map<uint64_t, std::unique_ptr<CertificatesByName>> certificates_;
-  uint64_t last_certificates_id_ = 0;
+  Mutex stop_mutex_;
+  bool stopped_ GLEANER_GUARDED_BY(stop_mutex_) = false;
+  Mutex listeners_mutex_;
+  std::map<uint64_t, std::shared_ptr<Listener>> listeners_ GLEANER_GUARDED_BY(listeners_mutex_);
+  uint64_t last_listener_id_ GLEANER_GUARDED_BY(listeners_mutex_) = 0;
+  std::map<uint64_t, std::unique_ptr<CertificatesByName>> certificates_
+      GLEANER_GUARDED_BY(listeners_mutex_);
+  uint64_t last_certificates_id_ GLEANER_GUARDED_BY(listeners_mutex_) = 0;
 };
 
 }  // namespace

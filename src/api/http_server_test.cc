@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -18,6 +17,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "common/mutex.h"
 
 namespace gleaner {
 namespace {
@@ -104,7 +105,7 @@ class Worker {
   Worker() : thread_([this] { Loop(); }) {}
   ~Worker() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       done_ = true;
     }
     wake_.notify_all();
@@ -112,7 +113,7 @@ class Worker {
   }
   void Post(std::function<void()> task) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       tasks_.push_back(std::move(task));
     }
     wake_.notify_one();
@@ -120,22 +121,23 @@ class Worker {
 
  private:
   void Loop() {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [this] { return done_ || !tasks_.empty(); });
+      wake_.wait(lock.native(),
+                 [this]() GLEANER_REQUIRES(mutex_) { return done_ || !tasks_.empty(); });
       if (tasks_.empty()) return;
       auto task = std::move(tasks_.front());
       tasks_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       task();
-      lock.lock();
+      lock.Lock();
     }
   }
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
-  bool done_ = false;
+  std::deque<std::function<void()>> tasks_ GLEANER_GUARDED_BY(mutex_);
+  bool done_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 
@@ -286,15 +288,15 @@ TEST(HttpServerTest, ReassemblesBodiesSentInPieces) {
 }
 
 struct SeenTooLarge {
-  std::mutex mutex;
-  std::vector<HttpRequest> requests;
+  Mutex mutex;
+  std::vector<HttpRequest> requests GLEANER_GUARDED_BY(mutex);
 };
 
 HttpHandler RejectTooLarge(SeenTooLarge& seen) {
   return [&seen](HttpRequest&& request, Responder respond) {
     bool too_large = request.body_too_large;
     {
-      std::lock_guard lock(seen.mutex);
+      MutexLock lock(seen.mutex);
       seen.requests.push_back(std::move(request));
     }
     if (too_large) {
@@ -321,7 +323,7 @@ TEST(HttpServerTest, BodyOverTheLimitReachesTheHandlerFlagged) {
   EXPECT_EQ(response["X-Amzn-ErrorType"], "ClientException");
   EXPECT_FALSE(response.keep_alive());
   EXPECT_TRUE(client.ServerClosed());
-  std::lock_guard lock(seen.mutex);
+  MutexLock lock(seen.mutex);
   ASSERT_EQ(seen.requests.size(), 2u);
   const HttpRequest& request = seen.requests[1];
   EXPECT_TRUE(request.body_too_large);
@@ -343,7 +345,7 @@ TEST(HttpServerTest, ChunkedBodyOverTheLimitReachesTheHandlerFlagged) {
       "a\r\n0123456789\r\n0\r\n\r\n");
   EXPECT_EQ(client.Read().result_int(), 400);
   EXPECT_TRUE(client.ServerClosed());
-  std::lock_guard lock(seen.mutex);
+  MutexLock lock(seen.mutex);
   ASSERT_EQ(seen.requests.size(), 1u);
   EXPECT_TRUE(seen.requests[0].body_too_large);
   EXPECT_EQ(seen.requests[0].body, "");

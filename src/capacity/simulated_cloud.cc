@@ -18,11 +18,11 @@ constexpr int64_t kFargateIdleMillis = 1000;
 // A compute environment whose instances the cloud keeps (while it is ENABLED).
 bool IsManagedAndEnabled(const ComputeEnvironment& environment) {
   return environment.type == "MANAGED" && environment.compute_resources &&
-         environment.state == "ENABLED";
+         environment.state == ResourceState::kEnabled;
 }
 
 bool IsScaledByCloud(const ComputeEnvironment& environment) {
-  return IsManagedAndEnabled(environment) && environment.status == "VALID";
+  return IsManagedAndEnabled(environment) && environment.status == ResourceStatus::kValid;
 }
 
 std::vector<std::string> SubnetsOf(const ComputeResources& resources) {
@@ -163,12 +163,12 @@ void SimulatedCloud::SyncEnvironments(HostEvents& state, EpochMillis now) {
     if (!IsManagedAndEnabled(environment)) continue;
     present[environment.arn] = true;  // its instances stay, even while it is INVALID
     Environment& cloud = EnvironmentFor(environment);
-    if (environment.status == "VALID" && !cloud.invalid_reason.empty()) {
+    if (environment.status == ResourceStatus::kValid && !cloud.invalid_reason.empty()) {
       // As AWS: the compute environment turns INVALID and says why; nothing launches for it.
       state.MarkComputeEnvironmentInvalid(environment.arn,
                                           "CLIENT_ERROR - " + cloud.invalid_reason);
     }
-    if (state.FindComputeEnvironment(environment.arn)->status != "VALID") {
+    if (state.FindComputeEnvironment(environment.arn)->status != ResourceStatus::kValid) {
       state.SetScalingCapacity(environment.arn, std::nullopt);
       continue;
     }

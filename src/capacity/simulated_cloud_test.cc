@@ -113,7 +113,7 @@ TEST_F(SimulatedCloudTest, InstanceTypesThatDoNotResolveMakeTheComputeEnvironmen
   std::string arn = AddEnvironment("bad", "EC2", 16, {"m5.nosuchsize"});
   Step();
   const ComputeEnvironment* environment = state_.FindComputeEnvironment(arn);
-  EXPECT_EQ(environment->status, "INVALID");
+  EXPECT_EQ(environment->status, ResourceStatus::kInvalid);
   EXPECT_THAT(environment->status_reason, HasSubstr("CLIENT_ERROR"));
   EXPECT_THAT(environment->status_reason, HasSubstr("m5.nosuchsize"));
   EXPECT_THAT(cloud_->instances(), IsEmpty());
@@ -125,14 +125,14 @@ TEST_F(SimulatedCloudTest, InstanceTypesThatDoNotResolveMakeTheComputeEnvironmen
   AddQueue({"bad"});
   std::string job = Submit("a");
   EXPECT_THAT(Step().starts, SizeIs(1));
-  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, "VALID");
+  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, ResourceStatus::kValid);
   EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
 
   // A typo in a later update: INVALID again, but what runs keeps running (as on AWS).
   fix.instance_types = std::vector<std::string>{"m5.typo"};
   ASSERT_TRUE(state_.UpdateComputeEnvironment(fix).ok());
   Step();
-  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, "INVALID");
+  EXPECT_EQ(state_.FindComputeEnvironment(arn)->status, ResourceStatus::kInvalid);
   EXPECT_EQ(JobOf(job).status, JobStatus::kRunning);
   EXPECT_EQ(InstanceOf(job).state, InstanceState::kRunning);
 }

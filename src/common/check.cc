@@ -1,14 +1,15 @@
 #include "common/check.h"
 
 #include <atomic>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace gleaner {
 namespace {
 
 std::atomic<int64_t> failures{0};
-std::mutex last_mutex;
-std::string last;  // guarded by last_mutex
+Mutex last_mutex;
+std::string last GLEANER_GUARDED_BY(last_mutex);
 
 }  // namespace
 
@@ -16,7 +17,7 @@ void FailCheck(const char* condition, std::string_view what, const char* file, i
   std::string text = std::string(file) + ":" + std::to_string(line) + ": GLEANER_CHECK(" +
                      condition + ") failed: " + std::string(what);
   {
-    std::lock_guard<std::mutex> lock(last_mutex);
+    MutexLock lock(last_mutex);
     last = text;
   }
   failures.fetch_add(1, std::memory_order_relaxed);
@@ -26,7 +27,7 @@ void FailCheck(const char* condition, std::string_view what, const char* file, i
 int64_t CheckFailures() { return failures.load(std::memory_order_relaxed); }
 
 std::string LastCheckFailure() {
-  std::lock_guard<std::mutex> lock(last_mutex);
+  MutexLock lock(last_mutex);
   return last;
 }
 

@@ -105,12 +105,12 @@ MetricsRegistry::Family::Series& MetricsRegistry::Family::SeriesLocked(
 }
 
 void MetricsRegistry::Family::Add(const std::vector<std::string>& label_values, double amount) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   SeriesLocked(label_values).value += amount;
 }
 
 void MetricsRegistry::Family::Observe(const std::vector<std::string>& label_values, double value) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   Series& series = SeriesLocked(label_values);
   series.value += value;
   ++series.count;
@@ -124,7 +124,7 @@ void MetricsRegistry::Family::Observe(const std::vector<std::string>& label_valu
 
 void MetricsRegistry::Family::Render(MetricsText& text) const {
   text.Family(name_, histogram_ ? "histogram" : "counter", help_);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [values, series] : series_) {
     std::vector<std::pair<std::string, std::string>> labels;
     for (size_t i = 0; i < values.size(); ++i) labels.emplace_back(label_names_[i], values[i]);

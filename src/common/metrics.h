@@ -3,9 +3,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace gleaner {
 
@@ -65,14 +66,14 @@ class MetricsRegistry::Family {
     uint64_t count = 0;                   // a histogram's count
     std::vector<uint64_t> bucket_counts;  // not cumulative
   };
-  Series& SeriesLocked(const std::vector<std::string>& label_values);
+  Series& SeriesLocked(const std::vector<std::string>& label_values) GLEANER_REQUIRES(mutex_);
 
   const std::string name_, help_;
   const std::vector<std::string> label_names_;
   const std::vector<double> buckets_;
   const bool histogram_;
-  mutable std::mutex mutex_;
-  std::map<std::vector<std::string>, Series> series_;
+  mutable Mutex mutex_;
+  std::map<std::vector<std::string>, Series> series_ GLEANER_GUARDED_BY(mutex_);
 };
 
 // Upper bounds growing by `factor` from `start`: {start, start*factor, ...}, `count` of them.

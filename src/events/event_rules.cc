@@ -53,6 +53,7 @@ Result<std::unique_ptr<EventRules>> EventRules::Open(std::string path) {
       !(*parsed)["rules"].is_array()) {
     return Status::Internal(path + " is not a file of event rules");
   }
+  MutexLock lock(rules->mutex_);  // uncontended: no other thread has the rules yet
   for (const json& record : (*parsed)["rules"]) {
     Result<EventRule> rule = FromJson(record);
     if (!rule.ok()) return Status::Internal(path + ": " + rule.status().message());
@@ -74,7 +75,7 @@ Status EventRules::SaveLocked() const {
 Status EventRules::Put(EventRule rule) {
   Result<EventPattern> pattern = EventPattern::Parse(rule.event_pattern);
   if (!pattern.ok()) return pattern.status();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto previous = rules_.find(rule.name);
   std::optional<EventRule> before;
   if (previous != rules_.end()) {
@@ -96,14 +97,14 @@ Status EventRules::Put(EventRule rule) {
 }
 
 std::optional<EventRule> EventRules::Get(const std::string& name) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = rules_.find(name);
   if (it == rules_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<EventRule> EventRules::List(const std::string& prefix) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<EventRule> found;
   for (auto it = rules_.lower_bound(prefix); it != rules_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
@@ -113,7 +114,7 @@ std::vector<EventRule> EventRules::List(const std::string& prefix) const {
 }
 
 Status EventRules::Delete(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = rules_.find(name);
   if (it == rules_.end()) return Status::NotFound("Rule " + name + " does not exist.");
   if (!it->second.targets.empty()) {
@@ -130,7 +131,7 @@ Status EventRules::Delete(const std::string& name) {
 }
 
 Status EventRules::SetState(const std::string& name, const std::string& state) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = rules_.find(name);
   if (it == rules_.end()) return Status::NotFound("Rule " + name + " does not exist.");
   std::string before = it->second.state;
@@ -143,7 +144,7 @@ Status EventRules::SetState(const std::string& name, const std::string& state) {
 }
 
 Status EventRules::PutTargets(const std::string& name, const std::vector<json>& targets) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = rules_.find(name);
   if (it == rules_.end()) return Status::NotFound("Rule " + name + " does not exist.");
   auto before = it->second.targets;
@@ -157,7 +158,7 @@ Status EventRules::PutTargets(const std::string& name, const std::vector<json>& 
 }
 
 Status EventRules::RemoveTargets(const std::string& name, const std::vector<std::string>& ids) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = rules_.find(name);
   if (it == rules_.end()) return Status::NotFound("Rule " + name + " does not exist.");
   auto before = it->second.targets;
@@ -170,7 +171,7 @@ Status EventRules::RemoveTargets(const std::string& name, const std::vector<std:
 }
 
 std::vector<EventDelivery> EventRules::Match(const json& event) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<EventDelivery> deliveries;
   for (const auto& [name, rule] : rules_) {
     if (rule.state != "ENABLED" || rule.targets.empty()) continue;

@@ -2,13 +2,13 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/mutex.h"
 #include "common/status.h"
 #include "events/event_pattern.h"
 
@@ -57,12 +57,13 @@ class EventRules {
 
  private:
   explicit EventRules(std::string path) : path_(std::move(path)) {}
-  Status SaveLocked() const;
+  Status SaveLocked() const GLEANER_REQUIRES(mutex_);
 
   const std::string path_;
-  mutable std::mutex mutex_;
-  std::map<std::string, EventRule> rules_;
-  std::map<std::string, EventPattern> patterns_;  // compiled, by rule name
+  mutable Mutex mutex_;
+  std::map<std::string, EventRule> rules_ GLEANER_GUARDED_BY(mutex_);
+  // compiled, by rule name
+  std::map<std::string, EventPattern> patterns_ GLEANER_GUARDED_BY(mutex_);
 };
 
 }  // namespace gleaner

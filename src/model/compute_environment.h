@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "model/resource_state.h"
 
 namespace gleaner {
 
@@ -31,9 +32,9 @@ struct ComputeResources {
 struct ComputeEnvironment {
   std::string name;
   std::string arn;
-  std::string type;    // MANAGED | UNMANAGED
-  std::string state;   // ENABLED | DISABLED
-  std::string status;  // CREATING | UPDATING | DELETING | DELETED | VALID | INVALID
+  std::string type;  // MANAGED | UNMANAGED
+  ResourceState state = ResourceState::kEnabled;
+  ResourceStatus status = ResourceStatus::kValid;
   std::string status_reason;
   std::optional<int> unmanagedv_cpus;
   std::optional<ComputeResources> compute_resources;  // MANAGED only

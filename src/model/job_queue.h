@@ -24,8 +24,8 @@ struct JobStateTimeLimitAction {
 struct JobQueue {
   std::string name;
   std::string arn;
-  std::string state;   // ENABLED | DISABLED
-  std::string status;  // CREATING | UPDATING | DELETING | DELETED | VALID | INVALID
+  ResourceState state = ResourceState::kEnabled;
+  ResourceStatus status = ResourceStatus::kValid;
   std::string status_reason;
   int priority = 0;                                                // higher is evaluated first
   std::string scheduling_policy_arn;                               // empty: FIFO

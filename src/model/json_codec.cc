@@ -25,13 +25,29 @@ void ReadComputeResources(JsonObjectReader& in, ComputeResources& out) {
 
 // ---- ComputeEnvironment ----
 
+// A state or status member: absent keeps `out`; a value AWS does not have is an error.
+template <typename Enum>
+void ReadEnum(JsonObjectReader& in, std::string_view name, Enum& out,
+              std::optional<Enum> (*parse)(std::string_view), std::string_view kind) {
+  std::optional<std::string> text;
+  in.Read(name, text);
+  if (!text || !in.ok()) return;
+  std::optional<Enum> value = parse(*text);
+  if (!value) return in.Fail(name, "'" + *text + "' is not a " + std::string(kind));
+  out = *value;
+}
+
+void ReadStateAndStatus(JsonObjectReader& in, ResourceState& state, ResourceStatus& status) {
+  ReadEnum(in, "state", state, ParseResourceState, "state (ENABLED, DISABLED)");
+  ReadEnum(in, "status", status, ParseResourceStatus, "status");
+}
+
 void ReadComputeEnvironment(JsonObjectReader& in, ComputeEnvironment& out) {
   in.Require("computeEnvironmentName");
   in.Read("computeEnvironmentName", out.name);
   in.Read("computeEnvironmentArn", out.arn);
   in.Read("type", out.type);
-  in.Read("state", out.state);
-  in.Read("status", out.status);
+  ReadStateAndStatus(in, out.state, out.status);
   in.Read("statusReason", out.status_reason);
   in.Read("unmanagedvCpus", out.unmanagedv_cpus);
   in.ReadObject("computeResources", out.compute_resources, ReadComputeResources);
@@ -67,8 +83,7 @@ void ReadJobQueue(JsonObjectReader& in, JobQueue& out) {
   in.Require("jobQueueName");
   in.Read("jobQueueName", out.name);
   in.Read("jobQueueArn", out.arn);
-  in.Read("state", out.state);
-  in.Read("status", out.status);
+  ReadStateAndStatus(in, out.state, out.status);
   in.Read("statusReason", out.status_reason);
   in.Read("priority", out.priority);
   in.Read("schedulingPolicyArn", out.scheduling_policy_arn);
@@ -127,8 +142,8 @@ json ToJson(const ComputeEnvironment& environment) {
       {"containerOrchestrationType", "ECS"},  // the only orchestration gleaner imitates
   };
   SetIfNotEmpty(out, "type", environment.type);
-  SetIfNotEmpty(out, "state", environment.state);
-  SetIfNotEmpty(out, "status", environment.status);
+  out["state"] = ToString(environment.state);
+  out["status"] = ToString(environment.status);
   SetIfNotEmpty(out, "statusReason", environment.status_reason);
   SetIfPresent(out, "unmanagedvCpus", environment.unmanagedv_cpus);
   if (environment.compute_resources) {
@@ -164,11 +179,11 @@ json ToJson(const JobQueue& queue) {
   json out = {
       {"jobQueueName", queue.name},
       {"jobQueueArn", queue.arn},
-      {"state", queue.state},
+      {"state", ToString(queue.state)},
       {"priority", queue.priority},
       {"computeEnvironmentOrder", std::move(order)},
   };
-  SetIfNotEmpty(out, "status", queue.status);
+  out["status"] = ToString(queue.status);
   SetIfNotEmpty(out, "statusReason", queue.status_reason);
   SetIfNotEmpty(out, "schedulingPolicyArn", queue.scheduling_policy_arn);
   if (!queue.job_state_time_limit_actions.empty()) {

@@ -15,8 +15,8 @@ ComputeEnvironment FullComputeEnvironment() {
   environment.name = "spot-ce";
   environment.arn = "arn:aws:batch:us-east-1:123456789012:compute-environment/spot-ce";
   environment.type = "MANAGED";
-  environment.state = "ENABLED";
-  environment.status = "VALID";
+  environment.state = ResourceState::kEnabled;
+  environment.status = ResourceStatus::kValid;
   environment.status_reason = "ComputeEnvironment Healthy";
   environment.unmanagedv_cpus = 16;
   ComputeResources resources;
@@ -42,8 +42,8 @@ JobQueue FullJobQueue() {
   JobQueue queue;
   queue.name = "high";
   queue.arn = "arn:aws:batch:us-east-1:123456789012:job-queue/high";
-  queue.state = "ENABLED";
-  queue.status = "VALID";
+  queue.state = ResourceState::kEnabled;
+  queue.status = ResourceStatus::kValid;
   queue.status_reason = "JobQueue Healthy";
   queue.priority = 10;
   queue.scheduling_policy_arn = "arn:aws:batch:us-east-1:123456789012:scheduling-policy/fair";
@@ -89,8 +89,10 @@ TEST(ComputeEnvironmentJson, OmitsAbsentOptionals) {
   ComputeEnvironment environment;
   environment.name = "ce";
   environment.arn = "arn";
+  // state and status always have a value (ENABLED and VALID unless set).
   EXPECT_EQ(ToJson(environment), json::parse(R"({"computeEnvironmentName": "ce",
-      "computeEnvironmentArn": "arn", "containerOrchestrationType": "ECS"})"));
+      "computeEnvironmentArn": "arn", "containerOrchestrationType": "ECS",
+      "state": "ENABLED", "status": "VALID"})"));
 }
 
 TEST(ComputeEnvironmentRecord, RoundTripsEveryField) {
@@ -212,7 +214,33 @@ TEST(JobQueueJson, RequiredMembersAppearEvenWhenEmpty) {
   JobQueue queue;
   queue.name = "q";
   EXPECT_EQ(ToJson(queue), json::parse(R"({"jobQueueName": "q", "jobQueueArn": "",
-      "state": "", "priority": 0, "computeEnvironmentOrder": []})"));
+      "state": "ENABLED", "status": "VALID", "priority": 0, "computeEnvironmentOrder": []})"));
+}
+
+TEST(JobQueueRecord, AStateOrStatusAwsDoesNotHaveIsAnErrorNamingIt) {
+  json record = ToRecord(FullJobQueue());
+  record["state"] = "PAUSED";
+  Result<JobQueue> parsed = JobQueueFromRecord(record);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("state 'PAUSED' is not a state (ENABLED, DISABLED)"),
+            std::string::npos)
+      << parsed.status().message();
+  record = ToRecord(FullJobQueue());
+  record["status"] = "valid";
+  EXPECT_FALSE(JobQueueFromRecord(record).ok()) << "AWS's values are upper case";
+}
+
+TEST(ResourceState, EveryValueRoundTripsThroughItsAwsName) {
+  for (ResourceState state : {ResourceState::kEnabled, ResourceState::kDisabled}) {
+    EXPECT_EQ(ParseResourceState(ToString(state)), state);
+  }
+  for (ResourceStatus status :
+       {ResourceStatus::kCreating, ResourceStatus::kUpdating, ResourceStatus::kDeleting,
+        ResourceStatus::kDeleted, ResourceStatus::kValid, ResourceStatus::kInvalid}) {
+    EXPECT_EQ(ParseResourceStatus(ToString(status)), status);
+  }
+  EXPECT_EQ(ToString(ResourceStatus::kInvalid), "INVALID");
+  EXPECT_EQ(ParseResourceState("enabled"), std::nullopt);
 }
 
 TEST(JobQueueRecord, RoundTripsEveryField) {

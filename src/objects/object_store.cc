@@ -98,6 +98,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string& root, 
 }
 
 Status ObjectStore::Load() {
+  MutexLock lock(mutex_);  // uncontended: Open has not handed the store out yet
   std::error_code error;
   // Files a crash left half-written were never acknowledged.
   for (const auto& entry : fs::directory_iterator(root_ + "/tmp", error)) {
@@ -128,7 +129,7 @@ Status ObjectStore::Load() {
 }
 
 std::string ObjectStore::NewTemporaryPath() {
-  std::lock_guard<std::mutex> lock(random_mutex_);
+  MutexLock lock(random_mutex_);
   return root_ + "/tmp/" + RandomHex(random_, 24);
 }
 
@@ -187,14 +188,14 @@ std::string ObjectStore::UploadDirectory(const std::string& upload_id) const {
 // ---- buckets ----
 
 std::vector<BucketInfo> ObjectStore::ListBuckets() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<BucketInfo> out;
   for (const auto& [name, bucket] : buckets_) out.push_back(bucket->info);
   return out;
 }
 
 ObjectResult<BucketInfo> ObjectStore::HeadBucket(const std::string& bucket) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const StoredBucket* found = FindBucket(bucket);
   if (found == nullptr) return NoSuchBucket(bucket);
   return found->info;
@@ -206,7 +207,7 @@ ObjectResult<BucketInfo> ObjectStore::CreateBucket(const std::string& bucket,
     return ObjectError{"InvalidBucketName", *reason + ": " + bucket};
   }
   std::string staging = NewTemporaryPath();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (const StoredBucket* existing = FindBucket(bucket)) {
     return ObjectError{"BucketAlreadyOwnedByYou",
                        "Your previous request to create the named bucket succeeded and you "
@@ -233,7 +234,7 @@ ObjectResult<BucketInfo> ObjectStore::CreateBucket(const std::string& bucket,
 std::optional<ObjectError> ObjectStore::DeleteBucket(const std::string& bucket) {
   std::vector<std::string> trash{NewTemporaryPath()};
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     StoredBucket* found = FindBucket(bucket);
     if (found == nullptr) return NoSuchBucket(bucket);
     if (!found->objects.empty()) {
@@ -274,7 +275,7 @@ ObjectResult<ObjectInfo> ObjectStore::PutObject(const std::string& bucket, Objec
   auto temporary = WriteTemporary(info, [data](int fd) { return WriteAll(fd, data); });
   if (auto* error = std::get_if<ObjectError>(&temporary)) return *error;
   const std::string& path = std::get<std::string>(temporary);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   StoredBucket* found = FindBucket(bucket);
   if (found == nullptr) {
     unlink(path.c_str());
@@ -287,7 +288,7 @@ ObjectResult<ObjectInfo> ObjectStore::PutObject(const std::string& bucket, Objec
 
 ObjectResult<ObjectInfo> ObjectStore::HeadObject(const std::string& bucket,
                                                  const std::string& key) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const StoredBucket* found = FindBucket(bucket);
   if (found == nullptr) return NoSuchBucket(bucket);
   auto object = found->objects.find(key);
@@ -299,7 +300,7 @@ ObjectResult<std::shared_ptr<OpenedObject>> ObjectStore::OpenObject(const std::s
                                                                     const std::string& key) const {
   int fd = -1;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     const StoredBucket* found = FindBucket(bucket);
     if (found == nullptr) return NoSuchBucket(bucket);
     if (found->objects.count(key) == 0) return NoSuchKey(key);
@@ -317,7 +318,7 @@ ObjectResult<std::shared_ptr<OpenedObject>> ObjectStore::OpenObject(const std::s
 
 std::optional<ObjectError> ObjectStore::DeleteObject(const std::string& bucket,
                                                      const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   StoredBucket* found = FindBucket(bucket);
   if (found == nullptr) return NoSuchBucket(bucket);
   if (found->objects.count(key) == 0) return std::nullopt;
@@ -333,7 +334,7 @@ std::optional<ObjectError> ObjectStore::DeleteObject(const std::string& bucket,
 
 ObjectResult<ObjectListing> ObjectStore::ListObjects(const std::string& bucket,
                                                      const ListObjectsRequest& request) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const StoredBucket* found = FindBucket(bucket);
   if (found == nullptr) return NoSuchBucket(bucket);
   const auto& objects = found->objects;

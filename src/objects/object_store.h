@@ -4,7 +4,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -146,9 +146,10 @@ class ObjectStore {
   ObjectResult<std::string> WriteTemporary(const ObjectInfo& header,
                                            const std::function<Status(int fd)>& write_data);
   // Renames `temporary` over `final_path` and syncs its directory; under mutex_.
-  std::optional<ObjectError> Publish(const std::string& temporary, const std::string& final_path);
-  StoredBucket* FindBucket(const std::string& bucket);
-  const StoredBucket* FindBucket(const std::string& bucket) const;
+  std::optional<ObjectError> Publish(const std::string& temporary, const std::string& final_path)
+      GLEANER_REQUIRES(mutex_);
+  StoredBucket* FindBucket(const std::string& bucket) GLEANER_REQUIRES(mutex_);
+  const StoredBucket* FindBucket(const std::string& bucket) const GLEANER_REQUIRES(mutex_);
   std::string BucketDirectory(const std::string& bucket) const;
   std::string ObjectPath(const std::string& bucket, const std::string& key) const;
   std::string UploadDirectory(const std::string& upload_id) const;
@@ -156,11 +157,13 @@ class ObjectStore {
 
   const std::string root_;
   const Clock& clock_;
-  std::mutex random_mutex_;  // guards random_ only; never held while taking mutex_
-  std::mt19937_64 random_;   // upload ids and temporary names
-  mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<StoredBucket>> buckets_;   // by name
-  std::map<std::string, std::unique_ptr<PendingUpload>> uploads_;  // by upload id
+  Mutex random_mutex_;  // guards random_ only; never held while taking mutex_
+  std::mt19937_64 random_ GLEANER_GUARDED_BY(random_mutex_);  // upload ids and temporary names
+  mutable Mutex mutex_;
+  // by name
+  std::map<std::string, std::unique_ptr<StoredBucket>> buckets_ GLEANER_GUARDED_BY(mutex_);
+  // by upload id
+  std::map<std::string, std::unique_ptr<PendingUpload>> uploads_ GLEANER_GUARDED_BY(mutex_);
 };
 
 // S3's bucket naming rules (3-63 characters of a-z 0-9 . -, starting and ending with a letter

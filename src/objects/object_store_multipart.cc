@@ -73,11 +73,11 @@ ObjectResult<std::string> ObjectStore::CreateMultipartUpload(const std::string& 
                                                              ObjectInfo info) {
   std::string upload_id;
   {
-    std::lock_guard<std::mutex> lock(random_mutex_);
+    MutexLock lock(random_mutex_);
     upload_id = RandomHex(random_, 40);
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (FindBucket(bucket) == nullptr) return NoSuchBucket(bucket);
   }
   info.size = bucket.size();
@@ -100,7 +100,7 @@ ObjectResult<std::string> ObjectStore::CreateMultipartUpload(const std::string& 
   auto upload = std::make_unique<PendingUpload>();
   upload->bucket = bucket;
   upload->info = std::move(info);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   uploads_[upload_id] = std::move(upload);
   return upload_id;
 }
@@ -114,7 +114,7 @@ ObjectResult<std::string> ObjectStore::UploadPart(const std::string& bucket, con
                        "inclusive"};
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto upload = uploads_.find(upload_id);
     if (upload == uploads_.end() || upload->second->bucket != bucket ||
         upload->second->info.key != key) {
@@ -128,7 +128,7 @@ ObjectResult<std::string> ObjectStore::UploadPart(const std::string& bucket, con
   part.last_modified = clock_.NowMillis();
   auto temporary = WriteTemporary(part, [data](int fd) { return WriteAll(fd, data); });
   if (auto* error = std::get_if<ObjectError>(&temporary)) return *error;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto upload = uploads_.find(upload_id);
   if (upload == uploads_.end()) {  // completed or aborted meanwhile
     unlink(std::get<std::string>(temporary).c_str());
@@ -148,7 +148,7 @@ ObjectResult<ObjectInfo> ObjectStore::CompleteMultipartUpload(
   ObjectInfo info;
   std::string directory = UploadDirectory(upload_id);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto upload = uploads_.find(upload_id);
     if (upload == uploads_.end() || upload->second->bucket != bucket ||
         upload->second->info.key != key) {
@@ -205,7 +205,7 @@ ObjectResult<ObjectInfo> ObjectStore::CompleteMultipartUpload(
   if (auto* error = std::get_if<ObjectError>(&temporary)) return *error;
   std::string trash = NewTemporaryPath();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     StoredBucket* found = FindBucket(bucket);
     if (found == nullptr || uploads_.count(upload_id) == 0) {
       unlink(std::get<std::string>(temporary).c_str());
@@ -228,7 +228,7 @@ std::optional<ObjectError> ObjectStore::AbortMultipartUpload(const std::string& 
                                                              const std::string& upload_id) {
   std::string trash = NewTemporaryPath();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto upload = uploads_.find(upload_id);
     if (upload == uploads_.end() || upload->second->bucket != bucket ||
         upload->second->info.key != key) {

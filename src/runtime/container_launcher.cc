@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "common/contain.h"
+#include "common/mutex.h"
 #include "common/private_directory.h"
 #include "runtime/command_runner.h"
 #include "runtime/container_arguments.h"
@@ -50,7 +51,7 @@ class TaskThreads {
   }
   ~TaskThreads() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
@@ -58,7 +59,7 @@ class TaskThreads {
   }
   void Post(std::function<void()> task) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       tasks_.push_back(std::move(task));
     }
     wake_.notify_one();
@@ -69,8 +70,9 @@ class TaskThreads {
     while (true) {
       std::function<void()> task;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        MutexLock lock(mutex_);
+        wake_.wait(lock.native(),
+                   [this]() GLEANER_REQUIRES(mutex_) { return stopping_ || !tasks_.empty(); });
         if (tasks_.empty()) return;
         task = std::move(tasks_.front());
         tasks_.pop_front();
@@ -79,10 +81,10 @@ class TaskThreads {
     }
   }
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
+  std::deque<std::function<void()>> tasks_ GLEANER_GUARDED_BY(mutex_);
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;  // last: they start once everything above exists
 };
 
@@ -148,18 +150,18 @@ class ImagePuller {
 
   // The image was removed from the store behind gleaner's back: look again next time.
   void Forget(const std::string& image) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     present_.erase(image);
   }
 
  private:
   bool KnownPresent(const std::string& image) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return present_.count(image) > 0;
   }
 
   void MarkPresent(const std::string& image) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     present_.insert(image);
   }
 
@@ -170,7 +172,7 @@ class ImagePuller {
   }
 
   bool ShouldPull(const std::string& image) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto last = last_pull_.find(image);
     switch (options_.pull_policy) {
       case ImagePullPolicy::kAlways:
@@ -186,14 +188,15 @@ class ImagePuller {
   }
 
   void Remember(const std::string& image) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     last_pull_[image] = SteadyNow();
   }
 
   const ContainerLauncherOptions& options_;
-  std::mutex mutex_;
-  std::map<std::string, SteadyTime> last_pull_;
-  std::set<std::string> present_;  // seen in the local store (podman image inspect) or pulled
+  Mutex mutex_;
+  std::map<std::string, SteadyTime> last_pull_ GLEANER_GUARDED_BY(mutex_);
+  // seen in the local store (podman image inspect) or pulled
+  std::set<std::string> present_ GLEANER_GUARDED_BY(mutex_);
 };
 
 class ContainerLauncher final : public Launcher {
@@ -240,7 +243,7 @@ class ContainerLauncher final : public Launcher {
     Result<LaunchedProcess> launched = Status::Internal("not launched");
     {
       // Held across the launch: the exit, reported on the reaper thread, finds the attempt.
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       launched = processes_->Launch(run);
       if (launched.ok()) {
         attempts_[launched->pid] = {container.name, container.image, spec.log_path};
@@ -253,7 +256,7 @@ class ContainerLauncher final : public Launcher {
   void SignalGroup(pid_t pgid, int signal) override {
     std::string name;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (concluding_.count(pgid) > 0) return;  // ended; the engine hears of it shortly
       auto it = attempts_.find(pgid);
       if (it == attempts_.end()) return processes_->SignalGroup(pgid, signal);
@@ -266,7 +269,7 @@ class ContainerLauncher final : public Launcher {
   void Adopt(pid_t pgid, const LaunchSpec& spec) override {
     // Only an attempt that runs its container (gleaner may have run processes before a restart).
     if (!spec.container || !RunsContainer(pgid, spec.container->name)) return;
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     attempts_[pgid] = {spec.container->name, spec.container->image, spec.log_path};
   }
 
@@ -305,7 +308,7 @@ class ContainerLauncher final : public Launcher {
           RunCommand(KillArguments(options_.engine, name, signal), own_environment_, kKillTimeout);
       if (!killed.ok() || killed->exit_code == 0) return;
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         if (attempts_.count(pgid) == 0) return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -321,7 +324,7 @@ class ContainerLauncher final : public Launcher {
   // The attempt's exit is being concluded: signals to its (reaped) group are dropped until the
   // engine knows it ended.
   std::optional<ContainerAttempt> TakeAttempt(pid_t pid) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = attempts_.find(pid);
     if (it == attempts_.end()) return std::nullopt;
     ContainerAttempt attempt = std::move(it->second);
@@ -332,7 +335,7 @@ class ContainerLauncher final : public Launcher {
 
   ProcessExit Concluded(const ProcessExit& exit, const ContainerAttempt& attempt) {
     ProcessExit concluded = Conclude(exit, attempt);
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     concluding_.erase(exit.pid);
     return concluded;
   }
@@ -383,7 +386,7 @@ class ContainerLauncher final : public Launcher {
     if (!listed.ok() || listed->exit_code != 0) return;
     std::set<std::string> adopted;  // and those that ended while no gleaner ran, being concluded
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       for (const auto& [pid, attempt] : attempts_) adopted.insert(attempt.name);
       for (const auto& [pid, name] : concluding_) adopted.insert(name);
     }
@@ -417,9 +420,10 @@ class ContainerLauncher final : public Launcher {
   ContainerLauncherOptions options_;
   ImagePuller puller_;
   std::vector<std::string> own_environment_;  // for engine commands outside an attempt's launch
-  std::mutex mutex_;
-  std::map<pid_t, ContainerAttempt> attempts_;
-  std::map<pid_t, std::string> concluding_;  // ended, being inspected and removed: their names
+  Mutex mutex_;
+  std::map<pid_t, ContainerAttempt> attempts_ GLEANER_GUARDED_BY(mutex_);
+  // ended, being inspected and removed: their names
+  std::map<pid_t, std::string> concluding_ GLEANER_GUARDED_BY(mutex_);
   std::once_flag leftovers_removed_;
   std::unique_ptr<Launcher> processes_;
   // Last: their threads end before the members they use. Signals in order, on one thread;

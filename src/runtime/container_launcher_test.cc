@@ -13,11 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 
+#include "common/mutex.h"
 #include "runtime/command_runner.h"
 #include "runtime/container_test_store.h"
 
@@ -51,7 +51,7 @@ class ContainerLauncherTest : public ::testing::Test {
     options.scratch_directory = store_->scratch();
     launcher_ = MakeContainerLauncher(
         [this](const ProcessExit& exit) {
-          std::lock_guard<std::mutex> lock(mutex_);
+          MutexLock lock(mutex_);
           exits_[exit.pid] = exit;
           exited_.notify_all();
         },
@@ -72,8 +72,9 @@ class ContainerLauncherTest : public ::testing::Test {
   }
 
   ProcessExit WaitForExit(pid_t pid) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    bool ended = exited_.wait_for(lock, kWait, [&] { return exits_.count(pid) > 0; });
+    MutexLock lock(mutex_);
+    bool ended = exited_.wait_for(lock.native(), kWait,
+                                  [&]() GLEANER_REQUIRES(mutex_) { return exits_.count(pid) > 0; });
     EXPECT_TRUE(ended) << "no exit for " << pid;
     return ended ? exits_[pid] : ProcessExit{};
   }
@@ -89,9 +90,9 @@ class ContainerLauncherTest : public ::testing::Test {
 
   static ContainerTestSuiteStore* store_;
   std::unique_ptr<Launcher> launcher_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable exited_;
-  std::map<pid_t, ProcessExit> exits_;
+  std::map<pid_t, ProcessExit> exits_ GLEANER_GUARDED_BY(mutex_);
 };
 
 ContainerTestSuiteStore* ContainerLauncherTest::store_ = nullptr;

@@ -18,7 +18,7 @@ LaunchWorker::~LaunchWorker() { Stop(); }
 
 void LaunchWorker::Submit(std::string id, LaunchSpec spec) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.emplace_back(std::move(id), std::move(spec));
   }
   wake_.notify_one();
@@ -26,7 +26,7 @@ void LaunchWorker::Submit(std::string id, LaunchSpec spec) {
 
 void LaunchWorker::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -39,8 +39,9 @@ void LaunchWorker::Run() {
   while (true) {
     std::pair<std::string, LaunchSpec> next;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mutex_);
+      wake_.wait(lock.native(),
+                 [this]() GLEANER_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to launch
       next = std::move(queue_.front());
       queue_.pop_front();

@@ -3,12 +3,12 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "runtime/launcher.h"
 
 namespace gleaner {
@@ -35,10 +35,10 @@ class LaunchWorker {
 
   Launcher& launcher_;
   Done done_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::pair<std::string, LaunchSpec>> queue_;
-  bool stopping_ = false;
+  std::deque<std::pair<std::string, LaunchSpec>> queue_ GLEANER_GUARDED_BY(mutex_);
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "common/contain.h"
+#include "common/mutex.h"
 #include "common/private_directory.h"
 #include "runtime/attempt_shim.h"
 #include "runtime/run_as.h"
@@ -297,8 +297,8 @@ class ProcessLauncher final : public Launcher {
   int SweepTimeoutMillis();
   void ReaperLoop();
   // Both require mutex_.
-  void ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits);
-  void SweepUnwatched(std::vector<ProcessExit>& exits);
+  void ReapIfExited(pid_t pid, std::vector<ProcessExit>& exits) GLEANER_REQUIRES(mutex_);
+  void SweepUnwatched(std::vector<ProcessExit>& exits) GLEANER_REQUIRES(mutex_);
 
   const std::function<void(const ProcessExit&)> on_exit_;
   const ProcessLauncherOptions options_;
@@ -309,10 +309,11 @@ class ProcessLauncher final : public Launcher {
   const int epoll_fd_;
   const int wake_fd_;
 
-  std::mutex mutex_;
-  std::map<pid_t, int> children_;  // launched, not yet reaped: pid → pidfd, or -1 when polled
-  std::set<pid_t> unwatched_;      // the children without a pidfd
-  bool stopping_ = false;
+  Mutex mutex_;
+  // launched, not yet reaped: pid → pidfd, or -1 when polled
+  std::map<pid_t, int> children_ GLEANER_GUARDED_BY(mutex_);
+  std::set<pid_t> unwatched_ GLEANER_GUARDED_BY(mutex_);  // the children without a pidfd
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
 
   std::thread reaper_;  // last: starts once everything above exists
 };
@@ -346,13 +347,16 @@ ProcessLauncher::~ProcessLauncher() {
     Fatal("destroyed from its own on_exit callback");
   }
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   Wake();
   reaper_.join();
-  for (const auto& [pid, pidfd] : children_) {
-    if (pidfd >= 0) close(pidfd);
+  {
+    MutexLock lock(mutex_);  // uncontended: the reaper is joined and no Launch may run now
+    for (const auto& [pid, pidfd] : children_) {
+      if (pidfd >= 0) close(pidfd);
+    }
   }
   close(wake_fd_);
   close(epoll_fd_);
@@ -413,7 +417,7 @@ void ProcessLauncher::SignalGroup(pid_t pgid, int signal) {
 
 void ProcessLauncher::Watch(pid_t pid) {
   int pidfd = options_.use_pidfd ? OpenPidfd(pid) : -1;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (pidfd >= 0) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -441,7 +445,7 @@ void ProcessLauncher::DrainWakeups() {
 }
 
 int ProcessLauncher::SweepTimeoutMillis() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return unwatched_.empty() ? -1 : static_cast<int>(options_.sweep_interval.count());
 }
 
@@ -457,7 +461,7 @@ void ProcessLauncher::ReaperLoop() {
     std::vector<ProcessExit> exits;
     bool stopping = false;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       for (int i = 0; i < ready; ++i) {
         if (events[i].data.u64 == kWakeTag) {
           DrainWakeups();

@@ -21,13 +21,13 @@
 #include <iostream>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "runtime/attempt_shim.h"
 #include "runtime/reattached_attempts.h"
 
@@ -77,16 +77,16 @@ class ExitRecorder {
  public:
   std::function<void(const ProcessExit&)> Callback() {
     return [this](const ProcessExit& exit) {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       exits_.push_back(exit);
       changed_.notify_all();
     };
   }
 
   std::optional<ProcessExit> WaitFor(pid_t pid) {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(mutex_);
     std::optional<ProcessExit> found;
-    changed_.wait_for(lock, kSafetyTimeout, [&] {
+    changed_.wait_for(lock.native(), kSafetyTimeout, [&]() GLEANER_REQUIRES(mutex_) {
       auto it = std::find_if(exits_.begin(), exits_.end(),
                              [pid](const ProcessExit& exit) { return exit.pid == pid; });
       if (it != exits_.end()) found = *it;
@@ -96,19 +96,20 @@ class ExitRecorder {
   }
 
   bool WaitForCount(size_t count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, kSafetyTimeout, [&] { return exits_.size() >= count; });
+    MutexLock lock(mutex_);
+    return changed_.wait_for(lock.native(), kSafetyTimeout,
+                             [&]() GLEANER_REQUIRES(mutex_) { return exits_.size() >= count; });
   }
 
   std::vector<ProcessExit> All() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     return exits_;
   }
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable changed_;
-  std::vector<ProcessExit> exits_;
+  std::vector<ProcessExit> exits_ GLEANER_GUARDED_BY(mutex_);
 };
 
 // Runs every test against both ways of noticing exits: pidfds and the waitpid sweep fallback.

@@ -25,7 +25,7 @@ ReattachedAttempts::ReattachedAttempts(std::function<void(const ProcessExit&)> o
 
 ReattachedAttempts::~ReattachedAttempts() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -34,23 +34,24 @@ ReattachedAttempts::~ReattachedAttempts() {
 
 void ReattachedAttempts::Watch(pid_t pid, int64_t start_ticks, std::string exit_file) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     watched_[pid] = Watched{start_ticks, std::move(exit_file)};
   }
   wake_.notify_all();
 }
 
 size_t ReattachedAttempts::watched() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return watched_.size();
 }
 
 // Polls: a restarted server re-attaches a handful of attempts, once, and a pidfd would not say
 // more (the exit status is in the file, not with the process).
 void ReattachedAttempts::Run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, poll_interval_, [this] { return stopping_; });
+    wake_.wait_for(lock.native(), poll_interval_,
+                   [this]() GLEANER_REQUIRES(mutex_) { return stopping_; });
     std::vector<ProcessExit> exits;
     for (auto it = watched_.begin(); it != watched_.end();) {
       if (IsProcessAlive(it->first, it->second.start_ticks)) {
@@ -61,12 +62,12 @@ void ReattachedAttempts::Run() {
       it = watched_.erase(it);
     }
     if (exits.empty()) continue;
-    lock.unlock();
+    lock.Unlock();
     for (const ProcessExit& exit : exits) {
       Status reported = Contain([&] { on_exit_(exit); });
       (void)reported;  // the callback's own failure is its to log; the watcher goes on
     }
-    lock.lock();
+    lock.Lock();
   }
 }
 

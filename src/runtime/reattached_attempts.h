@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "runtime/launcher.h"
 
 namespace gleaner {
@@ -47,10 +47,10 @@ class ReattachedAttempts {
 
   const std::function<void(const ProcessExit&)> on_exit_;
   const std::chrono::milliseconds poll_interval_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable wake_;
-  std::map<pid_t, Watched> watched_;
-  bool stopping_ = false;
+  std::map<pid_t, Watched> watched_ GLEANER_GUARDED_BY(mutex_);
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread thread_;  // last: starts once everything above exists
 };
 

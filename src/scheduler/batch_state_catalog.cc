@@ -134,8 +134,7 @@ Result<const ComputeEnvironment*> BatchState::CreateComputeEnvironment(
   ComputeEnvironment& environment = compute_environments_[req.name];
   environment = std::move(req);
   environment.arn = options_.scope.ComputeEnvironment(environment.name);
-  if (environment.state.empty()) environment.state = "ENABLED";
-  environment.status = "VALID";
+  environment.status = ResourceStatus::kValid;
   environment.status_reason = "ComputeEnvironment Healthy";
   environment.uuid = ids_.Next();
   environment.ecs_cluster_arn =
@@ -203,7 +202,7 @@ Result<const ComputeEnvironment*> BatchState::UpdateComputeEnvironment(
       GLEANER_RETURN_IF_ERROR(options_.check_compute_resources(resources));
     }
     // Whatever made it INVALID may be fixed now: the provider checks again.
-    updated.status = "VALID";
+    updated.status = ResourceStatus::kValid;
     updated.status_reason = "ComputeEnvironment Healthy";
   }
   it->second = std::move(updated);
@@ -215,7 +214,7 @@ void BatchState::MarkComputeEnvironmentInvalid(const std::string& arn,
                                                const std::string& status_reason) {
   auto it = compute_environments_.find(CeNameFromReference(arn));
   if (it == compute_environments_.end() || it->second.arn != arn) return;
-  it->second.status = "INVALID";
+  it->second.status = ResourceStatus::kInvalid;
   it->second.status_reason = status_reason;
   changes_.compute_environments.insert(it->first);
 }
@@ -225,7 +224,7 @@ Status BatchState::DeleteComputeEnvironment(const std::string& name_or_arn) {
   if (environment == nullptr) {
     return Status::InvalidArgument("computeEnvironment \"" + name_or_arn + "\" does not exist");
   }
-  if (environment->state != "DISABLED") {
+  if (environment->state != ResourceState::kDisabled) {
     return Status::InvalidArgument("computeEnvironment \"" + environment->name +
                                    "\" cannot be deleted: it must be DISABLED first");
   }
@@ -256,9 +255,10 @@ Status BatchState::CheckComputeEnvironmentOrder(std::vector<ComputeEnvironmentOr
       return Status::InvalidArgument(field + " \"" + order[i].compute_environment +
                                      "\" does not exist");
     }
-    if (environment->status != "VALID") {
+    if (environment->status != ResourceStatus::kValid) {
       return Status::InvalidArgument(field + " \"" + environment->name + "\" is " +
-                                     environment->status + ": it must be VALID");
+                                     std::string(ToString(environment->status)) +
+                                     ": it must be VALID");
     }
     (environment->IsFargate() ? has_fargate : has_ec2) = true;
     order[i].compute_environment = environment->arn;
@@ -287,8 +287,7 @@ Result<const JobQueue*> BatchState::CreateJobQueue(CreateJobQueueRequest req) {
   JobQueue& queue = job_queues_[req.name];
   queue = std::move(req);
   queue.arn = options_.scope.JobQueue(queue.name);
-  if (queue.state.empty()) queue.state = "ENABLED";
-  queue.status = "VALID";
+  queue.status = ResourceStatus::kValid;
   queue.status_reason = "JobQueue Healthy";
   queue.created_at = clock_.NowMillis();
   changes_.deleted_job_queues.erase(queue.name);
@@ -333,7 +332,7 @@ Status BatchState::DeleteJobQueue(const std::string& name_or_arn) {
   if (queue == nullptr) {
     return Status::InvalidArgument("jobQueue \"" + name_or_arn + "\" does not exist");
   }
-  if (queue->state != "DISABLED") {
+  if (queue->state != ResourceState::kDisabled) {
     return Status::InvalidArgument("jobQueue \"" + queue->name +
                                    "\" cannot be deleted: it must be DISABLED first");
   }

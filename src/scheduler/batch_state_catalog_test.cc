@@ -36,8 +36,8 @@ TEST_F(ComputeEnvironmentTest, CreateFillsInWhatAwsFillsIn) {
   const ComputeEnvironment& environment = AddEnvironment("ce1", 64);
 
   EXPECT_EQ(environment.arn, std::string(kArnPrefix) + "compute-environment/ce1");
-  EXPECT_EQ(environment.state, "ENABLED");
-  EXPECT_EQ(environment.status, "VALID");
+  EXPECT_EQ(environment.state, ResourceState::kEnabled);
+  EXPECT_EQ(environment.status, ResourceStatus::kValid);
   EXPECT_EQ(environment.status_reason, "ComputeEnvironment Healthy");
   ASSERT_TRUE(environment.compute_resources.has_value());
   EXPECT_EQ(environment.compute_resources->allocation_strategy, "BEST_FIT");
@@ -116,13 +116,13 @@ TEST_F(CheckedComputeEnvironmentTest, InstanceTypesAreCheckedAtCreateAndUpdate) 
 
 TEST_F(ComputeEnvironmentTest, CreateKeepsWhatTheClientChose) {
   ComputeEnvironment request = Ec2Environment("ce1", 64);
-  request.state = "DISABLED";
+  request.state = ResourceState::kDisabled;
   request.compute_resources->allocation_strategy = "BEST_FIT_PROGRESSIVE";
   request.compute_resources->minv_cpus = 2;
   request.compute_resources->desiredv_cpus = 8;
   const ComputeEnvironment& environment = *Must(state_.CreateComputeEnvironment(request));
 
-  EXPECT_EQ(environment.state, "DISABLED");
+  EXPECT_EQ(environment.state, ResourceState::kDisabled);
   EXPECT_EQ(environment.compute_resources->allocation_strategy, "BEST_FIT_PROGRESSIVE");
   EXPECT_EQ(environment.compute_resources->minv_cpus, 2);
   EXPECT_EQ(environment.compute_resources->desiredv_cpus, 8);
@@ -208,13 +208,13 @@ TEST_F(ComputeEnvironmentTest, AllocationStrategyCannotChangeToBestFit) {
   const ComputeEnvironment& environment = AddEnvironment("ce1");
 
   UpdateComputeEnvironmentRequest to_best_fit = Update("ce1");
-  to_best_fit.state = "DISABLED";
+  to_best_fit.state = ResourceState::kDisabled;
   to_best_fit.allocation_strategy = "BEST_FIT";
   Result<const ComputeEnvironment*> rejected = state_.UpdateComputeEnvironment(to_best_fit);
   ASSERT_FALSE(rejected.ok());
   EXPECT_THAT(rejected.status().message(), HasSubstr("BEST_FIT"));
   // A rejected update changes nothing, not even its valid parts.
-  EXPECT_EQ(environment.state, "ENABLED");
+  EXPECT_EQ(environment.state, ResourceState::kEnabled);
 
   UpdateComputeEnvironmentRequest progressive = Update("ce1");
   progressive.allocation_strategy = "BEST_FIT_PROGRESSIVE";
@@ -225,7 +225,7 @@ TEST_F(ComputeEnvironmentTest, AllocationStrategyCannotChangeToBestFit) {
 TEST_F(ComputeEnvironmentTest, UpdateOfUnknownEnvironmentRejected) {
   AddEnvironment("ce1");
   UpdateComputeEnvironmentRequest request = Update("missing");
-  request.state = "DISABLED";
+  request.state = ResourceState::kDisabled;
   Result<const ComputeEnvironment*> result = state_.UpdateComputeEnvironment(request);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(), HasSubstr("\"missing\""));
@@ -241,7 +241,7 @@ TEST_F(ComputeEnvironmentTest, DeleteRequiresDisabledAndNoQueue) {
   EXPECT_THAT(enabled.message(), HasSubstr("DISABLED"));
 
   UpdateComputeEnvironmentRequest disable = Update("ce1");
-  disable.state = "DISABLED";
+  disable.state = ResourceState::kDisabled;
   Must(state_.UpdateComputeEnvironment(disable));
   Status attached = state_.DeleteComputeEnvironment("ce1");
   ASSERT_FALSE(attached.ok());
@@ -250,7 +250,7 @@ TEST_F(ComputeEnvironmentTest, DeleteRequiresDisabledAndNoQueue) {
 
   UpdateJobQueueRequest disable_queue;
   disable_queue.job_queue = "q";
-  disable_queue.state = "DISABLED";
+  disable_queue.state = ResourceState::kDisabled;
   Must(state_.UpdateJobQueue(disable_queue));
   MustOk(state_.DeleteJobQueue("q"));
   (void)state_.TakeChanges();
@@ -279,8 +279,8 @@ TEST_F(JobQueueTest, CreateResolvesEnvironmentsToArnsSortedByOrder) {
   const JobQueue& queue = *Must(state_.CreateJobQueue(request));
 
   EXPECT_EQ(queue.arn, std::string(kArnPrefix) + "job-queue/q");
-  EXPECT_EQ(queue.state, "ENABLED");
-  EXPECT_EQ(queue.status, "VALID");
+  EXPECT_EQ(queue.state, ResourceState::kEnabled);
+  EXPECT_EQ(queue.status, ResourceStatus::kValid);
   EXPECT_EQ(queue.priority, 5);
   ASSERT_EQ(queue.compute_environment_order.size(), 3u);
   EXPECT_EQ(queue.compute_environment_order[0].order, 10);
@@ -367,7 +367,7 @@ TEST_F(JobQueueTest, DeleteRequiresDisabled) {
 
   UpdateJobQueueRequest disable;
   disable.job_queue = "q";
-  disable.state = "DISABLED";
+  disable.state = ResourceState::kDisabled;
   Must(state_.UpdateJobQueue(disable));
   EXPECT_TRUE(state_.DeleteJobQueue(arn).ok());
   EXPECT_EQ(state_.FindJobQueue("q"), nullptr);
@@ -385,7 +385,7 @@ TEST_F(JobQueueTest, DeletingAQueueFailsItsWaitingJobs) {
 
   UpdateJobQueueRequest disable;
   disable.job_queue = "q";
-  disable.state = "DISABLED";
+  disable.state = ResourceState::kDisabled;
   Must(state_.UpdateJobQueue(disable));
   MustOk(state_.DeleteJobQueue("q"));
 
@@ -415,7 +415,7 @@ TEST_F(SchedulingPolicyTest, CreateDuplicateAndDeleteWhileInUse) {
 
   UpdateJobQueueRequest disable;
   disable.job_queue = "fair";
-  disable.state = "DISABLED";
+  disable.state = ResourceState::kDisabled;
   Must(state_.UpdateJobQueue(disable));
   MustOk(state_.DeleteJobQueue("fair"));
   EXPECT_TRUE(state_.DeleteSchedulingPolicy(arn).ok());

@@ -21,14 +21,14 @@ class ScheduleTest : public BatchStateTest {
   void SetState(const std::string& environment, const std::string& state) {
     UpdateComputeEnvironmentRequest request;
     request.compute_environment = environment;
-    request.state = state;
+    request.state = ParseResourceState(state);
     Must(state_.UpdateComputeEnvironment(request));
   }
 
   void SetQueueState(const std::string& queue, const std::string& state) {
     UpdateJobQueueRequest request;
     request.job_queue = queue;
-    request.state = state;
+    request.state = ParseResourceState(state);
     Must(state_.UpdateJobQueue(request));
   }
 
@@ -399,7 +399,7 @@ class BoundedPassTest : public BatchStateTest {
   void Disable(const std::string& environment) {
     UpdateComputeEnvironmentRequest disable;
     disable.compute_environment = environment;
-    disable.state = "DISABLED";
+    disable.state = ResourceState::kDisabled;
     Must(state_.UpdateComputeEnvironment(disable));
   }
 

@@ -26,7 +26,7 @@ using RegisterJobDefinitionRequest = JobDefinition;
 
 struct UpdateComputeEnvironmentRequest {
   std::string compute_environment;  // name or ARN
-  std::optional<std::string> state;
+  std::optional<ResourceState> state;
   std::optional<int> unmanagedv_cpus;
   std::optional<std::string> service_role;
   // computeResources updates:
@@ -41,7 +41,7 @@ struct UpdateComputeEnvironmentRequest {
 
 struct UpdateJobQueueRequest {
   std::string job_queue;  // name or ARN
-  std::optional<std::string> state;
+  std::optional<ResourceState> state;
   std::optional<int> priority;
   std::optional<std::string> scheduling_policy_arn;
   std::optional<std::vector<ComputeEnvironmentOrder>> compute_environment_order;  // names or ARNs

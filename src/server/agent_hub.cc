@@ -48,7 +48,7 @@ AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions 
 
 AgentHub::~AgentHub() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   polls_changed_.notify_all();
@@ -107,7 +107,7 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     state.AddHost(std::move(updated));
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     Agent& agent = agents_[instance_id];
     agent.awaiting_registration = false;
     agent.last_seen = clock_.NowMillis();
@@ -184,7 +184,7 @@ AgentReportReply AgentHub::ApplyReport(BatchState& state, const AgentReport& rep
   reply.acknowledged = ended;
   std::optional<Answer> answer;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto agent = agents_.find(instance_id);
     if (agent != agents_.end()) {
       for (const AttemptReport& attempt : report.attempts) {
@@ -204,7 +204,7 @@ void AgentHub::Advance(HostEvents& state) {
   std::vector<std::string> lost;
   std::vector<Responder> polls;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     // Agents whose attempts outlived a restart of this server get lost_after_millis to register
     // again, as if they had just been heard from.
     for (const std::string& instance_id : state.adrift_hosts()) {
@@ -236,7 +236,7 @@ void AgentHub::Advance(HostEvents& state) {
 }
 
 std::optional<EpochMillis> AgentHub::NextEventAt() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!restored_agents_awaited_) return clock_.NowMillis();  // the first pass looks for them
   std::optional<EpochMillis> earliest;
   for (const auto& [id, agent] : agents_) {
@@ -249,7 +249,7 @@ std::optional<EpochMillis> AgentHub::NextEventAt() const {
 void AgentHub::Launch(const std::string& instance_id, AttemptAssignment assignment) {
   std::optional<Answer> answer;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto agent = agents_.find(instance_id);
     if (agent == agents_.end()) return;  // lost meanwhile: its host's attempts are ended already
     agent->second.log_streams[assignment.key] = assignment.log_stream_name;
@@ -263,7 +263,7 @@ void AgentHub::Launch(const std::string& instance_id, AttemptAssignment assignme
 void AgentHub::Signal(const std::string& instance_id, const AttemptSignal& signal) {
   std::optional<Answer> answer;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto agent = agents_.find(instance_id);
     if (agent == agents_.end()) return;
     agent->second.signals.push_back(signal);

@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +16,7 @@
 #include "capacity/capacity_provider.h"
 #include "capacity/instance_ids.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/steady_time.h"
 #include "server/agent_identity.h"
 #include "server/remote_attempts.h"
@@ -96,29 +96,30 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   // Scheduler thread: what the agent's report means for its attempts.
   AgentReportReply ApplyReport(BatchState& state, const AgentReport& report);
   // Marks the agent seen; false when it is not registered.
-  bool Touch(const std::string& instance_id);
+  bool Touch(const std::string& instance_id) GLEANER_EXCLUDES(mutex_);
   // Whether the request carries the credential of `instance_id` (see AgentIdentity).
   bool ProvesIdentity(const HttpRequest& request, const std::string& instance_id) const;
   // Under mutex_: what a poll of the agent gets now (new assignments, ones due to be sent again,
   // signals), marked sent.
-  AgentWork TakeWorkLocked(Agent& agent, SteadyTime now);
+  AgentWork TakeWorkLocked(Agent& agent, SteadyTime now) GLEANER_REQUIRES(mutex_);
   // Under mutex_: the agent's new work as the answer to its held poll, if it holds one.
-  std::optional<Answer> TakeHeldPollLocked(Agent& agent);
+  std::optional<Answer> TakeHeldPollLocked(Agent& agent) GLEANER_REQUIRES(mutex_);
   // Answers held polls whose wait ran out; runs on a thread of its own.
-  void RunPollTimer();
+  void RunPollTimer() GLEANER_EXCLUDES(mutex_);
 
   const Clock& clock_;
   BatchExecutor& executor_;
   const AgentHubOptions options_;
   const AgentIdentity identity_;
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable polls_changed_;
-  std::map<std::string, Agent> agents_;  // by instance id
-  std::mutex logs_mutex_;  // one log write at a time: a resent chunk must not be written twice
-  InstanceIdGenerator instance_ids_;
-  bool restored_agents_awaited_ = false;  // Advance has looked for attempts that outlived a restart
-  bool stopping_ = false;
+  std::map<std::string, Agent> agents_ GLEANER_GUARDED_BY(mutex_);  // by instance id
+  Mutex logs_mutex_;  // one log write at a time: a resent chunk must not be written twice
+  InstanceIdGenerator instance_ids_;  // scheduler thread only (JoinCluster)
+  // Advance has looked for attempts that outlived a restart.
+  bool restored_agents_awaited_ GLEANER_GUARDED_BY(mutex_) = false;
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread poll_timer_;
 };
 

@@ -147,7 +147,7 @@ bool AgentHub::ProvesIdentity(const HttpRequest& request, const std::string& ins
 }
 
 bool AgentHub::Touch(const std::string& instance_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto agent = agents_.find(instance_id);
   if (agent == agents_.end() || agent->second.awaiting_registration) return false;
   agent->second.last_seen = clock_.NowMillis();
@@ -163,7 +163,7 @@ void AgentHub::Poll(const HttpRequest& request, Responder respond) {
   std::optional<Responder> replaced;
   bool registered = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto agent = agents_.find(poll->instance_id);
     registered = agent != agents_.end() && !agent->second.awaiting_registration;
     if (registered) {
@@ -223,7 +223,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
   bool registered = false;
   bool assigned = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto agent = agents_.find(instance_id);
     registered = agent != agents_.end() && !agent->second.awaiting_registration;
     if (registered) {
@@ -237,7 +237,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
                                "\" is not the stream of an attempt running on " + instance_id));
   }
   Result<int64_t> size = [&] {
-    std::lock_guard<std::mutex> lock(logs_mutex_);
+    MutexLock lock(logs_mutex_);
     return AppendFrom(options_.log_directory + "/" + stream, offset, request.body);
   }();
   if (!size.ok()) return respond(BatchErrorResponse(size.status()));
@@ -245,7 +245,7 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
 }
 
 void AgentHub::RunPollTimer() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (true) {
     SteadyTime now = SteadyNow();
     std::vector<Responder> expired;
@@ -260,18 +260,18 @@ void AgentHub::RunPollTimer() {
       }
     }
     if (!expired.empty()) {
-      lock.unlock();
+      lock.Unlock();
       for (Responder& respond : expired) {
         (void)Contain([&] { respond(JsonResponse(EncodeAgentWork({}))); });
       }
-      lock.lock();
+      lock.Lock();
       continue;
     }
     if (stopping_) return;
     if (earliest) {
-      polls_changed_.wait_until(lock, *earliest);
+      polls_changed_.wait_until(lock.native(), *earliest);
     } else {
-      polls_changed_.wait(lock);
+      polls_changed_.wait(lock.native());
     }
   }
 }

@@ -3,7 +3,7 @@
 namespace gleaner {
 
 AttemptNetworkHost::~AttemptNetworkHost() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& [key, network] : networks_) Close(network);
   networks_.clear();
 }
@@ -89,7 +89,7 @@ Result<AttemptNetwork> AttemptNetworkHost::Keep(const AttemptNetworkRequest& req
     given.resolv_conf = services_.resolv_conf;
     given.shared_paths = services_.shared_paths;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto key = std::make_pair(request.job_id, request.attempt);
   auto previous = networks_.find(key);
   if (previous != networks_.end()) Close(previous->second);
@@ -100,7 +100,7 @@ Result<AttemptNetwork> AttemptNetworkHost::Keep(const AttemptNetworkRequest& req
 void AttemptNetworkHost::Release(const std::string& job_id, int attempt) {
   Network network;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = networks_.find({job_id, attempt});
     if (it == networks_.end()) return;
     network = std::move(it->second);

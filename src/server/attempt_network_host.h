@@ -4,13 +4,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "api/dns_server.h"
 #include "api/http_server.h"
+#include "common/mutex.h"
 #include "runtime/attempt_networks.h"
 #include "runtime/network_namespace.h"
 
@@ -80,8 +80,9 @@ class AttemptNetworkHost final : public AttemptNetworks {
 
   HttpServer& server_;
   AttemptNetworkServices services_;
-  std::mutex mutex_;
-  std::map<std::pair<std::string, int>, Network> networks_;  // by job id and attempt
+  Mutex mutex_;
+  // By job id and attempt.
+  std::map<std::pair<std::string, int>, Network> networks_ GLEANER_GUARDED_BY(mutex_);
 };
 
 }  // namespace gleaner

@@ -101,7 +101,7 @@ Status Engine::Restore() {
 void Engine::Stop() {
   reattached_.reset();  // its thread posts to this engine: gone before anything it touches
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
@@ -119,7 +119,7 @@ void Engine::OnProcessExit(const ProcessExit& exit) { Post(exit); }
 
 void Engine::Post(WorkItem item) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(std::move(item));
   }
   wake_.notify_one();
@@ -129,15 +129,18 @@ void Engine::Run() {
   std::deque<WorkItem> batch;
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      auto has_work = [this] { return stopping_ || !queue_.empty(); };
+      // Asked before the lock is taken: the providers take locks of their own (the agent hub's),
+      // and the engine's is never held while calling out. A timer that moves meanwhile comes
+      // with a post, which wakes the wait.
       std::optional<EpochMillis> timer = NextWakeUp();
+      MutexLock lock(mutex_);
+      auto has_work = [this]() GLEANER_REQUIRES(mutex_) { return stopping_ || !queue_.empty(); };
       if (timer) {
         // Timers are in the injected clock's time; the wait itself is real time.
         int64_t wait_millis = std::max<int64_t>(0, *timer - clock_.NowMillis());
-        wake_.wait_for(lock, std::chrono::milliseconds(wait_millis), has_work);
+        wake_.wait_for(lock.native(), std::chrono::milliseconds(wait_millis), has_work);
       } else {
-        wake_.wait(lock, has_work);
+        wake_.wait(lock.native(), has_work);
       }
       if (stopping_ && queue_.empty()) break;
       batch.swap(queue_);
@@ -149,14 +152,14 @@ void Engine::Run() {
 void Engine::Step() {
   std::deque<WorkItem> batch;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     batch.swap(queue_);
   }
   Turn(batch);
 }
 
 bool Engine::HasPostedWork() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return !queue_.empty();
 }
 

@@ -8,7 +8,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -17,6 +16,7 @@
 
 #include "api/batch_executor.h"
 #include "capacity/capacity_provider.h"
+#include "common/mutex.h"
 #include "runtime/attempt_networks.h"
 #include "runtime/launch_worker.h"
 #include "runtime/launcher.h"
@@ -101,7 +101,7 @@ class Engine final : public BatchExecutor {
   // results, durable starts), then one scheduling pass, then the commit of what changed.
   void Step();
   // Whether anything was posted since the last turn.
-  bool HasPostedWork();
+  bool HasPostedWork() GLEANER_EXCLUDES(mutex_);
   // When the engine next wants a turn with nothing posted: the state's next timer or a capacity
   // provider's next event; nullopt: only when something is posted.
   std::optional<EpochMillis> NextWakeUp() const;
@@ -148,7 +148,7 @@ class Engine final : public BatchExecutor {
     std::vector<std::string> ended_attempt_files;  // no longer needed once the end is durable
   };
 
-  void Post(WorkItem item);
+  void Post(WorkItem item) GLEANER_EXCLUDES(mutex_);
   // What Start() and StartStepped() share: the state and providers restored, lost attempts ended.
   Status Restore();
   void Run();
@@ -195,10 +195,10 @@ class Engine final : public BatchExecutor {
   std::unique_ptr<ReattachedAttempts>
       reattached_;  // made by Start() if it re-attached, gone at Stop()
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::deque<WorkItem> queue_;
-  bool stopping_ = false;
+  std::deque<WorkItem> queue_ GLEANER_GUARDED_BY(mutex_);
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread thread_;
   // Commits handed to the store whose `done` has not run yet: while there are none, everything in
   // memory is durable and a read may be answered at once.

@@ -58,7 +58,7 @@ EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, 
       file_(OpenPrivate(path)),
       file_day_(DayOfFile(path, DayOf(clock.NowMillis()))),
       ids_(clock, seed) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   sequence_ = static_cast<uint64_t>(std::max<EpochMillis>(clock_.NowMillis(), 0)) * 1000;
   RotateIfDueLocked(clock_.NowMillis());  // a file left from an earlier day
   DeleteExpiredLocked(clock_.NowMillis());
@@ -66,7 +66,7 @@ EventLog::EventLog(const Clock& clock, ArnScope scope, const std::string& path, 
 
 EventLog::~EventLog() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
     for (const auto& stream : streams_) stream->Close();
   }
@@ -75,7 +75,7 @@ EventLog::~EventLog() {
 }
 
 void EventLog::Follow(uint64_t after, std::shared_ptr<ResponseStream> stream) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (stopping_) return stream->Close();
   stream->Write("retry: 2000\n\n");
   for (const json& event : recent_) {
@@ -84,8 +84,9 @@ void EventLog::Follow(uint64_t after, std::shared_ptr<ResponseStream> stream) {
   streams_.push_back(std::move(stream));
   if (heartbeat_.joinable()) return;
   heartbeat_ = std::thread([this] {
-    std::unique_lock<std::mutex> held(mutex_);
-    while (!stop_.wait_for(held, kHeartbeat, [this] { return stopping_; })) {
+    MutexLock held(mutex_);
+    while (!stop_.wait_for(held.native(), kHeartbeat,
+                           [this]() GLEANER_REQUIRES(mutex_) { return stopping_; })) {
       std::erase_if(streams_, [](const auto& open) { return !open->Write(": keep-alive\n\n"); });
     }
   });
@@ -139,7 +140,7 @@ void EventLog::Stage(std::vector<json>& staged, const std::string& detail_type,
 }
 
 void EventLog::Publish(std::vector<json> staged) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (subscriber_) subscriber_(staged);
   RotateIfDueLocked(clock_.NowMillis());
   for (json& event : staged) {
@@ -247,7 +248,7 @@ void EventLog::ObserveCloud(const Ec2Cloud& cloud, std::vector<json>& staged) {
 }
 
 std::vector<json> EventLog::Latest(const std::set<std::string>& detail_types, size_t limit) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<json> events;
   for (auto it = recent_.rbegin(); it != recent_.rend() && events.size() < limit; ++it) {
     if (detail_types.empty() || detail_types.count((*it)["detail-type"].get<std::string>())) {
@@ -259,7 +260,7 @@ std::vector<json> EventLog::Latest(const std::set<std::string>& detail_types, si
 }
 
 std::vector<json> EventLog::Since(uint64_t after, size_t limit) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<json> events;
   for (const json& event : recent_) {
     if (event["gleanerSequence"].get<uint64_t>() <= after) continue;

@@ -9,7 +9,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -19,6 +18,7 @@
 #include "capacity/ec2_cloud.h"
 #include "common/clock.h"
 #include "common/ids.h"
+#include "common/mutex.h"
 #include "model/arn.h"
 #include "scheduler/batch_state.h"
 
@@ -68,8 +68,8 @@ class EventLog {
              const std::string& source, std::vector<std::string> resources, nlohmann::json detail);
   void Publish(std::vector<nlohmann::json> staged);
   // Under mutex_: starts a new file when the day changed, and deletes files past retention.
-  void RotateIfDueLocked(EpochMillis now);
-  void DeleteExpiredLocked(EpochMillis now);
+  void RotateIfDueLocked(EpochMillis now) GLEANER_REQUIRES(mutex_);
+  void DeleteExpiredLocked(EpochMillis now) GLEANER_REQUIRES(mutex_);
   void ObserveCloud(const Ec2Cloud& cloud, std::vector<nlohmann::json>& staged);
   // "Batch Job Queue Blocked" once for each queue whose oldest RUNNABLE job cannot run for a
   // reason AWS calls blocking (a misconfiguration, no capacity to be had), per job and reason.
@@ -81,17 +81,18 @@ class EventLog {
   const std::string path_;
   const int64_t retention_millis_;
   std::function<void(const std::vector<nlohmann::json>&)> subscriber_;
-  mutable std::mutex mutex_;  // guards the members up to ids_
-  std::ofstream file_;
-  std::string file_day_;  // YYYY-MM-DD (UTC) the current file began
-  std::deque<nlohmann::json> recent_;
+  mutable Mutex mutex_;
+  std::ofstream file_ GLEANER_GUARDED_BY(mutex_);
+  std::string file_day_ GLEANER_GUARDED_BY(mutex_);  // YYYY-MM-DD (UTC) the current file began
+  std::deque<nlohmann::json> recent_ GLEANER_GUARDED_BY(mutex_);
   // Starts at the start's epoch milliseconds x 1000, so that numbers keep growing across restarts
   // (a client resuming with Last-Event-ID from before one misses nothing published after it).
-  uint64_t sequence_ = 0;
-  std::vector<std::shared_ptr<ResponseStream>> streams_;
-  bool stopping_ = false;
+  uint64_t sequence_ GLEANER_GUARDED_BY(mutex_) = 0;
+  std::vector<std::shared_ptr<ResponseStream>> streams_ GLEANER_GUARDED_BY(mutex_);
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::condition_variable stop_;
-  std::thread heartbeat_;  // started with the first stream
+  // Started (under mutex_) with the first stream; joined by the destructor once stopping_.
+  std::thread heartbeat_;
   // Scheduler thread only.
   UuidV7Generator ids_;
   std::set<std::string> warned_;  // instance ids already announced

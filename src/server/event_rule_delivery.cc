@@ -64,7 +64,7 @@ EventRuleDelivery::EventRuleDelivery(const Clock& clock, EventRules& rules, Batc
 
 EventRuleDelivery::~EventRuleDelivery() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -86,7 +86,7 @@ void EventRuleDelivery::Recover() {
     }
   }
   EpochMillis now = clock_.NowMillis();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto& [id, record] : open) {
     retries_.emplace(now, Pending{id, now, record.value("firstTried", now), 0,
                                   record.value("rule", ""), record.value("target", json::object()),
@@ -146,7 +146,7 @@ void EventRuleDelivery::Enqueue(const std::vector<json>& events) {
   }
   if (matched.empty()) return;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     JournalLocked(records);
     for (Pending& pending : matched) retries_.emplace(now, std::move(pending));
   }
@@ -154,33 +154,35 @@ void EventRuleDelivery::Enqueue(const std::vector<json>& events) {
 }
 
 size_t EventRuleDelivery::Outstanding() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return retries_.size() + (busy_ ? 1 : 0);
 }
 
 void EventRuleDelivery::Drain() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return stopping_ || (retries_.empty() && !busy_); });
+  MutexLock lock(mutex_);
+  idle_.wait(lock.native(), [this]() GLEANER_REQUIRES(mutex_) {
+    return stopping_ || (retries_.empty() && !busy_);
+  });
 }
 
 void EventRuleDelivery::Run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     if (retries_.empty()) {
       idle_.notify_all();
-      wake_.wait(lock);
+      wake_.wait(lock.native());
       continue;
     }
     auto next = retries_.begin();
     int64_t wait = next->first - clock_.NowMillis();
     if (wait > 0) {
-      wake_.wait_for(lock, std::chrono::milliseconds(wait));
+      wake_.wait_for(lock.native(), std::chrono::milliseconds(wait));
       continue;
     }
     Pending pending = std::move(next->second);
     retries_.erase(next);
     busy_ = true;
-    lock.unlock();
+    lock.Unlock();
     ++pending.tries;
     Outcome outcome = Deliver(pending);
     json policy = pending.target.value("RetryPolicy", json::object());
@@ -196,7 +198,7 @@ void EventRuleDelivery::Run() {
       DeadLetter(pending, outcome.reason + " (after " + std::to_string(pending.tries) +
                               (pending.tries == 1 ? " try)" : " tries)"));
     }
-    lock.lock();
+    lock.Lock();
     if (retry) {
       retries_.emplace(now + backoff, std::move(pending));
     } else {

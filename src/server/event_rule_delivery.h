@@ -3,7 +3,6 @@
 #include <condition_variable>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -66,7 +66,7 @@ class EventRuleDelivery {
     std::string reason;
   };
 
-  void Run();
+  void Run() GLEANER_EXCLUDES(mutex_);
   Outcome Deliver(const Pending& pending);
   Outcome DeliverHttp(const nlohmann::json& target, const std::string& input);
   Outcome SubmitJob(const nlohmann::json& target, const std::string& input);
@@ -74,24 +74,25 @@ class EventRuleDelivery {
   // The journal: what it holds open is queued again; then it is rewritten with only that.
   void Recover();
   // Under mutex_: appends records to the journal and syncs it.
-  void JournalLocked(const std::vector<nlohmann::json>& records);
+  void JournalLocked(const std::vector<nlohmann::json>& records) GLEANER_REQUIRES(mutex_);
   // Under mutex_, with no delivery in flight: rewrites the journal with the open ones (retries_).
-  void CompactLocked();
+  void CompactLocked() GLEANER_REQUIRES(mutex_);
 
   const Clock& clock_;
   EventRules& rules_;
   BatchExecutor& executor_;
   const std::string dead_letter_path_;
   const int64_t first_backoff_millis_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
   const std::string journal_path_;
-  int journal_fd_ = -1;
-  size_t journal_records_ = 0;  // lines in the journal, to know when to compact it
-  std::multimap<EpochMillis, Pending> retries_;
-  bool busy_ = false;
-  bool stopping_ = false;
+  int journal_fd_ GLEANER_GUARDED_BY(mutex_) = -1;
+  // Lines in the journal, to know when to compact it.
+  size_t journal_records_ GLEANER_GUARDED_BY(mutex_) = 0;
+  std::multimap<EpochMillis, Pending> retries_ GLEANER_GUARDED_BY(mutex_);
+  bool busy_ GLEANER_GUARDED_BY(mutex_) = false;
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -2,10 +2,11 @@
 
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace gleaner {
 
@@ -25,13 +26,13 @@ class FileJanitor {
   void Drain();
 
  private:
-  void Run();
+  void Run() GLEANER_EXCLUDES(mutex_);
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable changed_;
-  std::deque<std::string> queue_;
-  bool busy_ = false;
-  bool stopping_ = false;
+  std::deque<std::string> queue_ GLEANER_GUARDED_BY(mutex_);
+  bool busy_ GLEANER_GUARDED_BY(mutex_) = false;
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
   std::thread thread_;  // last: starts once everything above exists
 };
 

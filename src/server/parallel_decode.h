@@ -13,11 +13,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace gleaner {
@@ -79,7 +79,8 @@ class Pipeline {
         chunk_size_(options.chunk_size),
         window_(threads * options.chunks_ahead_per_thread),
         decode_(decode),
-        chunks_((count + options.chunk_size - 1) / options.chunk_size) {
+        chunk_count_((count + options.chunk_size - 1) / options.chunk_size),
+        chunks_(chunk_count_) {
     workers_.reserve(threads);
     for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
   }
@@ -87,14 +88,14 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
   ~Pipeline() { Stop(); }
 
-  size_t chunk_count() const { return chunks_.size(); }
+  size_t chunk_count() const { return chunk_count_; }
 
   // Chunk `index`, once decoded. Chunks are taken in order, each once.
   Chunk<T> Take(size_t index) {
     Chunk<T> chunk;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      decoded_.wait(lock, [&] { return chunks_[index].done; });
+      MutexLock lock(mutex_);
+      decoded_.wait(lock.native(), [&]() GLEANER_REQUIRES(mutex_) { return chunks_[index].done; });
       chunk = std::move(chunks_[index]);
       taken_ = index + 1;
     }
@@ -105,7 +106,7 @@ class Pipeline {
   // Stops the workers (they drop what they have not handed over) and waits for them.
   void Stop() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
     }
     abandon_.store(true, std::memory_order_relaxed);
@@ -116,7 +117,10 @@ class Pipeline {
   }
 
   // Valid once stopped.
-  double decode_cpu_seconds() const { return decode_cpu_seconds_; }
+  double decode_cpu_seconds() {
+    MutexLock lock(mutex_);
+    return decode_cpu_seconds_;
+  }
 
  private:
   void Work() {
@@ -124,23 +128,23 @@ class Pipeline {
     for (;;) {
       size_t index = 0;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        room_.wait(lock, [&] {
-          return stopping_ || next_chunk_ >= chunks_.size() || next_chunk_ < taken_ + window_;
+        MutexLock lock(mutex_);
+        room_.wait(lock.native(), [&]() GLEANER_REQUIRES(mutex_) {
+          return stopping_ || next_chunk_ >= chunk_count_ || next_chunk_ < taken_ + window_;
         });
-        if (stopping_ || next_chunk_ >= chunks_.size()) break;
+        if (stopping_ || next_chunk_ >= chunk_count_) break;
         index = next_chunk_++;
       }
       Chunk<T> chunk = DecodeChunk(index);
       {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         chunks_[index] = std::move(chunk);
         chunks_[index].done = true;
       }
       decoded_.notify_all();
     }
     double cpu = ThreadCpuSeconds() - cpu_start;
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     decode_cpu_seconds_ += cpu;
   }
 
@@ -172,14 +176,15 @@ class Pipeline {
   Decode& decode_;
   std::atomic<bool> abandon_{false};
 
-  std::mutex mutex_;
+  const size_t chunk_count_;
+  Mutex mutex_;
   std::condition_variable decoded_;  // a chunk is done: the consumer may be waiting for it
   std::condition_variable room_;     // the consumer took a chunk, or stop: workers may go on
-  std::vector<Chunk<T>> chunks_;
-  size_t next_chunk_ = 0;  // the next chunk a worker claims
-  size_t taken_ = 0;       // chunks the consumer has taken
-  bool stopping_ = false;
-  double decode_cpu_seconds_ = 0;
+  std::vector<Chunk<T>> chunks_ GLEANER_GUARDED_BY(mutex_);
+  size_t next_chunk_ GLEANER_GUARDED_BY(mutex_) = 0;  // the next chunk a worker claims
+  size_t taken_ GLEANER_GUARDED_BY(mutex_) = 0;       // chunks the consumer has taken
+  bool stopping_ GLEANER_GUARDED_BY(mutex_) = false;
+  double decode_cpu_seconds_ GLEANER_GUARDED_BY(mutex_) = 0;
   std::vector<std::thread> workers_;  // last: started once everything above is ready
 };
 

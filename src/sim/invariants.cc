@@ -186,14 +186,15 @@ std::optional<std::string> InvariantChecker::CheckWaitingReason(const BatchState
                                                                 const Job& job) const {
   if (job.status != JobStatus::kRunnable) return std::nullopt;
   const JobQueue* queue = state.FindJobQueue(job.job_queue);
-  if (queue == nullptr || queue->state != "ENABLED") return std::nullopt;
+  if (queue == nullptr || queue->state != ResourceState::kEnabled) return std::nullopt;
   // A compute environment of the queue that can hold the job, with a host serving it that can
   // (local capacity serves every compute environment; a cloud instance only its own).
   bool fits = false;
   for (const ComputeEnvironmentOrder& entry : queue->compute_environment_order) {
     const ComputeEnvironment* environment = state.FindComputeEnvironment(entry.compute_environment);
-    if (environment == nullptr || environment->state != "ENABLED" ||
-        environment->status != "VALID" || job.required.millivcpus > CapacityOf(*environment)) {
+    if (environment == nullptr || environment->state != ResourceState::kEnabled ||
+        environment->status != ResourceStatus::kValid ||
+        job.required.millivcpus > CapacityOf(*environment)) {
       continue;
     }
     for (const auto& [instance_id, host] : state.hosts()) {
@@ -236,19 +237,20 @@ std::optional<std::string> InvariantChecker::CheckStarts(const BatchState& state
     }
     const AttemptPlacement& placement = *job->placement;
     const JobQueue* queue = state.FindJobQueue(job->job_queue);
-    if (queue == nullptr || queue->state != "ENABLED") {
+    if (queue == nullptr || queue->state != ResourceState::kEnabled) {
       return "job " + id + " was started from job queue " + job->job_queue.str() +
-             (queue == nullptr ? ", which does not exist" : ", which is " + queue->state);
+             (queue == nullptr ? ", which does not exist"
+                               : ", which is " + std::string(ToString(queue->state)));
     }
     const ComputeEnvironment* environment =
         state.FindComputeEnvironment(placement.compute_environment_arn);
-    if (environment == nullptr || environment->state != "ENABLED" ||
-        environment->status != "VALID") {
+    if (environment == nullptr || environment->state != ResourceState::kEnabled ||
+        environment->status != ResourceStatus::kValid) {
       return "job " + id + " was placed on compute environment " +
              placement.compute_environment_arn +
-             (environment == nullptr
-                  ? ", which does not exist"
-                  : ", which is " + environment->state + "/" + environment->status);
+             (environment == nullptr ? ", which does not exist"
+                                     : ", which is " + std::string(ToString(environment->state)) +
+                                           "/" + std::string(ToString(environment->status)));
     }
     bool in_order = false;
     for (const ComputeEnvironmentOrder& entry : queue->compute_environment_order) {

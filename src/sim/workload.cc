@@ -97,7 +97,7 @@ Status Workload::CreateEnvironment(BatchState& state, const std::string& name, b
     environment.compute_resources = resources;
     info.maxv_cpus = resources.maxv_cpus;
   }
-  environment.state = random_.Percent(20) ? "DISABLED" : "ENABLED";
+  environment.state = random_.Percent(20) ? ResourceState::kDisabled : ResourceState::kEnabled;
   Result<const ComputeEnvironment*> created = state.CreateComputeEnvironment(environment);
   if (!created.ok()) return Rejected("CreateComputeEnvironment", created.status());
   if (EnvironmentInfo* existing = FindEnvironment(name)) {
@@ -107,7 +107,7 @@ Status Workload::CreateEnvironment(BatchState& state, const std::string& name, b
   }
   trace_.Line("create compute environment " + name + " (" +
               (unmanaged ? "UNMANAGED" : "maxvCpus " + std::to_string(info.maxv_cpus)) + ", " +
-              environment.state + ")");
+              std::string(ToString(environment.state)) + ")");
   return Status::Ok();
 }
 
@@ -115,7 +115,7 @@ Status Workload::CreateQueue(BatchState& state, QueueInfo info, bool disabled) {
   JobQueue queue;
   queue.name = info.name;
   queue.priority = static_cast<int>(random_.Between(0, 10));
-  queue.state = disabled ? "DISABLED" : "ENABLED";
+  queue.state = disabled ? ResourceState::kDisabled : ResourceState::kEnabled;
   if (info.fair_share) queue.scheduling_policy_arn = policy_arn_;
   if (random_.Percent(25)) {
     // Cancels jobs that wait too long for capacity, or for a configuration that lets them run.
@@ -441,7 +441,8 @@ Status Workload::UpdateSomeQueue(BatchState& state) {
   UpdateJobQueueRequest request;
   request.job_queue = queue.name;
   int64_t roll = random_.Between(0, 2);
-  if (roll == 0) request.state = random_.Percent(50) ? "ENABLED" : "DISABLED";
+  if (roll == 0)
+    request.state = random_.Percent(50) ? ResourceState::kEnabled : ResourceState::kDisabled;
   if (roll == 1) request.priority = static_cast<int>(random_.Between(0, 10));
   if (roll == 2 && queue.name != kTemporaryQueue) {
     std::vector<ComputeEnvironmentOrder> order;
@@ -464,13 +465,13 @@ Status Workload::UpdateSomeEnvironment(BatchState& state) {
   UpdateComputeEnvironmentRequest request;
   request.compute_environment = environment.name;
   if (environment.unmanaged || random_.Percent(50)) {
-    request.state = random_.Percent(50) ? "ENABLED" : "DISABLED";
+    request.state = random_.Percent(50) ? ResourceState::kEnabled : ResourceState::kDisabled;
   } else {
     request.maxv_cpus =
         static_cast<int>(random_.Between(1, std::max(2, environment.maxv_cpus * 2)));
   }
   trace_.Line("update compute environment " + environment.name +
-              (request.state ? " to " + *request.state : "") +
+              (request.state ? " to " + std::string(ToString(*request.state)) : "") +
               (request.maxv_cpus ? " maxvCpus " + std::to_string(*request.maxv_cpus) : ""));
   Result<const ComputeEnvironment*> updated = state.UpdateComputeEnvironment(request);
   if (!updated.ok()) return Rejected("UpdateComputeEnvironment", updated.status());
@@ -501,14 +502,14 @@ Status Workload::CycleTemporaryQueue(BatchState& state) {
     trace_.Line("delete job queue tmp-q and compute environment tmp-ce");
     UpdateJobQueueRequest disable_queue;
     disable_queue.job_queue = kTemporaryQueue;
-    disable_queue.state = "DISABLED";
+    disable_queue.state = ResourceState::kDisabled;
     Result<const JobQueue*> disabled = state.UpdateJobQueue(disable_queue);
     if (!disabled.ok()) return Rejected("UpdateJobQueue", disabled.status());
     Status deleted = state.DeleteJobQueue(kTemporaryQueue);
     if (!deleted.ok()) return Rejected("DeleteJobQueue", deleted);
     UpdateComputeEnvironmentRequest disable_environment;
     disable_environment.compute_environment = kTemporaryEnvironment;
-    disable_environment.state = "DISABLED";
+    disable_environment.state = ResourceState::kDisabled;
     Result<const ComputeEnvironment*> off = state.UpdateComputeEnvironment(disable_environment);
     if (!off.ok()) return Rejected("UpdateComputeEnvironment", off.status());
     deleted = state.DeleteComputeEnvironment(kTemporaryEnvironment);
@@ -555,7 +556,7 @@ Status Workload::Quiesce(BatchState& state) {
   for (const EnvironmentInfo& environment : environments_) {
     UpdateComputeEnvironmentRequest request;
     request.compute_environment = environment.name;
-    request.state = "ENABLED";
+    request.state = ResourceState::kEnabled;
     if (!environment.unmanaged) request.maxv_cpus = environment.maxv_cpus;
     Result<const ComputeEnvironment*> updated = state.UpdateComputeEnvironment(request);
     if (!updated.ok()) return Rejected("UpdateComputeEnvironment", updated.status());
@@ -563,7 +564,7 @@ Status Workload::Quiesce(BatchState& state) {
   for (const QueueInfo& queue : queues_) {
     UpdateJobQueueRequest request;
     request.job_queue = queue.name;
-    request.state = "ENABLED";
+    request.state = ResourceState::kEnabled;
     std::vector<ComputeEnvironmentOrder> order;
     for (size_t i = 0; i < queue.order.size(); ++i) {
       order.push_back({static_cast<int>(i + 1), queue.order[i]});

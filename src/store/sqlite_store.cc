@@ -15,12 +15,12 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
 
 #include "common/contain.h"
+#include "common/mutex.h"
 #include "common/steady_time.h"
 #include "store/sqlite_handle.h"
 #include "store/store.h"
@@ -297,7 +297,7 @@ class SqliteStore final : public Store {
   // Drains the queue: every batch handed to Commit() is written and acknowledged before return.
   ~SqliteStore() override {
     {
-      std::lock_guard lock(queue_mutex_);
+      MutexLock lock(queue_mutex_);
       stopping_ = true;
     }
     batches_queued_.notify_one();
@@ -306,13 +306,13 @@ class SqliteStore final : public Store {
 
   Result<StoreSnapshot> Load() override {
     Flush();  // so Load() sees every batch committed before it
-    std::lock_guard lock(read_mutex_);
+    MutexLock lock(read_mutex_);
     return ReadSnapshot(read_db_.get());
   }
 
   void Commit(std::vector<Mutation> batch, std::function<void(Status)> done) override {
     {
-      std::lock_guard lock(queue_mutex_);
+      MutexLock lock(queue_mutex_);
       queue_.push_back({std::move(batch), std::move(done)});
       ++batches_submitted_;
     }
@@ -323,9 +323,11 @@ class SqliteStore final : public Store {
     if (std::this_thread::get_id() == writer_.get_id()) {
       DieBecause("Flush() or Load() called from a done callback would wait for itself");
     }
-    std::unique_lock lock(queue_mutex_);
+    MutexLock lock(queue_mutex_);
     uint64_t target = batches_submitted_;
-    batches_finished_.wait(lock, [&] { return batches_acknowledged_ >= target; });
+    batches_finished_.wait(lock.native(), [&]() GLEANER_REQUIRES(queue_mutex_) {
+      return batches_acknowledged_ >= target;
+    });
   }
 
  private:
@@ -348,7 +350,7 @@ class SqliteStore final : public Store {
         }
       }
       {
-        std::lock_guard lock(queue_mutex_);
+        MutexLock lock(queue_mutex_);
         batches_acknowledged_ += group.size();
       }
       batches_finished_.notify_all();
@@ -365,8 +367,10 @@ class SqliteStore final : public Store {
   // Waits for work and takes all of it: everything queued while the previous group was being
   // written goes into the next transaction. Empty only when stopping with nothing left.
   std::vector<PendingBatch> TakeQueuedBatches() {
-    std::unique_lock lock(queue_mutex_);
-    batches_queued_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    MutexLock lock(queue_mutex_);
+    batches_queued_.wait(lock.native(), [&]() GLEANER_REQUIRES(queue_mutex_) {
+      return !queue_.empty() || stopping_;
+    });
     std::vector<PendingBatch> group;
     group.swap(queue_);
     return group;
@@ -470,16 +474,17 @@ class SqliteStore final : public Store {
   const std::chrono::milliseconds injected_commit_delay_;
   const std::function<void(size_t, double)> on_group_written_;
 
-  std::mutex read_mutex_;  // guards read_db_
-  SqliteConnection read_db_;
+  Mutex read_mutex_;  // guards read_db_
+  SqliteConnection read_db_ GLEANER_GUARDED_BY(read_mutex_);
 
-  std::mutex queue_mutex_;  // guards the members below
+  Mutex queue_mutex_;  // guards the members below
   std::condition_variable batches_queued_;
   std::condition_variable batches_finished_;
-  std::vector<PendingBatch> queue_;
-  uint64_t batches_submitted_ = 0;
-  uint64_t batches_acknowledged_ = 0;  // written (or failed) and `done` has run
-  bool stopping_ = false;
+  std::vector<PendingBatch> queue_ GLEANER_GUARDED_BY(queue_mutex_);
+  uint64_t batches_submitted_ GLEANER_GUARDED_BY(queue_mutex_) = 0;
+  // written (or failed) and `done` has run
+  uint64_t batches_acknowledged_ GLEANER_GUARDED_BY(queue_mutex_) = 0;
+  bool stopping_ GLEANER_GUARDED_BY(queue_mutex_) = false;
 
   std::thread writer_;  // last: starts once everything above exists
 };

@@ -68,6 +68,15 @@ Status CheckEnum(std::string_view path, const std::string& value,
   return Invalid(path, value, "must be one of " + JoinAllowed(allowed));
 }
 
+Status ReadResourceState(const ObjectFields& fields, std::optional<ResourceState>* out) {
+  std::optional<std::string> text;
+  GLEANER_RETURN_IF_ERROR(fields.Optional("state", &text));
+  if (!text) return Status::Ok();
+  GLEANER_RETURN_IF_ERROR(CheckEnum(fields.PathOf("state"), *text, {"ENABLED", "DISABLED"}));
+  *out = ParseResourceState(*text);
+  return Status::Ok();
+}
+
 Status CheckShareIdentifier(std::string_view path, const std::string& identifier) {
   std::string_view stem = identifier;
   if (stem.ends_with('*')) stem.remove_suffix(1);

@@ -4,6 +4,7 @@
 // share identifiers and paging. Each check returns the Status the client sees.
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ Status CheckJobName(std::string_view path, const std::string& name);
 // `value` is exactly one of `allowed` (AWS's enums are case-sensitive).
 Status CheckEnum(std::string_view path, const std::string& value,
                  std::initializer_list<std::string_view> allowed);
+// The optional "state" of a compute environment or job queue: ENABLED or DISABLED.
+Status ReadResourceState(const ObjectFields& fields, std::optional<ResourceState>* out);
 // A fair-share identifier: up to 255 letters and digits, optionally ending in '*'.
 Status CheckShareIdentifier(std::string_view path, const std::string& identifier);
 

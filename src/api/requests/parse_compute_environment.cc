@@ -196,12 +196,6 @@ Status CheckNoEks(const ObjectFields& body) {
       "eksConfiguration is not supported: gleaner runs ECS-style compute environments only");
 }
 
-Status ReadState(const ObjectFields& body, std::optional<std::string>* out) {
-  GLEANER_RETURN_IF_ERROR(body.Optional("state", out));
-  if (!*out) return Status::Ok();
-  return fields::CheckEnum(body.PathOf("state"), **out, {"ENABLED", "DISABLED"});
-}
-
 Status ReadUnmanagedVcpus(const ObjectFields& body, std::optional<int>* out) {
   GLEANER_RETURN_IF_ERROR(body.Optional("unmanagedvCpus", out));
   if (!*out) return Status::Ok();
@@ -213,9 +207,9 @@ Status ReadCreateComputeEnvironment(const ObjectFields& body, ComputeEnvironment
   GLEANER_RETURN_IF_ERROR(fields::CheckResourceName("computeEnvironmentName", out->name));
   GLEANER_RETURN_IF_ERROR(CheckNoEks(body));
   GLEANER_RETURN_IF_ERROR(ReadEnvironmentType(body, out));
-  std::optional<std::string> state;
-  GLEANER_RETURN_IF_ERROR(ReadState(body, &state));
-  out->state = state.value_or("ENABLED");
+  std::optional<ResourceState> state;
+  GLEANER_RETURN_IF_ERROR(fields::ReadResourceState(body, &state));
+  out->state = state.value_or(ResourceState::kEnabled);
   GLEANER_RETURN_IF_ERROR(ReadUnmanagedVcpus(body, &out->unmanagedv_cpus));
   GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("serviceRole", &out->service_role));
   return fields::ReadTags(body, &out->tags);
@@ -273,7 +267,7 @@ Status ReadUpdateComputeEnvironment(const ObjectFields& body,
                                     UpdateComputeEnvironmentRequest* out) {
   GLEANER_RETURN_IF_ERROR(
       fields::ReadIdentifier(body, "computeEnvironment", &out->compute_environment));
-  GLEANER_RETURN_IF_ERROR(ReadState(body, &out->state));
+  GLEANER_RETURN_IF_ERROR(fields::ReadResourceState(body, &out->state));
   GLEANER_RETURN_IF_ERROR(ReadUnmanagedVcpus(body, &out->unmanagedv_cpus));
   GLEANER_RETURN_IF_ERROR(body.Optional("serviceRole", &out->service_role));
   // updatePolicy only matters for AWS's instance replacement, which gleaner does not do: it is

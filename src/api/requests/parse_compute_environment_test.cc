@@ -27,7 +27,7 @@ TEST(ParseCreateComputeEnvironmentTest, MapsAManagedEc2Environment) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->name, "ce-1");
   EXPECT_EQ(parsed->type, "MANAGED");
-  EXPECT_EQ(parsed->state, "ENABLED");
+  EXPECT_EQ(parsed->state, ResourceState::kEnabled);
   EXPECT_EQ(parsed->service_role, "arn:aws:iam::123456789012:role/batch");
   EXPECT_EQ(parsed->tags, (TagMap{{"team", "a"}}));
   ASSERT_TRUE(parsed->compute_resources);
@@ -47,7 +47,7 @@ TEST(ParseCreateComputeEnvironmentTest, MinimalRequestsGetAwsDefaults) {
   Result<CreateComputeEnvironmentRequest> fargate = ParseCreateComputeEnvironment(
       Patched(ManagedFargate(), R"({"computeResources": {"subnets": null}})"));
   ASSERT_TRUE(fargate.ok()) << fargate.status().message();
-  EXPECT_EQ(fargate->state, "ENABLED");
+  EXPECT_EQ(fargate->state, ResourceState::kEnabled);
   EXPECT_EQ(fargate->compute_resources->type, "FARGATE");
   EXPECT_EQ(fargate->compute_resources->allocation_strategy, "");  // Fargate has none
   EXPECT_EQ(fargate->compute_resources->maxv_cpus, 4);
@@ -197,7 +197,7 @@ TEST(ParseUpdateComputeEnvironmentTest, MapsTypedMembersAndPassthrough) {
       ParseUpdateComputeEnvironment(samples::FullUpdateComputeEnvironment());
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->compute_environment, "ce-1");
-  EXPECT_EQ(parsed->state, "DISABLED");
+  EXPECT_EQ(parsed->state, ResourceState::kDisabled);
   EXPECT_EQ(parsed->unmanagedv_cpus, 4);
   EXPECT_EQ(parsed->service_role, "r");
   EXPECT_EQ(parsed->minv_cpus, 1);

@@ -100,16 +100,12 @@ Status CheckPriority(const ObjectFields& body, int priority) {
   return fields::CheckRange(body.PathOf("priority"), priority, kMinPriority, kMaxPriority);
 }
 
-Status CheckState(const ObjectFields& body, const std::string& state) {
-  return fields::CheckEnum(body.PathOf("state"), state, {"ENABLED", "DISABLED"});
-}
-
 Status ReadCreateJobQueue(const ObjectFields& body, JobQueue* out) {
   GLEANER_RETURN_IF_ERROR(body.Required("jobQueueName", &out->name));
   GLEANER_RETURN_IF_ERROR(fields::CheckResourceName(body.PathOf("jobQueueName"), out->name));
-  out->state = "ENABLED";
-  GLEANER_RETURN_IF_ERROR(body.ReadIfPresent("state", &out->state));
-  GLEANER_RETURN_IF_ERROR(CheckState(body, out->state));
+  std::optional<ResourceState> state;
+  GLEANER_RETURN_IF_ERROR(fields::ReadResourceState(body, &state));
+  out->state = state.value_or(ResourceState::kEnabled);
   GLEANER_RETURN_IF_ERROR(
       fields::ReadOptionalIdentifier(body, "schedulingPolicyArn", &out->scheduling_policy_arn));
   GLEANER_RETURN_IF_ERROR(body.Required("priority", &out->priority));
@@ -123,8 +119,7 @@ Status ReadCreateJobQueue(const ObjectFields& body, JobQueue* out) {
 
 Status ReadUpdateJobQueue(const ObjectFields& body, UpdateJobQueueRequest* out) {
   GLEANER_RETURN_IF_ERROR(fields::ReadIdentifier(body, "jobQueue", &out->job_queue));
-  GLEANER_RETURN_IF_ERROR(body.Optional("state", &out->state));
-  if (out->state) GLEANER_RETURN_IF_ERROR(CheckState(body, *out->state));
+  GLEANER_RETURN_IF_ERROR(fields::ReadResourceState(body, &out->state));
   GLEANER_RETURN_IF_ERROR(body.Optional("priority", &out->priority));
   if (out->priority) GLEANER_RETURN_IF_ERROR(CheckPriority(body, *out->priority));
   if (body.Has("schedulingPolicyArn")) {

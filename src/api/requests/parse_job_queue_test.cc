@@ -17,7 +17,7 @@ TEST(ParseCreateJobQueueTest, MapsFieldsAndSortsComputeEnvironmentsByOrder) {
   Result<CreateJobQueueRequest> parsed = ParseCreateJobQueue(samples::FullCreateJobQueue());
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->name, "high");
-  EXPECT_EQ(parsed->state, "ENABLED");
+  EXPECT_EQ(parsed->state, ResourceState::kEnabled);
   EXPECT_EQ(parsed->priority, 10);
   EXPECT_EQ(parsed->scheduling_policy_arn,
             "arn:aws:batch:us-east-1:123456789012:scheduling-policy/fair");
@@ -34,7 +34,7 @@ TEST(ParseCreateJobQueueTest, MinimalRequestDefaultsToEnabled) {
     "jobQueueName": "q", "priority": 0,
     "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "ce"}]})"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
-  EXPECT_EQ(parsed->state, "ENABLED");
+  EXPECT_EQ(parsed->state, ResourceState::kEnabled);
   EXPECT_EQ(parsed->scheduling_policy_arn, "");
   EXPECT_TRUE(parsed->tags.empty());
 }
@@ -113,7 +113,7 @@ TEST(ParseUpdateJobQueueTest, MapsOnlyWhatIsGiven) {
     "computeEnvironmentOrder": [{"order": 3, "computeEnvironment": "b"},
                                 {"order": 1, "computeEnvironment": "a"}]})"));
   ASSERT_TRUE(full.ok()) << full.status().message();
-  EXPECT_EQ(full->state, "DISABLED");
+  EXPECT_EQ(full->state, ResourceState::kDisabled);
   EXPECT_EQ(full->priority, 5);
   EXPECT_EQ(full->scheduling_policy_arn, "p");
   ASSERT_TRUE(full->compute_environment_order);

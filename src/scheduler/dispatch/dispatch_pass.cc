@@ -25,15 +25,15 @@ int64_t MaxMilliVcpus(const ComputeEnvironment& environment) {
 }
 
 bool UsableForPlacement(const ComputeEnvironment* environment) {
-  return environment != nullptr && environment->state == "ENABLED" &&
-         environment->status == "VALID";
+  return environment != nullptr && environment->state == ResourceState::kEnabled &&
+         environment->status == ResourceStatus::kValid;
 }
 
 FairShareRoom FairShareRoomOf(const JobQueue& queue, const DispatchWorld& world) {
   FairShareRoom room;
   for (const ComputeEnvironmentOrder& entry : queue.compute_environment_order) {
     const ComputeEnvironment* environment = world.FindComputeEnvironment(entry.compute_environment);
-    if (environment != nullptr && environment->state == "ENABLED") {
+    if (environment != nullptr && environment->state == ResourceState::kEnabled) {
       room.queue_max = SaturatingAdd(room.queue_max, MaxMilliVcpus(*environment));
     }
   }

@@ -15,7 +15,7 @@ constexpr int kMaxCountedAhead = 10'000;
 int RunnableJobsAhead(const Job& job, const JobQueue& queue, const DispatchWorld& world) {
   int ahead = 0;
   for (const auto& [name, other] : world.job_queues()) {
-    if (other.state != "ENABLED") continue;
+    if (other.state != ResourceState::kEnabled) continue;
     bool own_queue = other.arn == queue.arn;
     if (!own_queue && other.priority <= queue.priority) continue;
     const JobSet* runnable = world.JobsIn(other.arn, JobStatus::kRunnable);
@@ -46,7 +46,8 @@ CapacityRequests Dispatcher::Run(DispatchWorld& world) {
   DispatchPass pass(hosts_, world, options_.max_jobs_examined_per_pass);
   std::vector<const JobQueue*> queues;
   for (const auto& [name, queue] : world.job_queues()) {
-    if (queue.state == "ENABLED" && queue.status == "VALID") queues.push_back(&queue);
+    if (queue.state == ResourceState::kEnabled && queue.status == ResourceStatus::kValid)
+      queues.push_back(&queue);
   }
   // Highest priority first; equal priorities by name so the order is deterministic.
   std::stable_sort(queues.begin(), queues.end(),
@@ -67,7 +68,7 @@ CapacityRequests Dispatcher::Run(DispatchWorld& world) {
 DispatchResult Dispatcher::Evaluate(const Job& job, const DispatchWorld& world) const {
   const JobQueue* queue = world.FindJobQueue(job.job_queue);
   if (queue == nullptr) return Waiting("Job queue was deleted");
-  if (queue->state != "ENABLED") {
+  if (queue->state != ResourceState::kEnabled) {
     return Waiting("Job queue " + queue->name + " is DISABLED: its jobs wait until it is ENABLED");
   }
   // The queue's usable compute environments, as a pass sees them (what each holds now).

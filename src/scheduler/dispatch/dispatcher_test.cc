@@ -32,8 +32,8 @@ class TestWorld final : public DispatchWorld {
     environment.name = name;
     environment.arn = "arn:ce/" + name;
     environment.type = "MANAGED";
-    environment.state = "ENABLED";
-    environment.status = "VALID";
+    environment.state = ResourceState::kEnabled;
+    environment.status = ResourceStatus::kValid;
     environment.compute_resources = ComputeResources{};
     environment.compute_resources->maxv_cpus = maxv_cpus;
     return environments_[environment.arn] = environment;
@@ -43,8 +43,8 @@ class TestWorld final : public DispatchWorld {
     JobQueue queue;
     queue.name = name;
     queue.arn = "arn:queue/" + name;
-    queue.state = "ENABLED";
-    queue.status = "VALID";
+    queue.state = ResourceState::kEnabled;
+    queue.status = ResourceStatus::kValid;
     queue.priority = priority;
     int order = 1;
     for (const std::string& environment : environment_names) {
