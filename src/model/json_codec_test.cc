@@ -240,6 +240,10 @@ TEST(ResourceState, EveryValueRoundTripsThroughItsAwsName) {
     EXPECT_EQ(ParseResourceStatus(ToString(status)), status);
   }
   EXPECT_EQ(ToString(ResourceStatus::kInvalid), "INVALID");
+  // Put into any JSON document, they are AWS's names (the /gleaner/v1/queues route does so).
+  EXPECT_EQ(
+      nlohmann::json({{"state", ResourceState::kDisabled}, {"status", ResourceStatus::kValid}}),
+      nlohmann::json::parse(R"({"state": "DISABLED", "status": "VALID"})"));
   EXPECT_EQ(ParseResourceState("enabled"), std::nullopt);
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string_view>
 
@@ -15,5 +17,15 @@ std::string_view ToString(ResourceState state);
 std::string_view ToString(ResourceStatus status);
 std::optional<ResourceState> ParseResourceState(std::string_view text);
 std::optional<ResourceStatus> ParseResourceStatus(std::string_view text);
+
+// In JSON, AWS's spelling wherever one is put into a document (never the enum's number).
+NLOHMANN_JSON_SERIALIZE_ENUM(ResourceState, {{ResourceState::kEnabled, "ENABLED"},
+                                             {ResourceState::kDisabled, "DISABLED"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(ResourceStatus, {{ResourceStatus::kCreating, "CREATING"},
+                                              {ResourceStatus::kUpdating, "UPDATING"},
+                                              {ResourceStatus::kDeleting, "DELETING"},
+                                              {ResourceStatus::kDeleted, "DELETED"},
+                                              {ResourceStatus::kValid, "VALID"},
+                                              {ResourceStatus::kInvalid, "INVALID"}})
 
 }  // namespace gleaner
