@@ -211,6 +211,9 @@ class EngineSimulation {
     launcher_.processes().LoseAll();
     workload_.emplace(*answered_workload_);
     Boot();
+    // The client never heard back from its last call: it makes it again (the workload's ticks
+    // are over, so nothing else would enable what the lost call enabled).
+    if (quiesce_sent_ && !quiesce_answered_) Quiesce();
   }
 
   // A client call through the engine, as the API makes it: the reply comes once durable. The
@@ -241,6 +244,7 @@ class EngineSimulation {
           pending_workloads_.erase(pending_workloads_.begin(),
                                    pending_workloads_.upper_bound(command));
           if (name == "setup") setup_answered_ = true;
+          if (name == "quiesce") quiesce_answered_ = true;
           for (const nlohmann::json& entry : (*reply)["seen"]) {
             seen_[entry[0].get<std::string>()] = {static_cast<JobStatus>(entry[1].get<int>()),
                                                   entry[2].get<size_t>()};
@@ -249,6 +253,7 @@ class EngineSimulation {
   }
 
   void Quiesce() {
+    quiesce_sent_ = true;
     Command("quiesce", [this](BatchState& state) { return workload_->Quiesce(state); });
   }
 
@@ -430,6 +435,8 @@ class EngineSimulation {
   std::map<int64_t, std::shared_ptr<Workload>> pending_workloads_;  // by command number
   int64_t commands_ = 0;
   bool setup_answered_ = false;
+  bool quiesce_sent_ = false;
+  bool quiesce_answered_ = false;
   std::map<std::string, Seen> seen_;  // by job id
   std::set<std::string> purged_;      // jobs a pass purged (a crash may have taken that back)
 
