@@ -371,6 +371,13 @@ void BatchState::OnAttemptLaunchFailed(const std::string& job_id, const std::str
   AttemptContainer container = *job->container.current;
   container.exit_code.reset();
   container.reason = reason;
+  // Terminated while its launch was in flight: the launch's failure ends the job, as its exit
+  // would.
+  if (job->placement->termination_requested) {
+    std::string termination_reason = job->placement->termination_reason;
+    EndAttempt(*job, container, termination_reason, /*retryable=*/false);
+    return;
+  }
   EndAttempt(*job, container, reason, /*retryable=*/true);
 }
 
