@@ -11,6 +11,21 @@
 #include "model/json_text.h"
 
 namespace gleaner {
+
+std::string_view ToString(AttemptState state) {
+  switch (state) {
+    case AttemptState::kStarting:
+      return "STARTING";
+    case AttemptState::kRunning:
+      return "RUNNING";
+    case AttemptState::kExited:
+      return "EXITED";
+    case AttemptState::kLaunchFailed:
+      return "LAUNCH_FAILED";
+  }
+  return "RUNNING";
+}
+
 namespace {
 
 using nlohmann::json;
@@ -44,23 +59,9 @@ void ReadSignal(JsonObjectReader& in, AttemptSignal& signal) {
   in.Read("signal", signal.signal);
 }
 
-constexpr std::string_view StateName(AttemptState state) {
-  switch (state) {
-    case AttemptState::kStarting:
-      return "STARTING";
-    case AttemptState::kRunning:
-      return "RUNNING";
-    case AttemptState::kExited:
-      return "EXITED";
-    case AttemptState::kLaunchFailed:
-      return "LAUNCH_FAILED";
-  }
-  return "RUNNING";
-}
-
 json ReportJson(const AttemptReport& report) {
   json out = KeyJson(report.key);
-  out["state"] = StateName(report.state);
+  out["state"] = ToString(report.state);
   switch (report.state) {
     case AttemptState::kStarting:
       break;
@@ -91,17 +92,17 @@ void ReadReport(JsonObjectReader& in, AttemptReport& report) {
   in.Read("signal", report.signal);
   in.Read("reason", report.reason);
   if (!in.ok()) return;
-  if (state == StateName(AttemptState::kStarting)) {
+  if (state == ToString(AttemptState::kStarting)) {
     report.state = AttemptState::kStarting;
-  } else if (state == StateName(AttemptState::kRunning)) {
+  } else if (state == ToString(AttemptState::kRunning)) {
     report.state = AttemptState::kRunning;
     if (report.pid < 1) in.Fail("pid", "is required for a RUNNING attempt and must be at least 1");
-  } else if (state == StateName(AttemptState::kExited)) {
+  } else if (state == ToString(AttemptState::kExited)) {
     report.state = AttemptState::kExited;
     if (!exit_code) in.Fail("exitCode", "is required for an EXITED attempt");
     report.exit_code = exit_code.value_or(0);
     if (report.signal < 0 || report.signal > 64) in.Fail("signal", "must be 0 to 64");
-  } else if (state == StateName(AttemptState::kLaunchFailed)) {
+  } else if (state == ToString(AttemptState::kLaunchFailed)) {
     report.state = AttemptState::kLaunchFailed;
     if (report.reason.empty()) in.Fail("reason", "is required for a LAUNCH_FAILED attempt");
   } else {

@@ -87,6 +87,8 @@ struct AgentWork {
 
 // kStarting: assigned and being launched (an image being pulled), not running yet.
 enum class AttemptState { kStarting, kRunning, kExited, kLaunchFailed };
+// "STARTING", "RUNNING", "EXITED", "LAUNCH_FAILED": the names on the wire.
+std::string_view ToString(AttemptState state);
 
 struct AttemptReport {
   AttemptKey key;

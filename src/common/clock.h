@@ -1,7 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+
+#include "common/steady_time.h"
 
 namespace gleaner {
 
@@ -13,11 +16,15 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual EpochMillis NowMillis() const = 0;
+  // Monotonic time, for deadlines that must not move with the wall clock (a held poll's end):
+  // the machine's steady clock in the server, the same virtual time in the simulation.
+  virtual SteadyTime MonotonicNow() const = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   EpochMillis NowMillis() const override;
+  SteadyTime MonotonicNow() const override { return SteadyNow(); }
 };
 
 // A clock that moves only when told to.
@@ -25,6 +32,7 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(EpochMillis start = 1'700'000'000'000) : now_(start) {}
   EpochMillis NowMillis() const override { return now_; }
+  SteadyTime MonotonicNow() const override { return SteadyTime(std::chrono::milliseconds(now_)); }
   void Advance(int64_t millis) { now_ += millis; }
   void Set(EpochMillis now) { now_ = now; }
 

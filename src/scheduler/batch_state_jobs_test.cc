@@ -487,6 +487,26 @@ TEST_F(StopJobTest, TerminateSignalsThenKillsAndIsNotRetried) {
   EXPECT_EQ(HostOf().used, Resources{});
 }
 
+// Found by the engine simulation (seed 1493): a child of a deleted queue's array was terminated
+// while its launch was in flight; the launch failed and the attempt was retried, so the array
+// never finished.
+TEST_F(StopJobTest, ALaunchThatFailsAfterTerminateIsNotRetried) {
+  SubmitJobRequest request = Request("job");
+  request.retry_strategy = Attempts(3);
+  std::string id = Submit(request);
+  ASSERT_EQ(Started(state_.Schedule()), std::vector<std::string>{id});
+
+  MustOk(state_.TerminateJob({id, "operator stop"}));
+  state_.OnAttemptLaunchFailed(id, "CannotPullContainerError: image not found");
+  const Job& job = JobOf(id);
+  EXPECT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_EQ(job.status_reason, "operator stop");
+  ASSERT_EQ(job.attempts.size(), 1u);
+  EXPECT_EQ(job.attempts[0].container.reason, "CannotPullContainerError: image not found");
+  EXPECT_TRUE(state_.Schedule().starts.empty());
+  EXPECT_EQ(HostOf().used, Resources{});
+}
+
 TEST_F(StopJobTest, ExitBeforeTheGraceEndsCancelsTheKill) {
   std::string id = Submit("job");
   StartAndLaunch(id);
@@ -749,20 +769,22 @@ TEST_F(RestoreTest, PlacedAttemptsAreLostAndRetriedOrFailed) {
 TEST_F(RestoreTest, AttemptsRunningOnAnAgentOutliveTheRestartUntilItReturnsOrIsLost) {
   Host agent;
   agent.instance_id = "i-0000000000000000";  // before the local host: placed first
-  agent.total = Resources{2000, 2048, 0};
+  agent.total = Resources{3000, 3072, 0};
   agent.remote = true;
   state_.AddHost(agent);
   SubmitJobRequest request = Request("on-agent");
   request.retry_strategy = Attempts(2);
   std::string running = Submit(request);
   std::string returns = Submit(request);
-  ASSERT_EQ(Started(state_.Schedule()).size(), 2u);
+  // Its start was durable, so the agent may have got it: it too waits for the agent.
+  std::string sent = Submit(request);
+  ASSERT_EQ(Started(state_.Schedule()).size(), 3u);
   ASSERT_TRUE(JobOf(running).placement->remote);
   state_.OnAttemptLaunched(running, 777, 7);
   state_.OnAttemptLaunched(returns, 778, 8);
   std::string starting = Submit("starting");  // on the local host, never launched
   ASSERT_EQ(Started(state_.Schedule()).size(), 1u);
-  std::vector<Job> saved = {JobOf(running), JobOf(returns), JobOf(starting)};
+  std::vector<Job> saved = {JobOf(running), JobOf(returns), JobOf(sent), JobOf(starting)};
 
   for (bool agent_returns : {true, false}) {
     SCOPED_TRACE(agent_returns ? "the agent registers again" : "the agent never returns");
@@ -772,14 +794,17 @@ TEST_F(RestoreTest, AttemptsRunningOnAnAgentOutliveTheRestartUntilItReturnsOrIsL
     ASSERT_EQ(lost.size(), 1u);
     EXPECT_EQ(lost[0].instance_id, kHostId);
     EXPECT_EQ(restored.FindJob(running)->status, JobStatus::kRunning);
+    EXPECT_EQ(restored.FindJob(sent)->status, JobStatus::kStarting);
     EXPECT_THAT(restored.adrift_hosts(), ElementsAre(agent.instance_id));
     if (agent_returns) {
       restored.AddHost(agent);
       EXPECT_TRUE(restored.adrift_hosts().empty());
-      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{2000, 2048, 0}));
+      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{3000, 3072, 0}));
       restored.OnAttemptExited(running, 0, 0);
       EXPECT_EQ(restored.FindJob(running)->status, JobStatus::kSucceeded);
-      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{1000, 1024, 0}));
+      EXPECT_EQ(restored.hosts().at(agent.instance_id).used, (Resources{2000, 2048, 0}));
+      restored.OnAttemptLaunched(sent, 779, 9);  // the agent reports it running
+      EXPECT_EQ(restored.FindJob(sent)->status, JobStatus::kRunning);
     } else {
       restored.LoseHost(agent.instance_id);
       EXPECT_TRUE(restored.adrift_hosts().empty());
@@ -788,6 +813,7 @@ TEST_F(RestoreTest, AttemptsRunningOnAnAgentOutliveTheRestartUntilItReturnsOrIsL
       ASSERT_EQ(retried.attempts.size(), 1u);
       EXPECT_EQ(retried.attempts[0].status_reason,
                 "Host EC2 (instance i-0000000000000000) terminated.");
+      EXPECT_EQ(restored.FindJob(sent)->status, JobStatus::kRunnable);
     }
   }
 }

@@ -82,7 +82,10 @@ std::vector<AttemptPlacement> BatchState::FinishRestore(const KeepLocalAttempt& 
   for (const std::string& id : placed) {
     Job& job = jobs_.at(id);
     AttemptPlacement placement = *job.placement;
-    bool keep_remote = placement.remote && job.status == JobStatus::kRunning;
+    // An agent's attempt may run on: also one still STARTING, since its start was durable
+    // before it was sent (the agent says at its registration whether it got it).
+    bool keep_remote = placement.remote &&
+                       (job.status == JobStatus::kStarting || job.status == JobStatus::kRunning);
     bool keep_here = !placement.remote && FindHost(placement.instance_id) != nullptr &&
                      keep_local &&
                      (job.status == JobStatus::kStarting || job.status == JobStatus::kRunning) &&

@@ -42,8 +42,8 @@ AgentHub::AgentHub(const Clock& clock, BatchExecutor& executor, AgentHubOptions 
       executor_(executor),
       options_(std::move(options)),
       identity_(options_.identity_key.empty() ? RandomKey() : options_.identity_key),
-      instance_ids_(RandomSeed()) {
-  poll_timer_ = std::thread([this] { RunPollTimer(); });
+      instance_ids_(options_.instance_id_seed ? *options_.instance_id_seed : RandomSeed()) {
+  if (options_.poll_timer_thread) poll_timer_ = std::thread([this] { RunPollTimer(); });
 }
 
 AgentHub::~AgentHub() {
@@ -106,14 +106,16 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
     updated.private_ipv4_address = registration.private_ipv4_address;
     state.AddHost(std::move(updated));
   }
+  std::set<AttemptKey> held(registration.attempts.begin(), registration.attempts.end());
+  std::set<AttemptKey> assigned;  // by this server, to send until the agent confirms them
   {
     MutexLock lock(mutex_);
     Agent& agent = agents_[instance_id];
     agent.awaiting_registration = false;
     agent.last_seen = clock_.NowMillis();
     // Assignments it never heard of (answers lost with its previous run) go out again.
-    std::set<AttemptKey> held(registration.attempts.begin(), registration.attempts.end());
     for (auto& [key, unconfirmed] : agent.unconfirmed) {
+      assigned.insert(key);
       if (held.count(key) == 0) unconfirmed.sent_at.reset();
     }
     // Its attempts may ship logs (also those that outlived a restart of this server).
@@ -122,6 +124,21 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
       if (job == nullptr || !job->placement) continue;
       agent.log_streams[{job_id, job->AttemptNumber()}] = job->container.current->log_stream_name;
     }
+  }
+  // Attempts starting there that the agent does not hold and this server never sent (they were
+  // started before it restarted): the agent never got them, or lost them with its work
+  // directory. They end, and are retried.
+  for (const std::string& job_id : state.JobsOnHost(instance_id)) {
+    const Job* job = state.FindJob(job_id);
+    if (job == nullptr || !job->placement || job->status != JobStatus::kStarting ||
+        job->placement->pid > 0) {
+      continue;
+    }
+    AttemptKey key{job_id, job->AttemptNumber()};
+    if (held.count(key) != 0 || assigned.count(key) != 0) continue;
+    state.OnAttemptLaunchFailed(
+        job_id, "CannotStartContainerError: the agent on instance " + instance_id +
+                    " does not hold this attempt (it never received it, or lost it)");
   }
   registered.instance_id = instance_id;
   registered.container_instance_arn = state.FindHost(instance_id)->container_instance_arn;
@@ -288,7 +305,7 @@ AgentWork AgentHub::TakeWorkLocked(Agent& agent, SteadyTime now) {
 
 std::optional<AgentHub::Answer> AgentHub::TakeHeldPollLocked(Agent& agent) {
   if (!agent.poll) return std::nullopt;
-  Answer answer{std::move(agent.poll->respond), TakeWorkLocked(agent, SteadyTime::clock::now())};
+  Answer answer{std::move(agent.poll->respond), TakeWorkLocked(agent, clock_.MonotonicNow())};
   agent.poll.reset();
   return answer;
 }

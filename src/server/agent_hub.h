@@ -31,6 +31,11 @@ struct AgentHubOptions {
   int64_t lost_after_millis = 30'000;  // no report or poll for this long: the agent is lost
   int64_t report_interval_millis = 2'000;
   std::string log_directory;  // where attempt logs live (<log_directory>/<logStreamName>)
+  // A thread of the hub's own answers held polls when their wait runs out. Without it (the
+  // simulation, which steps the hub in virtual time) the caller calls AnswerExpiredPolls.
+  bool poll_timer_thread = true;
+  // Set: new agents' instance ids follow from it (the simulation's runs repeat); else random.
+  std::optional<uint64_t> instance_id_seed;
 };
 
 // The server's side of the agent protocol (src/api/README.md, "Agent protocol"): agents join the
@@ -48,6 +53,11 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
 
   // Serves every path under /gleaner/v1/agent/.
   void Handle(HttpRequest&& request, Responder respond);
+
+  // Answers the held polls whose wait has run out (by the clock's monotonic time) with no work,
+  // and says when the next one runs out. The poll timer thread's work, for a caller without it.
+  void AnswerExpiredPolls() GLEANER_EXCLUDES(mutex_);
+  std::optional<SteadyTime> NextPollDeadline() const GLEANER_EXCLUDES(mutex_);
 
   // CapacityProvider: declares silent agents lost.
   void Advance(HostEvents& state) override;
@@ -104,6 +114,10 @@ class AgentHub final : public CapacityProvider, public RemoteAttempts {
   AgentWork TakeWorkLocked(Agent& agent, SteadyTime now) GLEANER_REQUIRES(mutex_);
   // Under mutex_: the agent's new work as the answer to its held poll, if it holds one.
   std::optional<Answer> TakeHeldPollLocked(Agent& agent) GLEANER_REQUIRES(mutex_);
+  // Under mutex_: takes the responders of held polls whose wait ran out by `now` (all of them
+  // once stopping); returns when the next of the others runs out.
+  std::optional<SteadyTime> TakeExpiredPollsLocked(SteadyTime now, std::vector<Responder>& expired)
+      GLEANER_REQUIRES(mutex_);
   // Answers held polls whose wait ran out; runs on a thread of its own.
   void RunPollTimer() GLEANER_EXCLUDES(mutex_);
 

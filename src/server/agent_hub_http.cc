@@ -173,7 +173,7 @@ void AgentHub::Poll(const HttpRequest& request, Responder respond) {
         replaced = std::move(polling.poll->respond);
         polling.poll.reset();
       }
-      SteadyTime steady_now = SteadyNow();
+      SteadyTime steady_now = clock_.MonotonicNow();
       AgentWork work = TakeWorkLocked(polling, steady_now);
       if (!work.assignments.empty() || !work.signals.empty() || poll->wait_millis == 0) {
         now = std::move(work);
@@ -244,21 +244,46 @@ void AgentHub::ReceiveLogs(const HttpRequest& request, Responder respond) {
   respond(JsonResponse(DumpJson({{"size", *size}})));
 }
 
+std::optional<SteadyTime> AgentHub::TakeExpiredPollsLocked(SteadyTime now,
+                                                           std::vector<Responder>& expired) {
+  std::optional<SteadyTime> earliest;
+  for (auto& [id, agent] : agents_) {
+    if (!agent.poll) continue;
+    if (stopping_ || agent.poll->deadline <= now) {
+      expired.push_back(std::move(agent.poll->respond));
+      agent.poll.reset();
+    } else if (!earliest || agent.poll->deadline < *earliest) {
+      earliest = agent.poll->deadline;
+    }
+  }
+  return earliest;
+}
+
+void AgentHub::AnswerExpiredPolls() {
+  std::vector<Responder> expired;
+  {
+    MutexLock lock(mutex_);
+    TakeExpiredPollsLocked(clock_.MonotonicNow(), expired);
+  }
+  for (Responder& respond : expired) respond(JsonResponse(EncodeAgentWork({})));
+}
+
+std::optional<SteadyTime> AgentHub::NextPollDeadline() const {
+  MutexLock lock(mutex_);
+  std::optional<SteadyTime> earliest;
+  for (const auto& [id, agent] : agents_) {
+    if (agent.poll && (!earliest || agent.poll->deadline < *earliest)) {
+      earliest = agent.poll->deadline;
+    }
+  }
+  return earliest;
+}
+
 void AgentHub::RunPollTimer() {
   MutexLock lock(mutex_);
   while (true) {
-    SteadyTime now = SteadyNow();
     std::vector<Responder> expired;
-    std::optional<SteadyTime> earliest;
-    for (auto& [id, agent] : agents_) {
-      if (!agent.poll) continue;
-      if (stopping_ || agent.poll->deadline <= now) {
-        expired.push_back(std::move(agent.poll->respond));
-        agent.poll.reset();
-      } else if (!earliest || agent.poll->deadline < *earliest) {
-        earliest = agent.poll->deadline;
-      }
-    }
+    std::optional<SteadyTime> earliest = TakeExpiredPollsLocked(clock_.MonotonicNow(), expired);
     if (!expired.empty()) {
       lock.Unlock();
       for (Responder& respond : expired) {

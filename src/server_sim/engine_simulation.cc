@@ -14,7 +14,9 @@
 #include "capacity/simulated_cloud.h"
 #include "common/check.h"
 #include "model/retry_strategy.h"
+#include "server/agent_hub.h"
 #include "server/engine.h"
+#include "server_sim/agent_fleet.h"
 #include "server_sim/sim_launcher.h"
 #include "server_sim/sim_store.h"
 #include "sim/invariants.h"
@@ -32,6 +34,10 @@ constexpr int64_t kMaxSteps = 3'000'000;        // a run that never goes quiet i
 constexpr int64_t kMaxQuietMillis = 30LL * 24 * 3600 * 1000;  // likewise, in virtual time
 // A process may outlive its instance by the turns its launch result and its SIGKILL take.
 constexpr int64_t kKillTurns = 3;
+constexpr int64_t kAgentLostAfterMillis = 30'000;  // the server's default
+// Beyond that, before the server hears of an agent's attempt's end: a heartbeat, a restarted
+// agent's wait, a retry, the commits.
+constexpr int64_t kAgentSlackMillis = 10'000;
 
 const InstanceCatalog& Catalog() {
   static const InstanceCatalog catalog = InstanceCatalog::BuiltIn().value();
@@ -79,6 +85,7 @@ class EngineSimulation {
         trace_(clock_, options.trace),
         state_options_(DrawStateOptions(options.seed, random_)),
         launcher_(clock_, random_, trace_),
+        fleet_(clock_, random_, trace_),
         workload_(std::in_place, random_, trace_) {
     clock_.Set(Trace::kStart);
     report_.seed = options.seed;
@@ -103,7 +110,13 @@ class EngineSimulation {
       };
       if (ticks < options_.steps) consider(next_tick);
       consider(launcher_.processes().NextExit());
-      consider(engine_->NextWakeUp());
+      consider(state_->NextTimer());
+      consider(cloud_->NextEventAt());
+      // An idle agent's heartbeat would keep the run from ever going quiet: agents count while
+      // they have work, and so do the hub's deadlines while attempts are placed on agents.
+      std::optional<EpochMillis> agents_busy = fleet_.NextBusyAt();
+      consider(agents_busy);
+      if (agents_busy || fleet_.AnyAttemptPlaced(*state_)) consider(hub_->NextEventAt());
       if (engine_->HasPostedWork()) consider(clock_.NowMillis());
       if (store_.pending() > 0) {
         if (!durable_at_) durable_at_ = clock_.NowMillis() + random_.Between(0, kMaxCommitMillis);
@@ -121,6 +134,8 @@ class EngineSimulation {
                     std::to_string(ticks + 1));
         Command("tick", [this](BatchState& state) { return workload_->Tick(state); });
         if (random_.Percent(kInterruptPercent)) InterruptSomeInstance();
+        // The operator's machines: agents join what the workload made, and fail.
+        if (setup_answered_) fleet_.Tick(*state_);
         if (++ticks == options_.steps) {
           Quiesce();
           quiet_since = clock_.NowMillis();
@@ -139,6 +154,8 @@ class EngineSimulation {
         CrashAndRestart();
         if (!report_.ok) break;
       }
+      hub_->AnswerExpiredPolls();
+      fleet_.Step();
       engine_->Step();
       AfterTurn();
       if (report_.ok && step_ % kCheckEverythingEvery == 0) CheckAgainstStore();
@@ -169,7 +186,7 @@ class EngineSimulation {
     cloud_ = std::make_unique<SimulatedCloud>(clock_, Catalog(), cloud_options_);
     std::map<std::string, JobStatus> purged;
     if (checker_) purged = checker_->purged_jobs();
-    checker_.emplace(state_options_.stop_grace_millis);
+    checker_.emplace(state_options_.stop_grace_millis, kAgentLostAfterMillis + kAgentSlackMillis);
     placed_.clear();
     EngineOptions engine_options;
     engine_options.observe_changes = [this](const BatchState& state, const StateChanges& changes) {
@@ -182,6 +199,15 @@ class EngineSimulation {
     engine_ = std::make_unique<Engine>(clock_, *state_, store_, std::move(engine_options));
     engine_->SetLauncher(&launcher_, /*launch_threads=*/0);
     engine_->AddCapacityProvider(cloud_.get());
+    AgentHubOptions hub_options;
+    hub_options.identity_key = "the data directory's agent identity key";
+    hub_options.lost_after_millis = kAgentLostAfterMillis;
+    hub_options.poll_timer_thread = false;
+    hub_options.instance_id_seed = random_.Next();
+    hub_ = std::make_unique<AgentHub>(clock_, *engine_, std::move(hub_options));
+    engine_->AddCapacityProvider(hub_.get());
+    engine_->SetRemoteAttempts(hub_.get());
+    fleet_.Connect(hub_.get());
     booting_ = true;
     Status started = engine_->StartStepped();
     booting_ = false;
@@ -204,6 +230,8 @@ class EngineSimulation {
     store_.Crash();
     durable_at_.reset();
     engine_.reset();  // nothing pending: its Stop() flushes nothing
+    fleet_.Connect(nullptr);
+    hub_.reset();
     cloud_.reset();
     state_.reset();
     CheckNothingObservedLost();
@@ -344,6 +372,7 @@ class EngineSimulation {
       return Fail("a GLEANER_CHECK failed in the engine: " + LastCheckFailure());
     }
     Fail(launcher_.violation());
+    Fail(fleet_.Check(*state_, launcher_.processes()));
     // No process outlives its instance (beyond the turns its launch and SIGKILL take).
     for (const auto& [pid, process] : launcher_.processes().running()) {
       auto placed = placed_.find(process.job_id);
@@ -390,7 +419,9 @@ class EngineSimulation {
                     std::to_string(job->attempts.size()));
       }
     }
-    for (const auto& [id, attempt] : launcher_.launched()) {
+    std::set<std::pair<std::string, int>> launched = launcher_.launched();
+    launched.insert(fleet_.launched().begin(), fleet_.launched().end());
+    for (const auto& [id, attempt] : launched) {
       const Job* job = restored.FindJob(id);
       if (job == nullptr && purged_.count(id) != 0) continue;  // started, finished, purged
       if (job == nullptr || (job->AttemptNumber() < attempt)) {
@@ -407,6 +438,8 @@ class EngineSimulation {
   SimulationReport Finish() {
     // The engine stops cleanly: what it still holds becomes durable.
     engine_.reset();
+    fleet_.Connect(nullptr);
+    hub_.reset();
     report_.step = step_;
     report_.virtual_millis = clock_.NowMillis() - Trace::kStart;
     if (checker_) {
@@ -414,8 +447,11 @@ class EngineSimulation {
       report_.purged = checker_->purged();
     }
     report_.submitted = workload_->submitted();
-    report_.launches = launcher_.processes().launches();
-    report_.launch_failures = launcher_.processes().launch_failures();
+    report_.launches = launcher_.processes().launches() + fleet_.launches();
+    report_.launch_failures = launcher_.processes().launch_failures() + fleet_.launch_failures();
+    report_.agents = fleet_.joins();
+    report_.agent_launches = fleet_.launches();
+    report_.agent_faults = fleet_.faults();
     report_.fingerprint = FingerprintOf(store_.durable());
     return report_;
   }
@@ -428,6 +464,7 @@ class EngineSimulation {
   SimulatedCloudOptions cloud_options_;
   SimStore store_;
   SimLauncher launcher_;
+  AgentFleet fleet_;  // the operator's machines running `gleaner agent`: they outlive a crash
   // The client: its model of what it made, and that model as of the last answer it got (what
   // it goes on from after a crash; a call it was never answered for, it does not know happened).
   std::optional<Workload> workload_;
@@ -444,6 +481,7 @@ class EngineSimulation {
   std::unique_ptr<BatchState> state_;
   std::unique_ptr<SimulatedCloud> cloud_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<AgentHub> hub_;
   std::optional<InvariantChecker> checker_;
   bool booting_ = false;
   std::map<std::string, Placed> placed_;            // by job id

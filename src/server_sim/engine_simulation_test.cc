@@ -32,12 +32,14 @@ SimulationReport RunSeed(uint64_t seed, int steps) {
 
 class EngineSimulationShard : public ::testing::TestWithParam<uint64_t> {};
 
-TEST_P(EngineSimulationShard, SeedsKeepEveryInvariantThroughInterruptionsAndCrashes) {
+TEST_P(EngineSimulationShard, SeedsKeepEveryInvariantThroughInterruptionsCrashesAndAgentFaults) {
   uint64_t first = 1 + GetParam() * 50;  // shard k: seeds 50k+1 ..
   int64_t jobs = 0;
   int64_t crashes = 0;
   int64_t interruptions = 0;
   int64_t launches = 0;
+  int64_t agent_launches = 0;
+  int64_t agent_faults = 0;
   for (uint64_t seed = first; seed < first + kSeedsPerShard; ++seed) {
     SimulationReport report = RunSeed(seed, kSteps);
     EXPECT_TRUE(report.ok) << report.Summary();
@@ -45,12 +47,17 @@ TEST_P(EngineSimulationShard, SeedsKeepEveryInvariantThroughInterruptionsAndCras
     crashes += report.restarts;
     interruptions += report.interruptions;
     launches += report.launches;
+    agent_launches += report.agent_launches;
+    agent_faults += report.agent_faults;
   }
-  // The invariants were checked on real work: jobs launched, instances interrupted, crashes.
+  // The invariants were checked on real work: jobs launched (some on agents), instances
+  // interrupted, crashes, agents restarted, cut off or lost.
   EXPECT_GT(jobs, static_cast<int64_t>(kSeedsPerShard) * 100);
   EXPECT_GT(launches, jobs / 2);
   EXPECT_GT(crashes, 0);
   EXPECT_GT(interruptions, 0);
+  EXPECT_GT(agent_launches, 0);
+  EXPECT_GT(agent_faults, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, EngineSimulationShard, ::testing::Values(0, 1, 2, 3));

@@ -429,24 +429,30 @@ std::optional<std::string> InvariantChecker::CheckHosts(const BatchState& state,
     const AttemptPlacement& placement = *job->placement;
     if (state.FindHost(placement.instance_id) != nullptr) {
       reserved_on[placement.instance_id] += placement.reserved;
-    } else if (placement.interruption_reason.empty()) {
+    } else if (placement.interruption_reason.empty() &&
+               state.adrift_hosts().count(placement.instance_id) == 0) {
       // Only a host that was terminated or lost goes while attempts still hold it (they end
-      // with its reason once their processes are reported gone).
+      // with its reason once their processes are reported gone), or an agent's host that a
+      // restart left adrift (its agent registers again, or is declared lost).
       return "job " + id + " is placed on host " + placement.instance_id +
              ", which BatchState does not have, and was never told the host went";
     }
-    if (job->timeout && job->timeout->attempt_duration_seconds && placement.started_at > 0) {
+    int64_t slack = placement.remote ? remote_slack_millis_ : 0;
+    auto deadline = termination_deadline_.find(id);
+    // Once its termination is under way, its SIGKILL deadline rules (a restarted server gives a
+    // SIGTERM it may have lost a fresh grace).
+    if (job->timeout && job->timeout->attempt_duration_seconds && placement.started_at > 0 &&
+        deadline == termination_deadline_.end()) {
       EpochMillis limit = placement.started_at +
                           int64_t{*job->timeout->attempt_duration_seconds} * 1000 +
-                          stop_grace_millis_;
+                          stop_grace_millis_ + slack;
       if (now > limit) {
         return "job " + id + " has run " + std::to_string(now - placement.started_at) +
                " ms, past its timeout of " +
                std::to_string(*job->timeout->attempt_duration_seconds) + " s and the grace";
       }
     }
-    auto deadline = termination_deadline_.find(id);
-    if (deadline != termination_deadline_.end() && now > deadline->second) {
+    if (deadline != termination_deadline_.end() && now > deadline->second + slack) {
       return "job " + id + " still runs " + std::to_string(now - deadline->second) +
              " ms after its SIGKILL deadline";
     }

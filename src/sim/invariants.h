@@ -19,7 +19,11 @@ namespace gleaner::sim {
 // at the store) and catches a change that TakeChanges() failed to report.
 class InvariantChecker {
  public:
-  explicit InvariantChecker(int64_t stop_grace_millis) : stop_grace_millis_(stop_grace_millis) {}
+  // `remote_slack_millis`: how much later than a local one an attempt on an agent's host may end
+  // past its deadlines: the server learns of its exit only from the agent's reports, and of an
+  // agent it cannot reach only once it declares it lost.
+  explicit InvariantChecker(int64_t stop_grace_millis, int64_t remote_slack_millis = 0)
+      : stop_grace_millis_(stop_grace_millis), remote_slack_millis_(remote_slack_millis) {}
 
   // Right after Schedule(), before the attempts are launched: every start is on an ENABLED
   // compute environment of its ENABLED queue, on an accepting host, within the host's and the
@@ -59,6 +63,7 @@ class InvariantChecker {
   std::optional<JobStatus> StatusOf(const BatchState& state, const std::string& job_id) const;
 
   int64_t stop_grace_millis_;
+  int64_t remote_slack_millis_;
   std::map<std::string, JobStatus> statuses_;        // last status seen, by job id
   std::set<std::string> reached_runnable_;           // non-parents seen RUNNABLE or later
   std::map<std::string, size_t> terminal_attempts_;  // attempts of terminal jobs

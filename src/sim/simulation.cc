@@ -280,11 +280,13 @@ std::string SimulationReport::ReplayCommand() const {
 }
 
 std::string SimulationReport::Summary() const {
-  std::string counts = std::to_string(jobs) + " jobs, " + std::to_string(launches) + " launches, " +
-                       std::to_string(restarts) + (engine ? " crashes, " : " restarts, ") +
-                       (engine ? std::to_string(interruptions) + " interruptions, " : "") +
-                       std::to_string(step) + " steps, " + std::to_string(virtual_millis / 1000) +
-                       " s virtual";
+  std::string counts =
+      std::to_string(jobs) + " jobs, " + std::to_string(launches) + " launches, " +
+      std::to_string(restarts) + (engine ? " crashes, " : " restarts, ") +
+      (engine ? std::to_string(interruptions) + " interruptions, " + std::to_string(agents) +
+                    " agents, " + std::to_string(agent_faults) + " agent faults, "
+              : "") +
+      std::to_string(step) + " steps, " + std::to_string(virtual_millis / 1000) + " s virtual";
   if (ok) return "seed " + std::to_string(seed) + " ok: " + counts;
   return "seed " + std::to_string(seed) + " FAILED at step " + std::to_string(step) + " (" +
          std::to_string(virtual_millis) + " ms virtual): " + violation +

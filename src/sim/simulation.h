@@ -39,7 +39,10 @@ struct SimulationReport {
   uint64_t fingerprint = 0;  // of the final store: one seed, one value
   // The whole server (server_sim/engine_simulation.h) rather than BatchState alone.
   bool engine = false;
-  int64_t interruptions = 0;  // spot interruptions injected (the engine simulation)
+  int64_t interruptions = 0;   // spot interruptions injected (the engine simulation)
+  int64_t agents = 0;          // agents that joined (the engine simulation)
+  int64_t agent_launches = 0;  // of the launches, those on agents
+  int64_t agent_faults = 0;    // agent restarts, partitions and machines lost
 
   // Records the first violation (later ones follow from it), and traces it.
   void Violated(std::optional<std::string> found, const Trace& trace) {

@@ -42,7 +42,7 @@ Status Rejected(const std::string& operation, const Status& status) {
 Status Workload::Setup(BatchState& state) {
   int environment_count = static_cast<int>(random_.Between(2, 4));
   for (int i = 0; i < environment_count; ++i) {
-    bool unmanaged = i > 0 && random_.Percent(20);
+    bool unmanaged = i > 0 && random_.Percent(35);
     GLEANER_RETURN_IF_ERROR(CreateEnvironment(state, "ce-" + std::to_string(i), unmanaged));
   }
   if (random_.Percent(40)) {
