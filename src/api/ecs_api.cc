@@ -5,26 +5,14 @@
 #include <algorithm>
 
 #include "api/aws_errors.h"
+#include "api/ecs_operations.h"
 #include "capacity/ec2_cloud.h"
 #include "model/arn.h"
 #include "model/json_text.h"
 #include "scheduler/batch_state.h"
 
 namespace gleaner {
-namespace {
-
-using nlohmann::json;
-
-constexpr char kContentType[] = "application/x-amz-json-1.1";
-constexpr char kDefaultCluster[] = "default";  // what ECS assumes when no cluster is named
-constexpr int kMaxListResults = 100;
-constexpr const char* kContainerInstanceStatuses[] = {"ACTIVE", "DRAINING", "REGISTERING",
-                                                      "DEREGISTERING", "REGISTRATION_FAILED"};
-// The ports the ECS agent reserves on every container instance.
-constexpr const char* kReservedPorts[] = {"22", "2375", "2376", "51678", "51679"};
-
-using EcsOperation = Result<json> (*)(const json& body, const BatchState& state,
-                                      const Ec2Cloud* cloud);
+namespace ecs {
 
 std::string ClusterArnOf(const BatchState& state, const std::string& reference) {
   return LooksLikeArn(reference) ? reference : state.scope().EcsCluster(reference);
@@ -40,7 +28,6 @@ Result<const ComputeEnvironment*> RequiredCluster(const json& body, const BatchS
   return environment;
 }
 
-// The hosts that are this cluster's container instances, by instance id.
 std::vector<const Host*> ContainerInstancesOf(const BatchState& state,
                                               const ComputeEnvironment& environment) {
   std::vector<const Host*> hosts;
@@ -49,6 +36,46 @@ std::vector<const Host*> ContainerInstancesOf(const BatchState& state,
   }
   return hosts;
 }
+
+Result<json> Page(const json& body, const std::vector<std::string>& items, const char* key) {
+  int limit = kMaxListResults;
+  if (auto it = body.find("maxResults"); it != body.end() && it->is_number_integer()) {
+    limit = it->get<int>();
+    if (limit < 1 || limit > kMaxListResults) {
+      return Status::InvalidArgument("maxResults must be between 1 and 100");
+    }
+  }
+  size_t offset = 0;
+  if (auto it = body.find("nextToken"); it != body.end() && it->is_string()) {
+    std::string token = it->get<std::string>();
+    if (token.empty() || token.size() > 12 ||
+        token.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::InvalidArgument("nextToken is invalid");
+    }
+    offset = std::stoull(token);
+  }
+  json out = {{key, json::array()}};
+  size_t end = std::min(items.size(), offset + static_cast<size_t>(limit));
+  for (size_t i = std::min(offset, items.size()); i < end; ++i) out[key].push_back(items[i]);
+  if (end < items.size()) out["nextToken"] = std::to_string(end);
+  return out;
+}
+
+}  // namespace ecs
+
+namespace {
+
+using ecs::ClusterArnOf;
+using ecs::ContainerInstancesOf;
+using ecs::kDefaultCluster;
+using ecs::RequiredCluster;
+using nlohmann::json;
+
+constexpr char kContentType[] = "application/x-amz-json-1.1";
+constexpr const char* kContainerInstanceStatuses[] = {"ACTIVE", "DRAINING", "REGISTERING",
+                                                      "DEREGISTERING", "REGISTRATION_FAILED"};
+// The ports the ECS agent reserves on every container instance.
+constexpr const char* kReservedPorts[] = {"22", "2375", "2376", "51678", "51679"};
 
 std::string StatusOf(const Host& host) {
   if (host.booting) return "REGISTERING";
@@ -185,34 +212,12 @@ Result<json> ListContainerInstances(const json& body, const BatchState& state, c
     return Status::InvalidArgument(
         "filter (the cluster query language) is not supported by gleaner");
   }
-  int limit = kMaxListResults;
-  if (auto it = body.find("maxResults"); it != body.end() && it->is_number_integer()) {
-    limit = it->get<int>();
-    if (limit < 1 || limit > kMaxListResults) {
-      return Status::InvalidArgument("maxResults must be between 1 and 100");
-    }
-  }
-  size_t offset = 0;
-  if (auto it = body.find("nextToken"); it != body.end() && it->is_string()) {
-    std::string token = it->get<std::string>();
-    if (token.empty() || token.size() > 12 ||
-        token.find_first_not_of("0123456789") != std::string::npos) {
-      return Status::InvalidArgument("nextToken is invalid");
-    }
-    offset = std::stoull(token);
-  }
   std::vector<std::string> arns;
   for (const Host* host : ContainerInstancesOf(state, **environment)) {
     if (status.empty() || StatusOf(*host) == status) arns.push_back(host->container_instance_arn);
   }
   std::sort(arns.begin(), arns.end());
-  json out = {{"containerInstanceArns", json::array()}};
-  size_t end = std::min(arns.size(), offset + static_cast<size_t>(limit));
-  for (size_t i = std::min(offset, arns.size()); i < end; ++i) {
-    out["containerInstanceArns"].push_back(arns[i]);
-  }
-  if (end < arns.size()) out["nextToken"] = std::to_string(end);
-  return out;
+  return ecs::Page(body, arns, "containerInstanceArns");
 }
 
 Result<json> DescribeContainerInstances(const json& body, const BatchState& state,
@@ -248,13 +253,16 @@ Result<json> DescribeContainerInstances(const json& body, const BatchState& stat
 
 struct EcsOperationEntry {
   const char* name;
-  EcsOperation run;
+  ecs::Operation run;
 };
 
 constexpr EcsOperationEntry kOperations[] = {
     {"DescribeClusters", DescribeClusters},
     {"DescribeContainerInstances", DescribeContainerInstances},
+    {"DescribeTasks", ecs::DescribeTasks},
+    {"ListClusters", ecs::ListClusters},
     {"ListContainerInstances", ListContainerInstances},
+    {"ListTasks", ecs::ListTasks},
 };
 
 }  // namespace
@@ -276,7 +284,7 @@ void EcsApi::Handle(const std::string& operation, const HttpRequest& request, Re
         JsonProtocolError("SerializationException", "The request body is not a JSON object"));
   }
   const Ec2Cloud* cloud = cloud_;
-  EcsOperation run = entry->run;
+  ecs::Operation run = entry->run;
   executor_.Execute(
       [run, body = std::move(body), cloud](BatchState& state) { return run(body, state, cloud); },
       [respond](Result<json> result) {

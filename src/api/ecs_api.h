@@ -10,9 +10,10 @@ namespace gleaner {
 class Ec2Cloud;
 
 // The ECS subset that shows AWS Batch's clusters (json-1.1,
-// X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>): DescribeClusters,
-// ListContainerInstances and DescribeContainerInstances. The clusters are the compute
-// environments' (`<ce>_Batch_<uuid>`), their container instances the hosts serving them. Runs on
+// X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>): ListClusters, DescribeClusters,
+// ListContainerInstances, DescribeContainerInstances, ListTasks and DescribeTasks. The clusters
+// are the compute environments' (`<ce>_Batch_<uuid>`), their container instances the hosts
+// serving them, their tasks the attempts placed there (ecs_operations.h). Runs on
 // the scheduler thread through the executor; `cloud` (null with `--capacity local`) adds what
 // only the simulated cloud knows: registration times, instance types and zones.
 class EcsApi {

@@ -389,7 +389,8 @@ def test_ecs_errors(aws):
     assert_error(aws("ecs", "list-container-instances", "--cluster", "no-such-cluster"),
                  "ClusterNotFoundException", "Cluster not found.")
     assert_error(aws("ecs", "list-container-instances"), "ClusterNotFoundException")
-    assert_error(aws("ecs", "list-clusters"), "InvalidParameterException", "DescribeClusters")
+    assert_error(aws("ecs", "list-services"), "InvalidParameterException", "DescribeClusters")
+    assert_error(aws("ecs", "describe-tasks", "--tasks", "x"), "ClusterNotFoundException")
 
 
 @pytest.mark.gleaner_args("--capacity", "local")
@@ -404,3 +405,60 @@ def test_local_capacity_has_ecs_clusters_but_no_ec2(aws, helpers):
     rc, out, err = aws("ecs", "list-container-instances", "--cluster", cluster_arn)
     assert len(out["containerInstanceArns"]) == 1
     assert_error(aws("ec2", "describe-instances"), "UnsupportedOperation", "--capacity simspot")
+
+
+# A running job is a task of its compute environment's cluster, as AWS Batch runs it on ECS:
+# `aws ecs list-tasks` / `describe-tasks` find it from the attempt's taskArn, and TerminateJob
+# makes its desired status STOPPED.
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_running_jobs_are_tasks_of_their_cluster(aws, helpers):
+    stack = helpers.stack(command=["sleep", "60"])
+    cluster_arn = helpers.batch.describe_compute_environments(
+        computeEnvironments=[stack.ce_name])["computeEnvironments"][0]["ecsClusterArn"]
+    rc, out, err = aws("ecs", "list-clusters")
+    assert rc == 0, err
+    assert cluster_arn in out["clusterArns"]
+
+    job_id = helpers.submit(stack.queue_name, stack.definition_name)
+    running = helpers.wait_for_status(job_id, "RUNNING")
+    task_arn = running["container"]["taskArn"]
+    instance_arn = running["container"]["containerInstanceArn"]
+
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn)
+    assert rc == 0, err
+    assert out["taskArns"] == [task_arn]
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn,
+                       "--container-instance", instance_arn, "--launch-type", "EC2")
+    assert out["taskArns"] == [task_arn]
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn, "--launch-type", "FARGATE")
+    assert out["taskArns"] == []
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn, "--desired-status", "PENDING")
+    assert out["taskArns"] == [], "ECS never sets a desired status of PENDING"
+
+    task_id = task_arn.rsplit("/", 1)[1]
+    rc, out, err = aws("ecs", "describe-tasks", "--cluster", cluster_arn,
+                       "--tasks", task_id, "arn:aws:ecs:us-east-1:123456789012:task/gone")
+    assert rc == 0, err
+    assert out["failures"] == [
+        {"arn": "arn:aws:ecs:us-east-1:123456789012:task/gone", "reason": "MISSING"}]
+    task = out["tasks"][0]
+    assert task["taskArn"] == task_arn
+    assert task["clusterArn"] == cluster_arn
+    assert task["containerInstanceArn"] == instance_arn
+    assert task["lastStatus"] == "RUNNING"
+    assert task["desiredStatus"] == "RUNNING"
+    assert task["launchType"] == "EC2"
+    assert task["cpu"] == "1024" and task["memory"] == "64"
+    assert task["containers"][0]["image"] == running["container"]["image"]
+    assert task["containers"][0]["lastStatus"] == "RUNNING"
+
+    helpers.batch.terminate_job(jobId=job_id, reason="enough")
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn, "--desired-status", "STOPPED")
+    assert out["taskArns"] in ([task_arn], []), "being stopped, or stopped already"
+    helpers.wait_for_status(job_id, "FAILED")
+    rc, out, err = aws("ecs", "list-tasks", "--cluster", cluster_arn)
+    assert out["taskArns"] == []
+    assert_error(aws("ecs", "list-tasks", "--cluster", cluster_arn, "--started-by", "x"),
+                 "InvalidParameterException", "not supported yet")
+    assert_error(aws("ecs", "list-tasks", "--cluster", cluster_arn, "--desired-status", "DONE"),
+                 "InvalidParameterException")
