@@ -155,6 +155,30 @@ json ContainerInstanceJson(const BatchState& state, const Host& host,
   return out;
 }
 
+json ClusterJson(const std::string& arn, const char* status, int registered, int running,
+                 int pending) {
+  return {{"clusterArn", arn},
+          {"clusterName", ArnResourceName(arn, "cluster")},
+          {"status", status},
+          {"registeredContainerInstancesCount", registered},
+          {"runningTasksCount", running},
+          {"pendingTasksCount", pending},
+          {"activeServicesCount", 0},
+          {"statistics", json::array()},
+          {"tags", json::array()},
+          {"settings", json::array({{{"name", "containerInsights"}, {"value", "disabled"}}})},
+          {"capacityProviders", json::array()},
+          {"defaultCapacityProviderStrategy", json::array()}};
+}
+
+// The ARN of the deleted compute environment's cluster `reference` names (by name or ARN), or "".
+std::string InactiveClusterOf(const BatchState& state, const std::string& reference) {
+  for (const std::string& arn : state.inactive_clusters()) {
+    if (arn == reference || ArnResourceName(arn, "cluster") == reference) return arn;
+  }
+  return "";
+}
+
 Result<json> DescribeClusters(const json& body, const BatchState& state, const Ec2Cloud*) {
   std::vector<std::string> references;
   if (auto it = body.find("clusters"); it != body.end()) {
@@ -170,6 +194,11 @@ Result<json> DescribeClusters(const json& body, const BatchState& state, const E
   for (const std::string& reference : references) {
     const ComputeEnvironment* environment = state.FindComputeEnvironmentOfCluster(reference);
     if (environment == nullptr) {
+      std::string inactive = InactiveClusterOf(state, reference);
+      if (!inactive.empty()) {
+        clusters.push_back(ClusterJson(inactive, "INACTIVE", 0, 0, 0));
+        continue;
+      }
       failures.push_back({{"arn", ClusterArnOf(state, reference)}, {"reason", "MISSING"}});
       continue;
     }
@@ -181,18 +210,9 @@ Result<json> DescribeClusters(const json& body, const BatchState& state, const E
       pending += host_pending;
     }
     clusters.push_back(
-        {{"clusterArn", environment->ecs_cluster_arn},
-         {"clusterName", ArnResourceName(environment->ecs_cluster_arn, "cluster")},
-         {"status", environment->status == ResourceStatus::kDeleted ? "INACTIVE" : "ACTIVE"},
-         {"registeredContainerInstancesCount", registered},
-         {"runningTasksCount", running},
-         {"pendingTasksCount", pending},
-         {"activeServicesCount", 0},
-         {"statistics", json::array()},
-         {"tags", json::array()},
-         {"settings", json::array({{{"name", "containerInsights"}, {"value", "disabled"}}})},
-         {"capacityProviders", json::array()},
-         {"defaultCapacityProviderStrategy", json::array()}});
+        ClusterJson(environment->ecs_cluster_arn,
+                    environment->status == ResourceStatus::kDeleted ? "INACTIVE" : "ACTIVE",
+                    registered, running, pending));
   }
   return json{{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};
 }

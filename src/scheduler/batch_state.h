@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -113,6 +114,11 @@ class BatchState final : public HostEvents {
   const std::map<std::string, ComputeEnvironment>& compute_environments() const override {
     return compute_environments_;
   }
+  // The ECS clusters of compute environments deleted since this server started (ARNs, the last
+  // kMaxInactiveClusters): ECS shows them INACTIVE for a while, and so does gleaner until it
+  // restarts.
+  const std::set<std::string>& inactive_clusters() const { return inactive_clusters_; }
+  static constexpr size_t kMaxInactiveClusters = 1000;
   const JobQueue* FindJobQueue(const std::string& name_or_arn) const;
   const SchedulingPolicy* FindSchedulingPolicy(const std::string& arn) const;
   // "name" (latest ACTIVE revision), "name:revision" or an ARN.
@@ -376,6 +382,8 @@ class BatchState final : public HostEvents {
   // Agents' machines whose attempts survived a restart of the server, until the agent registers
   // again (AddHost) or is given up (LoseHost).
   std::set<std::string> adrift_hosts_;
+  std::set<std::string> inactive_clusters_;
+  std::deque<std::string> inactive_cluster_order_;  // oldest first, to forget the oldest
   // SIGKILL deadlines of terminated attempts: (due, job id).
   // One timer per running attempt: its timeout while it runs, then its SIGKILL deadline once it
   // has been sent SIGTERM. (due, job id), soonest first.

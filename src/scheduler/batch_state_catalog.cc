@@ -238,6 +238,13 @@ Status BatchState::DeleteComputeEnvironment(const std::string& name_or_arn) {
     }
   }
   std::string name = environment->name;
+  if (inactive_clusters_.insert(environment->ecs_cluster_arn).second) {
+    inactive_cluster_order_.push_back(environment->ecs_cluster_arn);
+    if (inactive_cluster_order_.size() > kMaxInactiveClusters) {
+      inactive_clusters_.erase(inactive_cluster_order_.front());
+      inactive_cluster_order_.pop_front();
+    }
+  }
   dispatcher_.hosts().ForgetEnvironment(environment->arn);
   compute_environments_.erase(name);
   changes_.compute_environments.erase(name);

@@ -264,6 +264,21 @@ TEST_F(ComputeEnvironmentTest, DeleteRequiresDisabledAndNoQueue) {
   EXPECT_FALSE(state_.DeleteComputeEnvironment("ce1").ok());
 }
 
+TEST_F(ComputeEnvironmentTest, ADeletedEnvironmentsClusterIsRememberedInactiveUpToALimit) {
+  std::string first_cluster;
+  for (size_t i = 0; i <= BatchState::kMaxInactiveClusters; ++i) {
+    std::string name = "ce" + std::to_string(i);
+    ComputeEnvironment environment = Ec2Environment(name);
+    environment.state = ResourceState::kDisabled;
+    std::string cluster = Must(state_.CreateComputeEnvironment(environment))->ecs_cluster_arn;
+    if (i == 0) first_cluster = cluster;
+    MustOk(state_.DeleteComputeEnvironment(name));
+    EXPECT_EQ(state_.inactive_clusters().count(cluster), 1u);
+  }
+  EXPECT_EQ(state_.inactive_clusters().size(), BatchState::kMaxInactiveClusters);
+  EXPECT_EQ(state_.inactive_clusters().count(first_cluster), 0u) << "the oldest is forgotten";
+}
+
 // ---- job queues ----
 
 class JobQueueTest : public BatchStateTest {};

@@ -462,3 +462,27 @@ def test_running_jobs_are_tasks_of_their_cluster(aws, helpers):
                  "InvalidParameterException", "not supported yet")
     assert_error(aws("ecs", "list-tasks", "--cluster", cluster_arn, "--desired-status", "DONE"),
                  "InvalidParameterException")
+
+
+# AWS keeps a deleted compute environment's cluster describable as INACTIVE for a while.
+@pytest.mark.gleaner_args("--capacity", "local")
+def test_a_deleted_compute_environments_cluster_is_inactive(aws, helpers):
+    ce = helpers.create_ce()
+    name = ce["computeEnvironmentName"]
+    cluster_arn = helpers.batch.describe_compute_environments(
+        computeEnvironments=[name])["computeEnvironments"][0]["ecsClusterArn"]
+    helpers.batch.update_compute_environment(computeEnvironment=name, state="DISABLED")
+    helpers.batch.delete_compute_environment(computeEnvironment=name)
+    helpers.poll(lambda: not helpers.batch.describe_compute_environments(
+        computeEnvironments=[name])["computeEnvironments"], 15, "the deletion")
+    cluster_name = cluster_arn.split("cluster/", 1)[1]
+    for reference in (cluster_arn, cluster_name):
+        rc, out, err = aws("ecs", "describe-clusters", "--clusters", reference)
+        assert rc == 0, err
+        assert out["failures"] == []
+        cluster = out["clusters"][0]
+        assert cluster["clusterArn"] == cluster_arn
+        assert cluster["status"] == "INACTIVE"
+        assert cluster["registeredContainerInstancesCount"] == 0
+    rc, out, err = aws("ecs", "list-clusters")
+    assert cluster_arn not in out["clusterArns"]
