@@ -132,9 +132,7 @@ void WriteSpotInstanceRequest(XmlWriter& xml, const SpotInstanceRequest& request
 
 void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const Ec2Cloud& cloud) {
   const SpotInstanceRequest* request =
-      instance.spot_instance_request_id.empty()
-          ? nullptr
-          : cloud.FindSpotInstanceRequest(instance.spot_instance_request_id);
+      instance.RequestId().empty() ? nullptr : cloud.FindSpotInstanceRequest(instance.RequestId());
   SpotLaunchSpecification launch =
       request ? request->launch_specification : SpotLaunchSpecification{};
   bool terminated = instance.state == InstanceState::kTerminated;
@@ -148,7 +146,9 @@ void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const Ec2C
     // "User initiated (2026-11-24 08:22:00 GMT)", as EC2 writes it.
     std::string at = FormatIso8601Seconds(*instance.terminated_at);
     at = at.substr(0, 10) + " " + at.substr(11, 8) + " GMT";
-    bool by_user = instance.spot_termination_code == "instance-terminated-by-user" ||
+    // A compute environment's instance is AWS Batch's: it ends on the service's initiative.
+    bool by_user = (instance.spot_termination_code == kInstanceTerminatedByUser &&
+                    instance.fleet_request_id.empty()) ||
                    instance.state_reason.starts_with("Client.");
     xml.Element("reason", (by_user ? "User initiated (" : "Service initiated (") + at + ")");
   }
@@ -166,7 +166,7 @@ void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const Ec2C
   if (!terminated) xml.Element("privateIpAddress", "127.0.0.1");
   WriteGroups(xml, launch);
   if (instance.purchase == PurchaseOption::kSpot) xml.Element("instanceLifecycle", "spot");
-  xml.ElementIfNotEmpty("spotInstanceRequestId", instance.spot_instance_request_id);
+  xml.ElementIfNotEmpty("spotInstanceRequestId", instance.RequestId());
   WriteIamInstanceProfile(xml, launch);
   if (terminated) {
     bool by_user = instance.state_reason.starts_with("Client.");

@@ -23,6 +23,11 @@ enum class InstanceState { kPending, kRunning, kShuttingDown, kTerminated };
 const char* InstanceStateName(InstanceState state);
 
 struct SimulatedInstance {
+  // The spot instance request it came with (a RequestSpotInstances one, or its fleet's), if any.
+  const std::string& RequestId() const {
+    return spot_instance_request_id.empty() ? fleet_request_id : spot_instance_request_id;
+  }
+
   std::string instance_id;
   CapacityPool pool;
   std::string compute_environment_arn;  // the compute environment it serves ("" for none)
@@ -45,6 +50,9 @@ struct SimulatedInstance {
   // Launched for a spot instance request: never scaled in, and kept when compute environments
   // change; it serves the compute environment whose ECS cluster its user data joined, if any.
   std::string spot_instance_request_id;
+  // A compute environment's spot instance: the spot instance request made for it, as Spot Fleet
+  // makes one for each instance it launches. The instance stays the compute environment's own.
+  std::string fleet_request_id;
   std::optional<EpochMillis> block_ends_at;  // a spot block: no background reclaim before then
   std::string spot_termination_code;         // its request's status code when it goes
 };

@@ -199,6 +199,7 @@ void SimulatedCloud::SyncEnvironments(HostEvents& state, EpochMillis now) {
       if (instance.compute_environment_arn == it->first &&
           instance.spot_instance_request_id.empty() &&
           instance.state != InstanceState::kTerminated) {
+        instance.spot_termination_code = kInstanceTerminatedByUser;
         Terminate(state, instance, "the compute environment was disabled or deleted", now);
       }
     }
@@ -283,6 +284,10 @@ void SimulatedCloud::LaunchInstance(HostEvents& state, const ComputeEnvironment&
   instance.ready_at = now + options_.boot_millis;
   instance.idle_since = instance.ready_at;
   instance.state = options_.boot_millis > 0 ? InstanceState::kPending : InstanceState::kRunning;
+  if (purchase == PurchaseOption::kSpot && !environment.IsFargate()) {
+    int bid = environment.compute_resources->bid_percentage.value_or(100);
+    AddFleetRequest(instance, environment, offer.on_demand_price * bid / 100, now);
+  }
 
   AddHostFor(state, instance, environment.name);
   instances_[instance.instance_id] = std::move(instance);
@@ -366,7 +371,7 @@ void SimulatedCloud::Terminate(HostEvents& state, SimulatedInstance& instance,
   instance.state = InstanceState::kTerminated;
   instance.terminated_at = now;
   instance.state_reason = reason;
-  if (!instance.spot_instance_request_id.empty()) OnSpotInstanceGone(instance, now);
+  if (!instance.RequestId().empty()) OnSpotInstanceGone(instance, now);
 }
 
 void SimulatedCloud::ScaleIn(HostEvents& state, EpochMillis now) {
@@ -397,6 +402,7 @@ void SimulatedCloud::ScaleIn(HostEvents& state, EpochMillis now) {
         min_millivcpus) {
       continue;
     }
+    instance.spot_termination_code = kInstanceTerminatedByUser;  // AWS Batch, its owner
     Terminate(state, instance, fargate ? "the task's job ended" : "scale-in: idle", now);
   }
 }

@@ -149,6 +149,11 @@ class SimulatedCloud final : public CapacityProvider, public Ec2Cloud {
                           MicroUsdPerHour price, EpochMillis now);
   void AdvanceSpotInstanceRequests(HostEvents& state, EpochMillis now);
   void OnSpotInstanceGone(const SimulatedInstance& instance, EpochMillis now);
+  std::string NewSpotInstanceRequestId();
+  // The spot instance request of a compute environment's new spot instance, active, as its fleet
+  // would have made it.
+  void AddFleetRequest(SimulatedInstance& instance, const ComputeEnvironment& environment,
+                       MicroUsdPerHour max_price, EpochMillis now);
   std::optional<EpochMillis> NextSpotInstanceRequestEventAt() const;
   // The interruption timeline (SimulatedCloudOptions::signal_at_notice).
   bool SignalsAtNotice() const;

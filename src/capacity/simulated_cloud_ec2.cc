@@ -25,7 +25,7 @@ constexpr char kFulfilled[] = "fulfilled";
 constexpr char kPriceTooLow[] = "price-too-low";
 constexpr char kCapacityNotAvailable[] = "capacity-not-available";
 constexpr char kMarkedForTermination[] = "marked-for-termination";
-constexpr char kTerminatedByUser[] = "instance-terminated-by-user";
+constexpr const char* kTerminatedByUser = kInstanceTerminatedByUser;
 constexpr char kTerminatedNoCapacity[] = "instance-terminated-no-capacity";
 constexpr char kTerminatedBySchedule[] = "instance-terminated-by-schedule";
 constexpr char kCanceledBeforeFulfillment[] = "canceled-before-fulfillment";
@@ -139,6 +139,37 @@ const char* SpotRequestStateName(SpotRequestState state) {
   return "failed";
 }
 
+std::string SimulatedCloud::NewSpotInstanceRequestId() {
+  std::string id;
+  do {
+    id = "sir-";
+    for (int c = 0; c < kRequestIdLength; ++c) {
+      id.push_back(kRequestIdAlphabet[spot_request_ids_() % (sizeof kRequestIdAlphabet - 1)]);
+    }
+  } while (spot_requests_.count(id) != 0);
+  return id;
+}
+
+void SimulatedCloud::AddFleetRequest(SimulatedInstance& instance,
+                                     const ComputeEnvironment& environment,
+                                     MicroUsdPerHour max_price, EpochMillis now) {
+  SpotInstanceRequest request;
+  request.spot_instance_request_id = NewSpotInstanceRequestId();
+  request.sequence = ++spot_request_sequence_;
+  request.spot_price = max_price;
+  request.type = "one-time";
+  request.create_time = now;
+  request.launch_specification.instance_type = instance.pool.instance_type;
+  request.launch_specification.availability_zone = instance.pool.availability_zone;
+  request.ecs_cluster = ArnResourceName(environment.ecs_cluster_arn, "cluster");
+  request.compute_environment_arn = environment.arn;
+  request.instance_id = instance.instance_id;
+  request.launched_availability_zone = instance.pool.availability_zone;
+  SetStatus(request, SpotRequestState::kActive, kFulfilled, now);
+  instance.fleet_request_id = request.spot_instance_request_id;
+  spot_requests_.emplace(request.spot_instance_request_id, std::move(request));
+}
+
 const SpotInstanceRequest* SimulatedCloud::FindSpotInstanceRequest(const std::string& id) const {
   auto found = spot_requests_.find(id);
   return found == spot_requests_.end() ? nullptr : &found->second;
@@ -171,13 +202,7 @@ Result<std::vector<SpotInstanceRequest>> SimulatedCloud::RequestSpotInstances(
   std::vector<SpotInstanceRequest> created;
   for (int i = 0; i < spec.instance_count; ++i) {
     SpotInstanceRequest request;
-    do {
-      request.spot_instance_request_id = "sir-";
-      for (int c = 0; c < kRequestIdLength; ++c) {
-        request.spot_instance_request_id.push_back(
-            kRequestIdAlphabet[spot_request_ids_() % (sizeof kRequestIdAlphabet - 1)]);
-      }
-    } while (spot_requests_.count(request.spot_instance_request_id) != 0);
+    request.spot_instance_request_id = NewSpotInstanceRequestId();
     request.sequence = ++spot_request_sequence_;
     request.spot_price = max_price;
     request.type = spec.type;
@@ -323,7 +348,7 @@ void SimulatedCloud::AdvanceSpotInstanceRequests(HostEvents& state, EpochMillis 
 }
 
 void SimulatedCloud::OnSpotInstanceGone(const SimulatedInstance& instance, EpochMillis now) {
-  auto found = spot_requests_.find(instance.spot_instance_request_id);
+  auto found = spot_requests_.find(instance.RequestId());
   if (found == spot_requests_.end()) return;
   SpotInstanceRequest& request = found->second;
   if (request.instance_id != instance.instance_id) return;

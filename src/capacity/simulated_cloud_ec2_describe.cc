@@ -94,7 +94,7 @@ std::optional<std::vector<std::string>> InstanceFields(const SimulatedInstance& 
   if (name == "instance-type") return Values{instance.pool.instance_type};
   if (name == "availability-zone") return Values{instance.pool.availability_zone};
   if (name == "instance-id") return Values{instance.instance_id};
-  if (name == "spot-instance-request-id") return Values{instance.spot_instance_request_id};
+  if (name == "spot-instance-request-id") return Values{instance.RequestId()};
   if (name == "private-ip-address") return Values{"127.0.0.1"};
   return std::nullopt;
 }

@@ -64,6 +64,7 @@ std::string EncodeInstance(const SimulatedInstance& instance) {
       {"spotInstanceRequestId", instance.spot_instance_request_id},
       {"spotTerminationCode", instance.spot_termination_code},
   };
+  if (!instance.fleet_request_id.empty()) out["fleetRequestId"] = instance.fleet_request_id;
   PutOptional(out, "rebalanceAt", instance.rebalance_at);
   PutOptional(out, "noticeAt", instance.notice_at);
   PutOptional(out, "deadlineAt", instance.deadline_at);
@@ -89,6 +90,7 @@ SimulatedInstance DecodeInstance(const json& in, EpochMillis now) {
   instance.state_reason = in.at("stateReason").get<std::string>();
   instance.spot_instance_request_id = in.at("spotInstanceRequestId").get<std::string>();
   instance.spot_termination_code = in.at("spotTerminationCode").get<std::string>();
+  instance.fleet_request_id = in.value("fleetRequestId", "");
   instance.rebalance_at = GetOptional(in, "rebalanceAt");
   instance.notice_at = GetOptional(in, "noticeAt");
   instance.deadline_at = GetOptional(in, "deadlineAt");
@@ -142,6 +144,9 @@ std::string EncodeSpotRequest(const SpotInstanceRequest& request) {
       {"launchedAvailabilityZone", request.launched_availability_zone},
       {"ecsCluster", request.ecs_cluster},
   };
+  if (!request.compute_environment_arn.empty()) {
+    out["computeEnvironmentArn"] = request.compute_environment_arn;
+  }
   if (request.block_duration_minutes) {
     out["blockDurationMinutes"] = *request.block_duration_minutes;
   }
@@ -167,6 +172,7 @@ SpotInstanceRequest DecodeSpotRequest(const json& in) {
   request.instance_id = in.at("instanceId").get<std::string>();
   request.launched_availability_zone = in.at("launchedAvailabilityZone").get<std::string>();
   request.ecs_cluster = in.at("ecsCluster").get<std::string>();
+  request.compute_environment_arn = in.value("computeEnvironmentArn", "");
   if (in.contains("blockDurationMinutes")) {
     request.block_duration_minutes = in.at("blockDurationMinutes").get<int>();
   }

@@ -86,6 +86,7 @@ TEST_F(SimulatedCloudRecordsTest, ARestartedCloudHasItsInstancesRequestsAndNotic
     EXPECT_EQ(again->notice_at, instance.notice_at);
     EXPECT_EQ(again->deadline_at, instance.deadline_at);
     EXPECT_EQ(again->spot_instance_request_id, instance.spot_instance_request_id);
+    EXPECT_EQ(again->fleet_request_id, instance.fleet_request_id);
     EXPECT_EQ(again->hourly_price, instance.hourly_price);
   }
   const SpotInstanceRequest* request =
@@ -106,9 +107,17 @@ TEST_F(SimulatedCloudRecordsTest, ARestartedCloudHasItsInstancesRequestsAndNotic
   cloud.Advance(restarted);
   EXPECT_EQ(cloud.FindInstance(noticed)->state, InstanceState::kTerminated);
   std::vector<ProviderRecord> after = cloud.TakeChangedRecords();
-  ASSERT_THAT(after, SizeIs(1));
-  EXPECT_EQ(after[0].key, noticed);
-  EXPECT_THAT(after[0].document, HasSubstr("\"state\":\"terminated\""));
+  ASSERT_THAT(after, SizeIs(2)) << "the instance, and the spot request its fleet made for it";
+  const std::string& fleet_request = cloud.FindInstance(noticed)->fleet_request_id;
+  ASSERT_FALSE(fleet_request.empty());
+  for (const ProviderRecord& record : after) {
+    if (record.key == noticed) {
+      EXPECT_THAT(record.document, HasSubstr("\"state\":\"terminated\""));
+    } else {
+      EXPECT_EQ(record.key, fleet_request);
+      EXPECT_THAT(record.document, HasSubstr("\"statusCode\":\"instance-terminated-no-capacity\""));
+    }
+  }
 }
 
 TEST_F(SimulatedCloudRecordsTest, AnInstanceNoLongerShownIsDeleted) {

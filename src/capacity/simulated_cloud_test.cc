@@ -248,6 +248,62 @@ TEST_F(SimulatedCloudTest, IdleInstancesScaleIn) {
   EXPECT_EQ(state_.FindHost(instance), nullptr);
 }
 
+// As Spot Fleet does for AWS Batch, each spot instance of a compute environment comes with a spot
+// instance request: closed with "instance-terminated-no-capacity" when the instance is reclaimed
+// (what the tutorial's monitoring command looks for), "instance-terminated-by-user" when AWS
+// Batch scales it in.
+TEST_F(SimulatedCloudTest, ASpotInstanceOfAComputeEnvironmentComesWithASpotRequest) {
+  SimulatedCloudOptions options;
+  options.scale_in_idle_millis = 30'000;
+  Cloud(options);
+  AddEnvironment("spot", "SPOT", 16);
+  AddEnvironment("ondemand", "EC2", 16);
+  AddQueue({"spot"});
+  std::string reclaimed = Submit("reclaimed");
+  std::string scaled_in = Submit("scaled-in");
+  Step();
+  std::string first = JobOf(reclaimed).placement->instance_id;
+  std::string second = JobOf(scaled_in).placement->instance_id;
+  ASSERT_NE(first, second) << "one 2-vCPU job per instance";
+  auto request_of = [this](const std::string& instance) {
+    return cloud_->FindSpotInstanceRequest(cloud_->FindInstance(instance)->RequestId());
+  };
+  const SpotInstanceRequest* request = request_of(first);
+  ASSERT_NE(request, nullptr);
+  EXPECT_EQ(request->state, SpotRequestState::kActive);
+  EXPECT_EQ(request->status_code, "fulfilled");
+  EXPECT_EQ(request->instance_id, first);
+  EXPECT_EQ(request->type, "one-time");
+  EXPECT_EQ(request->launch_specification.instance_type,
+            cloud_->FindInstance(first)->pool.instance_type);
+  EXPECT_TRUE(cloud_->FindInstance(first)->spot_instance_request_id.empty())
+      << "still the compute environment's own instance";
+  auto active = cloud_->DescribeSpotInstanceRequests({}, {{"state", {"active"}}});
+  ASSERT_TRUE(active.ok());
+  EXPECT_THAT(*active, SizeIs(2));
+
+  InterruptRequest interrupt;
+  interrupt.instance_id = first;
+  interrupt.notice_millis = 0;
+  ASSERT_TRUE(cloud_->Interrupt(state_, interrupt).ok());
+  Step();
+  EXPECT_EQ(cloud_->FindInstance(first)->state, InstanceState::kTerminated);
+  EXPECT_EQ(request_of(first)->state, SpotRequestState::kClosed);
+  EXPECT_EQ(request_of(first)->status_code, "instance-terminated-no-capacity");
+
+  state_.OnAttemptExited(scaled_in, 0, 0);
+  clock_.Advance(30'000);
+  Step();
+  ASSERT_EQ(cloud_->FindInstance(second)->state, InstanceState::kTerminated);
+  EXPECT_EQ(request_of(second)->state, SpotRequestState::kClosed);
+  EXPECT_EQ(request_of(second)->status_code, "instance-terminated-by-user");
+  auto closed = cloud_->DescribeSpotInstanceRequests(
+      {}, {{"state", {"closed"}}, {"status-code", {"instance-terminated-no-capacity"}}});
+  ASSERT_TRUE(closed.ok());
+  ASSERT_THAT(*closed, SizeIs(1));
+  EXPECT_EQ((*closed)[0]->instance_id, first);
+}
+
 TEST_F(SimulatedCloudTest, ABootedInstanceTakesItsJobEvenWithImmediateScaleIn) {
   SimulatedCloudOptions options;
   options.boot_millis = 2000;

@@ -57,10 +57,17 @@ struct SpotInstanceRequest {
   std::string instance_id;  // the latest instance it launched
   std::string launched_availability_zone;
   std::string ecs_cluster;  // the cluster its user data joins ("" for none)
+  // Made for an instance of this compute environment (as Spot Fleet makes them), not by
+  // RequestSpotInstances.
+  std::string compute_environment_arn;
   // While open: when it is evaluated again (the pool's recovery gap ends, the next price period).
   std::optional<EpochMillis> next_evaluation_at;
   bool operator==(const SpotInstanceRequest&) const = default;
 };
+
+// The status code of a request whose instance its owner terminated (for a compute environment's:
+// AWS Batch scaling in).
+inline constexpr char kInstanceTerminatedByUser[] = "instance-terminated-by-user";
 
 // One entry of CancelSpotInstanceRequests' answer.
 struct CancelledSpotInstanceRequest {

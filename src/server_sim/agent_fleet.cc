@@ -130,9 +130,10 @@ std::optional<std::string> AgentFleet::Check(const BatchState& state, const SimP
                  " runs on two hosts: " + name(places[a]) + " and " + name(places[b]);
         }
         // Two attempts at once: only when the earlier one is on an agent the server could not
-        // reach to stop it (cut off, then declared lost).
+        // reach to stop it (cut off, then declared lost), and no longer runs it there.
         const Where& earlier = places[a].attempt < places[b].attempt ? places[a] : places[b];
-        if (earlier.agent == nullptr || earlier.agent->last_partition_at() == 0) {
+        if (earlier.agent == nullptr || earlier.agent->last_partition_at() == 0 ||
+            RunsThere(state, job_id, earlier.attempt, earlier.agent->instance_id())) {
           return "job " + job_id + " runs twice: attempt " + std::to_string(places[a].attempt) +
                  " on " + name(places[a]) + " and attempt " + std::to_string(places[b].attempt) +
                  " on " + name(places[b]);

@@ -383,3 +383,44 @@ def interrupt_running_spot_job(aws, helpers, gleaner_cli, notice: str = "1s", re
                          helpers.server.endpoint)
     assert result.returncode == 0, result.stderr
     return spot, queue, job_id, result.stdout.split()[0]
+
+
+# aws-batch-spot-cost-savings.md, "Monitoring Spot Usage": its command, literally. Each spot
+# instance of a compute environment comes with a spot instance request (Spot Fleet makes them on
+# AWS), and a reclaim closes it with "instance-terminated-no-capacity".
+TUTORIAL_MONITORING_COMMAND = [
+    "ec2", "describe-spot-instance-requests",
+    "--filters", "Name=state,Values=closed",
+    "Name=status-code,Values=instance-terminated-by-price,instance-terminated-by-service,"
+    "instance-terminated-no-capacity",
+    "--query",
+    "SpotInstanceRequests[?CreateTime>=`2026-02-11`].{Id:InstanceId,Status:Status.Code,"
+    "Time:Status.UpdateTime}",
+]
+
+
+def test_the_tutorials_monitoring_command_lists_reclaimed_instances(aws, helpers, gleaner_cli):
+    rc, out, err = aws(*TUTORIAL_MONITORING_COMMAND)
+    assert rc == 0, err
+    assert out == [], "nothing reclaimed yet"
+    _, _, job_id, instance_id = interrupt_running_spot_job(aws, helpers, gleaner_cli)
+    rc, out, err = aws("ec2", "describe-instances", "--instance-ids", instance_id)
+    assert rc == 0, err
+    request_id = out["Reservations"][0]["Instances"][0]["SpotInstanceRequestId"]
+    helpers.wait_for_status(job_id, ["RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"])
+
+    def reclaimed():
+        rc, out, err = aws(*TUTORIAL_MONITORING_COMMAND)
+        assert rc == 0, err
+        return out or None
+    listed = helpers.poll(reclaimed, 20, "the reclaimed instance's request to be closed")
+    assert [entry["Id"] for entry in listed] == [instance_id]
+    assert listed[0]["Status"] == "instance-terminated-no-capacity"
+    assert listed[0]["Time"]
+    rc, out, err = aws("ec2", "describe-spot-instance-requests",
+                       "--spot-instance-request-ids", request_id)
+    assert rc == 0, err
+    request = out["SpotInstanceRequests"][0]
+    assert request["State"] == "closed"
+    assert request["InstanceId"] == instance_id
+    assert request["Type"] == "one-time"
