@@ -38,6 +38,12 @@ Result<std::vector<InterruptedInstance>> SimulatedCloud::Interrupt(
   auto live = [](const SimulatedInstance& instance) {
     return instance.state != InstanceState::kTerminated && !instance.notice_at;
   };
+  // EC2 reclaims spot capacity only: an on-demand instance never gets an interruption notice.
+  auto spot_only = [](const SimulatedInstance& instance) -> Status {
+    if (instance.purchase == PurchaseOption::kSpot) return Status::Ok();
+    return Status::InvalidArgument("instance " + instance.instance_id +
+                                   " is an on-demand instance: EC2 interrupts spot instances only");
+  };
   if (!request.job_id.empty()) {
     const Job* job = state.FindJob(request.job_id);
     if (job == nullptr) {
@@ -58,6 +64,7 @@ Result<std::vector<InterruptedInstance>> SimulatedCloud::Interrupt(
       return Status::InvalidArgument("instance " + instance->instance_id +
                                      " already has an interruption notice");
     }
+    GLEANER_RETURN_IF_ERROR(spot_only(*instance));
     chosen.push_back(instance->instance_id);
   } else if (!request.instance_id.empty()) {
     const SimulatedInstance* instance = FindInstance(request.instance_id);
@@ -69,6 +76,7 @@ Result<std::vector<InterruptedInstance>> SimulatedCloud::Interrupt(
       return Status::InvalidArgument("instance " + request.instance_id +
                                      " already has an interruption notice");
     }
+    GLEANER_RETURN_IF_ERROR(spot_only(*instance));
     chosen.push_back(request.instance_id);
   } else {
     const ComputeEnvironment* environment =
@@ -79,13 +87,14 @@ Result<std::vector<InterruptedInstance>> SimulatedCloud::Interrupt(
     }
     std::vector<std::string> candidates;
     for (const auto& [id, instance] : instances_) {
-      if (instance.compute_environment_arn == environment->arn && live(instance)) {
+      if (instance.compute_environment_arn == environment->arn && live(instance) &&
+          instance.purchase == PurchaseOption::kSpot) {
         candidates.push_back(id);
       }
     }
     if (candidates.empty()) {
       return Status::InvalidArgument("compute environment " + environment->name +
-                                     " has no running instance to interrupt");
+                                     " has no running spot instance to interrupt");
     }
     size_t wanted = candidates.size();  // the whole compute environment by default
     if (request.count) wanted = std::min<size_t>(candidates.size(), *request.count);

@@ -348,12 +348,33 @@ TEST_F(SimulatedCloudTest, InterruptChecksItsTarget) {
   InterruptRequest empty;
   empty.compute_environment = "spot";
   EXPECT_THAT(cloud_->Interrupt(state_, empty).status().message(),
-              HasSubstr("no running instance"));
+              HasSubstr("no running spot instance"));
   InterruptRequest both;
   both.compute_environment = "spot";
   both.count = 1;
   both.percent = 50;
   EXPECT_FALSE(cloud_->Interrupt(state_, both).ok());
+}
+
+TEST_F(SimulatedCloudTest, AnOnDemandInstanceIsNeverInterrupted) {
+  Cloud();
+  AddEnvironment("ondemand", "EC2", 16);
+  AddQueue({"ondemand"});
+  std::string job = Submit("a");
+  Step();
+  ASSERT_EQ(JobOf(job).status, JobStatus::kRunning);
+  InterruptRequest by_job;
+  by_job.job_id = job;
+  EXPECT_THAT(cloud_->Interrupt(state_, by_job).status().message(),
+              HasSubstr("on-demand instance: EC2 interrupts spot instances only"));
+  InterruptRequest by_instance;
+  by_instance.instance_id = JobOf(job).placement->instance_id;
+  EXPECT_FALSE(cloud_->Interrupt(state_, by_instance).ok());
+  InterruptRequest by_environment;
+  by_environment.compute_environment = "ondemand";
+  EXPECT_THAT(cloud_->Interrupt(state_, by_environment).status().message(),
+              HasSubstr("no running spot instance"));
+  EXPECT_FALSE(cloud_->FindInstance(JobOf(job).placement->instance_id)->notice_at);
 }
 
 TEST_F(SimulatedCloudTest, InterruptAShareOfAComputeEnvironmentWithRebalanceLead) {

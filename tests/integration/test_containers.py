@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gleaner_testlib import AWS_CLI, SIMSPOT_ARGS, client_env, unique
+from gleaner_testlib import AWS_CLI, COMPUTE_RESOURCES, SIMSPOT_ARGS, client_env, unique
 from test_agent import agents, unmanaged_queue  # noqa: F401 (agents is a fixture)
 
 BUSYBOX = "/bin/busybox"
@@ -378,8 +378,10 @@ def test_a_timeout_and_an_interruption_stop_their_containers(images, helpers, st
                              timeout={"attemptDurationSeconds": 60})  # AWS's smallest
     interrupted = helpers.register(container={"image": TEST_IMAGE}, command=trapping)
     timed_id = helpers.submit(stack.queue_name, timed["jobDefinitionName"])
-    # A queue of its own, so that its instance is not the timed job's.
-    other_queue = helpers.create_queue()["jobQueueName"]
+    # A queue of its own, so that its instance is not the timed job's; spot, as only spot
+    # instances are interrupted.
+    spot = helpers.create_ce(computeResources=dict(COMPUTE_RESOURCES, type="SPOT"))
+    other_queue = helpers.create_queue(ces=[spot["computeEnvironmentArn"]])["jobQueueName"]
     interrupted_id = helpers.submit(other_queue, interrupted["jobDefinitionName"])
     streams = {}
     for job_id in (timed_id, interrupted_id):
