@@ -179,6 +179,13 @@ void WriteInstance(XmlWriter& xml, const SimulatedInstance& instance, const Ec2C
     xml.Element("message", by_user ? instance.state_reason : code + ": " + instance.state_reason);
     xml.Close();
   }
+  if (!instance.tags.empty()) {
+    xml.Open("tagSet");
+    for (const auto& [key, value] : instance.tags) {
+      xml.Open("item").Element("key", key).Element("value", value).Close();
+    }
+    xml.Close();
+  }
   xml.Close();
 }
 

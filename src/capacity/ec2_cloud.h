@@ -53,6 +53,9 @@ struct SimulatedInstance {
   // A compute environment's spot instance: the spot instance request made for it, as Spot Fleet
   // makes one for each instance it launches. The instance stays the compute environment's own.
   std::string fleet_request_id;
+  // Its tags: those AWS Batch puts on a compute environment's instances (AWSBatchServiceTag, its
+  // Auto Scaling group or spot fleet) and the compute environment's computeResources.tags.
+  std::map<std::string, std::string> tags;
   std::optional<EpochMillis> block_ends_at;  // a spot block: no background reclaim before then
   std::string spot_termination_code;         // its request's status code when it goes
 };

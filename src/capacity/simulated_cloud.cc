@@ -41,6 +41,26 @@ PurchaseOption PurchaseOf(const ComputeResources& resources) {
                                                                       : PurchaseOption::kOnDemand;
 }
 
+// The tags AWS Batch puts on a compute environment's instances: its service tag, the Auto Scaling
+// group (on-demand) or spot fleet (spot) that launched them, and computeResources.tags.
+std::map<std::string, std::string> BatchInstanceTags(const ComputeEnvironment& environment,
+                                                     PurchaseOption purchase) {
+  std::map<std::string, std::string> tags;
+  const nlohmann::json& extra = environment.compute_resources->passthrough;
+  if (auto given = extra.find("tags"); given != extra.end() && given->is_object()) {
+    for (const auto& [key, value] : given->items()) {
+      if (value.is_string()) tags[key] = value.get<std::string>();
+    }
+  }
+  tags["AWSBatchServiceTag"] = "batch";
+  if (purchase == PurchaseOption::kSpot) {
+    tags["aws:ec2spot:fleet-request-id"] = "sfr-" + environment.uuid;
+  } else {
+    tags["aws:autoscaling:groupName"] = "AWSBatch-" + environment.name + "-asg-" + environment.uuid;
+  }
+  return tags;
+}
+
 }  // namespace
 
 const char* InstanceStateName(InstanceState state) {
@@ -187,6 +207,12 @@ void SimulatedCloud::SyncEnvironments(HostEvents& state, EpochMillis now) {
                                                       : cloud.instance_sizes;
     capacity.blocked_reason = cloud.blocked_reason;
     state.SetScalingCapacity(environment.arn, std::move(capacity));
+    if (!environment.IsFargate()) {
+      int64_t running = (MilliVcpusOf(environment.arn) + 999) / 1000;
+      state.SetDesiredvCpus(
+          environment.arn,
+          static_cast<int>(std::min<int64_t>(running, environment.compute_resources->maxv_cpus)));
+    }
   }
   // Compute environments deleted or no longer scaled: their instances go.
   for (auto it = environments_.begin(); it != environments_.end();) {
@@ -284,9 +310,12 @@ void SimulatedCloud::LaunchInstance(HostEvents& state, const ComputeEnvironment&
   instance.ready_at = now + options_.boot_millis;
   instance.idle_since = instance.ready_at;
   instance.state = options_.boot_millis > 0 ? InstanceState::kPending : InstanceState::kRunning;
-  if (purchase == PurchaseOption::kSpot && !environment.IsFargate()) {
-    int bid = environment.compute_resources->bid_percentage.value_or(100);
-    AddFleetRequest(instance, environment, offer.on_demand_price * bid / 100, now);
+  if (!environment.IsFargate()) {
+    instance.tags = BatchInstanceTags(environment, purchase);
+    if (purchase == PurchaseOption::kSpot) {
+      int bid = environment.compute_resources->bid_percentage.value_or(100);
+      AddFleetRequest(instance, environment, offer.on_demand_price * bid / 100, now);
+    }
   }
 
   AddHostFor(state, instance, environment.name);

@@ -25,10 +25,10 @@ using FilterFields =
 // Filters AND together; the values of one filter OR together.
 Result<bool> MatchesFilters(const std::vector<Ec2Filter>& filters, const FilterFields& fields) {
   for (const Ec2Filter& filter : filters) {
-    if (filter.name.starts_with("tag:") || filter.name == "tag-key" || filter.name == "tag-value") {
-      return false;  // gleaner's simulated resources carry no tags
-    }
     std::optional<std::vector<std::string>> values = fields(filter.name);
+    bool tag =
+        filter.name.starts_with("tag:") || filter.name == "tag-key" || filter.name == "tag-value";
+    if (!values && tag) return false;  // a resource without tags
     if (!values) return Status::InvalidArgument("The filter '" + filter.name + "' is invalid");
     bool any = false;
     for (const std::string& pattern : filter.values) {
@@ -96,6 +96,16 @@ std::optional<std::vector<std::string>> InstanceFields(const SimulatedInstance& 
   if (name == "instance-id") return Values{instance.instance_id};
   if (name == "spot-instance-request-id") return Values{instance.RequestId()};
   if (name == "private-ip-address") return Values{"127.0.0.1"};
+  if (name.starts_with("tag:")) {
+    auto tag = instance.tags.find(name.substr(4));
+    return tag == instance.tags.end() ? Values{} : Values{tag->second};
+  }
+  if (name == "tag-key" || name == "tag-value") {
+    Values values;
+    for (const auto& [key, value] : instance.tags)
+      values.push_back(name == "tag-key" ? key : value);
+    return values;
+  }
   return std::nullopt;
 }
 

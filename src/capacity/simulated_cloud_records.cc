@@ -65,6 +65,7 @@ std::string EncodeInstance(const SimulatedInstance& instance) {
       {"spotTerminationCode", instance.spot_termination_code},
   };
   if (!instance.fleet_request_id.empty()) out["fleetRequestId"] = instance.fleet_request_id;
+  if (!instance.tags.empty()) out["tags"] = instance.tags;
   PutOptional(out, "rebalanceAt", instance.rebalance_at);
   PutOptional(out, "noticeAt", instance.notice_at);
   PutOptional(out, "deadlineAt", instance.deadline_at);
@@ -91,6 +92,7 @@ SimulatedInstance DecodeInstance(const json& in, EpochMillis now) {
   instance.spot_instance_request_id = in.at("spotInstanceRequestId").get<std::string>();
   instance.spot_termination_code = in.at("spotTerminationCode").get<std::string>();
   instance.fleet_request_id = in.value("fleetRequestId", "");
+  if (in.contains("tags")) instance.tags = in.at("tags").get<std::map<std::string, std::string>>();
   instance.rebalance_at = GetOptional(in, "rebalanceAt");
   instance.notice_at = GetOptional(in, "noticeAt");
   instance.deadline_at = GetOptional(in, "deadlineAt");

@@ -235,9 +235,14 @@ TEST_F(SimulatedCloudTest, IdleInstancesScaleIn) {
   Cloud(options);
   AddEnvironment("spot", "SPOT", 16);
   AddQueue({"spot"});
+  auto desired = [this] {
+    return state_.FindComputeEnvironment("spot")->compute_resources->desiredv_cpus;
+  };
   std::string job = Submit("a");
   Step();
   std::string instance = JobOf(job).placement->instance_id;
+  // desiredvCpus follows what runs, as AWS Batch moves it with the demand.
+  EXPECT_EQ(desired(), cloud_->FindInstance(instance)->capacity.millivcpus / 1000);
   state_.OnAttemptExited(job, 0, 0);
   clock_.Advance(29'000);
   Step();
@@ -246,6 +251,7 @@ TEST_F(SimulatedCloudTest, IdleInstancesScaleIn) {
   Step();
   EXPECT_EQ(cloud_->FindInstance(instance)->state, InstanceState::kTerminated);
   EXPECT_EQ(state_.FindHost(instance), nullptr);
+  EXPECT_EQ(desired(), 0);
 }
 
 // As Spot Fleet does for AWS Batch, each spot instance of a compute environment comes with a spot
@@ -278,6 +284,16 @@ TEST_F(SimulatedCloudTest, ASpotInstanceOfAComputeEnvironmentComesWithASpotReque
             cloud_->FindInstance(first)->pool.instance_type);
   EXPECT_TRUE(cloud_->FindInstance(first)->spot_instance_request_id.empty())
       << "still the compute environment's own instance";
+  // The tags AWS Batch puts on its instances.
+  const std::map<std::string, std::string>& tags = cloud_->FindInstance(first)->tags;
+  EXPECT_EQ(tags.at("AWSBatchServiceTag"), "batch");
+  EXPECT_THAT(tags.at("aws:ec2spot:fleet-request-id"), ::testing::StartsWith("sfr-"));
+  auto tagged = cloud_->DescribeInstances({}, {{"tag:AWSBatchServiceTag", {"batch"}}});
+  ASSERT_TRUE(tagged.ok());
+  EXPECT_THAT(*tagged, SizeIs(2));
+  auto untagged = cloud_->DescribeInstances({}, {{"tag:Name", {"*"}}});
+  ASSERT_TRUE(untagged.ok());
+  EXPECT_THAT(*untagged, IsEmpty());
   auto active = cloud_->DescribeSpotInstanceRequests({}, {{"state", {"active"}}});
   ASSERT_TRUE(active.ok());
   EXPECT_THAT(*active, SizeIs(2));

@@ -192,6 +192,7 @@ class BatchState final : public HostEvents {
   // A provider scales this compute environment (nullopt: it does not any more).
   void SetScalingCapacity(const std::string& compute_environment_arn,
                           std::optional<ScalingCapacity> capacity) override;
+  void SetDesiredvCpus(const std::string& compute_environment_arn, int vcpus) override;
   // Places what can run now and fires due timers; returns what the engine must do.
   Decisions Schedule();
   // The engine launched the attempt (RUNNING) or could not (the attempt fails with `reason`).

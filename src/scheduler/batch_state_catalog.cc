@@ -197,6 +197,12 @@ Result<const ComputeEnvironment*> BatchState::UpdateComputeEnvironment(
         *resources.desiredv_cpus < *resources.minv_cpus) {
       resources.desiredv_cpus = resources.minv_cpus;
     }
+    // desiredvCpus moves with the demand (the provider sets it): a lower maxvCpus brings it down
+    // unless the request names a desiredvCpus of its own, which must then fit.
+    if (!req.desiredv_cpus && resources.desiredv_cpus &&
+        *resources.desiredv_cpus > resources.maxv_cpus) {
+      resources.desiredv_cpus = resources.maxv_cpus;
+    }
     GLEANER_RETURN_IF_ERROR(CheckVcpuBounds(resources));
     if (req.instance_types && !IsFargateType(resources.type) && options_.check_compute_resources) {
       GLEANER_RETURN_IF_ERROR(options_.check_compute_resources(resources));
@@ -216,6 +222,16 @@ void BatchState::MarkComputeEnvironmentInvalid(const std::string& arn,
   if (it == compute_environments_.end() || it->second.arn != arn) return;
   it->second.status = ResourceStatus::kInvalid;
   it->second.status_reason = status_reason;
+  changes_.compute_environments.insert(it->first);
+}
+
+void BatchState::SetDesiredvCpus(const std::string& compute_environment_arn, int vcpus) {
+  auto it = compute_environments_.find(CeNameFromReference(compute_environment_arn));
+  if (it == compute_environments_.end() || it->second.arn != compute_environment_arn ||
+      !it->second.compute_resources || it->second.compute_resources->desiredv_cpus == vcpus) {
+    return;
+  }
+  it->second.compute_resources->desiredv_cpus = vcpus;
   changes_.compute_environments.insert(it->first);
 }
 

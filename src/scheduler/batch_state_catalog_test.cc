@@ -204,6 +204,23 @@ TEST_F(ComputeEnvironmentTest, RaisingMinRaisesDesired) {
   EXPECT_EQ(environment.compute_resources->desiredv_cpus, 4);
 }
 
+// Found by the engine simulation once the simulated cloud set desiredvCpus: a lower maxvCpus was
+// refused because the desiredvCpus the cloud had set no longer fitted.
+TEST_F(ComputeEnvironmentTest, LoweringMaxBringsDesiredDownWithIt) {
+  const ComputeEnvironment& environment = AddEnvironment("ce1", 64);
+  state_.SetDesiredvCpus(environment.arn, 20);  // what the provider runs
+  EXPECT_EQ(environment.compute_resources->desiredv_cpus, 20);
+  UpdateComputeEnvironmentRequest request = Update("ce1");
+  request.maxv_cpus = 8;
+  Must(state_.UpdateComputeEnvironment(request));
+  EXPECT_EQ(environment.compute_resources->desiredv_cpus, 8);
+
+  UpdateComputeEnvironmentRequest too_high = Update("ce1");
+  too_high.maxv_cpus = 4;
+  too_high.desiredv_cpus = 10;  // named: it must fit
+  EXPECT_FALSE(state_.UpdateComputeEnvironment(too_high).ok());
+}
+
 TEST_F(ComputeEnvironmentTest, AllocationStrategyCannotChangeToBestFit) {
   const ComputeEnvironment& environment = AddEnvironment("ce1");
 

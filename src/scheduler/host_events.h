@@ -34,6 +34,9 @@ class HostEvents {
   // What the provider may still add to a compute environment it scales (nullopt: it does not).
   virtual void SetScalingCapacity(const std::string& compute_environment_arn,
                                   std::optional<ScalingCapacity> capacity) = 0;
+  // The vCPUs the provider runs for a compute environment it scales: AWS Batch's desiredvCpus,
+  // which it moves between minvCpus and maxvCpus with the demand.
+  virtual void SetDesiredvCpus(const std::string& compute_environment_arn, int vcpus) = 0;
 
   virtual void AddHost(Host host) = 0;
   virtual void OnHostReady(const std::string& instance_id) = 0;

@@ -404,9 +404,14 @@ def test_the_tutorials_monitoring_command_lists_reclaimed_instances(aws, helpers
     assert rc == 0, err
     assert out == [], "nothing reclaimed yet"
     _, _, job_id, instance_id = interrupt_running_spot_job(aws, helpers, gleaner_cli)
-    rc, out, err = aws("ec2", "describe-instances", "--instance-ids", instance_id)
+    rc, out, err = aws("ec2", "describe-instances", "--filters",
+                       "Name=tag:AWSBatchServiceTag,Values=batch")
     assert rc == 0, err
-    request_id = out["Reservations"][0]["Instances"][0]["SpotInstanceRequestId"]
+    instance = out["Reservations"][0]["Instances"][0]
+    assert instance["InstanceId"] == instance_id, "AWS Batch's tag is on its instances"
+    tags = {tag["Key"]: tag["Value"] for tag in instance["Tags"]}
+    assert tags["aws:ec2spot:fleet-request-id"].startswith("sfr-")
+    request_id = instance["SpotInstanceRequestId"]
     helpers.wait_for_status(job_id, ["RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"])
 
     def reclaimed():
