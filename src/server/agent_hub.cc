@@ -85,6 +85,9 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
         " is not this agent's to take: it is a container instance of another kind or of another "
         "compute environment (register without an instanceId to get a new one)");
   }
+  // Its attempts outlived a restart of this server: some may have started before it and never
+  // been sent (see below). Any other attempt starting there is this server's, and is sent.
+  bool restored = state.adrift_hosts().count(instance_id) != 0;
   std::string cluster = ArnResourceName(environment->ecs_cluster_arn, "cluster");
   if (existing == nullptr) {
     Host host;
@@ -125,10 +128,12 @@ Status AgentHub::JoinCluster(BatchState& state, const AgentRegistration& registr
       agent.log_streams[{job_id, job->AttemptNumber()}] = job->container.current->log_stream_name;
     }
   }
-  // Attempts starting there that the agent does not hold and this server never sent (they were
-  // started before it restarted): the agent never got them, or lost them with its work
-  // directory. They end, and are retried.
-  for (const std::string& job_id : state.JobsOnHost(instance_id)) {
+  // Attempts started there before this server restarted that the agent does not hold and this
+  // server never sent: the agent never got them, or lost them with its work directory. They end,
+  // and are retried. (Only for a host left adrift: a start of this server's own may still be on
+  // its way to the store, and is sent once durable.)
+  for (const std::string& job_id :
+       restored ? state.JobsOnHost(instance_id) : std::vector<std::string>{}) {
     const Job* job = state.FindJob(job_id);
     if (job == nullptr || !job->placement || job->status != JobStatus::kStarting ||
         job->placement->pid > 0) {
