@@ -47,7 +47,9 @@ bool ReadNumber(std::string_view text, size_t position, size_t count, int* value
   return true;
 }
 
-std::optional<EpochMillis> ParseTime(std::string_view text) {
+}  // namespace
+
+std::optional<EpochMillis> ParseAwsTime(std::string_view text) {
   if (!text.empty() && text.size() < 20 &&
       text.find_first_not_of("0123456789.") == std::string_view::npos &&
       std::count(text.begin(), text.end(), '.') <= 1 && text.front() != '.') {
@@ -110,8 +112,6 @@ std::optional<EpochMillis> ParseTime(std::string_view text) {
   tm.tm_sec = second;
   return (static_cast<int64_t>(timegm(&tm)) - offset_seconds) * 1000 + millis;
 }
-
-}  // namespace
 
 Ec2Params ParseEc2Params(std::string_view form_body, std::string_view url_query) {
   Ec2Params params;
@@ -176,7 +176,7 @@ Result<bool> Ec2BooleanParam(const Ec2Params& params, std::string_view name) {
 Result<std::optional<EpochMillis>> Ec2TimeParam(const Ec2Params& params, std::string_view name) {
   std::optional<std::string> text = Ec2Param(params, name);
   if (!text) return std::optional<EpochMillis>();
-  std::optional<EpochMillis> at = ParseTime(*text);
+  std::optional<EpochMillis> at = ParseAwsTime(*text);
   if (!at) {
     return Status::InvalidArgument("Value (" + *text + ") for parameter " + std::string(name) +
                                    " is invalid. Expected an ISO 8601 time.");

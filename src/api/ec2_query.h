@@ -37,7 +37,10 @@ Result<std::vector<Ec2Filter>> Ec2Filters(const Ec2Params& params);
 Result<std::optional<int>> Ec2IntegerParam(const Ec2Params& params, std::string_view name);
 // "true"/"false" (botocore's booleans); absent is false.
 Result<bool> Ec2BooleanParam(const Ec2Params& params, std::string_view name);
-// ISO 8601 ("2026-11-24T08:22:00Z", with optional fractions and offset) or epoch seconds.
+// ISO 8601 ("2026-11-24T08:22:00Z", with optional fractions and offset) or epoch seconds;
+// nullopt for anything else.
+std::optional<EpochMillis> ParseAwsTime(std::string_view text);
+// The same as a parameter: InvalidArgument names the parameter when it is not a time.
 Result<std::optional<EpochMillis>> Ec2TimeParam(const Ec2Params& params, std::string_view name);
 
 // "2026-11-24T08:22:00.000Z", as EC2 writes times.

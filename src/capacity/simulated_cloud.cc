@@ -385,12 +385,33 @@ void SimulatedCloud::Advance(HostEvents& state) {
     }
   }
   ScaleIn(state, now);
-  std::erase_if(instances_, [this, now](const auto& entry) {
-    const SimulatedInstance& instance = entry.second;
-    return instance.terminated_at &&
-           *instance.terminated_at + options_.terminated_visible_millis <= now;
-  });
+  RetireTerminated(now);
   SyncEnvironments(state, now);
+}
+
+void SimulatedCloud::RetireTerminated(EpochMillis now) {
+  for (auto it = instances_.begin(); it != instances_.end();) {
+    const SimulatedInstance& instance = it->second;
+    if (instance.terminated_at &&
+        *instance.terminated_at + options_.terminated_visible_millis <= now) {
+      retired_unrecorded_.push_back(it->first);
+      retired_instances_[it->first] = std::move(it->second);
+      it = instances_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Kept in id order, not age order: a pass looks at them all only once a minute.
+  if (now < next_retired_sweep_) return;
+  next_retired_sweep_ = now + 60'000;
+  std::erase_if(retired_instances_, [this, now](const auto& entry) {
+    const SimulatedInstance& instance = entry.second;
+    bool forget = instance.terminated_at.value_or(0) + options_.terminated_visible_millis +
+                      options_.retired_kept_millis <=
+                  now;
+    if (forget) retired_forgotten_.push_back(entry.first);
+    return forget;
+  });
 }
 
 void SimulatedCloud::Terminate(HostEvents& state, SimulatedInstance& instance,

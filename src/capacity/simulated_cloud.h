@@ -43,6 +43,9 @@ struct SimulatedCloudOptions {
   bool background_interruptions = true;  // the seeded hazard per pool
   // How long an instance stays in DescribeInstances after it terminated (AWS: about an hour).
   int64_t terminated_visible_millis = 3'600'000;
+  // How long a terminated instance is kept for its cost after that (retired_instances; the
+  // server sets it to --job-retention-days, so idle costs last as long as the jobs' own).
+  int64_t retired_kept_millis = 7LL * 24 * 3'600'000;
   // The zones of subnets (`gleaner up --subnet-zone`); requests teach it more.
   SubnetZones subnet_zones;
 };
@@ -75,6 +78,11 @@ class SimulatedCloud final : public CapacityProvider, public Ec2Cloud {
                                                      const InterruptRequest& request) override;
 
   const std::map<std::string, SimulatedInstance>& instances() const override { return instances_; }
+  // Terminated instances no longer described (terminated_visible_millis ago), kept until
+  // retired_kept_millis for what they cost; by id.
+  const std::map<std::string, SimulatedInstance>& retired_instances() const {
+    return retired_instances_;
+  }
   const SimulatedInstance* FindInstance(const std::string& instance_id) const override;
 
   // The EC2 API (simulated_cloud_ec2.cc). Spot instance requests launch instances that join the
@@ -140,6 +148,9 @@ class SimulatedCloud final : public CapacityProvider, public Ec2Cloud {
   void Terminate(HostEvents& state, SimulatedInstance& instance, const std::string& reason,
                  EpochMillis now);
   void ScaleIn(HostEvents& state, EpochMillis now);
+  // Instances terminated terminated_visible_millis ago leave `instances_` for
+  // `retired_instances_`, which forgets them after retired_kept_millis.
+  void RetireTerminated(EpochMillis now);
   // Launches what minvCpus asks for beyond the instances there are, ahead of any demand.
   void LaunchUpToMinimum(HostEvents& state, const ComputeEnvironment& environment, EpochMillis now);
   // Spot instance requests (simulated_cloud_ec2.cc).
@@ -165,13 +176,18 @@ class SimulatedCloud final : public CapacityProvider, public Ec2Cloud {
   SpotPriceModel prices_;
   InterruptionModel interruptions_;
   InstanceIdGenerator ids_;
-  std::map<std::string, SimulatedInstance> instances_;  // by id
-  std::map<std::string, Environment> environments_;     // by compute environment ARN
+  std::map<std::string, SimulatedInstance> instances_;          // by id
+  std::map<std::string, SimulatedInstance> retired_instances_;  // by id
+  std::map<std::string, Environment> environments_;             // by compute environment ARN
   std::mt19937_64 spot_request_ids_{MixSeed(options_.seed, StableHash("spot-instance-request"))};
   std::map<std::string, SpotInstanceRequest> spot_requests_;  // by id
   int64_t spot_request_sequence_ = 0;
   // What the store holds (TakeChangedRecords hands out the differences).
   std::map<std::string, SimulatedInstance> persisted_instances_;
+  // Retired instances whose record is still to be written, or deleted.
+  std::vector<std::string> retired_unrecorded_;
+  std::vector<std::string> retired_forgotten_;
+  EpochMillis next_retired_sweep_ = 0;
   std::map<std::string, SpotInstanceRequest> persisted_spot_requests_;
   std::map<CapacityPool, EpochMillis> persisted_gaps_;
 };

@@ -1,8 +1,9 @@
 // SimulatedCloud's durable state (CapacityProvider::TakeChangedRecords and Restore): one record per
-// instance ("i-…") and per spot instance request ("sir-…"), and one ("pools") for the pools'
-// recovery gaps. What is not kept: the background hazard's future reclaims (memoryless: a model
-// started at the restart draws them as well), an instance's idle time (scale-in counts from the
-// restart) and the id generators (reseeded, so new ids do not repeat the old ones).
+// instance ("i-…") and per spot instance request ("sir-…"), one per retired instance
+// ("retired-i-…", kept for its cost), and one ("pools") for the pools' recovery gaps. What is not
+// kept: the background hazard's future reclaims (memoryless: a model started at the restart draws
+// them as well), an instance's idle time (scale-in counts from the restart) and the id generators
+// (reseeded, so new ids do not repeat the old ones).
 #include <exception>
 #include <tuple>
 
@@ -17,6 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr char kPoolsKey[] = "pools";
+// A retired instance's record: "retired-i-…".
+constexpr char kRetiredPrefix[] = "retired-";
 
 void PutOptional(json& out, const char* name, const std::optional<EpochMillis>& value) {
   if (value) out[name] = *value;
@@ -233,6 +236,16 @@ std::vector<ProviderRecord> SimulatedCloud::TakeChangedRecords() {
         return DurableFields(a) == DurableFields(b);
       },
       EncodeInstance, records);
+  // Retired instances never change: only their arrival and their end are records.
+  for (const std::string& id : retired_unrecorded_) {
+    auto retired = retired_instances_.find(id);
+    if (retired == retired_instances_.end()) continue;  // forgotten in the same pass
+    records.push_back({kRetiredPrefix + id, EncodeInstance(retired->second), false});
+  }
+  retired_unrecorded_.clear();
+  for (const std::string& id : retired_forgotten_)
+    records.push_back({kRetiredPrefix + id, "", true});
+  retired_forgotten_.clear();
   Diff(
       spot_requests_, persisted_spot_requests_,
       [](const SpotInstanceRequest& a, const SpotInstanceRequest& b) { return a == b; },
@@ -263,6 +276,9 @@ Status SimulatedCloud::Restore(const std::vector<ProviderRecord>& records, HostE
           interruptions_.RestoreRecoveryGap(pool, until);
           persisted_gaps_[pool] = until;
         }
+      } else if (record.key.starts_with(kRetiredPrefix)) {
+        SimulatedInstance instance = DecodeInstance(document, now);
+        retired_instances_[record.key.substr(sizeof(kRetiredPrefix) - 1)] = std::move(instance);
       } else if (record.key.starts_with("sir-")) {
         SpotInstanceRequest request = DecodeSpotRequest(document);
         spot_request_sequence_ = std::max(spot_request_sequence_, request.sequence);

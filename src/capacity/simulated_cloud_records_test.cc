@@ -133,8 +133,28 @@ TEST_F(SimulatedCloudRecordsTest, AnInstanceNoLongerShownIsDeleted) {
   Step();
   ASSERT_EQ(cloud_->FindInstance(instance), nullptr);
   std::vector<ProviderRecord> records = cloud_->TakeChangedRecords();
-  ASSERT_THAT(records, SizeIs(1));
+  ASSERT_THAT(records, SizeIs(2));
   EXPECT_EQ(records[0], (ProviderRecord{instance, "", true}));
+  // Kept for what it cost, as long as jobs are.
+  EXPECT_EQ(records[1].key, "retired-" + instance);
+  EXPECT_FALSE(records[1].is_delete);
+  ASSERT_TRUE(cloud_->retired_instances().contains(instance));
+
+  // A restart brings the retired instance back for its cost, not as an instance.
+  std::unique_ptr<BatchState> restarted = RestartedState();
+  SimulatedCloud again(clock_, testing::BuiltInCatalog(), SimulatedCloudOptions{});
+  ASSERT_TRUE(again.Restore({records[1]}, *restarted).ok());
+  EXPECT_EQ(again.FindInstance(instance), nullptr);
+  ASSERT_TRUE(again.retired_instances().contains(instance));
+  EXPECT_EQ(again.retired_instances().at(instance).terminated_at,
+            cloud_->retired_instances().at(instance).terminated_at);
+  EXPECT_EQ(restarted->FindHost(instance), nullptr);
+
+  clock_.Advance(SimulatedCloudOptions{}.retired_kept_millis);
+  Step();
+  EXPECT_FALSE(cloud_->retired_instances().contains(instance));
+  EXPECT_THAT(cloud_->TakeChangedRecords(),
+              ::testing::Contains(ProviderRecord{"retired-" + instance, "", true}));
 }
 
 TEST_F(SimulatedCloudRecordsTest, ARecordThatDoesNotDecodeIsAnErrorNamingIt) {

@@ -9,6 +9,7 @@
 #include "common/boxed.h"
 #include "common/shared_string.h"
 #include "common/shared_value.h"
+#include "model/attempt_cost.h"
 #include "model/job_definition.h"
 #include "model/job_status.h"
 #include "model/node_properties.h"
@@ -37,6 +38,8 @@ struct AttemptDetail {
   EpochMillis started_at = 0;
   EpochMillis stopped_at = 0;
   std::string status_reason;
+  // What it cost (gleaner's bookkeeping: kept in the job's record, not in AWS's shape).
+  AttemptCost cost;
 };
 
 // The container of the job: the definition's containerProperties with SubmitJob's overrides and
@@ -58,6 +61,7 @@ struct AttemptPlacement {
   int64_t pid = 0;                  // process group leader; 0 before launch
   int64_t process_start_ticks = 0;  // /proc/<pid>/stat start time, to tell a reused pid apart
   EpochMillis started_at = 0;       // when the attempt entered RUNNING
+  EpochMillis placed_at = 0;        // when it was placed (STARTING): its reservation's cost counts
   bool termination_requested = false;
   std::string termination_reason;  // TerminateJob's reason
   // Set when the host gets an interruption notice (or is lost): unless the attempt exits 0, it

@@ -251,6 +251,7 @@ json ToJson(const AttemptPlacement& placement) {
       {"pid", placement.pid},
       {"processStartTicks", placement.process_start_ticks},
       {"startedAt", placement.started_at},
+      {"placedAt", placement.placed_at},
       {"terminationRequested", placement.termination_requested},
       {"terminationReason", placement.termination_reason},
       {"interruptionReason", placement.interruption_reason},
@@ -266,6 +267,7 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
   in.Read("pid", out.pid);
   in.Read("processStartTicks", out.process_start_ticks);
   in.Read("startedAt", out.started_at);
+  in.Read("placedAt", out.placed_at);
   in.Read("terminationRequested", out.termination_requested);
   in.Read("terminationReason", out.termination_reason);
   in.Read("interruptionReason", out.interruption_reason);
@@ -279,7 +281,53 @@ void ReadAttemptPlacement(JsonObjectReader& in, AttemptPlacement& out) {
   in.Read("remote", out.remote);
 }
 
+json ToJson(const AttemptCost& cost) {
+  return {
+      {"instanceId", cost.instance_id},
+      {"instanceType", cost.instance_type},
+      {"computeEnvironmentArn", cost.compute_environment_arn},
+      {"lifecycle", LifecycleName(cost.lifecycle)},
+      {"outcome", OutcomeName(cost.outcome)},
+      {"from", cost.from},
+      {"to", cost.to},
+      {"reserved", ToJson(cost.reserved)},
+      {"splitRatio", cost.split_ratio},
+      {"usd", cost.usd},
+      {"onDemandUsd", cost.on_demand_usd},
+  };
+}
+
+void ReadAttemptCost(JsonObjectReader& in, AttemptCost& out) {
+  in.Read("instanceId", out.instance_id);
+  in.Read("instanceType", out.instance_type);
+  in.Read("computeEnvironmentArn", out.compute_environment_arn);
+  std::string lifecycle;
+  in.Read("lifecycle", lifecycle);
+  out.lifecycle = LifecycleNamed(lifecycle).value_or(CapacityLifecycle::kUnpriced);
+  std::string outcome;
+  in.Read("outcome", outcome);
+  out.outcome = OutcomeNamed(outcome).value_or(AttemptEnding::kFailed);
+  in.Read("from", out.from);
+  in.Read("to", out.to);
+  in.ReadObject("reserved", out.reserved, ReadResources);
+  std::optional<double> number;
+  in.Read("splitRatio", number);
+  out.split_ratio = number.value_or(0);
+  number.reset();
+  in.Read("usd", number);
+  out.usd = number.value_or(0);
+  number.reset();
+  in.Read("onDemandUsd", number);
+  out.on_demand_usd = number.value_or(0);
+}
+
 void ReadJobBookkeeping(JsonObjectReader& in, Job& out) {
+  // One entry per attempt, in the attempts' order (records before costs were kept have none).
+  std::vector<AttemptCost> costs;
+  in.ReadObjectList("attemptCosts", costs, ReadAttemptCost);
+  for (size_t i = 0; i < costs.size() && i < out.attempts.size(); ++i) {
+    out.attempts[i].cost = std::move(costs[i]);
+  }
   in.ReadObject("required", out.required, ReadResources);
   in.Read("runnableSince", out.runnable_since);
   std::optional<AttemptPlacement> placement;
@@ -481,6 +529,11 @@ json ToRecord(const Job& job) {
   json bookkeeping = {{"required", ToJson(job.required)}};
   if (job.runnable_since != 0) bookkeeping["runnableSince"] = job.runnable_since;
   if (job.placement) bookkeeping["placement"] = ToJson(*job.placement);
+  if (!job.attempts.empty()) {
+    json costs = json::array();
+    for (const AttemptDetail& attempt : job.attempts) costs.push_back(ToJson(attempt.cost));
+    bookkeeping["attemptCosts"] = std::move(costs);
+  }
   if (job.IsArrayParent()) {
     bookkeeping["arrayNextIndex"] = job.array_next_index;
     bookkeeping["arrayReleased"] = job.array_released;

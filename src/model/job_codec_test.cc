@@ -81,8 +81,20 @@ Job FullJob() {
   job.tags = {{"app", "hello"}};
   job.propagate_tags = false;
   job.platform_capabilities = {"EC2"};
+  AttemptCost cost;
+  cost.instance_id = "i-0fedcba9876543210";
+  cost.instance_type = "m5.xlarge";
+  cost.compute_environment_arn = "arn:aws:batch:us-east-1:123456789012:compute-environment/ce";
+  cost.lifecycle = CapacityLifecycle::kSpot;
+  cost.outcome = AttemptEnding::kInterrupted;
+  cost.from = 1'700'000'000'500;
+  cost.to = 1'700'000'002'000;
+  cost.reserved = {250, 512, 1};
+  cost.split_ratio = 0.125;
+  cost.usd = 0.0375;
+  cost.on_demand_usd = 0.125;
   job.attempts = {{FullAttemptContainer(137), 1'700'000'001'000, 1'700'000'002'000,
-                   "Essential container in task exited"}};
+                   "Essential container in task exited", cost}};
   job.required = {250, 512, 1};
   job.placement = AttemptPlacement{"arn:aws:batch:us-east-1:123456789012:compute-environment/ce",
                                    "i-0123456789abcdef0",
@@ -90,6 +102,7 @@ Job FullJob() {
                                    4242,
                                    987654321,
                                    1'700'000'010'000,
+                                   1'700'000'009'000,
                                    true,
                                    "Terminated by user",
                                    "Host EC2 (instance i-0123456789abcdef0) terminated.",
@@ -310,10 +323,17 @@ TEST(JobRecord, CarriesRequiredResourcesAndPlacement) {
       "instanceId": "i-0123456789abcdef0",
       "reserved": {"millivcpus": 250, "memoryMib": 512, "gpus": 1},
       "pid": 4242, "processStartTicks": 987654321, "startedAt": 1700000010000,
-      "terminationRequested": true, "terminationReason": "Terminated by user",
+      "placedAt": 1700000009000, "terminationRequested": true, "terminationReason": "Terminated by user",
       "interruptionReason": "Host EC2 (instance i-0123456789abcdef0) terminated.",
       "gpuIds": [0, 2], "remote": true
-    }
+    },
+    "attemptCosts": [{
+      "instanceId": "i-0fedcba9876543210", "instanceType": "m5.xlarge",
+      "computeEnvironmentArn": "arn:aws:batch:us-east-1:123456789012:compute-environment/ce",
+      "lifecycle": "spot", "outcome": "interrupted", "from": 1700000000500, "to": 1700000002000,
+      "reserved": {"millivcpus": 250, "memoryMib": 512, "gpus": 1},
+      "splitRatio": 0.125, "usd": 0.0375, "onDemandUsd": 0.125
+    }]
   })"));
 }
 
@@ -334,6 +354,8 @@ TEST(JobRecord, RoundTripsEveryField) {
   ASSERT_EQ(parsed->attempts.size(), 1u);
   EXPECT_EQ(parsed->attempts[0].container.exit_code, 137);
   EXPECT_EQ(parsed->attempts[0].stopped_at, 1'700'000'002'000);
+  EXPECT_EQ(parsed->attempts[0].cost, original.attempts[0].cost);
+  EXPECT_EQ(parsed->placement->placed_at, 1'700'000'009'000);
   ASSERT_EQ(parsed->depends_on.size(), 2u);
   EXPECT_EQ(parsed->depends_on[1].job_id, "");
   EXPECT_EQ(parsed->depends_on[1].type, "SEQUENTIAL");

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "model/enum_names.h"
+
 namespace gleaner {
 namespace {
 
@@ -18,23 +20,6 @@ constexpr std::array<std::pair<ResourceStatus, std::string_view>, 6> kStatuses =
     {ResourceStatus::kValid, "VALID"},
     {ResourceStatus::kInvalid, "INVALID"},
 }};
-
-template <typename Enum, size_t N>
-std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
-  for (const auto& [known, name] : names) {
-    if (known == value) return name;
-  }
-  return "";
-}
-
-template <typename Enum, size_t N>
-std::optional<Enum> ValueOf(const std::array<std::pair<Enum, std::string_view>, N>& names,
-                            std::string_view text) {
-  for (const auto& [value, name] : names) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include "scheduler/dispatch/dispatcher.h"
 #include "scheduler/host.h"
 #include "scheduler/host_events.h"
+#include "scheduler/host_pricing.h"
 #include "scheduler/requests.h"
 
 namespace gleaner {
@@ -74,6 +75,9 @@ struct BatchStateOptions {
   // checked against the catalog), as AWS checks them at CreateComputeEnvironment and
   // UpdateComputeEnvironment; null: anything.
   std::function<Status(const ComputeResources&)> check_compute_resources;
+  // Prices each attempt when it ends (AttemptDetail::cost); null: attempts are unpriced. Must
+  // outlive the state.
+  const HostPricing* pricing = nullptr;
 };
 
 // All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
@@ -240,6 +244,8 @@ class BatchState final : public HostEvents {
   StateChanges TakeChanges();
 
   size_t job_count() const { return jobs_.size(); }
+  // Every job, by id (array children and multi-node nodes that were made, too).
+  const std::map<std::string, Job>& jobs() const { return jobs_; }
   // How many jobs each queue (by ARN) holds in each status, from the queues' own indexes: as
   // cheap with a million jobs as with ten (metrics).
   std::map<std::string, std::array<size_t, kJobStatusCount>> JobCountsByQueue() const;
@@ -301,6 +307,10 @@ class BatchState final : public HostEvents {
   void SettleMultiNodeJobs();
   void MarkJobChanged(const Job& job) { changes_.jobs.insert(job.job_id); }
   void SetStatus(Job& job, JobStatus status, std::string reason);
+  // What the attempt ending now cost (options_.pricing), and how it ended.
+  AttemptCost CostOfAttempt(const AttemptPlacement& placement, const Resources& required,
+                            const std::string& status_reason, bool succeeded,
+                            EpochMillis now) const;
   void EndAttempt(Job& job, const AttemptContainer& container, const std::string& status_reason,
                   bool retryable);
   void ReleasePlacement(Job& job);

@@ -129,6 +129,7 @@ void BatchState::DispatchAccess::StartAttempt(Job& job, const JobQueue& queue,
   current.container_instance_arn = host.container_instance_arn;
   current.task_arn = state_.options_.scope.EcsTask(task_id);
   current.log_stream_name = DefinitionName(job.job_definition) + "/default/" + task_id;
+  placement.placed_at = state_.clock_.NowMillis();
   job.placement = std::move(placement);
   job.container.current = std::move(current);
   state_.SetStatus(job, JobStatus::kStarting, "");

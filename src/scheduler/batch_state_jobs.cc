@@ -301,6 +301,40 @@ void BatchState::ReleasePlacement(Job& job) {
   job.placement.reset();
 }
 
+AttemptCost BatchState::CostOfAttempt(const AttemptPlacement& placement, const Resources& required,
+                                      const std::string& status_reason, bool succeeded,
+                                      EpochMillis now) const {
+  AttemptCost cost;
+  cost.instance_id = placement.instance_id;
+  cost.compute_environment_arn = placement.compute_environment_arn;
+  cost.from = placement.placed_at != 0 ? placement.placed_at : placement.started_at;
+  if (cost.from == 0 || cost.from > now) cost.from = now;
+  cost.to = now;
+  // A restart that found the attempt's host gone forgot its reservation (FinishRestore): what one
+  // attempt of the job reserves is the same.
+  cost.reserved = placement.reserved == Resources{} ? required : placement.reserved;
+  if (succeeded) {
+    cost.outcome = AttemptEnding::kSucceeded;
+  } else if (!placement.interruption_reason.empty() &&
+             status_reason == placement.interruption_reason) {
+    cost.outcome = AttemptEnding::kInterrupted;
+  } else if (placement.termination_requested) {
+    cost.outcome = AttemptEnding::kTerminated;
+  } else {
+    cost.outcome = AttemptEnding::kFailed;
+  }
+  if (options_.pricing != nullptr) {
+    AttemptCharge charge = options_.pricing->ChargeAttempt(placement.instance_id, placement.remote,
+                                                           cost.reserved, cost.from, cost.to);
+    cost.lifecycle = charge.lifecycle;
+    cost.instance_type = std::move(charge.instance_type);
+    cost.split_ratio = charge.split_ratio;
+    cost.usd = charge.usd;
+    cost.on_demand_usd = charge.on_demand_usd;
+  }
+  return cost;
+}
+
 void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
                             const std::string& status_reason, bool retryable) {
   EpochMillis now = clock_.NowMillis();
@@ -310,9 +344,11 @@ void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
       job.placement && job.placement->started_at != 0 ? job.placement->started_at : now;
   attempt.stopped_at = now;
   attempt.status_reason = status_reason;
-  job.attempts.push_back(attempt);
-  job.container.current = container;
   bool succeeded = container.exit_code && *container.exit_code == 0 && retryable;
+  if (job.placement)
+    attempt.cost = CostOfAttempt(*job.placement, job.required, status_reason, succeeded, now);
+  job.attempts.push_back(std::move(attempt));
+  job.container.current = container;
   ReleasePlacement(job);
   if (job.IsMultiNodeNode() && !job.IsMainNode() && RequeueStaleNode(job, retryable)) return;
   if (succeeded) {

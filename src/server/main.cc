@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/agent_command.h"
+#include "cli/cost_command.h"
 #include "cli/interrupt_command.h"
 #include "cli/job_commands.h"
 #include "cli/listing_commands.h"
@@ -83,6 +84,17 @@ int main(int argc, char** argv) {
                    "Seconds between SIGTERM and SIGKILL when a job is terminated")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  up_command
+      ->add_option(
+          "--local-vcpu-hour-price", up.local_vcpu_hour_price,
+          "USD per vCPU-hour reserved on this machine (--capacity local), for gleaner cost")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  up_command
+      ->add_option("--agent-vcpu-hour-price", up.agent_vcpu_hour_price,
+                   "USD per vCPU-hour reserved on agents' machines, for gleaner cost")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
   up_command
       ->add_option("--job-retention-days", up.job_retention_days,
                    "Days finished jobs stay visible before they are purged")
@@ -214,6 +226,21 @@ int main(int argc, char** argv) {
   AddOutputOption(*instances_command, instances.output, "table or json");
   AddEndpointOption(*instances_command, instances.endpoint);
 
+  gleaner::CostCommandOptions cost;
+  cost.endpoint = DefaultEndpoint();
+  CLI::App* cost_command = app.add_subcommand(
+      "cost", "What jobs cost and saved: per queue, compute environment, definition, tag, or job");
+  cost_command
+      ->add_option("--by", cost.by,
+                   "queue, compute-environment, job-definition, lifecycle, job or tag:KEY")
+      ->capture_default_str();
+  cost_command->add_option("--since", cost.since,
+                           "Attempts that ended since: a time (2026-12-07T10:00:00Z) or an age "
+                           "(90m, 24h, 7d)");
+  cost_command->add_option("--job", cost.job_id, "One job's attempts, each with its cost");
+  AddOutputOption(*cost_command, cost.output, "table or json");
+  AddEndpointOption(*cost_command, cost.endpoint);
+
   gleaner::DescribeCommandOptions describe;
   describe.endpoint = DefaultEndpoint();
   CLI::App* describe_command = app.add_subcommand(
@@ -319,6 +346,7 @@ int main(int argc, char** argv) {
     if (jobs_command->parsed()) return gleaner::RunJobsCommand(jobs);
     if (queues_command->parsed()) return gleaner::RunQueuesCommand(queues);
     if (instances_command->parsed()) return gleaner::RunInstancesCommand(instances);
+    if (cost_command->parsed()) return gleaner::RunCostCommand(cost);
     if (describe_command->parsed()) return gleaner::RunDescribeCommand(describe);
     if (watch_command->parsed()) return gleaner::RunWatchCommand(watch);
   } catch (const std::exception& error) {

@@ -107,6 +107,16 @@ ServerMetrics::ServerMetrics(const Clock& clock)
           "gleaner_attempt_duration_seconds",
           "How long attempts ran, by queue and outcome (succeeded, failed, retried).",
           {"queue", "outcome"}, ExponentialBuckets(1, 4, 10))),
+      attempt_cost_(registry_->Counter(
+          "gleaner_attempt_cost_usd_total",
+          "What ended attempts cost (their split share of their instances, idle not included), "
+          "in USD, by queue, lifecycle (spot, on-demand, fargate, fargate-spot, local, agent) and "
+          "outcome (succeeded, failed, interrupted, terminated).",
+          {"queue", "lifecycle", "outcome"})),
+      attempt_on_demand_cost_(
+          registry_->Counter("gleaner_attempt_on_demand_cost_usd_total",
+                             "What the same attempts would have cost at on-demand prices, in USD.",
+                             {"queue", "lifecycle", "outcome"})),
       cloud_events_(registry_->Counter(
           "gleaner_instance_events_total",
           "EC2 events the simulated cloud sent, by detail type (interruption warnings, "
@@ -150,6 +160,11 @@ void ServerMetrics::OnChanges(const BatchState& state, const StateChanges& chang
       attempt_seconds_.Observe(
           {queue, Outcome(status)},
           static_cast<double>(attempt.stopped_at - attempt.started_at) / 1000.0);
+      std::vector<std::string> cost_labels = {queue,
+                                              std::string(LifecycleName(attempt.cost.lifecycle)),
+                                              std::string(OutcomeName(attempt.cost.outcome))};
+      attempt_cost_.Add(cost_labels, attempt.cost.usd);
+      attempt_on_demand_cost_.Add(cost_labels, attempt.cost.on_demand_usd);
     }
   }
 }

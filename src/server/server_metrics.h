@@ -52,6 +52,8 @@ class ServerMetrics {
   MetricsRegistry::Family& submissions_;
   MetricsRegistry::Family& transitions_;
   MetricsRegistry::Family& attempt_seconds_;
+  MetricsRegistry::Family& attempt_cost_;
+  MetricsRegistry::Family& attempt_on_demand_cost_;
   MetricsRegistry::Family& cloud_events_;
 };
 

@@ -19,6 +19,7 @@
 #include "api/events_api.h"
 #include "api/http_server.h"
 #include "api/temporary_credentials.h"
+#include "capacity/capacity_prices.h"
 #include "capacity/instance_type_resolution.h"
 #include "capacity/simulated_cloud.h"
 #include "common/environment_variables.h"
@@ -32,6 +33,7 @@
 #include "server/activity_log.h"
 #include "server/agent_hub.h"
 #include "server/attempt_network_host.h"
+#include "server/cost_route.h"
 #include "server/dashboard_routes.h"
 #include "server/data_directory.h"
 #include "server/engine.h"
@@ -170,14 +172,7 @@ int RunUpCommand(const UpOptions& options) {
   state_options.seed = RandomSeed();
   state_options.stop_grace_millis = static_cast<int64_t>(options.stop_grace_seconds) * 1000;
   state_options.job_retention_millis = std::llround(options.job_retention_days * 86'400'000.0);
-  BatchState state(clock, state_options);
   std::string capacity_summary;
-  if (options.capacity == "local") {
-    auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
-    if (!host.ok()) return Fail(host.status().message());
-    capacity_summary = "local capacity: " + host->total.ToString();
-    state.AddHost(*host);
-  }
   std::unique_ptr<SimulatedCloud> cloud;
   if (options.capacity == "simspot") {
     auto profile = InterruptionProfileNamed(options.interruption_profile);
@@ -190,6 +185,7 @@ int RunUpCommand(const UpOptions& options) {
     cloud_options.background_interruptions = options.background_interruptions;
     cloud_options.signal_at_notice = options.signal_at_notice;
     cloud_options.shutdown_grace_millis = state_options.stop_grace_millis;
+    cloud_options.retired_kept_millis = state_options.job_retention_millis;
     std::map<std::string, std::string> declared;
     for (const std::string& entry : options.subnet_zones) {
       size_t equals = entry.find('=');
@@ -207,6 +203,18 @@ int RunUpCommand(const UpOptions& options) {
                        std::to_string(cloud_options.seed) + ")";
   }
 
+  CapacityPriceOptions price_options;
+  price_options.local_vcpu_hour_usd = options.local_vcpu_hour_price;
+  price_options.agent_vcpu_hour_usd = options.agent_vcpu_hour_price;
+  CapacityPrices prices(cloud.get(), price_options);
+  state_options.pricing = &prices;
+  BatchState state(clock, state_options);
+  if (options.capacity == "local") {
+    auto host = DescribeLocalHost(state_options.scope, options.vcpus, options.memory_mib);
+    if (!host.ok()) return Fail(host.status().message());
+    capacity_summary = "local capacity: " + host->total.ToString();
+    state.AddHost(*host);
+  }
   // Attempts learn their instance's metadata endpoint, which exists once the server listens.
   auto endpoint_url = std::make_shared<std::string>();
   auto metadata = std::make_shared<InstanceMetadataRoute>(clock, cloud.get());
@@ -365,6 +373,7 @@ int RunUpCommand(const UpOptions& options) {
   api_options.routes.emplace_back("/metrics", metrics->Route(engine, cloud.get()));
   api_options.routes.emplace_back("/gleaner/v1/queues", MakeQueuesRoute(engine));
   api_options.routes.emplace_back("/gleaner/v1/instances", MakeInstancesRoute(engine, cloud.get()));
+  api_options.routes.emplace_back("/gleaner/v1/cost", MakeCostRoute(engine, clock, prices));
   std::string dashboard_summary = AddDashboardRoutes(api_options, engine, options.ui_directory,
                                                      !options.tls_certificate_file.empty());
   api_options.observe_request = [metrics](const RequestKind& kind, int status, double seconds) {

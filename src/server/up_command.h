@@ -35,6 +35,10 @@ struct UpOptions {
   std::string agent_token;               // agents must present it; empty: any agent may join
   std::string agent_token_file;          // the token's file, instead of agent_token
   double agent_lost_after_seconds = 30;  // an agent silent this long is declared lost
+  // What a vCPU-hour reserved on this machine (--capacity local) and on agents' machines costs,
+  // in USD (`gleaner cost`); the simulated cloud's instances have their EC2 prices.
+  double local_vcpu_hour_price = 0;
+  double agent_vcpu_hour_price = 0;
   // Access keys every request must be signed with (SigV4), in the AWS CLI's credentials format;
   // empty: <data-dir>/credentials, made with a new key pair on first start.
   std::string credentials_file;
