@@ -17,9 +17,10 @@ int Fail(const Status& status) {
   return 1;
 }
 
+// Cents above a dollar; below, six decimals (a few seconds of a small instance cost millionths).
 std::string Dollars(double usd) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.4f", usd);
+  std::snprintf(text, sizeof text, usd >= 1 || usd == 0 ? "%.2f" : "%.6f", usd);
   return text;
 }
 

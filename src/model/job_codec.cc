@@ -451,6 +451,32 @@ Result<JobDefinition> JobDefinitionFromRecord(const json& record) {
   });
 }
 
+namespace {
+
+// The shape AWS gives service jobs (ServiceJobPreemptionSummary), on a job with an attempt that
+// ended by an interruption: how many did, and the latest few.
+constexpr size_t kRecentPreemptedAttempts = 10;
+
+json PreemptionSummaryOf(const Job& job) {
+  json recent = json::array();
+  int count = 0;
+  for (const AttemptDetail& attempt : job.attempts) {
+    if (attempt.cost.outcome != AttemptEnding::kInterrupted) continue;
+    ++count;
+    recent.push_back({{"serviceResourceId", attempt.cost.instance_id},
+                      {"startedAt", attempt.started_at},
+                      {"stoppedAt", attempt.stopped_at},
+                      {"statusReason", attempt.status_reason}});
+  }
+  if (count == 0) return nullptr;
+  if (recent.size() > kRecentPreemptedAttempts) {
+    recent.erase(recent.begin(), recent.end() - kRecentPreemptedAttempts);
+  }
+  return {{"preemptedAttemptCount", count}, {"recentPreemptedAttempts", std::move(recent)}};
+}
+
+}  // namespace
+
 json ToJson(const Job& job) {
   json attempts = json::array();
   for (const AttemptDetail& attempt : job.attempts) attempts.push_back(ToJson(attempt));
@@ -497,6 +523,8 @@ json ToJson(const Job& job) {
   SetIfPresent(out, "propagateTags", job.propagate_tags);
   SetIfNotEmpty(out, "platformCapabilities", job.platform_capabilities);
   if (job.array_size) out["arrayProperties"] = ArrayPropertiesOf(job);
+  json preemption = PreemptionSummaryOf(job);
+  if (!preemption.is_null()) out["preemptionSummary"] = std::move(preemption);
   return out;
 }
 

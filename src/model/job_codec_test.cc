@@ -263,7 +263,14 @@ TEST(JobJson, IsAJobDetailWithAwsMemberNames) {
     "timeout": {"attemptDurationSeconds": 600},
     "tags": {"app": "hello"},
     "propagateTags": false,
-    "platformCapabilities": ["EC2"]
+    "platformCapabilities": ["EC2"],
+    "preemptionSummary": {
+      "preemptedAttemptCount": 1,
+      "recentPreemptedAttempts": [{
+        "serviceResourceId": "i-0fedcba9876543210", "startedAt": 1700000001000,
+        "stoppedAt": 1700000002000, "statusReason": "Essential container in task exited"
+      }]
+    }
   })");
   expected["retryStrategy"] = ToJson(FullRetryStrategy());
   json container = ToJson(FullContainerProperties());

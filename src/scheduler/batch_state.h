@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "common/status.h"
 #include "model/arn.h"
+#include "model/preemption.h"
 #include "scheduler/dispatch/dispatcher.h"
 #include "scheduler/host.h"
 #include "scheduler/host_events.h"
@@ -78,6 +79,9 @@ struct BatchStateOptions {
   // Prices each attempt when it ends (AttemptDetail::cost); null: attempts are unpriced. Must
   // outlive the state.
   const HostPricing* pricing = nullptr;
+  // How interruptions count for jobs whose own tags, definition's and queue's do not say
+  // (kPreemptionRetriesTag): by default as on AWS Batch, each an attempt.
+  PreemptionBudget default_preemption;
 };
 
 // All of AWS Batch's state, in memory, and every rule that needs it: the catalog (compute
@@ -307,6 +311,21 @@ class BatchState final : public HostEvents {
   void SettleMultiNodeJobs();
   void MarkJobChanged(const Job& job) { changes_.jobs.insert(job.job_id); }
   void SetStatus(Job& job, JobStatus status, std::string reason);
+  static int PreemptedAttempts(const Job& job) {
+    int preempted = 0;
+    for (const AttemptDetail& attempt : job.attempts) {
+      if (attempt.cost.outcome == AttemptEnding::kInterrupted) ++preempted;
+    }
+    return preempted;
+  }
+  // How the job's interruptions count: its tag, else its definition's, else its queue's, else
+  // options_.default_preemption.
+  PreemptionBudget PreemptionBudgetOf(const Job& job) const;
+  // After an interrupted attempt (already in job.attempts), under a budget apart from `attempts`:
+  // nullopt to requeue it, or the reason it fails.
+  std::optional<std::string> PreemptionEnds(const Job& job, const PreemptionBudget& budget,
+                                            const std::string& status_reason,
+                                            const AttemptContainer& container) const;
   // What the attempt ending now cost (options_.pricing), and how it ended.
   AttemptCost CostOfAttempt(const AttemptPlacement& placement, const Resources& required,
                             const std::string& status_reason, bool succeeded,

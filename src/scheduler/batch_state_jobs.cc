@@ -335,6 +335,40 @@ AttemptCost BatchState::CostOfAttempt(const AttemptPlacement& placement, const R
   return cost;
 }
 
+PreemptionBudget BatchState::PreemptionBudgetOf(const Job& job) const {
+  auto tagged = [](const TagMap& tags) -> std::optional<PreemptionBudget> {
+    auto found = tags.find(kPreemptionRetriesTag);
+    return found == tags.end() ? std::nullopt : ParsePreemptionBudget(found->second);
+  };
+  if (std::optional<PreemptionBudget> own = tagged(job.tags)) return *own;
+  const JobDefinition* definition = FindJobDefinition(job.job_definition.str());
+  if (definition != nullptr) {
+    if (std::optional<PreemptionBudget> defined = tagged(definition->tags)) return *defined;
+  }
+  const JobQueue* queue = FindJobQueue(job.job_queue.str());
+  if (queue != nullptr) {
+    if (std::optional<PreemptionBudget> queued = tagged(queue->tags)) return *queued;
+  }
+  return options_.default_preemption;
+}
+
+std::optional<std::string> BatchState::PreemptionEnds(const Job& job,
+                                                      const PreemptionBudget& budget,
+                                                      const std::string& status_reason,
+                                                      const AttemptContainer& container) const {
+  // A rule of the retry strategy that exits on this interruption is the user wanting it to end
+  // the job ("unless the user wants them to").
+  if (EvaluateRetry(job.retry_strategy, 0,
+                    {status_reason, container.reason, container.exit_code}) == RetryAction::kExit) {
+    return status_reason;
+  }
+  if (budget.retries && PreemptedAttempts(job) > *budget.retries) {
+    return status_reason + " (" + std::to_string(*budget.retries) +
+           " preemption retries, all spent)";
+  }
+  return std::nullopt;
+}
+
 void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
                             const std::string& status_reason, bool retryable) {
   EpochMillis now = clock_.NowMillis();
@@ -351,9 +385,22 @@ void BatchState::EndAttempt(Job& job, const AttemptContainer& container,
   job.container.current = container;
   ReleasePlacement(job);
   if (job.IsMultiNodeNode() && !job.IsMainNode() && RequeueStaleNode(job, retryable)) return;
+  int preempted = PreemptedAttempts(job);
+  PreemptionBudget budget = preempted > 0 ? PreemptionBudgetOf(job) : PreemptionBudget{};
+  // Under a budget of their own, interruptions are not attempts the retry strategy counts.
+  int attempts_counted =
+      static_cast<int>(job.attempts.size()) - (budget.counts_as_attempts ? 0 : preempted);
+  bool interrupted = job.attempts.back().cost.outcome == AttemptEnding::kInterrupted;
   if (succeeded) {
     SetStatus(job, JobStatus::kSucceeded, status_reason);
-  } else if (retryable && EvaluateRetry(job.retry_strategy, static_cast<int>(job.attempts.size()),
+  } else if (retryable && interrupted && !budget.counts_as_attempts) {
+    std::optional<std::string> ends = PreemptionEnds(job, budget, status_reason, container);
+    if (!ends) {
+      SetStatus(job, JobStatus::kRunnable, "");
+      return;
+    }
+    SetStatus(job, JobStatus::kFailed, *ends);
+  } else if (retryable && EvaluateRetry(job.retry_strategy, attempts_counted,
                                         {status_reason, container.reason, container.exit_code}) ==
                               RetryAction::kRetry) {
     SetStatus(job, JobStatus::kRunnable, "");

@@ -96,6 +96,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
   up_command
+      ->add_option("--preemption-retries", up.preemption_retries,
+                   "How interruptions count unless a job's, definition's or queue's "
+                   "gleaner:preemption-retries tag says: attempts (as on AWS Batch), unlimited, "
+                   "or N retries apart from the job's attempts")
+      ->capture_default_str();
+  up_command
       ->add_option("--job-retention-days", up.job_retention_days,
                    "Days finished jobs stay visible before they are purged")
       ->capture_default_str()

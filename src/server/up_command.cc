@@ -25,6 +25,7 @@
 #include "common/environment_variables.h"
 #include "common/secret_file.h"
 #include "events/event_rules.h"
+#include "model/preemption.h"
 #include "objects/object_store.h"
 #include "runtime/container_engine.h"
 #include "runtime/container_launcher.h"
@@ -203,6 +204,11 @@ int RunUpCommand(const UpOptions& options) {
                        std::to_string(cloud_options.seed) + ")";
   }
 
+  std::optional<PreemptionBudget> preemption = ParsePreemptionBudget(options.preemption_retries);
+  if (!preemption) {
+    return Fail("--preemption-retries " + options.preemption_retries + " " + kPreemptionBudgetRule);
+  }
+  state_options.default_preemption = *preemption;
   CapacityPriceOptions price_options;
   price_options.local_vcpu_hour_usd = options.local_vcpu_hour_price;
   price_options.agent_vcpu_hour_usd = options.agent_vcpu_hour_price;

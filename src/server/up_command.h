@@ -38,6 +38,9 @@ struct UpOptions {
   // What a vCPU-hour reserved on this machine (--capacity local) and on agents' machines costs,
   // in USD (`gleaner cost`); the simulated cloud's instances have their EC2 prices.
   double local_vcpu_hour_price = 0;
+  // How interruptions count for jobs whose tags, definition and queue do not say (the
+  // gleaner:preemption-retries tag's values): "attempts" (AWS Batch's way), "unlimited" or N.
+  std::string preemption_retries = "attempts";
   double agent_vcpu_hour_price = 0;
   // Access keys every request must be signed with (SigV4), in the AWS CLI's credentials format;
   // empty: <data-dir>/credentials, made with a new key pair on first start.

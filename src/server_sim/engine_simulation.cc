@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "capacity/capacity_prices.h"
 #include "capacity/instance_catalog.h"
 #include "capacity/simulated_cloud.h"
 #include "common/check.h"
@@ -38,6 +39,10 @@ constexpr int64_t kAgentLostAfterMillis = 30'000;  // the server's default
 // Beyond that, before the server hears of an agent's attempt's end: a heartbeat, a restarted
 // agent's wait, a retry, the commits.
 constexpr int64_t kAgentSlackMillis = 10'000;
+
+// This machine's and agents' prices per vCPU-hour in the simulation (not 0: a price of 0 would
+// hide a wrong split).
+constexpr CapacityPriceOptions kSimulatedPrices{0.05, 0.03};
 
 const InstanceCatalog& Catalog() {
   static const InstanceCatalog catalog = InstanceCatalog::BuiltIn().value();
@@ -165,8 +170,41 @@ class EngineSimulation {
       }
     }
     if (report_.ok) Fail(checker_->CheckQuiet(*state_));
+    if (report_.ok) Fail(CheckCosts());
     if (report_.ok) CheckAgainstStore();
     return Finish();
+  }
+
+  // Every ended attempt was priced for its host and says how it ended, and no instance's
+  // attempts paid more than the whole instance cost: split cost allocation never hands out
+  // more than 100 % of an instance at any moment, whatever crashes and restarts happened.
+  std::optional<std::string> CheckCosts() const {
+    std::map<std::string, double> paid;
+    for (const auto& [id, job] : state_->jobs()) {
+      for (size_t i = 0; i < job.attempts.size(); ++i) {
+        const AttemptCost& cost = job.attempts[i].cost;
+        std::string where = "job " + id + " attempt " + std::to_string(i + 1);
+        if (cost.to < cost.from || cost.usd < 0 || cost.split_ratio < 0 ||
+            cost.split_ratio > 1 + 1e-9 || cost.usd > cost.on_demand_usd + 1e-9) {
+          return where + " has an impossible cost: " + std::to_string(cost.usd) + " USD (" +
+                 std::to_string(cost.on_demand_usd) + " on demand), split " +
+                 std::to_string(cost.split_ratio) + ", from " + std::to_string(cost.from) + " to " +
+                 std::to_string(cost.to);
+        }
+        if (cost.lifecycle == CapacityLifecycle::kUnpriced) {
+          return where + " on " + cost.instance_id + " was not priced";
+        }
+        paid[cost.instance_id] += cost.usd;
+      }
+    }
+    for (const InstanceBill& bill : prices_->Bills(0, clock_.NowMillis())) {
+      auto found = paid.find(bill.instance_id);
+      if (found != paid.end() && found->second > bill.usd * (1 + 1e-9) + 1e-12) {
+        return "the attempts on " + bill.instance_id + " paid " + std::to_string(found->second) +
+               " USD, more than the whole instance cost (" + std::to_string(bill.usd) + ")";
+      }
+    }
+    return std::nullopt;
   }
 
  private:
@@ -181,9 +219,11 @@ class EngineSimulation {
   void Boot() {
     BatchStateOptions options = state_options_;
     options.seed = random_.Next();
+    cloud_ = std::make_unique<SimulatedCloud>(clock_, Catalog(), cloud_options_);
+    prices_ = std::make_unique<CapacityPrices>(cloud_.get(), kSimulatedPrices);
+    options.pricing = prices_.get();
     state_ = std::make_unique<BatchState>(clock_, options);
     for (Host host : workload_->hosts()) state_->AddHost(std::move(host));
-    cloud_ = std::make_unique<SimulatedCloud>(clock_, Catalog(), cloud_options_);
     std::map<std::string, JobStatus> purged;
     if (checker_) purged = checker_->purged_jobs();
     checker_.emplace(state_options_.stop_grace_millis, kAgentLostAfterMillis + kAgentSlackMillis);
@@ -232,8 +272,9 @@ class EngineSimulation {
     engine_.reset();  // nothing pending: its Stop() flushes nothing
     fleet_.Connect(nullptr);
     hub_.reset();
-    cloud_.reset();
     state_.reset();
+    prices_.reset();
+    cloud_.reset();
     CheckNothingObservedLost();
     if (!report_.ok) return;
     launcher_.processes().LoseAll();
@@ -480,6 +521,7 @@ class EngineSimulation {
   // The server, rebuilt at every crash.
   std::unique_ptr<BatchState> state_;
   std::unique_ptr<SimulatedCloud> cloud_;
+  std::unique_ptr<CapacityPrices> prices_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<AgentHub> hub_;
   std::optional<InvariantChecker> checker_;

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from gleaner_testlib import SIMSPOT_ARGS
+from gleaner_testlib import SIMSPOT_ARGS, signed_request
 from test_metrics import samples, scrape
 from test_spot import create_spot_stack, submit
 
@@ -150,3 +150,61 @@ def test_bad_questions_get_clear_errors(gleaner, gleaner_cli, helpers):
         result = gleaner_cli("cost", *args, "--endpoint", helpers.server.endpoint)
         assert result.returncode == 1
         assert named in result.stderr, result.stderr
+
+
+def raw_describe(server, job_id):
+    """DescribeJobs' JSON as sent (botocore drops members its model does not know)."""
+    status, _, reply = signed_request(server.endpoint, "POST", "/v1/describejobs",
+                                      json.dumps({"jobs": [job_id]}).encode())
+    assert status == 200, reply
+    return json.loads(reply)["jobs"][0]
+
+
+def test_interruptions_tagged_apart_from_attempts_do_not_spend_them(
+        aws, helpers, gleaner, gleaner_cli):
+    # No retry strategy: one attempt. On AWS Batch the first interruption would fail the job;
+    # with gleaner:preemption-retries it is requeued, twice here, and the third run finishes.
+    script = ('echo "attempt $AWS_BATCH_JOB_ATTEMPT"; '
+              'if [ "$AWS_BATCH_JOB_ATTEMPT" -lt 3 ]; then while true; do sleep 0.1; done; fi')
+    _, _, queue, definition = create_spot_stack(aws, helpers, ["sh", "-c", script], retry=False)
+    rc, out, err = aws("batch", "submit-job", "--job-name", "patient", "--job-queue", queue,
+                       "--job-definition", definition, "--tags",
+                       "gleaner:preemption-retries=unlimited")
+    assert rc == 0, err
+    job_id = out["jobId"]
+    for attempt in (1, 2):
+        running = helpers.wait_for_status(job_id, "RUNNING")
+        helpers.wait_for_log(running["container"]["logStreamName"], f"attempt {attempt}")
+        result = gleaner_cli("interrupt", "--job-id", job_id, "--notice", "1s", "--endpoint",
+                             gleaner.endpoint)
+        assert result.returncode == 0, result.stderr
+        helpers.poll(lambda: len(raw_describe(gleaner, job_id)["attempts"]) == attempt, 20,
+                     f"attempt {attempt} ended")
+    done = helpers.wait_for_status(job_id, ("SUCCEEDED", "FAILED"), timeout=30)
+    assert done["status"] == "SUCCEEDED", done.get("statusReason")
+    assert len(done["attempts"]) == 3
+    summary = raw_describe(gleaner, job_id)["preemptionSummary"]
+    assert summary["preemptedAttemptCount"] == 2
+    assert [a["statusReason"].startswith("Host EC2 (instance ") for a in
+            summary["recentPreemptedAttempts"]] == [True, True]
+    outcomes = [a["outcome"] for a in cost_json(gleaner_cli, gleaner, "--job", job_id)["attempts"]]
+    assert outcomes == ["interrupted", "interrupted", "succeeded"]
+
+    # The same job without the tag fails at its first interruption, as on AWS Batch.
+    job_id = submit(aws, queue, definition)
+    running = helpers.wait_for_status(job_id, "RUNNING")
+    helpers.wait_for_log(running["container"]["logStreamName"], "attempt 1")
+    assert gleaner_cli("interrupt", "--job-id", job_id, "--notice", "1s", "--endpoint",
+                       gleaner.endpoint).returncode == 0
+    failed = helpers.wait_for_status(job_id, "FAILED", timeout=30)
+    assert failed["statusReason"].startswith("Host EC2 (instance ")
+
+
+def test_a_preemption_budget_that_is_not_one_is_refused_naming_the_tag(aws, helpers):
+    _, _, queue, definition = create_spot_stack(aws, helpers, ["true"], retry=False)
+    rc, out, err = aws("batch", "submit-job", "--job-name", "x", "--job-queue", queue,
+                       "--job-definition", definition, "--tags",
+                       "gleaner:preemption-retries=forever")
+    assert rc != 0
+    assert "ClientException" in err and "gleaner:preemption-retries" in err, err
+    assert '"unlimited"' in err, err

@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from gleaner_testlib import ACCESS_KEY_ID, COMPUTE_RESOURCES, REPO, SECRET_ACCESS_KEY, SIMSPOT_ARGS, unique
+from test_cost import interrupted_then_succeeded
 from test_spot import interrupt_running_spot_job
 
 UI = REPO / "ui"
@@ -194,3 +195,11 @@ def test_a_compute_environments_instances_history_and_interruption(gleaner, aws,
                                                                    gleaner_cli):
     spot, _, _, instance_id = interrupt_running_spot_job(aws, helpers, gleaner_cli, notice="60s")
     browse(gleaner, "compute-environment", computeEnvironment=spot, instanceId=instance_id)
+
+
+@pytest.mark.gleaner_args(*SIMSPOT_ARGS)
+def test_a_jobs_cost_and_the_cost_page(gleaner, aws, helpers, gleaner_cli):
+    queue, job_id, _ = interrupted_then_succeeded(aws, helpers, gleaner_cli)
+    result = browse(gleaner, "cost", jobId=job_id, queue=queue,
+                    outcomes=["interrupted", "succeeded"])
+    assert "saved" in result["summary"]

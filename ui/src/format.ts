@@ -21,9 +21,14 @@ export function timestamp(millis: number | undefined): string {
   return new Date(millis).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
 
+// Cents above a dollar; below, enough decimals for two significant digits (a few seconds of a
+// small instance cost millionths of a dollar).
 export function dollars(value: number | undefined): string {
   if (value === undefined) return "";
-  return `$${value.toFixed(value < 1 ? 4 : 2)}`;
+  if (value === 0) return "$0";
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  const decimals = Math.min(10, Math.max(4, 1 - Math.floor(Math.log10(Math.abs(value)))));
+  return `$${value.toFixed(decimals)}`;
 }
 
 export const JOB_STATUSES = [

@@ -5,6 +5,7 @@ import { h, link } from "./dom";
 import { onLiveState, startLiveUpdates, stopLiveUpdates } from "./live";
 import { route, startRouter } from "./router";
 import { computeEnvironmentView } from "./views/computeEnvironment";
+import { costView } from "./views/cost";
 import { jobView } from "./views/job";
 import { jobsView } from "./views/jobs";
 import { loginView } from "./views/login";
@@ -18,6 +19,7 @@ route("/jobs", jobsView);
 route("/jobs/:id", jobView);
 route("/compute-environments", overviewView);
 route("/compute-environments/:name", computeEnvironmentView);
+route("/cost", costView);
 
 function header(keyId: string | undefined, authenticationRequired: boolean): void {
   const live = h("span", { id: "live", class: "live off", title: "live updates from the event feed" }, "● live");
@@ -29,6 +31,7 @@ function header(keyId: string | undefined, authenticationRequired: boolean): voi
       link("/ui/", h("strong", { class: "brand" }, "gleaner")),
       link("/ui/", "Overview"),
       link("/ui/jobs", "Jobs"),
+      link("/ui/cost", "Cost"),
       h("span", { class: "spacer" }),
       live,
       authenticationRequired

@@ -98,6 +98,30 @@ const scenarios = {
     return { url: page.url() };
   },
 
+  // What a job cost on its page (each attempt, how it ended), then the cost page by queue and
+  // by lifecycle.
+  async cost(page, args) {
+    await signIn(page, args);
+    await page.goto(`${args.endpoint}/ui/jobs/${args.jobId}`);
+    await page.waitForSelector("#job-cost", { timeout: TIMEOUT });
+    const summary = await page.textContent("#job-cost");
+    check(/^\$\d/.test(summary) && summary.includes("lost to interruptions"), `the job's cost reads: ${summary}`);
+    const outcomes = await page.$$eval("table.attempt-costs td.outcome", (cells) => cells.map((cell) => cell.textContent));
+    check(JSON.stringify(outcomes) === JSON.stringify(args.outcomes), `its attempts ended: ${outcomes}`);
+    await shot(page, "job-cost");
+    await page.click("nav a:text('Cost')");
+    const row = await page.waitForSelector(`table.cost tr[data-group="${args.queue}"]`, { timeout: TIMEOUT });
+    const savings = await row.$eval("td.savings", (cell) => cell.textContent);
+    check(/^\d+\.\d%$/.test(savings) && parseFloat(savings) > 0, `the queue's savings read: ${savings}`);
+    const lost = await row.$eval("td.lost", (cell) => cell.textContent);
+    check(lost !== "$0", `the queue lost work to the interruption: ${lost}`);
+    await page.selectOption("#cost-by", "lifecycle");
+    await page.waitForSelector('table.cost tr[data-group="spot"]', { timeout: TIMEOUT });
+    check(page.url().includes("by=lifecycle"), `the grouping is in the address: ${page.url()}`);
+    await shot(page, "cost");
+    return { summary, savings };
+  },
+
   // The jobs table: server-side name filter, failed-only, array parents expanded, grouping.
   async jobs(page, args) {
     await signIn(page, args);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "model/preemption.h"
+
 namespace gleaner::fields {
 namespace {
 
@@ -115,6 +117,9 @@ Status CheckTags(std::string_view path, const TagMap& tags, size_t min_count) {
   for (const auto& [key, value] : tags) {
     GLEANER_RETURN_IF_ERROR(CheckTagKey(std::string(path) + " key", key));
     GLEANER_RETURN_IF_ERROR(CheckMaxLength(KeyPath(path, key), value, kMaxTagValueLength));
+    if (key == kPreemptionRetriesTag && !ParsePreemptionBudget(value)) {
+      return Invalid(KeyPath(path, key), value, kPreemptionBudgetRule);
+    }
   }
   return Status::Ok();
 }

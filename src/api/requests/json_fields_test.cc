@@ -162,6 +162,15 @@ TEST(FieldRulesTest, ShareIdentifiers) {
 
 TEST(FieldRulesTest, Tags) {
   EXPECT_TRUE(CheckTags("tags", {{"team", "x"}, {"AWSome", ""}}, 0).ok());
+  for (const char* budget : {"attempts", "unlimited", "0", "3", "10000"}) {
+    EXPECT_TRUE(CheckTags("tags", {{"gleaner:preemption-retries", budget}}, 0).ok()) << budget;
+  }
+  for (const char* budget : {"many", "-1", "10001", "", "3 "}) {
+    EXPECT_THAT(CheckTags("tags", {{"gleaner:preemption-retries", budget}}, 0).message(),
+                HasSubstr("tags[\"gleaner:preemption-retries\"] \"" + std::string(budget) +
+                          "\" is invalid: must be \"attempts\", \"unlimited\" or a whole number"))
+        << budget;
+  }
   EXPECT_THAT(CheckTags("tags", {{"aws:owner", "x"}}, 0).message(),
               HasSubstr("tags key \"aws:owner\" is invalid: tag keys starting with \"aws:\""));
   EXPECT_FALSE(CheckTags("tags", {{"AWS:owner", "x"}}, 0).ok());

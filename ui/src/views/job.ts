@@ -1,8 +1,8 @@
 // One job: what it is, why it waits, its attempts on a timeline, its dependencies, environment
 // and children, and its log, followed live while it runs.
-import { ApiError, batch, logs } from "../api";
+import { ApiError, batch, get, logs } from "../api";
 import { append, badge, Child, h, link, section, table } from "../dom";
-import { duration, EVERY_STATUS, timestamp } from "../format";
+import { dollars, duration, EVERY_STATUS, timestamp } from "../format";
 import { refreshOn } from "../live";
 
 const FINAL = new Set(["SUCCEEDED", "FAILED"]);
@@ -19,7 +19,10 @@ export function jobView(root: HTMLElement, params: Record<string, string>): () =
   let log: LogTail | undefined;
 
   async function refresh() {
-    const described = await batch("DescribeJobs", { jobs: [jobId] });
+    const [described, cost] = await Promise.all([
+      batch("DescribeJobs", { jobs: [jobId] }),
+      get(`/gleaner/v1/cost?job=${encodeURIComponent(jobId)}`).catch(() => undefined),
+    ]);
     if (stopped) return;
     const job = described.jobs[0];
     if (!job) {
@@ -27,8 +30,8 @@ export function jobView(root: HTMLElement, params: Record<string, string>): () =
       return;
     }
     header.replaceChildren();
-    append(header, jobHeader(job, refresh));
-    details.replaceChildren(...jobSections(job));
+    append(header, jobHeader(job, refresh, cost));
+    details.replaceChildren(...jobSections(job, cost));
     const streams = logStreams(job);
     if (!log && streams.length) {
       log = new LogTail(logPanel, streams);
@@ -50,7 +53,7 @@ export function jobView(root: HTMLElement, params: Record<string, string>): () =
   };
 }
 
-function jobHeader(job: any, refresh: () => Promise<void>): Child[] {
+function jobHeader(job: any, refresh: () => Promise<void>, cost: any): Child[] {
   const queue = String(job.jobQueue).split("/").pop()!;
   const stop = (operation: "CancelJob" | "TerminateJob") => async () => {
     await batch(operation, { jobId: job.jobId, reason: "Stopped from the gleaner dashboard" });
@@ -73,6 +76,7 @@ function jobHeader(job: any, refresh: () => Promise<void>): Child[] {
       fact("Stopped", timestamp(job.stoppedAt)),
       job.startedAt ? fact("Duration", duration((job.stoppedAt ?? Date.now()) - job.startedAt)) : null,
       fact("Attempts", String(job.attempts?.length ?? 0) + (job.retryStrategy?.attempts ? ` of ${job.retryStrategy.attempts}` : "")),
+      cost?.attempts?.length ? fact("Cost", h("span", { id: "job-cost" }, costSummary(cost.total))) : null,
     ),
     FINAL.has(job.status)
       ? null
@@ -89,8 +93,37 @@ function fact(term: string, value: Node | string | undefined): Node[] {
   return [h("dt", {}, term), h("dd", {}, value ?? "")];
 }
 
-function jobSections(job: any): Node[] {
+function costSummary(total: any): string {
+  const parts = [`${dollars(total.usd)} (on demand ${dollars(total.onDemandUsd)}, ${total.savingsPercent.toFixed(1)}% saved`];
+  if (total.lostUsd > 0) parts.push(`${dollars(total.lostUsd)} lost to interruptions`);
+  if (total.idleUsd > 0) parts.push(`idle share ${dollars(total.idleUsd)}`);
+  return parts.join("; ") + ")";
+}
+
+// Each attempt's cost: where it ran, on what, how it ended, what it paid.
+function attemptCosts(cost: any): Node {
+  const rows = cost.attempts.map((attempt: any) =>
+    h(
+      "tr",
+      { "data-outcome": attempt.outcome },
+      h("td", {}, attempt.jobId === cost.jobId ? String(attempt.attempt) : `${attempt.jobId.slice(cost.jobId.length)} #${attempt.attempt}`),
+      h("td", {}, attempt.instanceId),
+      h("td", {}, attempt.instanceType),
+      h("td", {}, attempt.lifecycle),
+      h("td", { class: "outcome" }, attempt.outcome),
+      h("td", { class: "number" }, duration(attempt.to - attempt.from)),
+      h("td", { class: "number" }, dollars(attempt.usd)),
+      h("td", { class: "number" }, dollars(attempt.onDemandUsd)),
+    ),
+  );
+  return table(["Attempt", "Instance", "Type", "Lifecycle", "Ended", "Held", "Cost", "On demand"], rows, {
+    class: "attempt-costs",
+  });
+}
+
+function jobSections(job: any, cost: any): Node[] {
   const sections: Node[] = [section("Attempts", timeline(job))];
+  if (cost?.attempts?.length) sections.push(section("Cost", attemptCosts(cost)));
   if (job.dependsOn?.length) {
     sections.push(
       section(
