@@ -22,6 +22,9 @@ enum class InstanceState { kPending, kRunning, kShuttingDown, kTerminated };
 // EC2's names: pending, running, shutting-down, terminated.
 const char* InstanceStateName(InstanceState state);
 
+// The instance type of the capacity a Fargate job gets (exactly its size): not an EC2 instance.
+inline constexpr char kFargateInstanceType[] = "fargate";
+
 struct SimulatedInstance {
   // The spot instance request it came with (a RequestSpotInstances one, or its fleet's), if any.
   const std::string& RequestId() const {

@@ -6,7 +6,6 @@ namespace gleaner {
 namespace {
 
 constexpr double kMillisPerHour = 3'600'000.0;
-constexpr char kFargateType[] = "fargate";
 
 double Usd(MicroUsdPerHour price) { return static_cast<double>(price) / 1e6; }
 
@@ -34,7 +33,7 @@ double SpotUsd(const SimulatedInstance& instance, const SpotPriceModel& prices, 
 
 CapacityLifecycle LifecycleOf(const SimulatedInstance& instance) {
   bool spot = instance.purchase == PurchaseOption::kSpot;
-  if (instance.pool.instance_type == kFargateType) {
+  if (instance.pool.instance_type == kFargateInstanceType) {
     return spot ? CapacityLifecycle::kFargateSpot : CapacityLifecycle::kFargate;
   }
   return spot ? CapacityLifecycle::kSpot : CapacityLifecycle::kOnDemand;

@@ -12,7 +12,6 @@ namespace {
 
 // Fargate runs each job on capacity of exactly its size, at most 16 vCPU and 120 GiB.
 constexpr Resources kFargateLargestTask{16'000, 122'880, 0};
-constexpr char kFargateType[] = "fargate";
 constexpr int64_t kFargateIdleMillis = 1000;
 
 // A compute environment whose instances the cloud keeps (while it is ENABLED).
@@ -254,7 +253,7 @@ void SimulatedCloud::LaunchFor(HostEvents& state, const ComputeEnvironment& envi
     for (const Resources& job : jobs) {
       if (!job.FitsIn(kFargateLargestTask) || job.millivcpus > room) continue;
       PoolOffer offer;
-      offer.pool = {kFargateType, cloud.zones.front()};
+      offer.pool = {kFargateInstanceType, cloud.zones.front()};
       offer.capacity = job;
       LaunchInstance(state, environment, offer, PurchaseOf(resources), now);
       room -= job.millivcpus;
@@ -343,7 +342,7 @@ void SimulatedCloud::DeliverBackgroundReclaims(EpochMillis now) {
   for (const auto& [id, instance] : instances_) {
     if (instance.purchase != PurchaseOption::kSpot || instance.state != InstanceState::kRunning ||
         instance.notice_at || instance.block_ends_at ||
-        instance.pool.instance_type == kFargateType) {
+        instance.pool.instance_type == kFargateInstanceType) {
       continue;
     }
     running[instance.pool].push_back({id, instance.launched_at});
@@ -436,7 +435,7 @@ void SimulatedCloud::ScaleIn(HostEvents& state, EpochMillis now) {
       instance.idle_since = now;
       continue;
     }
-    bool fargate = instance.pool.instance_type == kFargateType;
+    bool fargate = instance.pool.instance_type == kFargateInstanceType;
     // A Fargate task's capacity goes soon after its job; the short wait lets the job it was
     // launched for be placed first.
     int64_t idle_limit = fargate ? kFargateIdleMillis : options_.scale_in_idle_millis;
@@ -481,7 +480,7 @@ std::optional<EpochMillis> SimulatedCloud::NextEventAt() const {
     if (instance.deadline_at) consider(*instance.deadline_at);
     if (instance.state == InstanceState::kRunning && !instance.notice_at &&
         instance.spot_instance_request_id.empty()) {
-      int64_t idle_limit = instance.pool.instance_type == kFargateType
+      int64_t idle_limit = instance.pool.instance_type == kFargateInstanceType
                                ? kFargateIdleMillis
                                : options_.scale_in_idle_millis;
       consider(instance.idle_since + std::max<int64_t>(idle_limit, 1));

@@ -399,7 +399,8 @@ Result<std::vector<InstanceStateChange>> SimulatedCloud::TerminateInstances(
   std::vector<std::string> unknown;
   for (const std::string& id : instance_ids) {
     const SimulatedInstance* instance = FindInstance(id);
-    if (instance == nullptr || instance->pool.instance_type == "fargate") unknown.push_back(id);
+    if (instance == nullptr || instance->pool.instance_type == kFargateInstanceType)
+      unknown.push_back(id);
   }
   if (!unknown.empty()) {
     std::string list;

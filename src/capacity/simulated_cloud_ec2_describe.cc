@@ -16,7 +16,6 @@ constexpr int64_t kDefaultPriceHistoryMillis = 3 * 3'600'000;
 constexpr int64_t kPriceHistoryLimitMillis = 90LL * 24 * 3'600'000;  // AWS keeps 90 days
 constexpr char kLinuxUnix[] = "Linux/UNIX";
 constexpr char kLinuxUnixVpc[] = "Linux/UNIX (Amazon VPC)";
-constexpr char kFargateType[] = "fargate";
 
 // The values a resource has for one filter name; nullopt when the name is not a filter here.
 using FilterFields =
@@ -171,7 +170,7 @@ Result<std::vector<const SimulatedInstance*>> SimulatedCloud::DescribeInstances(
     std::set<std::string> seen;
     for (const std::string& id : instance_ids) {
       const SimulatedInstance* instance = FindInstance(id);
-      if (instance == nullptr || instance->pool.instance_type == kFargateType) {
+      if (instance == nullptr || instance->pool.instance_type == kFargateInstanceType) {
         unknown.push_back(id);
       } else if (seen.insert(id).second) {
         chosen.push_back(instance);
@@ -185,7 +184,7 @@ Result<std::vector<const SimulatedInstance*>> SimulatedCloud::DescribeInstances(
     }
   } else {
     for (const auto& [id, instance] : instances_) {
-      if (instance.pool.instance_type != kFargateType) chosen.push_back(&instance);
+      if (instance.pool.instance_type != kFargateInstanceType) chosen.push_back(&instance);
     }
   }
   std::sort(chosen.begin(), chosen.end(), [](const auto* a, const auto* b) {

@@ -248,6 +248,11 @@ class BatchState final : public HostEvents {
   StateChanges TakeChanges();
 
   size_t job_count() const { return jobs_.size(); }
+  // What an attempt on `placement` cost from its placement until `now` (options_.pricing), and
+  // how it ended: priced as it ends, and so (as if ending now) for a running one's cost so far.
+  AttemptCost CostOfAttempt(const AttemptPlacement& placement, const Resources& required,
+                            const std::string& status_reason, bool succeeded,
+                            EpochMillis now) const;
   // Every job, by id (array children and multi-node nodes that were made, too).
   const std::map<std::string, Job>& jobs() const { return jobs_; }
   // How many jobs each queue (by ARN) holds in each status, from the queues' own indexes: as
@@ -326,10 +331,6 @@ class BatchState final : public HostEvents {
   std::optional<std::string> PreemptionEnds(const Job& job, const PreemptionBudget& budget,
                                             const std::string& status_reason,
                                             const AttemptContainer& container) const;
-  // What the attempt ending now cost (options_.pricing), and how it ended.
-  AttemptCost CostOfAttempt(const AttemptPlacement& placement, const Resources& required,
-                            const std::string& status_reason, bool succeeded,
-                            EpochMillis now) const;
   void EndAttempt(Job& job, const AttemptContainer& container, const std::string& status_reason,
                   bool retryable);
   void ReleasePlacement(Job& job);

@@ -132,29 +132,10 @@ std::string GroupOf(const CostQuery& query, const Job& job, const AttemptCost& c
   return "";
 }
 
-// A running attempt's cost so far.
-AttemptCost RunningCost(const Job& job, const CapacityPrices& prices, EpochMillis now) {
-  const AttemptPlacement& placement = *job.placement;
-  AttemptCost cost;
-  cost.instance_id = placement.instance_id;
-  cost.compute_environment_arn = placement.compute_environment_arn;
-  cost.from = placement.placed_at != 0 ? placement.placed_at : now;
-  cost.to = now;
-  cost.reserved = placement.reserved == Resources{} ? job.required : placement.reserved;
-  AttemptCharge charge = prices.ChargeAttempt(placement.instance_id, placement.remote,
-                                              cost.reserved, cost.from, cost.to);
-  cost.lifecycle = charge.lifecycle;
-  cost.instance_type = charge.instance_type;
-  cost.split_ratio = charge.split_ratio;
-  cost.usd = charge.usd;
-  cost.on_demand_usd = charge.on_demand_usd;
-  return cost;
-}
-
 // Calls `visit(job, cost, attempt number, running)` for every attempt in the window.
 template <typename Visit>
-void ForEachAttempt(const BatchState& state, const CapacityPrices& prices,
-                    std::optional<EpochMillis> since, EpochMillis now, Visit visit) {
+void ForEachAttempt(const BatchState& state, std::optional<EpochMillis> since, EpochMillis now,
+                    Visit visit) {
   for (const auto& [id, job] : state.jobs()) {
     int number = 0;
     for (const AttemptDetail& attempt : job.attempts) {
@@ -163,7 +144,8 @@ void ForEachAttempt(const BatchState& state, const CapacityPrices& prices,
       visit(job, attempt.cost, number, false);
     }
     if (job.placement && !job.placement->instance_id.empty()) {
-      visit(job, RunningCost(job, prices, now), number + 1, true);
+      visit(job, state.CostOfAttempt(*job.placement, job.required, "", false, now), number + 1,
+            true);
     }
   }
 }
@@ -199,7 +181,7 @@ json AttemptJson(const Job& job, const AttemptCost& cost, int number, bool runni
 Result<json> ReportByGroup(const BatchState& state, const CapacityPrices& prices,
                            const CostQuery& query, EpochMillis now) {
   std::vector<CostedAttempt> attempts;
-  ForEachAttempt(state, prices, query.since, now,
+  ForEachAttempt(state, query.since, now,
                  [&](const Job& job, const AttemptCost& cost, int, bool running) {
                    attempts.push_back({OwningJobId(job), GroupOf(query, job, cost), cost, running});
                  });
@@ -221,7 +203,7 @@ Result<json> ReportForJob(const BatchState& state, const CapacityPrices& prices,
   std::vector<CostedAttempt> attempts;
   json listed = json::array();
   std::set<std::string> instances;
-  ForEachAttempt(state, prices, query.since, now,
+  ForEachAttempt(state, query.since, now,
                  [&](const Job& job, const AttemptCost& cost, int number, bool running) {
                    bool mine = job.job_id == query.job_id || OwningJobId(job) == query.job_id;
                    attempts.push_back({OwningJobId(job), mine ? query.job_id : "", cost, running});
